@@ -1,0 +1,141 @@
+"""Configuration classes; every setting that differs between machines comes from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CRM_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely."""
+
+
+def _instance_secret_key() -> str:
+    """Return a development secret kept in instance/, creating it on first use."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    # Flask's defaults (31-day sessions, no SameSite, no upload cap) are unsafe for personal data.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle timeout
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=12)
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    # A long meeting note must not die on an expired token; the session bounds it instead.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "nb"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+    LANGUAGES = ("nb", "en")
+
+    # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4), above ASVS appendix C.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10/minute;100/hour"
+
+    SECURITY_HEADERS_HSTS = False
+
+    @classmethod
+    def prepare(cls, settings: dict) -> None:
+        """Fill in or refuse settings this environment cannot run without."""
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite under instance/ and a generated secret key kept there."""
+
+    SQLALCHEMY_DATABASE_URI = (
+        Config.SQLALCHEMY_DATABASE_URI or f"sqlite:///{INSTANCE_DIR / 'koblingsboks.sqlite'}"
+    )
+
+    @classmethod
+    def prepare(cls, settings: dict) -> None:
+        """Use a secret key kept in instance/ unless SECRET_KEY is set."""
+        if not settings.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = _instance_secret_key()
+        if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+            INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+
+class TestingConfig(Config):
+    """The test suite: database from TEST_DATABASE_URL, SQLite by default, cheap hashing."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    # Limits stay on so the mechanism is tested; the test of the real limit lowers it.
+    LOGIN_RATE_LIMIT = "1000/minute"
+
+
+class ProductionConfig(Config):
+    """Production behind a TLS-terminating proxy, served by gunicorn."""
+
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    SECURITY_HEADERS_HSTS = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def prepare(cls, settings: dict) -> None:
+        """Production must be given its secret key and database; there are no defaults."""
+        missing = [
+            name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name, "").strip()
+        ]
+        if missing:
+            raise ConfigError(
+                "Production needs the environment variable(s) "
+                + ", ".join(missing)
+                + ". Set SECRET_KEY to at least 32 random bytes (for example the output of "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`) and DATABASE_URL "
+                "to the PostgreSQL database, e.g. postgresql+psycopg://user@host/koblingsboks."
+            )
+        if len(os.environ["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long in production.")
+        settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        settings["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by CRM_ENV (development by default)."""
+    name = os.environ.get("CRM_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"CRM_ENV={name!r} is unknown; use one of {', '.join(CONFIGS)}."
+        ) from None

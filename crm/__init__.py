@@ -1,0 +1,105 @@
+"""Koblingsboks: business relations and cluster network tracker for a municipality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the application: configuration, database, security, language, features."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    load_config(app, config_class or config_from_env(), overrides)
+    init_database(app)
+    init_security(app)
+    init_language(app)
+    init_templates(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, config_class: type[Config], overrides: dict) -> None:
+    """Read the configuration class, apply overrides, and let the class refuse or complete it."""
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.prepare(app.config)
+
+
+def init_database(app: Flask) -> None:
+    """Bind SQLAlchemy and Flask-Migrate; SQLite gets its pragmas on every connection."""
+    from crm import models  # noqa: F401  (every table must be known to Alembic)
+    from crm.common.database import configure_sqlite
+    from crm.common.models import register_audit_listener, render_migration_item
+    from crm.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_item)
+    with app.app_context():
+        configure_sqlite(app, db.engine)
+    register_audit_listener()
+
+
+def init_security(app: Flask) -> None:
+    """Sign-in, CSRF, rate limits, the access guard and the response headers."""
+    from crm.auth.loader import init_login
+    from crm.common.access import enforce_access
+    from crm.common.headers import set_security_headers
+    from crm.extensions import csrf, limiter
+
+    init_login(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(enforce_access)
+    app.after_request(set_security_headers)
+
+
+def init_language(app: Flask) -> None:
+    """Bokmål first, English second, chosen per user."""
+    from crm.common.language import init_babel
+
+    init_babel(app)
+
+
+def init_templates(app: Flask) -> None:
+    """Jinja settings shared by every template."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every feature."""
+    from crm.account import bp as account_bp
+    from crm.auth import bp as auth_bp
+    from crm.health import bp as health_bp
+    from crm.home import bp as home_bp
+    from crm.users import bp as users_bp
+
+    for blueprint in (auth_bp, account_bp, users_bp, home_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errors(app: Flask) -> None:
+    """Error pages in the layout."""
+    from crm.common.errors import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_cli(app: Flask) -> None:
+    """The `flask crm …` commands."""
+    from crm.cli import crm_cli
+
+    app.cli.add_command(crm_cli)

@@ -1,0 +1,33 @@
+"""Forms for the user's own account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+LANGUAGE_CHOICES = [SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")]
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=128)]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=12, max=128)],
+        description=_l("At least 12 characters. A sentence you can remember works well."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(FlaskForm):
+    """Pick the interface language."""
+
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
+    submit = SubmitField(_l("Change language"))

@@ -1,0 +1,55 @@
+"""Flask-Login wiring: a session is valid only while its server-side record is."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from crm.auth import services
+from crm.auth.models import User
+from crm.auth.routes import SESSION_TOKEN_KEY
+from crm.extensions import db, login_manager
+
+# Views a user with a one-time password may still reach.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {"account.password", "account.language", "auth.logout", "static"}
+
+
+def load_user(user_id: str) -> User | None:
+    """The user of this request's session, if the session is still live."""
+    try:
+        uid = int(user_id)
+    except ValueError:
+        return None
+    user = services.resume_session(
+        db.session,
+        user_id=uid,
+        token=session.get(SESSION_TOKEN_KEY),
+        idle=current_app.config["PERMANENT_SESSION_LIFETIME"],
+        absolute=current_app.config["SESSION_ABSOLUTE_LIFETIME"],
+    )
+    if db.session.dirty:
+        # last_seen or a revocation: commit now, before the view starts its own unit of work.
+        db.session.commit()
+    return user
+
+
+def require_password_change():
+    """Send a user with a one-time password to change it before anything else."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE
+    ):
+        return redirect(url_for("account.password"))
+    return None
+
+
+def init_login(app: Flask) -> None:
+    """Bind Flask-Login."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user)
+    app.before_request(require_password_change)

@@ -1,0 +1,71 @@
+"""Users and their server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.common.access import Role
+from crm.common.models import UTCDateTime, utcnow
+from crm.extensions import db
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: an adviser, the head of department, an administrator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default=Role.READER.value)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Set for passwords an admin or `make run` generated: they are single-use.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        """Whether the account may sign in."""
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user administers users and reference data."""
+        return self.role == Role.ADMIN
+
+    @property
+    def can_edit(self) -> bool:
+        """Whether the user may change shared records."""
+        return self.role in (Role.ADMIN, Role.EDITOR)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class UserSession(db.Model):
+    """A signed-in browser session; revoking it ends the session even if the cookie is copied."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Only a hash of the token is stored, so a database leak does not hand out sessions.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="sessions")

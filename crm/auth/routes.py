@@ -1,0 +1,64 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from crm.auth import bp, services
+from crm.auth.forms import LoginForm
+from crm.common.access import public
+from crm.common.urls import is_safe_redirect
+from crm.extensions import db, limiter
+
+SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name, not a secret)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def login():
+    """Show the sign-in form and sign the user in."""
+    next_url = request.args.get("next")
+    if not is_safe_redirect(next_url):
+        next_url = None
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, email=form.email.data, password=form.password.data)
+        if user is None:
+            # One message whatever was wrong, so the form does not reveal which emails exist.
+            current_app.logger.info("Failed sign-in")
+            form.form_errors.append(_("Wrong email or password."))
+        else:
+            locale = session.get("locale")
+            session.clear()  # a fresh session at sign-in: no fixation
+            if locale:
+                session["locale"] = locale
+            session[SESSION_TOKEN_KEY] = services.start_session(db.session, user=user)
+            session.permanent = True
+            db.session.commit()
+            login_user(user)
+            return redirect(next_url or url_for("home.index"))
+    status = 200
+    if form.is_submitted():
+        status = 401 if form.form_errors else 400
+    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    """Sign out and revoke the server-side session."""
+    services.end_session(db.session, token=session.get(SESSION_TOKEN_KEY))
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))

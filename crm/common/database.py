@@ -1,0 +1,26 @@
+"""Engine set-up that must hold on every connection."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_sqlite(app: Flask, engine: Engine) -> None:
+    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection."""
+    if engine.dialect.name != "sqlite":
+        return
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _set_pragmas(dbapi_connection, _record) -> None:
+        # SQLite leaves foreign keys off per connection; an orphan row would be accepted.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,60 @@
+"""Domain errors raised by services and the error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the change; `field` names the form field it concerns."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class StaleObjectError(DomainError):
+    """The record was changed by someone else since the form was loaded."""
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def register_error_pages(app: Flask) -> None:
+    """Answer errors with a page in the layout (JSON under /api), never a stack trace."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _("The form had expired or was not sent from this site. Please try again.")
+        if _wants_json():
+            return jsonify(error="csrf", message=message), 400
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have access to this page."),
+            404: _("The page was not found."),
+            405: _("That action is not allowed here."),
+            413: _("The file or form is too large."),
+            429: _("Too many attempts. Wait a little and try again."),
+        }
+        code = error.code or 500
+        message = messages.get(code, error.description or "")
+        if _wants_json():
+            return jsonify(error=code, message=message), code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        message = _("Something went wrong on our side. The error has been logged.")
+        if _wants_json():
+            return jsonify(error=500, message=message), 500
+        return render_template("errors/error.html", code=500, message=message), 500

@@ -1,0 +1,98 @@
+"""Column types and column sets shared by the domain models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no zone, so without this a value would come back naive on SQLite and aware
+    on PostgreSQL, and comparing the two raises.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("A naive datetime cannot be stored; give it a time zone.")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Audited:
+    """When and by whom a record was created and last changed, and its version.
+
+    The version increases on every UPDATE (SQLAlchemy's version_id_col), so a concurrent flush
+    fails instead of overwriting; edit forms compare it too (see common.forms.VersionedForm).
+    """
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+def current_actor_id() -> int | None:
+    """The signed-in user's id inside a request, else None (CLI, background work)."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return int(current_user.id)
+    return None
+
+
+def stamp_actor(session: Session, _flush_context, _instances) -> None:
+    """Record who created or changed each audited record in this flush."""
+    actor = current_actor_id()
+    if actor is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            obj.created_by_id = obj.created_by_id or actor
+            obj.updated_by_id = actor
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
+            obj.updated_by_id = actor
+
+
+def register_audit_listener() -> None:
+    """Hook stamp_actor into every ORM session once."""
+    if not event.contains(Session, "before_flush", stamp_actor):
+        event.listen(Session, "before_flush", stamp_actor)
+
+
+def render_migration_item(type_: str, obj, autogen_context):
+    """Let Alembic write UTCDateTime as the plain column type it stores."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

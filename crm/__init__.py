@@ -83,11 +83,31 @@ def register_blueprints(app: Flask) -> None:
     """Mount every feature."""
     from crm.account import bp as account_bp
     from crm.auth import bp as auth_bp
+    from crm.clusters import bp as clusters_bp
+    from crm.companies import bp as companies_bp
+    from crm.contacts import bp as contacts_bp
     from crm.health import bp as health_bp
     from crm.home import bp as home_bp
+    from crm.meetings import bp as meetings_bp
+    from crm.search import bp as search_bp
+    from crm.strategy import bp as strategy_bp
+    from crm.tasks import bp as tasks_bp
     from crm.users import bp as users_bp
 
-    for blueprint in (auth_bp, account_bp, users_bp, home_bp, health_bp):
+    for blueprint in (
+        auth_bp,
+        account_bp,
+        users_bp,
+        home_bp,
+        health_bp,
+        companies_bp,
+        contacts_bp,
+        clusters_bp,
+        meetings_bp,
+        tasks_bp,
+        strategy_bp,
+        search_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,3 @@
+"""Clusters and networks: pages."""
+
+from crm.clusters import bp  # noqa: F401

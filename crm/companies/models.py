@@ -1,0 +1,113 @@
+"""Organisations the department deals with, and the places and sectors they are tagged with."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.common.models import Audited
+from crm.extensions import db
+
+
+class CompanyKind(enum.StrEnum):
+    """What kind of organisation it is."""
+
+    COMPANY = "company"
+    RESEARCH = "research"
+    EDUCATION = "education"
+    PUBLIC = "public"
+    CLUSTER_ORGANISATION = "cluster_organisation"
+    INCUBATOR = "incubator"
+    VENUE = "venue"
+    OTHER = "other"
+
+
+class RegisterStatus(enum.StrEnum):
+    """The organisation's status in the Brønnøysund register."""
+
+    ACTIVE = "active"
+    UNDER_LIQUIDATION = "under_liquidation"
+    BANKRUPT = "bankrupt"
+    DELETED = "deleted"
+
+
+class IndustryStandard(enum.StrEnum):
+    """Standard for næringsgruppering the industry code belongs to."""
+
+    SN2007 = "SN2007"
+    SN2025 = "SN2025"
+
+
+class Place(Audited, db.Model):
+    """A place in the municipality (Lillestrøm sentrum, Kjeller, Berger, …), admin-edited."""
+
+    __tablename__ = "places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The strategy's goal: 90 % of new jobs in prioritised growth areas.
+    growth_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Sector(Audited, db.Model):
+    """A sector the strategy speaks of (klima, energi, helse, …); admins edit the list."""
+
+    __tablename__ = "sectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    prioritised: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+company_sectors = Table(
+    "company_sectors",
+    db.Model.metadata,
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
+    Column("sector_id", ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Company(Audited, db.Model):
+    """An organisation: company, research institute, school, public body, cluster organisation …"""
+
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    # Optional: planned and foreign organisations have none. Unique when present.
+    org_number: Mapped[str | None] = mapped_column(String(9), unique=True)
+    kind: Mapped[str] = mapped_column(String(30), default=CompanyKind.COMPANY.value, index=True)
+    org_form: Mapped[str | None] = mapped_column(String(10))
+    industry_code: Mapped[str | None] = mapped_column(String(10))
+    industry_standard: Mapped[str | None] = mapped_column(String(10))
+    industry_description: Mapped[str | None] = mapped_column(String(300))
+    # None means "not reported", which is not the same as zero.
+    employees: Mapped[int | None] = mapped_column(Integer)
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(4))
+    post_town: Mapped[str | None] = mapped_column(String(100))
+    municipality_number: Mapped[str | None] = mapped_column(String(4))
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("places.id", ondelete="SET NULL"), index=True
+    )
+    website: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    register_status: Mapped[str] = mapped_column(
+        String(20), default=RegisterStatus.ACTIVE.value, index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    place: Mapped[Place | None] = relationship()
+    sectors: Mapped[list[Sector]] = relationship(
+        secondary=company_sectors, order_by="Sector.position"
+    )
+    parent: Mapped[Company | None] = relationship(remote_side="Company.id")
+
+    def __repr__(self) -> str:
+        return f"<Company {self.id} {self.name!r}>"

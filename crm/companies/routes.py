@@ -1,0 +1,3 @@
+"""Organisations: pages."""
+
+from crm.companies import bp  # noqa: F401

@@ -1,0 +1,60 @@
+"""People outside the municipality, and the organisations they belong to over time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.common.models import Audited
+from crm.extensions import db
+
+if TYPE_CHECKING:
+    from crm.companies.models import Company
+
+
+class Contact(Audited, db.Model):
+    """A person: personal data under GDPR, kept on the municipality's public task."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # E.164, parsed with phonenumbers (Norway as the default region).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    affiliations: Mapped[list[Affiliation]] = relationship(
+        back_populates="contact",
+        cascade="all, delete-orphan",
+        order_by="(Affiliation.end_date.is_(None).desc(), Affiliation.start_date.desc())",
+    )
+
+
+class Affiliation(Audited, db.Model):
+    """A person's role at an organisation for a period; a person has several over time."""
+
+    __tablename__ = "affiliations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    contact: Mapped[Contact] = relationship(back_populates="affiliations")
+    company: Mapped[Company] = relationship()
+
+    @property
+    def current(self) -> bool:
+        """Whether the affiliation has not ended."""
+        return self.end_date is None or self.end_date >= date.today()

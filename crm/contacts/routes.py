@@ -1,0 +1,3 @@
+"""People: pages."""
+
+from crm.contacts import bp  # noqa: F401

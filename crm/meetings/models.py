@@ -1,0 +1,77 @@
+"""Meetings, company visits, calls and events the department logs."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.common.models import Audited, UTCDateTime
+from crm.extensions import db
+
+if TYPE_CHECKING:
+    from crm.auth.models import User
+    from crm.companies.models import Company
+    from crm.contacts.models import Contact
+    from crm.strategy.models import Strategy
+
+
+class MeetingKind(enum.StrEnum):
+    """How the department met the organisation."""
+
+    MEETING = "meeting"
+    VISIT = "visit"
+    PHONE = "phone"
+    WORKSHOP = "workshop"
+    CONFERENCE = "conference"
+    EMAIL = "email"
+
+
+def _link_table(name: str, other: str, other_table: str) -> Table:
+    return Table(
+        name,
+        db.Model.metadata,
+        Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            other,
+            ForeignKey(f"{other_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+
+
+meeting_companies = _link_table("meeting_companies", "company_id", "companies")
+meeting_contacts = _link_table("meeting_contacts", "contact_id", "contacts")
+meeting_staff = _link_table("meeting_staff", "user_id", "users")
+meeting_strategies = _link_table("meeting_strategies", "strategy_id", "strategies")
+
+
+class Meeting(Audited, db.Model):
+    """A logged meeting; its notes may be a public document (offentleglova) and archived."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default=MeetingKind.MEETING.value)
+    title: Mapped[str] = mapped_column(String(300))
+    location: Mapped[str] = mapped_column(String(300), default="")
+    # Markdown, rendered through a sanitiser; never trusted HTML.
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    companies: Mapped[list[Company]] = relationship(
+        secondary=meeting_companies, order_by="Company.name"
+    )
+    contacts: Mapped[list[Contact]] = relationship(
+        secondary=meeting_contacts, order_by="Contact.name"
+    )
+    staff: Mapped[list[User]] = relationship(secondary=meeting_staff, order_by="User.name")
+    strategies: Mapped[list[Strategy]] = relationship(
+        secondary=meeting_strategies, order_by="Strategy.number"
+    )

@@ -1,0 +1,3 @@
+"""Meetings: pages."""
+
+from crm.meetings import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Search: pages."""
+
+from crm.search import bp  # noqa: F401

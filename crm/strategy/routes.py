@@ -1,0 +1,3 @@
+"""The business strategy: pages."""
+
+from crm.strategy import bp  # noqa: F401

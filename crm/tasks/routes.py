@@ -1,0 +1,3 @@
+"""Follow-up tasks: pages."""
+
+from crm.tasks import bp  # noqa: F401

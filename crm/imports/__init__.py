@@ -1,0 +1,1 @@
+"""Imports: the business register and spreadsheets."""

@@ -1,0 +1,1 @@
+"""The collaboration network: graph building, analysis and the map."""

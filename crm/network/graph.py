@@ -1,0 +1,841 @@
+"""Collaboration graph: rows in, networkx graphs and metrics out (no Flask, no database).
+
+`crm.network.queries` reads the rows; routes, CLI commands and background jobs call these
+functions. Every row argument takes the dataclasses below, or plain tuples in field order
+(SQLAlchemy `Row`s), or mappings with the field names.
+
+Edge weight between two organisations is the sum of:
+
+- explicit link (registered partnership, ownership, supplier ...) active in the window:
+  ``LINK_WEIGHT`` = 3.0 each. Staff recorded it on purpose, so it is the strongest evidence;
+- person affiliated with both at the same time (board seat in one, job in the other):
+  ``PERSON_WEIGHT`` = 2.0 per person. A direct channel, but not an agreement between the two;
+- meeting both attended in the window: ``MEETING_WEIGHT`` = 1.0 per meeting. Meetings with more
+  than ``MAX_MEETING_ORGS`` organisations (conferences, open days) add nothing: a 200-seat
+  conference would otherwise make a clique of 19,900 ties that nobody would call collaboration;
+- shared cluster: 0.5 per year of simultaneous membership inside the window, at least 0.5 and
+  at most 2.0 per cluster. Sharing a cluster means they can meet, not that they do, so even
+  long co-membership weighs less than one explicit link. Members whose periods do not overlap
+  get nothing from that cluster.
+
+Each edge keeps why it exists: ``reasons`` (small dicts, one per link, cluster, meeting and
+person; a meeting's dict is shared by all its pairs to save memory, so treat them as
+read-only), counts per kind (``link_count``, ``cluster_count``, ``meeting_count``,
+``person_count``) and ``first``/``last``: the earliest and latest known dates of links,
+meetings and shared people. Cluster co-membership does not date an edge: dating it by the
+later join date would make every member pair look like a new tie in the year someone joined.
+
+Periods are inclusive days; ``None`` as a start or end means open (unknown or ongoing).
+"""
+
+import hashlib
+import json
+import math
+import numbers
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import combinations, pairwise
+from typing import Any, TypeVar
+
+import networkx as nx
+
+LINK_WEIGHT = 3.0
+PERSON_WEIGHT = 2.0
+MEETING_WEIGHT = 1.0
+CLUSTER_WEIGHT_PER_YEAR = 0.5
+CLUSTER_WEIGHT_MIN = 0.5
+CLUSTER_WEIGHT_MAX = 2.0
+MAX_MEETING_ORGS = 30
+
+# Sampled betweenness above this many nodes: exact betweenness on 11k nodes takes minutes.
+DEFAULT_BETWEENNESS_K = 500
+
+# Distance between nodes in initial_positions; sigma.js rescales, ForceAtlas2 refines.
+NODE_SPACING = 10.0
+
+Window = tuple[date | None, date | None]
+Metrics = dict[int, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgNode:
+    """An organisation: a node of the graph."""
+
+    id: int
+    name: str
+    kind: str
+    place: str | None = None
+    sectors: tuple[str, ...] = ()
+    clusters: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExplicitLink:
+    """A relation recorded by staff between two organisations."""
+
+    id: int
+    source: int
+    target: int
+    link_type: str
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRow:
+    """One period of an organisation's membership in a cluster."""
+
+    organisation_id: int
+    cluster_id: int
+    cluster_name: str
+    joined: date | None = None
+    left: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRow:
+    """A logged meeting and the organisations that took part."""
+
+    meeting_id: int
+    title: str
+    day: date
+    organisation_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AffiliationRow:
+    """One period of a person's role at an organisation."""
+
+    person_id: int
+    person_name: str
+    organisation_id: int
+    start: date | None = None
+    end: date | None = None
+
+
+T = TypeVar("T")
+RowLike = T | Sequence[Any] | Mapping[str, Any]
+
+
+def _coerce(cls: type[T], row: RowLike[T]) -> T:
+    if isinstance(row, cls):
+        return row
+    if isinstance(row, Mapping):
+        return cls(**row)
+    return cls(*row)
+
+
+def _within(day: date, start: date | None, end: date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def _intersects(start: date | None, end: date | None, window: Window) -> bool:
+    window_start, window_end = window
+    return (end is None or window_start is None or end >= window_start) and (
+        start is None or window_end is None or start <= window_end
+    )
+
+
+def _latest(*days: date | None) -> date | None:
+    known = [day for day in days if day is not None]
+    return max(known) if known else None
+
+
+def _earliest(*days: date | None) -> date | None:
+    known = [day for day in days if day is not None]
+    return min(known) if known else None
+
+
+class _Edge:
+    """Accumulates the evidence for one pair before it becomes a networkx edge."""
+
+    __slots__ = ("counts", "first", "last", "reasons", "weight")
+
+    def __init__(self) -> None:
+        self.weight = 0.0
+        self.reasons: list[dict[str, Any]] = []
+        self.counts = {"link": 0, "cluster": 0, "meeting": 0, "person": 0}
+        self.first: date | None = None
+        self.last: date | None = None
+
+    def add(
+        self, weight: float, reason: dict[str, Any], first: date | None, last: date | None
+    ) -> None:
+        self.weight += weight
+        self.reasons.append(reason)
+        self.counts[reason["kind"]] += 1
+        self.first = _earliest(self.first, first)
+        self.last = _latest(self.last, last)
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            # Rounded so that sums like 0.1 + 0.2 do not show up as 0.30000000000000004.
+            "weight": round(self.weight, 4),
+            "reasons": self.reasons,
+            "link_count": self.counts["link"],
+            "cluster_count": self.counts["cluster"],
+            "meeting_count": self.counts["meeting"],
+            "person_count": self.counts["person"],
+            "first": self.first,
+            "last": self.last,
+        }
+
+
+class _Edges(dict[tuple[int, int], _Edge]):
+    def pair(self, a: int, b: int) -> _Edge:
+        key = (a, b) if a < b else (b, a)
+        edge = self.get(key)
+        if edge is None:
+            edge = self[key] = _Edge()
+        return edge
+
+
+def build_graph(
+    nodes: Iterable[RowLike[OrgNode]],
+    *,
+    links: Iterable[RowLike[ExplicitLink]] = (),
+    memberships: Iterable[RowLike[MembershipRow]] = (),
+    meetings: Iterable[RowLike[MeetingRow]] = (),
+    affiliations: Iterable[RowLike[AffiliationRow]] = (),
+    window: Window = (None, None),
+    min_weight: float = 0.0,
+    max_meeting_orgs: int = MAX_MEETING_ORGS,
+    today: date | None = None,
+) -> nx.Graph:
+    """Build the weighted, explained collaboration graph for one time window."""
+    window_start, window_end = window
+    if window_start and window_end and window_start > window_end:
+        raise ValueError(f"the window starts ({window_start}) after it ends ({window_end})")
+    # Ongoing memberships are measured up to the window's end, or up to today when the
+    # window is open; `today` is a parameter so that results can be reproduced.
+    as_of = window_end or today or date.today()
+    graph = nx.Graph(window=(window_start, window_end), as_of=as_of)
+    for row in nodes:
+        node = _coerce(OrgNode, row)
+        graph.add_node(
+            node.id,
+            name=node.name,
+            kind=node.kind,
+            place=node.place,
+            sectors=tuple(node.sectors),
+            clusters=tuple(node.clusters),
+        )
+    known = graph.adj  # membership test without building another set of 11k ids
+    edges = _Edges()
+    _add_links(edges, known, links, window)
+    _add_memberships(edges, known, memberships, window, as_of)
+    _add_meetings(edges, known, meetings, window, max_meeting_orgs)
+    _add_affiliations(edges, known, affiliations, window)
+    graph.add_edges_from(
+        (a, b, edge.attributes()) for (a, b), edge in edges.items() if edge.weight >= min_weight
+    )
+    return graph
+
+
+def _add_links(edges: _Edges, known: Mapping, rows: Iterable, window: Window) -> None:
+    for row in rows:
+        link = _coerce(ExplicitLink, row)
+        if link.source == link.target or link.source not in known or link.target not in known:
+            continue
+        if not _intersects(link.start, link.end, window):
+            continue
+        reason = {
+            "kind": "link",
+            "id": link.id,
+            "type": link.link_type,
+            "start": link.start,
+            "end": link.end,
+        }
+        last = link.end or link.start
+        edges.pair(link.source, link.target).add(LINK_WEIGHT, reason, link.start, last)
+
+
+def _add_memberships(
+    edges: _Edges, known: Mapping, rows: Iterable, window: Window, as_of: date
+) -> None:
+    periods: dict[int, dict[int, list[tuple[date | None, date | None]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    names: dict[int, str] = {}
+    for row in rows:
+        member = _coerce(MembershipRow, row)
+        if member.organisation_id not in known:
+            continue
+        if not _intersects(member.joined, member.left, window):
+            continue
+        periods[member.cluster_id][member.organisation_id].append((member.joined, member.left))
+        names[member.cluster_id] = member.cluster_name
+    for cluster_id, by_org in periods.items():
+        reason = {"kind": "cluster", "id": cluster_id, "name": names[cluster_id]}
+        for a, b in combinations(sorted(by_org), 2):
+            weight = _cluster_weight(by_org[a], by_org[b], window[0], as_of)
+            if weight:
+                edges.pair(a, b).add(weight, reason, None, None)
+
+
+def _cluster_weight(
+    periods_a: list[tuple[date | None, date | None]],
+    periods_b: list[tuple[date | None, date | None]],
+    window_start: date | None,
+    as_of: date,
+) -> float:
+    years = 0.0
+    for start_a, end_a in periods_a:
+        for start_b, end_b in periods_b:
+            start = _latest(start_a, start_b, window_start)
+            end = min(_earliest(end_a, end_b) or as_of, as_of)
+            if start is None:
+                # Both members since before our records, window open: a long-standing tie.
+                return CLUSTER_WEIGHT_MAX
+            if start <= end:
+                years += ((end - start).days + 1) / 365.25
+    if not years:
+        return 0.0
+    weight = min(max(years * CLUSTER_WEIGHT_PER_YEAR, CLUSTER_WEIGHT_MIN), CLUSTER_WEIGHT_MAX)
+    return round(weight, 2)
+
+
+def _add_meetings(
+    edges: _Edges, known: Mapping, rows: Iterable, window: Window, max_orgs: int
+) -> None:
+    for row in rows:
+        meeting = _coerce(MeetingRow, row)
+        if not _within(meeting.day, *window):
+            continue
+        attendees = set(meeting.organisation_ids)
+        # The size of the meeting counts every attendee, also those outside this graph:
+        # a conference stays a conference when the map is filtered.
+        if len(attendees) > max_orgs:
+            continue
+        present = sorted(org for org in attendees if org in known)
+        if len(present) < 2:
+            continue
+        reason = {
+            "kind": "meeting",
+            "id": meeting.meeting_id,
+            "title": meeting.title,
+            "day": meeting.day,
+        }
+        for a, b in combinations(present, 2):
+            edges.pair(a, b).add(MEETING_WEIGHT, reason, meeting.day, meeting.day)
+
+
+def _add_affiliations(edges: _Edges, known: Mapping, rows: Iterable, window: Window) -> None:
+    periods: dict[int, dict[int, list[tuple[date | None, date | None]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    names: dict[int, str] = {}
+    for row in rows:
+        role = _coerce(AffiliationRow, row)
+        if role.organisation_id not in known or not _intersects(role.start, role.end, window):
+            continue
+        periods[role.person_id][role.organisation_id].append((role.start, role.end))
+        names[role.person_id] = role.person_name
+    for person_id, by_org in periods.items():
+        if len(by_org) < 2:
+            continue
+        reason = {"kind": "person", "id": person_id, "name": names[person_id]}
+        for a, b in combinations(sorted(by_org), 2):
+            shared = _shared_span(by_org[a], by_org[b], window)
+            if shared is not None:
+                edges.pair(a, b).add(PERSON_WEIGHT, reason, *shared)
+
+
+def _shared_span(
+    periods_a: list[tuple[date | None, date | None]],
+    periods_b: list[tuple[date | None, date | None]],
+    window: Window,
+) -> tuple[date | None, date | None] | None:
+    """First and last day of the overlapping roles, or None when they never overlapped."""
+    found = False
+    first: date | None = None
+    last: date | None = None
+    for start_a, end_a in periods_a:
+        for start_b, end_b in periods_b:
+            start, end = _latest(start_a, start_b), _earliest(end_a, end_b)
+            if start is not None and end is not None and start > end:
+                continue
+            if not _intersects(start, end, window):
+                continue
+            found = True
+            first = _earliest(first, start)
+            last = _latest(last, end)
+    return (first, last) if found else None
+
+
+def _as_set(values: Iterable[Any] | None) -> set[Any] | None:
+    # An empty selection in a filter form means "no filter", not "show nothing".
+    chosen = set(values) if values is not None else set()
+    return chosen or None
+
+
+def filter_graph(
+    graph: nx.Graph,
+    *,
+    kinds: Iterable[str] | None = None,
+    places: Iterable[str] | None = None,
+    sectors: Iterable[str] | None = None,
+    clusters: Iterable[int] | None = None,
+    link_types: Iterable[str] | None = None,
+    min_weight: float = 0.0,
+) -> nx.Graph:
+    """Copy of the graph with only the matching organisations and edges (empty = no filter)."""
+    kinds, places, sectors, clusters = map(_as_set, (kinds, places, sectors, clusters))
+    link_types = _as_set(link_types)
+    keep = [
+        node
+        for node, data in graph.nodes(data=True)
+        if (kinds is None or data.get("kind") in kinds)
+        and (places is None or data.get("place") in places)
+        and (sectors is None or not sectors.isdisjoint(data.get("sectors", ())))
+        and (clusters is None or not clusters.isdisjoint(data.get("clusters", ())))
+    ]
+    result = graph.subgraph(keep).copy()
+    drop = [
+        (a, b)
+        for a, b, data in result.edges(data=True)
+        if data.get("weight", 1.0) < min_weight
+        or (link_types is not None and not _has_link_type(data, link_types))
+    ]
+    result.remove_edges_from(drop)
+    return result
+
+
+def _has_link_type(data: Mapping[str, Any], link_types: set[str]) -> bool:
+    return any(
+        reason["kind"] == "link" and reason["type"] in link_types
+        for reason in data.get("reasons", ())
+    )
+
+
+def compute_metrics(
+    graph: nx.Graph,
+    *,
+    betweenness_k: int | None = None,
+    seed: int = 1,
+    exact_limit: int = 1500,
+) -> Metrics:
+    """Per organisation: degree, weighted degree, betweenness, PageRank, community, broker."""
+    count = graph.number_of_nodes()
+    if count == 0:
+        return {}
+    # Betweenness counts hops, not weights: weights are strengths, and turning them into
+    # distances (1/w, -log w ...) would be an arbitrary choice the user cannot see.
+    if count <= exact_limit:
+        betweenness = nx.betweenness_centrality(graph)
+    else:
+        k = min(betweenness_k or DEFAULT_BETWEENNESS_K, count)
+        betweenness = nx.betweenness_centrality(graph, k=k, seed=seed)
+    pagerank = _pagerank(graph)
+    community = _communities(graph, seed)
+    broker = _brokers(graph, community)
+    weighted = dict(graph.degree(weight="weight"))
+    return {
+        node: {
+            "degree": graph.degree(node),
+            "weighted_degree": float(weighted[node]),
+            "betweenness": betweenness[node],
+            "pagerank": pagerank[node],
+            "community": community[node],
+            "broker": broker[node],
+        }
+        for node in graph
+    }
+
+
+def _communities(graph: nx.Graph, seed: int) -> dict[int, int]:
+    """Louvain communities numbered by size, largest first, so numbers and colours are stable."""
+    parts = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    parts.sort(key=lambda part: (-len(part), min(part)))
+    return {node: number for number, part in enumerate(parts) for node in part}
+
+
+def _brokers(graph: nx.Graph, community: Mapping[int, int]) -> dict[int, bool]:
+    """Broker rule: a node is a broker when either
+
+    - its neighbours lie in at least two communities other than its own: it ties together
+      groups it does not belong to (one outside neighbour is not enough, or nearly every node
+      on a community's border would qualify), or
+    - it belongs to at least two clusters and links them: for two of its clusters A and B it
+      has a neighbour in A that is not in B and a neighbour in B that is not in A.
+    """
+    clusters_of = {
+        node: frozenset(data.get("clusters", ())) for node, data in graph.nodes(data=True)
+    }
+    result = {}
+    for node in graph:
+        own = community[node]
+        others = {community[neighbour] for neighbour in graph[node]} - {own}
+        result[node] = len(others) >= 2 or _links_clusters(graph, node, clusters_of)
+    return result
+
+
+def _links_clusters(graph: nx.Graph, node: int, clusters_of: Mapping[int, frozenset]) -> bool:
+    mine = sorted(clusters_of[node])
+    if len(mine) < 2:
+        return False
+    neighbours = [clusters_of[neighbour] for neighbour in graph[node]]
+    for a, b in combinations(mine, 2):
+        if any(a in c and b not in c for c in neighbours) and any(
+            b in c and a not in c for c in neighbours
+        ):
+            return True
+    return False
+
+
+def _pagerank(graph: nx.Graph, alpha: float = 0.85) -> dict[int, float]:
+    return nx.pagerank(graph, alpha=alpha, weight="weight")
+
+
+def rank(metrics: Metrics, key: str, *, limit: int = 50) -> list[tuple[int, float]]:
+    """The top organisations by one metric, highest first; ties by id."""
+    if metrics and key not in next(iter(metrics.values())):
+        raise ValueError(f"unknown metric {key!r}")
+    rows = [(node, float(values[key])) for node, values in metrics.items()]
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return rows[:limit]
+
+
+def _require_node(graph: nx.Graph, node: int) -> None:
+    if node not in graph:
+        raise ValueError(
+            f"organisation {node!r} is not in the network (check the filters and the time window)"
+        )
+
+
+def ego_network(graph: nx.Graph, org_id: int, radius: int = 1) -> nx.Graph:
+    """Copy of the organisation's neighbourhood up to `radius` hops."""
+    _require_node(graph, org_id)
+    return nx.ego_graph(graph, org_id, radius=radius)
+
+
+def introduction_paths(
+    graph: nx.Graph, source: int, target: int, *, limit: int = 3
+) -> list[list[dict[str, Any]]]:
+    """Up to `limit` shortest chains of introductions from source to target, explained."""
+    _require_node(graph, source)
+    _require_node(graph, target)
+    if source == target:
+        raise ValueError("an organisation needs no introduction to itself")
+    if limit < 1:
+        return []
+    candidates: list[list[int]] = []
+    try:
+        # Paths come shortest first. One hop more than the shortest is still a useful
+        # alternative; longer detours are not introductions anyone would ask for.
+        for path in nx.shortest_simple_paths(graph, source, target):
+            if candidates and len(path) > len(candidates[0]) + 1:
+                break
+            candidates.append(path)
+            # Enough to choose among without enumerating every path of a dense graph.
+            if len(candidates) >= 4 * limit:
+                break
+    except nx.NetworkXNoPath:
+        return []
+    # Among equally short chains, prefer the one whose weakest tie is strongest: that tie is
+    # where an introduction fails.
+    candidates.sort(key=lambda path: (len(path), -_weakest_tie(graph, path), path))
+    return [
+        [
+            {
+                "from": a,
+                "to": b,
+                "weight": graph.edges[a, b].get("weight", 1.0),
+                "reasons": list(graph.edges[a, b].get("reasons", ())),
+            }
+            for a, b in pairwise(path)
+        ]
+        for path in candidates[:limit]
+    ]
+
+
+def _weakest_tie(graph: nx.Graph, path: list[int]) -> float:
+    return min(graph.edges[a, b].get("weight", 1.0) for a, b in pairwise(path))
+
+
+def cluster_stats(
+    graph: nx.Graph, memberships: Iterable[RowLike[MembershipRow]], cluster_id: int
+) -> dict[str, Any]:
+    """Members, internal density, members tied to other clusters, new internal ties per year.
+
+    Members are those current on the graph's `as_of` date (the window's end) and present in
+    the graph. Edges that exist only because both are members of this very cluster are left
+    out of density and new ties: otherwise every cluster would look fully connected.
+    """
+    as_of = graph.graph.get("as_of") or date.today()
+    rows = [
+        row
+        for row in (_coerce(MembershipRow, item) for item in memberships)
+        if row.cluster_id == cluster_id
+    ]
+    members = sorted(
+        {
+            row.organisation_id
+            for row in rows
+            if row.organisation_id in graph and _within(as_of, row.joined, row.left)
+        }
+    )
+    member_set = set(members)
+    internal = [
+        data
+        for _, _, data in graph.subgraph(members).edges(data=True)
+        if _has_other_evidence(data, cluster_id)
+    ]
+    count = len(members)
+    density = 2 * len(internal) / (count * (count - 1)) if count > 1 else 0.0
+    bridging = [
+        member
+        for member in members
+        if any(
+            neighbour not in member_set
+            and any(other != cluster_id for other in graph.nodes[neighbour].get("clusters", ()))
+            for neighbour in graph[member]
+        )
+    ]
+    per_year = Counter(data["first"].year for data in internal if data.get("first"))
+    return {
+        "cluster_id": cluster_id,
+        "name": rows[0].cluster_name if rows else None,
+        "as_of": as_of,
+        "members": members,
+        "member_count": count,
+        "internal_links": len(internal),
+        "density": density,
+        "bridging_members": bridging,
+        "bridging_count": len(bridging),
+        "new_links_per_year": dict(sorted(per_year.items())),
+    }
+
+
+def _has_other_evidence(data: Mapping[str, Any], cluster_id: int) -> bool:
+    reasons = data.get("reasons")
+    if not reasons:
+        return True  # an edge from elsewhere, with no reasons recorded: take it as a tie
+    return any(
+        not (reason["kind"] == "cluster" and reason["id"] == cluster_id) for reason in reasons
+    )
+
+
+def yearly_summary(graphs_by_year: Mapping[int, nx.Graph], *, seed: int = 1) -> list[dict]:
+    """Network health per year: active nodes, edges, density, components, modularity.
+
+    Counted over organisations with at least one tie that year: the register holds thousands
+    of organisations without any, and they would drown every figure.
+    """
+    summary = []
+    for year in sorted(graphs_by_year):
+        graph = graphs_by_year[year]
+        active = graph.subgraph([node for node, degree in graph.degree() if degree])
+        row: dict[str, Any] = {
+            "year": year,
+            "nodes": active.number_of_nodes(),
+            "edges": active.number_of_edges(),
+            "density": 0.0,
+            "components": 0,
+            "largest_component_share": 0.0,
+            "modularity": 0.0,
+        }
+        if row["edges"]:
+            components = [len(part) for part in nx.connected_components(active)]
+            parts = nx.community.louvain_communities(active, weight="weight", seed=seed)
+            row["density"] = nx.density(active)
+            row["components"] = len(components)
+            row["largest_component_share"] = max(components) / row["nodes"]
+            row["modularity"] = nx.community.modularity(active, parts, weight="weight")
+        summary.append(row)
+    return summary
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return str(value)
+
+
+def _export_value(value: Any) -> Any:
+    """A GraphML/GEXF-safe value (str, bool, int or float), or None to drop the attribute."""
+    if value is None:
+        return None
+    if isinstance(value, bool | str | int | float):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, numbers.Integral):  # numpy integers
+        return int(value)
+    if isinstance(value, numbers.Real):  # numpy floats, Fraction
+        return float(value)
+    if isinstance(value, numbers.Number):  # Decimal converts, complex does not
+        try:
+            return float(value)
+        except TypeError:
+            return str(value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else list(value)
+        if not items:
+            return None
+        # Flat lists (sectors, cluster ids) stay readable in Gephi; nested ones become JSON.
+        flat = (str, int, float)
+        if all(isinstance(item, flat) and not isinstance(item, bool) for item in items):
+            return "; ".join(str(item) for item in items)
+        return json.dumps(items, default=_json_default, ensure_ascii=False)
+    return str(value)
+
+
+def _export_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
+    cleaned = {str(key): _export_value(value) for key, value in data.items()}
+    return {key: value for key, value in cleaned.items() if value is not None}
+
+
+def _unify_types(records: list[dict[str, Any]]) -> None:
+    """One type per attribute: GEXF declares a type per attribute and then fails to read
+    values of another (an int column with one float in it, a number column with a string)."""
+    kinds: dict[str, set[type]] = defaultdict(set)
+    for record in records:
+        for key, value in record.items():
+            kinds[key].add(type(value))
+    for key, seen in kinds.items():
+        if len(seen) < 2:
+            continue
+        cast = float if seen == {int, float} else str
+        for record in records:
+            if key in record:
+                record[key] = cast(record[key])
+
+
+def clean_for_export(graph: nx.Graph) -> nx.Graph:
+    """Copy with attributes GraphML and GEXF can write (no None, dates, lists or dicts)."""
+    result = graph.__class__()
+    result.graph.update(_export_mapping(graph.graph))
+    nodes = [(node, _export_mapping(data)) for node, data in graph.nodes(data=True)]
+    for _, data in nodes:
+        # Gephi shows `label`; without it every node would be called by its database id.
+        if "name" in data and "label" not in data:
+            data["label"] = str(data["name"])
+    # `start`/`end`, when an edge has them, are ISO strings now: GEXF then writes them as
+    # spells with timeformat "date", which Gephi's timeline plays.
+    edges = [(a, b, _export_mapping(data)) for a, b, data in graph.edges(data=True)]
+    _unify_types([data for _, data in nodes])
+    _unify_types([data for _, _, data in edges])
+    result.add_nodes_from(nodes)
+    result.add_edges_from(edges)
+    return result
+
+
+def _compact(number: float) -> float | int:
+    # 3 instead of 3.0: two bytes per edge are 100 kB on 50,000 edges.
+    rounded = round(float(number), 2)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+def to_sigma_json(
+    graph: nx.Graph,
+    positions: Mapping[int, tuple[float, float]] | None = None,
+    metrics: Metrics | None = None,
+) -> dict[str, Any]:
+    """The map for sigma.js: graphology's serialised format, with compact edges.
+
+    Nodes are graphology's ``{"key", "attributes"}``. Edges are ``[source, target, weight]``
+    triples, because graphology's edge objects cost about 70 bytes each and 50,000 of them
+    alone would pass the 2 MB budget. Expand them before importing:
+    ``data.edges = data.edges.map(([source, target, weight]) =>
+    ({source, target, attributes: {weight}})); graph.import(data);``
+    """
+    metrics = metrics or {}
+    positions = dict(positions or {})
+    if any(node not in positions for node in graph):
+        communities = {
+            node: values["community"] for node, values in metrics.items() if "community" in values
+        }
+        fallback = initial_positions(graph, communities=communities or None)
+        positions = {**fallback, **positions}
+    largest = max((values.get("pagerank", 0.0) for values in metrics.values()), default=0.0)
+    nodes = []
+    for node, data in graph.nodes(data=True):
+        values = metrics.get(node, {})
+        x, y = positions[node]
+        # Area grows with PageRank, so the radius grows with its square root.
+        size = 2.0 + (10.0 * math.sqrt(values.get("pagerank", 0.0) / largest) if largest else 0)
+        attributes: dict[str, Any] = {
+            "label": data.get("name") or str(node),
+            "x": round(x, 2),
+            "y": round(y, 2),
+            "size": round(size, 1),
+        }
+        for key in ("kind", "place"):
+            if data.get(key):
+                attributes[key] = data[key]
+        if "community" in values:
+            attributes["community"] = values["community"]
+        if values.get("broker"):
+            attributes["broker"] = True
+        nodes.append({"key": str(node), "attributes": attributes})
+    edges = [
+        [str(a), str(b), _compact(data.get("weight", 1.0))] for a, b, data in graph.edges(data=True)
+    ]
+    return {
+        "attributes": {},
+        "options": {"type": "undirected", "multi": False, "allowSelfLoops": False},
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def _unit_pair(seed: int, node: Any) -> tuple[float, float]:
+    # hashlib, not hash(): Python salts str hashes per process, and positions must not move
+    # between two requests.
+    digest = hashlib.blake2b(f"{seed}:{node}".encode(), digest_size=16).digest()
+    scale = float(2**64)
+    return int.from_bytes(digest[:8]) / scale, int.from_bytes(digest[8:]) / scale
+
+
+def initial_positions(
+    graph: nx.Graph, seed: int = 1, *, communities: Mapping[int, int] | None = None
+) -> dict[int, tuple[float, float]]:
+    """Cheap, deterministic starting positions: a disc per community, the discs on a circle.
+
+    No force layout (minutes at 11k nodes); the browser refines with ForceAtlas2. A node's
+    spot in its community's disc depends only on its id and the seed. Pass `communities`
+    (from compute_metrics) to skip running Louvain again.
+    """
+    if graph.number_of_nodes() == 0:
+        return {}
+    if communities is None:
+        communities = _communities(graph, seed)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for node in graph:
+        groups[communities.get(node, -1)].append(node)
+    order = sorted(groups, key=lambda group: (-len(groups[group]), min(groups[group])))
+    # Disc area grows with the number of nodes, so the radius grows with its square root.
+    radius = {group: NODE_SPACING * math.sqrt(len(groups[group])) for group in order}
+    gap = 1.1
+    circumference = sum(2 * gap * radius[group] for group in order)
+    # With few communities the arc underestimates the distance needed between their centres.
+    ring = 0.0
+    if len(order) > 1:
+        ring = max(circumference / (2 * math.pi), gap * (radius[order[0]] + radius[order[1]]))
+    positions: dict[int, tuple[float, float]] = {}
+    angle = 0.0
+    for group in order:
+        share = 2 * gap * radius[group] / circumference
+        middle = 2 * math.pi * (angle + share / 2)
+        angle += share
+        centre_x, centre_y = ring * math.cos(middle), ring * math.sin(middle)
+        for node in groups[group]:
+            distance, turn = _unit_pair(seed, node)
+            # sqrt spreads nodes evenly over the disc instead of crowding its centre.
+            reach = radius[group] * math.sqrt(distance)
+            positions[node] = (
+                centre_x + reach * math.cos(2 * math.pi * turn),
+                centre_y + reach * math.sin(2 * math.pi * turn),
+            )
+    return positions

@@ -1,0 +1,157 @@
+"""Browser tests: the app as a real server on a loopback port, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from config import TestingConfig
+from crm import create_app
+from crm.auth import services as auth_services
+from crm.extensions import db
+from tests.conftest import require_service
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
+PASSWORD = "browser test password"  # noqa: S105
+
+# Every browser test is marked, so `pytest -m "not browser"` runs the rest alone.
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+class LiveServer:
+    """The app on a free loopback port, with its own SQLite database."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """A real server; users for each role are made once."""
+    database = tmp_path_factory.mktemp("browser") / "browser.sqlite"
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+    with app.app_context():
+        upgrade()
+        for role in ("admin", "editor", "reader"):
+            auth_services.create_user(
+                db.session,
+                email=f"{role}@lillestrom.kommune.no",
+                name=f"{role.capitalize()} Testesen",
+                role=role,
+                password=PASSWORD,
+            )
+        db.session.commit()
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless; Playwright's own browser download is never used."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the test extras install it
+        require_service(False, "playwright is not installed (pip install -e '.[test]')")
+    require_service(
+        Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is not None,
+        f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A fresh browser context per test; a screenshot of the last page is kept."""
+    context = browser.new_context(base_url=live_server.url, locale="nb-NO")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(f"script error: {error}"))
+
+    def on_response(response) -> None:
+        # A page may answer 403 or 404 on purpose; a missing script, style or API call is a bug.
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} {response.url}")
+
+    tab.on("response", on_response)
+    yield tab
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    tab.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    context.close()
+    assert errors == [], f"the page had errors: {errors}"
+
+
+def sign_in(page, role: str = "editor") -> None:
+    """Sign in through the form, with the keyboard as a user would."""
+    page.goto("/auth/login")
+    page.get_by_label("E-post").fill(f"{role}@lillestrom.kommune.no")
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_label("Passord").press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def check_accessibility(page) -> None:
+    """axe-core against WCAG 2.1 A and AA: nothing serious or critical, one h1, a working skip link."""
+    # evaluate() runs through the DevTools protocol, so the page's CSP (no inline script) holds.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+            resultTypes: ['violations']
+        })"""
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: " + "; ".join(serious)
+    assert page.locator("h1").count() == 1, f"{page.url} must have exactly one h1"
+    skip = page.locator("a.skip-link")
+    assert skip.count() == 1 and skip.get_attribute("href") == "#main"
+    assert page.locator("main#main").count() == 1

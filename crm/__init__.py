@@ -83,12 +83,17 @@ def register_blueprints(app: Flask) -> None:
     """Mount every feature."""
     from crm.account import bp as account_bp
     from crm.auth import bp as auth_bp
+    from crm.calendar import bp as calendar_bp
     from crm.clusters import bp as clusters_bp
     from crm.companies import bp as companies_bp
     from crm.contacts import bp as contacts_bp
+    from crm.establishments import bp as establishments_bp
     from crm.health import bp as health_bp
     from crm.home import bp as home_bp
+    from crm.imports import bp as imports_bp
     from crm.meetings import bp as meetings_bp
+    from crm.network import bp as network_bp
+    from crm.reports import bp as reports_bp
     from crm.search import bp as search_bp
     from crm.strategy import bp as strategy_bp
     from crm.tasks import bp as tasks_bp
@@ -107,6 +112,11 @@ def register_blueprints(app: Flask) -> None:
         tasks_bp,
         strategy_bp,
         search_bp,
+        establishments_bp,
+        network_bp,
+        imports_bp,
+        reports_bp,
+        calendar_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,23 +4,34 @@ from crm.auth.models import User, UserSession
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact
+from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
+from crm.imports.models import ImportChange, ImportRun
 from crm.meetings.models import Meeting
+from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
 __all__ = [
     "Affiliation",
     "Cluster",
+    "CollaborationLink",
     "Company",
     "Contact",
+    "EstablishmentCase",
     "FocusArea",
+    "ImportChange",
+    "ImportRun",
+    "LinkType",
     "Meeting",
     "Membership",
     "Place",
     "Sector",
+    "Stage",
+    "StageChange",
     "Strategy",
     "StrategyPeriod",
     "Task",
     "User",
     "UserSession",
+    "WarningFlag",
 ]

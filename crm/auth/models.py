@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(5))
     # Set for passwords an admin or `make run` generated: they are single-use.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The personal calendar feed's secret, hashed; renewing it kills the old feed URL.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

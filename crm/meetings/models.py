@@ -63,6 +63,10 @@ class Meeting(Audited, db.Model):
     location: Mapped[str] = mapped_column(String(300), default="")
     # Markdown, rendered through a sanitiser; never trusted HTML.
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The establishment case the meeting belongs to, if any.
+    establishment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("establishment_cases.id", ondelete="SET NULL"), index=True
+    )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     companies: Mapped[list[Company]] = relationship(

@@ -35,6 +35,9 @@ class Task(Audited, db.Model):
     company_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
+    establishment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("establishment_cases.id", ondelete="SET NULL"), index=True
+    )
     done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)

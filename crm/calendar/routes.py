@@ -1,0 +1,3 @@
+"""Personal iCalendar feeds: pages."""
+
+from crm.calendar import bp  # noqa: F401

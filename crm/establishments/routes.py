@@ -1,0 +1,3 @@
+"""Establishment follow-up: pages."""
+
+from crm.establishments import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Imports: pages."""
+
+from crm.imports import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""The collaboration network: pages."""
+
+from crm.network import bp  # noqa: F401

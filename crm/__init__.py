@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.companies import bp as companies_bp
     from crm.contacts import bp as contacts_bp
     from crm.establishments import bp as establishments_bp
+    from crm.exports import bp as exports_bp
     from crm.health import bp as health_bp
     from crm.home import bp as home_bp
     from crm.imports import bp as imports_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         imports_bp,
         reports_bp,
         calendar_bp,
+        exports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,0 +1,3 @@
+"""Data out: pages."""
+
+from crm.exports import bp  # noqa: F401

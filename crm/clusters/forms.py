@@ -1,0 +1,193 @@
+"""Forms for clusters and memberships; they check shape, the services check the rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.common.forms import VersionedForm
+
+KIND_CHOICES = [
+    ("cluster", _l("Cluster")),
+    ("network", _l("Network")),
+    ("programme", _l("Programme")),
+]
+
+LEVEL_CHOICES = [
+    ("none", _l("None")),
+    ("arena", _l("Arena")),
+    ("arena_pro", _l("Arena Pro")),
+    ("nce", _l("NCE")),
+    ("gce", _l("GCE")),
+]
+
+ROLE_CHOICES = [
+    ("member", _l("Member")),
+    ("partner", _l("Partner")),
+    ("facilitator", _l("Facilitator")),
+    ("board", _l("Board")),
+    ("founding_member", _l("Founding member")),
+]
+
+# The organisation kinds of crm.companies.models.CompanyKind, with labels for the members table.
+ORG_KIND_CHOICES = [
+    ("company", _l("Company")),
+    ("research", _l("Research institute")),
+    ("education", _l("Education")),
+    ("public", _l("Public body")),
+    ("cluster_organisation", _l("Cluster organisation")),
+    ("incubator", _l("Incubator")),
+    ("venue", _l("Venue")),
+    ("other", _l("Other")),
+]
+
+STATUS_CHOICES = [
+    ("current", _l("Current members")),
+    ("former", _l("Former members")),
+    ("all", _l("All")),
+]
+
+
+def _select(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Choices for a SelectField from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def optional_int(value):
+    """Turn a hidden id into an int, or None when it is empty or not a number."""
+    if value is None or isinstance(value, int):
+        return value
+    value = str(value).strip()
+    return int(value) if value.isdigit() else None
+
+
+def _typeahead(target: str) -> dict:
+    """Attributes of the visible half of the type-ahead contract (static JS fills `target`)."""
+    return {"data-typeahead": "companies", "data-target": target, "autocomplete": "off"}
+
+
+class ClusterForm(VersionedForm):
+    """A cluster's facts; the version is ignored when creating."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_select(KIND_CHOICES), default="cluster")
+    programme_level = SelectField(
+        _l("Programme level"),
+        choices=_select(LEVEL_CHOICES),
+        default="none",
+        description=_l("Level in Norwegian Innovation Clusters (Arena, Arena Pro, NCE, GCE)."),
+    )
+    focus = StringField(_l("Focus"), validators=[Optional(), Length(max=500)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10000)])
+    website = StringField(
+        _l("Website"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("A full address starting with https://"),
+    )
+    facilitator_id = HiddenField(filters=[optional_int])
+    facilitator_name = StringField(
+        _l("Facilitating organisation"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Type a name to search, or give the 9-digit organisation number."),
+        render_kw=_typeahead("facilitator_id"),
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class MembershipForm(FlaskForm):
+    """A new membership of a cluster."""
+
+    company_id = HiddenField(filters=[optional_int])
+    company_name = StringField(
+        _l("Organisation"),
+        validators=[Length(max=300)],
+        description=_l("Type a name to search, or give the 9-digit organisation number."),
+        render_kw=_typeahead("company_id"),
+    )
+    role = SelectField(_l("Role"), choices=_select(ROLE_CHOICES), default="member")
+    joined_on = DateField(_l("Joined"), validators=[Optional()], default=date.today)
+    left_on = DateField(
+        _l("Left"),
+        validators=[Optional()],
+        description=_l("Leave empty while the organisation is a member."),
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Add member"))
+
+
+class MembershipEditForm(VersionedForm):
+    """A membership's role, dates and note."""
+
+    role = SelectField(_l("Role"), choices=_select(ROLE_CHOICES))
+    joined_on = DateField(_l("Joined"), validators=[Optional()])
+    left_on = DateField(
+        _l("Left"),
+        validators=[Optional()],
+        description=_l("Leave empty while the organisation is a member."),
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save"))
+
+
+class EndMembershipForm(FlaskForm):
+    """End a membership on a date; the membership stays as history."""
+
+    left_on = DateField(_l("Left on"), validators=[DataRequired()], default=date.today)
+    submit = SubmitField(_l("End membership"))
+
+
+class DeleteMembershipForm(FlaskForm):
+    """A button: remove a membership entered by mistake."""
+
+    submit = SubmitField(_l("Delete membership"))
+
+
+class ClusterFilterForm(FlaskForm):
+    """The kind filter of the list page (GET, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        _l("Kind"), choices=_select([("", _l("All kinds")), *KIND_CHOICES]), default=""
+    )
+
+
+class MemberFilterForm(FlaskForm):
+    """The filters of a cluster's members table (GET, no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=_select(STATUS_CHOICES), default="current")
+    role = SelectField(
+        _l("Role"), choices=_select([("", _l("All roles")), *ROLE_CHOICES]), default=""
+    )
+    kind = SelectField(
+        _l("Kind of organisation"),
+        choices=_select([("", _l("All kinds")), *ORG_KIND_CHOICES]),
+        default="",
+    )
+
+
+def read_filters(form: FlaskForm) -> dict[str, str]:
+    """The filter values asked for; an unknown value falls back to the field's default."""
+    values = {}
+    for field in form:
+        allowed = {choice.value for choice in field.choices}
+        if field.data not in allowed:
+            field.data = field.default
+        values[field.name] = field.data
+    return values

@@ -12,9 +12,12 @@ class DomainError(Exception):
     """A rule of the domain refused the change; `field` names the form field it concerns."""
 
     def __init__(self, field: str | None, message: str) -> None:
-        super().__init__(message)
+        # A lazy string claims to be safe HTML (it has __html__), so a message with user text
+        # in it would reach the page unescaped; a plain str is escaped like any other value.
+        text = str(message)
+        super().__init__(text)
         self.field = field
-        self.message = message
+        self.message = text
 
 
 class StaleObjectError(DomainError):

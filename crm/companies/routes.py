@@ -1,3 +1,338 @@
-"""Organisations: pages."""
+"""Organisations: list, page with timeline, create and edit; admin lists of places and sectors."""
 
-from crm.companies import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from crm.common.access import admin_access, edit_access, read_access
+from crm.common.errors import DomainError
+from crm.common.forms import show_domain_error
+from crm.common.pagination import page_args
+from crm.companies import bp, queries, services
+from crm.companies.forms import (
+    CompanyEditForm,
+    CompanyFilterForm,
+    CompanyForm,
+    PlaceEditForm,
+    PlaceForm,
+    SectorEditForm,
+    SectorForm,
+)
+from crm.companies.labels import (
+    KIND_LABELS,
+    MEETING_KIND_LABELS,
+    MEMBERSHIP_ROLE_LABELS,
+    STATUS_BADGES,
+    STATUS_LABELS,
+    format_orgnr,
+)
+from crm.companies.models import Place, Sector
+from crm.extensions import db
+
+
+# The clusters, contacts and meetings pages are other features' blueprints; plain paths keep
+# this page working whichever of them is deployed.
+def cluster_href(cluster_id: int) -> str:
+    """Address of a cluster's page."""
+    return f"/clusters/{int(cluster_id)}"
+
+
+def contact_href(contact_id: int) -> str:
+    """Address of a person's page."""
+    return f"/contacts/{int(contact_id)}"
+
+
+def meeting_href(meeting_id: int) -> str:
+    """Address of a meeting's page."""
+    return f"/meetings/{int(meeting_id)}"
+
+
+def new_meeting_href(company_id: int) -> str:
+    """Address of the meeting form, prefilled with this organisation."""
+    return f"/meetings/new?company_id={int(company_id)}"
+
+
+@bp.context_processor
+def labels() -> dict:
+    """Labels and helpers every page of this feature uses."""
+    return {
+        "kind_labels": KIND_LABELS,
+        "status_labels": STATUS_LABELS,
+        "status_badges": STATUS_BADGES,
+        "role_labels": MEMBERSHIP_ROLE_LABELS,
+        "meeting_kind_labels": MEETING_KIND_LABELS,
+        "format_orgnr": format_orgnr,
+    }
+
+
+def _company_or_404(company_id: int):
+    company = queries.get_company(db.session, company_id)
+    if company is None:
+        abort(404)
+    return company
+
+
+def _parse_before(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@bp.route("/")
+@read_access
+def index():
+    """Organisations: search, filter, sort, page."""
+    form = CompanyFilterForm(request.args)
+    form.set_choices(
+        queries.list_places(db.session),
+        queries.list_sectors(db.session),
+        queries.cluster_choices(db.session),
+    )
+    filters = form.filters()
+    page, per_page = page_args()
+    pagination, sort = queries.list_companies(
+        db.session, **filters, sort=request.args.get("sort"), page=page, per_page=per_page
+    )
+    # What the sort links and pager carry along: the filters as typed and the sort in effect.
+    endpoint_args = {
+        key: value
+        for key in ("q", "kind", "place", "sector", "cluster", "status", "per_page")
+        if (value := request.args.get(key))
+    }
+    endpoint_args["sort"] = sort
+    return render_template(
+        "companies/index.html",
+        form=form,
+        pagination=pagination,
+        sort=sort,
+        endpoint_args=endpoint_args,
+        filtered=any(filters.values()),
+    )
+
+
+@bp.route("/<int:company_id>")
+@read_access
+def detail(company_id: int):
+    """An organisation's facts, clusters, people and timeline."""
+    detail = queries.get_company_detail(db.session, company_id)
+    if detail is None:
+        abort(404)
+    before = _parse_before(request.args.get("before"))
+    timeline = queries.company_timeline(db.session, company_id, before=before)
+    return render_template(
+        "companies/detail.html",
+        detail=detail,
+        company=detail.company,
+        timeline=timeline,
+        before=before,
+        cluster_href=cluster_href,
+        contact_href=contact_href,
+        meeting_href=meeting_href,
+        new_meeting_href=new_meeting_href(company_id),
+    )
+
+
+def _render_form(form, company=None, duplicate=None, status: int = 200):
+    parent_name = queries.get_company_name(db.session, form.parent_id.data)
+    return render_template(
+        "companies/form.html",
+        form=form,
+        company=company,
+        duplicate=duplicate,
+        parent_name=parent_name,
+    ), status
+
+
+def _show_error(form, error: DomainError) -> None:
+    """show_domain_error with the message as plain text.
+
+    Flask-Babel's lazy strings declare themselves safe HTML (``__html__``), so a name put into
+    one would reach the page unescaped; ``str()`` makes Jinja escape it like any text.
+    """
+    show_domain_error(form, DomainError(error.field, str(error.message)))
+
+
+def _duplicate(error: DomainError) -> dict | None:
+    if isinstance(error, services.DuplicateOrgNumberError):
+        return {"id": error.company_id, "name": error.company_name}
+    return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@edit_access
+def create():
+    """Register an organisation."""
+    form = CompanyForm()
+    form.set_choices(queries.list_places(db.session), queries.list_sectors(db.session))
+    duplicate = None
+    if form.validate_on_submit():
+        try:
+            company = services.create_company(db.session, **form.values())
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            duplicate = _duplicate(error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=company.name), "success")
+            return redirect(url_for("companies.detail", company_id=company.id))
+    return _render_form(form, duplicate=duplicate, status=400 if form.errors else 200)
+
+
+@bp.route("/<int:company_id>/edit", methods=["GET", "POST"])
+@edit_access
+def edit(company_id: int):
+    """Change an organisation; a save over a newer version is refused and the input kept."""
+    company = _company_or_404(company_id)
+    form = CompanyEditForm(obj=company)
+    form.set_choices(queries.list_places(db.session), queries.list_sectors(db.session))
+    if not form.is_submitted():
+        form.version.data = company.version
+        form.sector_ids.data = [sector.id for sector in company.sectors]
+    duplicate = None
+    if form.validate_on_submit():
+        try:
+            services.update_company(
+                db.session, company=company, version=form.version.data, **form.values()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            duplicate = _duplicate(error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=company.name), "success")
+            return redirect(url_for("companies.detail", company_id=company.id))
+    return _render_form(
+        form, company=company, duplicate=duplicate, status=400 if form.errors else 200
+    )
+
+
+# Places and sectors: reference data for admins.
+
+_REFERENCE = {
+    "place": {
+        "model": Place,
+        "form": PlaceForm,
+        "edit_form": PlaceEditForm,
+        "flag": "growth_area",
+        "list": queries.list_places,
+        "create": services.create_place,
+        "update": services.update_place,
+    },
+    "sector": {
+        "model": Sector,
+        "form": SectorForm,
+        "edit_form": SectorEditForm,
+        "flag": "prioritised",
+        "list": queries.list_sectors,
+        "create": services.create_sector,
+        "update": services.update_sector,
+    },
+}
+
+
+def _reference_index(kind: str):
+    spec = _REFERENCE[kind]
+    return render_template(f"companies/{kind}s.html", records=spec["list"](db.session), kind=kind)
+
+
+def _reference_create(kind: str):
+    spec = _REFERENCE[kind]
+    form = spec["form"]()
+    if form.validate_on_submit():
+        try:
+            record = spec["create"](
+                db.session,
+                name=form.name.data,
+                position=form.position.data or 0,
+                **{spec["flag"]: form[spec["flag"]].data},
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=record.name), "success")
+            return redirect(url_for(f"companies.{kind}s"))
+    return render_template(
+        "companies/reference_form.html", form=form, kind=kind, record=None
+    ), 400 if form.errors else 200
+
+
+def _reference_edit(kind: str, record_id: int):
+    spec = _REFERENCE[kind]
+    record = db.session.get(spec["model"], record_id)
+    if record is None:
+        abort(404)
+    form = spec["edit_form"](obj=record)
+    if not form.is_submitted():
+        form.version.data = record.version
+    if form.validate_on_submit():
+        try:
+            spec["update"](
+                db.session,
+                **{kind: record},
+                version=form.version.data,
+                name=form.name.data,
+                position=form.position.data or 0,
+                **{spec["flag"]: form[spec["flag"]].data},
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=record.name), "success")
+            return redirect(url_for(f"companies.{kind}s"))
+    return render_template(
+        "companies/reference_form.html", form=form, kind=kind, record=record
+    ), 400 if form.errors else 200
+
+
+@bp.route("/places")
+@admin_access
+def places():
+    """The places organisations are tagged with."""
+    return _reference_index("place")
+
+
+@bp.route("/places/new", methods=["GET", "POST"])
+@admin_access
+def create_place():
+    """Add a place."""
+    return _reference_create("place")
+
+
+@bp.route("/places/<int:place_id>/edit", methods=["GET", "POST"])
+@admin_access
+def edit_place(place_id: int):
+    """Change a place."""
+    return _reference_edit("place", place_id)
+
+
+@bp.route("/sectors")
+@admin_access
+def sectors():
+    """The sectors organisations are tagged with."""
+    return _reference_index("sector")
+
+
+@bp.route("/sectors/new", methods=["GET", "POST"])
+@admin_access
+def create_sector():
+    """Add a sector."""
+    return _reference_create("sector")
+
+
+@bp.route("/sectors/<int:sector_id>/edit", methods=["GET", "POST"])
+@admin_access
+def edit_sector(sector_id: int):
+    """Change a sector."""
+    return _reference_edit("sector", sector_id)

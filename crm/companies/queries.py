@@ -1,0 +1,371 @@
+"""Reads about organisations: the list, one organisation's page and its timeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+
+from crm.clusters.models import Cluster, Membership
+from crm.common.pagination import PER_PAGE, apply_sort
+from crm.companies.models import Company, Place, Sector
+from crm.contacts.models import Affiliation, Contact
+from crm.extensions import db
+from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_staff
+from crm.tasks.models import Task
+
+# Dates without a time (memberships) are placed at the start of the day where the users are.
+LOCAL_ZONE = ZoneInfo("Europe/Oslo")
+TIMELINE_LIMIT = 200
+SUB_UNIT_LIMIT = 100
+
+SORT_COLUMNS = {
+    "name": func.lower(Company.name),
+    "org_number": func.coalesce(Company.org_number, ""),
+    # "Not reported" sorts below zero on every database (NULL order differs between them).
+    "employees": func.coalesce(Company.employees, -1),
+    "place": func.coalesce(Place.name, ""),
+    "updated": Company.updated_at,
+}
+DEFAULT_SORT = "name"
+
+_ORGNR_QUERY = re.compile(r"^[0-9]{9}$")
+
+
+def _search_filter(q: str):
+    compact = re.sub(r"\s+", "", q)
+    if _ORGNR_QUERY.match(compact):
+        return Company.org_number == compact
+    return Company.name.icontains(q, autoescape=True)
+
+
+def _current_member_of(cluster_id: int, today: date):
+    return exists(
+        select(Membership.id).where(
+            Membership.company_id == Company.id,
+            Membership.cluster_id == cluster_id,
+            or_(Membership.left_on.is_(None), Membership.left_on > today),
+        )
+    )
+
+
+def company_list_query(
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    place_id: int | None = None,
+    sector_id: int | None = None,
+    cluster_id: int | None = None,
+    status: str | None = None,
+    sort: str | None = None,
+) -> tuple[Select, str]:
+    """The filtered, sorted select behind the list, and the sort key in effect."""
+    query = (
+        select(Company)
+        .outerjoin(Company.place)
+        .options(contains_eager(Company.place), selectinload(Company.sectors))
+    )
+    if q and q.strip():
+        query = query.where(_search_filter(q.strip()))
+    if kind:
+        query = query.where(Company.kind == kind)
+    if place_id:
+        query = query.where(Company.place_id == place_id)
+    if sector_id:
+        query = query.where(Company.sectors.any(Sector.id == sector_id))
+    if cluster_id:
+        query = query.where(_current_member_of(cluster_id, date.today()))
+    if status:
+        query = query.where(Company.register_status == status)
+    return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
+
+
+def list_companies(
+    session: Session,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    place_id: int | None = None,
+    sector_id: int | None = None,
+    cluster_id: int | None = None,
+    status: str | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> tuple[Pagination, str]:
+    """One page of organisations (place and sectors loaded) and the sort key in effect."""
+    query, sort_key = company_list_query(
+        q=q,
+        kind=kind,
+        place_id=place_id,
+        sector_id=sector_id,
+        cluster_id=cluster_id,
+        status=status,
+        sort=sort,
+    )
+    # db.paginate runs on db.session, the session routes and tests pass in.
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return pagination, sort_key
+
+
+def list_places(session: Session) -> list[Place]:
+    """Every place, in the admins' order."""
+    return list(session.scalars(select(Place).order_by(Place.position, Place.name)))
+
+
+def list_sectors(session: Session) -> list[Sector]:
+    """Every sector, in the admins' order."""
+    return list(session.scalars(select(Sector).order_by(Sector.position, Sector.name)))
+
+
+def cluster_choices(session: Session) -> list[tuple[int, str]]:
+    """Id and name of every cluster, for the list filter."""
+    return list(session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)))
+
+
+def get_company(session: Session, company_id: int) -> Company | None:
+    """One organisation with its sectors, for the edit form."""
+    return session.scalar(
+        select(Company).where(Company.id == company_id).options(selectinload(Company.sectors))
+    )
+
+
+def get_company_name(session: Session, company_id: int | None) -> str | None:
+    """The name of an organisation, or None when there is none with that id."""
+    if company_id is None:
+        return None
+    return session.scalar(select(Company.name).where(Company.id == company_id))
+
+
+@dataclass
+class CompanyDetail:
+    """What an organisation's page shows besides the timeline."""
+
+    company: Company
+    sub_units: list[Company]
+    more_sub_units: bool
+    current_memberships: list[Membership]
+    former_memberships: list[Membership]
+    people: list[Affiliation]
+
+
+def get_company_detail(session: Session, company_id: int) -> CompanyDetail | None:
+    """An organisation with place, sectors, parent, sub-units, memberships and current people."""
+    company = session.scalar(
+        select(Company)
+        .where(Company.id == company_id)
+        .options(
+            joinedload(Company.place),
+            joinedload(Company.parent),
+            selectinload(Company.sectors),
+        )
+    )
+    if company is None:
+        return None
+    sub_units = list(
+        session.scalars(
+            select(Company)
+            .where(Company.parent_id == company_id)
+            .order_by(func.lower(Company.name), Company.id)
+            .limit(SUB_UNIT_LIMIT + 1)
+        )
+    )
+    memberships = list(
+        session.scalars(
+            select(Membership)
+            .join(Membership.cluster)
+            .where(Membership.company_id == company_id)
+            .options(contains_eager(Membership.cluster))
+            .order_by(Membership.joined_on.desc(), Cluster.name)
+        )
+    )
+    today = date.today()
+    people = list(
+        session.scalars(
+            select(Affiliation)
+            .join(Affiliation.contact)
+            .where(
+                Affiliation.company_id == company_id,
+                or_(Affiliation.end_date.is_(None), Affiliation.end_date >= today),
+            )
+            .options(contains_eager(Affiliation.contact))
+            .order_by(func.lower(Contact.name), Affiliation.id)
+        )
+    )
+    return CompanyDetail(
+        company=company,
+        sub_units=sub_units[:SUB_UNIT_LIMIT],
+        more_sub_units=len(sub_units) > SUB_UNIT_LIMIT,
+        current_memberships=[m for m in memberships if m.current],
+        former_memberships=[m for m in memberships if not m.current],
+        people=people,
+    )
+
+
+@dataclass
+class TimelineEntry:
+    """One event on an organisation's timeline."""
+
+    when: datetime  # timezone-aware; the sort key
+    kind: str  # "meeting", "task", "joined", "left", or "leaves" (a leaving date ahead)
+    record_id: int
+    title: str
+    day: date | None = None  # set for events that have a date but no time
+    meeting_kind: str | None = None
+    participants: int = 0
+    cluster_id: int | None = None
+    role: str | None = None
+    due_on: date | None = None
+    done: bool = False
+
+
+@dataclass
+class Timeline:
+    """Newest entries first; `next_before` asks for the older ones, None when there are none."""
+
+    entries: list[TimelineEntry] = field(default_factory=list)
+    next_before: datetime | None = None
+
+
+def _start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE)
+
+
+def _meeting_entries(
+    session: Session, company_id: int, before: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    contacts = (
+        select(func.count())
+        .select_from(meeting_contacts)
+        .where(meeting_contacts.c.meeting_id == Meeting.id)
+        .scalar_subquery()
+    )
+    staff = (
+        select(func.count())
+        .select_from(meeting_staff)
+        .where(meeting_staff.c.meeting_id == Meeting.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.title, contacts, staff)
+        .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+        .where(meeting_companies.c.company_id == company_id)
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Meeting.starts_at <= before)
+    return [
+        TimelineEntry(
+            when=starts_at,
+            kind="meeting",
+            record_id=meeting_id,
+            title=title,
+            meeting_kind=kind,
+            participants=(n_contacts or 0) + (n_staff or 0),
+        )
+        for meeting_id, starts_at, kind, title, n_contacts, n_staff in session.execute(query)
+    ]
+
+
+def _membership_entries(
+    session: Session, company_id: int, before: datetime | None
+) -> list[TimelineEntry]:
+    # An organisation has a handful of memberships: load them all and keep the events in range.
+    rows = session.execute(
+        select(
+            Membership.id,
+            Membership.cluster_id,
+            Cluster.name,
+            Membership.role,
+            Membership.joined_on,
+            Membership.left_on,
+        )
+        .join(Membership.cluster)
+        .where(Membership.company_id == company_id)
+    )
+    entries = []
+    today = date.today()
+    for membership_id, cluster_id, cluster_name, role, joined_on, left_on in rows:
+        for kind, day in (("joined", joined_on), ("left", left_on)):
+            if day is None:
+                continue
+            when = _start_of_day(day)
+            if before is not None and when > before:
+                continue
+            if kind == "left" and day > today:
+                kind = "leaves"
+            entries.append(
+                TimelineEntry(
+                    when=when,
+                    kind=kind,
+                    record_id=membership_id,
+                    title=cluster_name,
+                    day=day,
+                    cluster_id=cluster_id,
+                    role=role,
+                )
+            )
+    return entries
+
+
+def _task_entries(
+    session: Session, company_id: int, before: datetime | None, limit: int
+) -> list[TimelineEntry]:
+    query = (
+        select(Task.id, Task.created_at, Task.title, Task.due_on, Task.done)
+        .where(Task.company_id == company_id)
+        .order_by(Task.created_at.desc(), Task.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Task.created_at <= before)
+    return [
+        TimelineEntry(
+            when=created_at,
+            kind="task",
+            record_id=task_id,
+            title=title,
+            due_on=due_on,
+            done=done,
+        )
+        for task_id, created_at, title, due_on, done in session.execute(query)
+    ]
+
+
+_KIND_ORDER = {"meeting": 4, "task": 3, "joined": 2, "left": 1, "leaves": 0}
+
+
+def company_timeline(
+    session: Session,
+    company_id: int,
+    *,
+    before: datetime | None = None,
+    limit: int = TIMELINE_LIMIT,
+) -> Timeline:
+    """Meetings, membership events and tasks at or before `before`, newest first, at most `limit`.
+
+    One query per kind, merged here. Entries at the cut-off instant move to the next page
+    whole, so asking for `next_before` neither repeats nor skips any.
+    """
+    if before is not None and before.tzinfo is None:
+        before = before.replace(tzinfo=LOCAL_ZONE)
+    entries = [
+        *_meeting_entries(session, company_id, before, limit + 1),
+        *_membership_entries(session, company_id, before),
+        *_task_entries(session, company_id, before, limit + 1),
+    ]
+    entries.sort(key=lambda e: (e.when, _KIND_ORDER[e.kind], e.record_id), reverse=True)
+    if len(entries) <= limit:
+        return Timeline(entries=entries)
+    boundary = entries[limit].when
+    shown = [entry for entry in entries[:limit] if entry.when > boundary]
+    if not shown:
+        # More than `limit` events at one instant: show them and step past that instant.
+        return Timeline(entries=entries[:limit], next_before=boundary - timedelta(microseconds=1))
+    return Timeline(entries=shown, next_before=boundary)

@@ -1,0 +1,168 @@
+"""The organisation list (search, filters, sorting), an organisation's page and its timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from crm.companies import queries
+from tests.factories import (
+    make_affiliation,
+    make_company,
+    make_contact,
+    make_meeting,
+    make_membership,
+    make_place,
+    make_sector,
+    make_task,
+)
+
+
+def _names(session, **kwargs) -> list[str]:
+    pagination, _sort = queries.list_companies(session, **kwargs)
+    return [company.name for company in pagination.items]
+
+
+def test_search_by_part_of_the_name_ignores_case(session):
+    make_company(session, name="Institutt for energiteknikk")
+    make_company(session, name="NILU")
+    assert _names(session, q="ENERGI") == ["Institutt for energiteknikk"]
+
+
+def test_search_treats_wildcards_as_text(session):
+    make_company(session, name="100% Solkraft AS")
+    make_company(session, name="Vanlig AS")
+    assert _names(session, q="%") == ["100% Solkraft AS"]
+
+
+def test_search_by_organisation_number_matches_it_exactly(session):
+    make_company(session, name="Registerenheten", org_number="974760673")
+    make_company(session, name="974760673 Holding")  # a name with the digits is not a match
+    assert _names(session, q="974 760 673") == ["Registerenheten"]
+    # Fewer digits are a name search: the number is never matched in part.
+    assert _names(session, q="97476067") == ["974760673 Holding"]
+
+
+def test_filters_by_kind_place_sector_and_status(session):
+    kjeller, berger = make_place(session, name="Kjeller"), make_place(session, name="Berger")
+    health = make_sector(session, name="Helse")
+    make_company(session, name="IFE", kind="research", place=kjeller, sectors=[health])
+    make_company(session, name="Pon", kind="company", place=berger, register_status="bankrupt")
+    assert _names(session, kind="research") == ["IFE"]
+    assert _names(session, place_id=berger.id) == ["Pon"]
+    assert _names(session, sector_id=health.id) == ["IFE"]
+    assert _names(session, status="bankrupt") == ["Pon"]
+    assert _names(session, kind="research", place_id=berger.id) == []
+
+
+def test_cluster_filter_lists_only_current_members(session):
+    current = make_company(session, name="Nå")
+    ends_later = make_company(session, name="Slutter senere")
+    former = make_company(session, name="Tidligere")
+    other_cluster = make_company(session, name="Annen klynge")
+    first = make_membership(session, company=current)
+    cluster = first.cluster
+    make_membership(
+        session, company=ends_later, cluster=cluster, left_on=date.today() + timedelta(30)
+    )
+    make_membership(session, company=former, cluster=cluster, left_on=date.today() - timedelta(1))
+    make_membership(session, company=other_cluster)
+    assert _names(session, cluster_id=cluster.id) == ["Nå", "Slutter senere"]
+
+
+def test_sorting_by_allowed_columns(session):
+    berger, kjeller = make_place(session, name="Berger"), make_place(session, name="Kjeller")
+    make_company(session, name="beta", employees=10, org_number="974760673", place=kjeller)
+    make_company(session, name="Alfa", employees=None, org_number="923609016", place=berger)
+    make_company(session, name="Gamma", employees=500)
+    assert _names(session, sort="name") == ["Alfa", "beta", "Gamma"]
+    assert _names(session, sort="-name") == ["Gamma", "beta", "Alfa"]
+    assert _names(session, sort="-employees") == ["Gamma", "beta", "Alfa"]  # not reported last
+    assert _names(session, sort="org_number") == ["Gamma", "Alfa", "beta"]
+    assert _names(session, sort="place") == ["Gamma", "Alfa", "beta"]
+    _pagination, sort = queries.list_companies(session, sort="password_hash")
+    assert sort == "name"
+
+
+def test_pages_hold_per_page_rows(session):
+    for n in range(5):
+        make_company(session, name=f"Firma {n}")
+    pagination, _sort = queries.list_companies(session, page=2, per_page=2)
+    assert [c.name for c in pagination.items] == ["Firma 2", "Firma 3"]
+    assert pagination.total == 5 and pagination.pages == 3
+
+
+def test_detail_splits_current_and_former_memberships_and_lists_current_people(session):
+    company = make_company(session, name="Ahus")
+    parent = make_company(session, name="Helse Sør-Øst")
+    company.parent = parent
+    unit = make_company(session, name="Ahus Kongsvinger", parent=company)
+    make_membership(session, company=company)
+    make_membership(session, company=company, left_on=date(2022, 1, 1))
+    now = make_affiliation(session, company=company, contact=make_contact(session, name="Kari"))
+    make_affiliation(
+        session,
+        company=company,
+        contact=make_contact(session, name="Gammel"),
+        end_date=date(2020, 1, 1),
+    )
+    detail = queries.get_company_detail(session, company.id)
+    assert detail.company.parent.name == "Helse Sør-Øst"
+    assert detail.sub_units == [unit]
+    assert len(detail.current_memberships) == 1 and len(detail.former_memberships) == 1
+    assert detail.people == [now]
+    assert queries.get_company_detail(session, 999999) is None
+
+
+def _at(days_ago: int) -> datetime:
+    return datetime(2024, 6, 1, 10, 0, tzinfo=UTC) - timedelta(days=days_ago)
+
+
+def test_timeline_mixes_meetings_memberships_and_tasks_newest_first(session):
+    company = make_company(session)
+    other = make_company(session)
+    meeting = make_meeting(session, title="Besøk", starts_at=_at(1), companies=[company])
+    meeting.contacts = [make_contact(session), make_contact(session)]
+    make_meeting(session, title="Ikke vår", starts_at=_at(0), companies=[other])
+    make_membership(
+        session, company=company, joined_on=date(2024, 5, 20), left_on=date(2024, 5, 25)
+    )
+    task = make_task(session, title="Send tilbud", company=company)
+    task.created_at = _at(3)
+    session.flush()
+    timeline = queries.company_timeline(session, company.id)
+    assert [(e.kind, e.title) for e in timeline.entries][:1] == [("meeting", "Besøk")]
+    kinds = [e.kind for e in timeline.entries]
+    assert kinds == ["meeting", "task", "left", "joined"]
+    assert timeline.entries[0].participants == 2
+    assert timeline.next_before is None
+
+
+def test_timeline_before_shows_only_older_entries(session):
+    company = make_company(session)
+    for days in (1, 5, 10):
+        make_meeting(session, title=f"{days} dager", starts_at=_at(days), companies=[company])
+    timeline = queries.company_timeline(session, company.id, before=_at(5))
+    assert [e.title for e in timeline.entries] == ["5 dager", "10 dager"]
+
+
+def test_timeline_pages_neither_repeat_nor_skip_entries_at_the_cut(session):
+    company = make_company(session)
+    titles = []
+    for n, days in enumerate((1, 2, 3, 3, 3, 4)):
+        titles.append(f"Møte {n}")
+        make_meeting(session, title=titles[-1], starts_at=_at(days), companies=[company])
+    seen, before = [], None
+    for _page in range(10):
+        timeline = queries.company_timeline(session, company.id, before=before, limit=3)
+        assert timeline.entries
+        seen += [e.title for e in timeline.entries]
+        before = timeline.next_before
+        if before is None:
+            break
+    assert sorted(seen) == sorted(titles) and len(seen) == len(titles)
+
+
+def test_future_leaving_date_is_shown_as_leaving(session):
+    company = make_company(session)
+    make_membership(session, company=company, joined_on=None, left_on=date.today() + timedelta(9))
+    assert [e.kind for e in queries.company_timeline(session, company.id).entries] == ["leaves"]

@@ -1,0 +1,285 @@
+"""Organisation pages: who may see and change what, messages beside fields, query counts."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, select
+
+from crm.companies.models import Company, Place
+from crm.extensions import db
+from tests.conftest import post_form
+from tests.factories import (
+    make_affiliation,
+    make_company,
+    make_contact,
+    make_meeting,
+    make_membership,
+    make_place,
+    make_sector,
+    make_task,
+)
+
+
+@contextmanager
+def count_queries():
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _count)
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_reader_sees_list_and_page_but_may_not_create_or_edit(client, login, session):
+    company = make_company(session, name="Nitja")
+    session.commit()
+    login(role="reader")
+    assert "Nitja" in _html(client.get("/companies/"))
+    page = client.get(f"/companies/{company.id}")
+    assert page.status_code == 200 and "Nitja" in _html(page)
+    assert f"/companies/{company.id}/edit" not in _html(page)
+    assert client.get("/companies/new").status_code == 403
+    assert client.get(f"/companies/{company.id}/edit").status_code == 403
+    assert '<form method="get" action="/companies/"' in _html(client.get("/companies/"))
+
+
+def test_unknown_organisation_is_404(client, login):
+    login(role="editor")
+    assert client.get("/companies/999999").status_code == 404
+    assert client.get("/companies/999999/edit").status_code == 404
+
+
+def test_list_searches_filters_and_links_each_row(client, login, session):
+    place = make_place(session, name="Kjeller")
+    ife = make_company(session, name="IFE", org_number="974760673", place=place, employees=600)
+    make_company(session, name="Nova Spektrum")
+    session.commit()
+    login(role="reader")
+    html = _html(client.get("/companies/?q=974+760+673"))
+    assert f'href="/companies/{ife.id}"' in html and "974 760 673" in html
+    assert "Nova Spektrum" not in html
+    html = _html(client.get(f"/companies/?place={place.id}&sort=-employees"))
+    assert "IFE" in html and "Nova Spektrum" not in html
+    assert 'aria-sort="descending"' in html
+    assert _html(client.get("/companies/?place=abc&kind=bogus&sort=nonsense")).count("<tr>") == 3
+
+
+def test_editor_creates_an_organisation(client, login, session):
+    login(role="editor")
+    place = make_place(session, name="Fetsund")
+    sector = make_sector(session, name="Energi")
+    session.commit()
+    response = post_form(
+        client,
+        "/companies/new",
+        {
+            "name": "Infinitum AS",
+            "org_number": "974 760 673",
+            "kind": "company",
+            "register_status": "active",
+            "industry_standard": "SN2007",
+            "industry_code": "38.320",
+            "employees": "80",
+            "postcode": "1900",
+            "place_id": str(place.id),
+            "sector_ids": [str(sector.id)],
+            "website": "infinitum.no",
+        },
+    )
+    assert response.status_code == 302
+    company = session.scalar(select(Company).where(Company.name == "Infinitum AS"))
+    assert response.headers["Location"] == f"/companies/{company.id}"
+    assert company.org_number == "974760673" and company.website == "https://infinitum.no"
+    assert [s.name for s in company.sectors] == ["Energi"] and company.place_id == place.id
+    page = _html(client.get(response.headers["Location"]))
+    assert "974 760 673" in page and 'href="https://infinitum.no"' in page
+    assert f'href="/meetings/new?company_id={company.id}"' in page
+
+
+def test_invalid_organisation_number_is_refused_beside_the_field_keeping_input(client, login):
+    login(role="editor")
+    response = post_form(
+        client,
+        "/companies/new",
+        {"name": "Tastefeil AS", "org_number": "974 760 674", "kind": "company"},
+    )
+    html = _html(response)
+    assert response.status_code == 400
+    error = re.search(r'id="org_number-error"[^>]*>(.*?)</div>', html, re.S)[1]
+    assert "check digit" in error.lower() or "kontrollsiffer" in error.lower()
+    assert 'value="974 760 674"' in html and 'value="Tastefeil AS"' in html
+
+
+def test_duplicate_number_names_and_links_the_other_organisation_safely(client, login, session):
+    other = make_company(session, name="<b>Akershus</b> Energi", org_number="974760673")
+    session.commit()
+    login(role="editor")
+    response = post_form(
+        client, "/companies/new", {"name": "Kopi", "org_number": "974760673", "kind": "company"}
+    )
+    html = _html(response)
+    assert response.status_code == 400
+    error = re.search(r'id="org_number-error"[^>]*>(.*?)</div>', html, re.S)[1]
+    assert f'href="/companies/{other.id}"' in error
+    assert "&lt;b&gt;Akershus&lt;/b&gt; Energi" in error and "<b>" not in error
+    assert session.scalar(select(Company).where(Company.name == "Kopi")) is None
+
+
+def test_form_refuses_negative_employees_and_over_long_name(client, login, session):
+    login(role="editor")
+    response = post_form(
+        client, "/companies/new", {"name": "N" * 301, "employees": "-3", "kind": "company"}
+    )
+    html = _html(response)
+    assert response.status_code == 400
+    assert 'id="name-error"' in html and 'id="employees-error"' in html
+    assert session.scalar(select(Company)) is None
+
+
+def test_edit_saves_and_refuses_a_stale_version_keeping_what_was_typed(client, login, session):
+    company = make_company(session, name="Gammelt navn")
+    session.commit()
+    login(role="editor")
+    form_html = _html(client.get(f"/companies/{company.id}/edit"))
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', form_html)[1]
+    data = {"name": "Første lagring", "kind": "company", "version": version}
+    response = post_form(client, f"/companies/{company.id}/edit", data)
+    assert response.status_code == 302
+    late = {"name": "Sen lagring", "kind": "company", "version": version}
+    response = post_form(client, f"/companies/{company.id}/edit", late)
+    html = _html(response)
+    assert response.status_code == 400
+    assert 'value="Sen lagring"' in html and 'role="alert"' in html
+    session.expire_all()
+    assert session.get(Company, company.id).name == "Første lagring"
+
+
+def test_edit_refuses_a_parent_loop_beside_the_field(client, login, session):
+    top = make_company(session, name="Topp")
+    child = make_company(session, name="Barn", parent=top)
+    session.commit()
+    login(role="editor")
+    response = post_form(
+        client,
+        f"/companies/{top.id}/edit",
+        {"name": "Topp", "kind": "company", "version": str(top.version), "parent_id": child.id},
+    )
+    assert response.status_code == 400
+    assert 'id="parent_id-error"' in _html(response)
+    assert f'href="/companies/{child.id}">Barn</a>' in _html(response)  # the typed parent, named
+
+
+def test_stored_unsafe_website_is_not_a_link(client, login, session):
+    company = make_company(session, website="javascript:alert(1)")
+    session.commit()
+    login(role="reader")
+    html = _html(client.get(f"/companies/{company.id}"))
+    assert 'href="javascript' not in html
+
+
+def test_list_query_count_does_not_grow_with_rows(client, login, session):
+    login(role="reader")
+    sectors = [make_sector(session), make_sector(session)]
+
+    def add(n):
+        for _ in range(n):
+            make_company(session, place=make_place(session), sectors=sectors)
+        session.commit()
+
+    add(3)
+    with count_queries() as few:
+        assert client.get("/companies/").status_code == 200
+    add(27)
+    with count_queries() as many:
+        html = _html(client.get("/companies/"))
+    assert html.count('<th scope="row">') == 30
+    assert len(many) == len(few)
+
+
+def test_detail_query_count_does_not_grow_with_the_timeline(client, login, session):
+    login(role="reader")
+    company = make_company(session)
+    start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+
+    def add(n):
+        for i in range(n):
+            meeting = make_meeting(
+                session, starts_at=start + timedelta(days=i), companies=[company]
+            )
+            meeting.contacts = [make_contact(session)]
+            make_task(session, company=company)
+            make_membership(session, company=company)
+            make_affiliation(session, company=company)
+        session.commit()
+
+    add(3)
+    with count_queries() as few:
+        assert client.get(f"/companies/{company.id}").status_code == 200
+    add(27)
+    with count_queries() as many:
+        html = _html(client.get(f"/companies/{company.id}"))
+    assert html.count('class="border-start') == 30 * 3  # meetings, tasks, joins
+    assert len(many) == len(few)
+
+
+def test_timeline_shows_older_entries_behind_a_link(client, login, session):
+    login(role="reader")
+    company = make_company(session)
+    start = datetime(2023, 1, 1, 9, tzinfo=UTC)
+    for i in range(205):
+        make_meeting(
+            session, title=f"Møte {i}", starts_at=start + timedelta(days=i), companies=[company]
+        )
+    session.commit()
+    html = _html(client.get(f"/companies/{company.id}"))
+    assert html.count('href="/meetings/') == 200 and "Møte 204" in html
+    older = re.search(r'href="(/companies/\d+\?before=[^"]+)"', html)[1].replace("&amp;", "&")
+    html = _html(client.get(older))
+    assert "Møte 4<" in html and "Møte 5<" not in html and "Møte 0<" in html
+    assert "Møte 204<" in _html(client.get(f"/companies/{company.id}?before=not-a-date"))
+
+
+def test_admin_manages_places_with_unique_names(client, login, session):
+    login(role="admin")
+    response = post_form(
+        client, "/companies/places/new", {"name": "Kjeller", "growth_area": "y", "position": "1"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/companies/places"
+    place = session.scalar(select(Place).where(Place.name == "Kjeller"))
+    assert place.growth_area
+    response = post_form(client, "/companies/places/new", {"name": "KJELLER", "position": "2"})
+    assert response.status_code == 400 and 'id="name-error"' in _html(response)
+    response = post_form(
+        client,
+        f"/companies/places/{place.id}/edit",
+        {"name": "Kjeller", "position": "5", "version": str(place.version)},
+    )
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Place, place.id).growth_area is False
+    assert "Kjeller" in _html(client.get("/companies/places"))
+    assert client.get("/companies/places/999999/edit").status_code == 404
+
+
+def test_admin_manages_sectors(client, login, session):
+    login(role="admin")
+    response = post_form(client, "/companies/sectors/new", {"name": "Helse", "prioritised": "y"})
+    assert response.status_code == 302
+    assert "Helse" in _html(client.get("/companies/sectors"))
+
+
+def test_editor_may_not_manage_places_or_sectors(client, login):
+    login(role="editor")
+    assert client.get("/companies/places").status_code == 403
+    assert client.get("/companies/sectors/new").status_code == 403

@@ -81,9 +81,11 @@ def make_affiliation(session: Session, **overrides) -> Affiliation:
     """A person's role at an organisation (both made if not given)."""
     values = {"title": "Daglig leder", "start_date": date(2020, 1, 1)}
     values.update(overrides)
-    values.setdefault("contact", make_contact(session) if "contact_id" not in values else None)
-    values.setdefault("company", make_company(session) if "company_id" not in values else None)
-    affiliation = Affiliation(**{k: v for k, v in values.items() if v is not None})
+    if "contact" not in values and "contact_id" not in values:
+        values["contact"] = make_contact(session)
+    if "company" not in values and "company_id" not in values:
+        values["company"] = make_company(session)
+    affiliation = Affiliation(**values)
     session.add(affiliation)
     session.flush()
     return affiliation

@@ -1,3 +1,256 @@
-"""People: pages."""
+"""People: list, page, create, edit, affiliations and the GDPR export."""
 
-from crm.contacts import bp  # noqa: F401
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import phonenumbers
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from crm.common.access import edit_access, read_access
+from crm.common.errors import DomainError
+from crm.common.forms import show_domain_error
+from crm.common.pagination import page_args
+from crm.contacts import bp, queries, services
+from crm.contacts.forms import (
+    AffiliationForm,
+    ContactEditForm,
+    ContactFilterForm,
+    ContactForm,
+    EndAffiliationForm,
+    RemoveAffiliationForm,
+)
+from crm.contacts.models import Affiliation, Contact
+from crm.extensions import db
+
+
+@bp.app_template_filter("phone_display")
+def phone_display(value: str | None) -> str:
+    """A stored E.164 number as people write it: nationally for Norway, else internationally."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, services.PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    region = phonenumbers.region_code_for_number(number)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == services.PHONE_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def _get_contact(contact_id: int) -> Contact:
+    contact = queries.get_contact(db.session, contact_id)
+    if contact is None:
+        abort(404)
+    return contact
+
+
+def _get_affiliation(contact: Contact, affiliation_id: int) -> Affiliation:
+    affiliation = db.session.get(Affiliation, affiliation_id)
+    if affiliation is None or affiliation.contact_id != contact.id:
+        abort(404)
+    return affiliation
+
+
+def _show_error(form, error: DomainError) -> None:
+    """Put the service's refusal beside its field; a duplicate email links to the other person."""
+    if isinstance(error, services.DuplicateEmailError):
+        other = error.other
+        # The text is ours (the catalogue); Markup's % escapes the name put into it.
+        message = _('This email address already belongs to <a href="%(path)s">%(name)s</a>.')
+        error.message = Markup(message) % {"path": f"/contacts/{other.id}", "name": other.name}  # noqa: S704
+    show_domain_error(form, error)
+
+
+@bp.route("/")
+@read_access
+def index():
+    """People, searchable, filtered by organisation and sortable."""
+    form = ContactFilterForm(request.args)
+    company_id = None
+    if form.company_id.data or form.company.data:
+        try:
+            company_id = queries.resolve_company(
+                db.session, company_id=form.company_id.data, text=form.company.data
+            ).id
+        except DomainError as error:
+            show_domain_error(form, error)
+            company_id = 0  # an unknown organisation has no people; don't show everyone
+    page, per_page = page_args()
+    pagination, sort = queries.list_contacts(
+        db.session,
+        q=form.q.data or "",
+        company_id=company_id,
+        include_former=bool(form.include_former.data),
+        sort=request.args.get("sort"),
+        page=page,
+        per_page=per_page,
+    )
+    args = {
+        key: value
+        for key, value in request.args.items()
+        if key in ("q", "company", "company_id", "include_former", "per_page") and value
+    }
+    return render_template(
+        "contacts/index.html", form=form, pagination=pagination, sort=sort, args=args
+    )
+
+
+@bp.route("/<int:contact_id>")
+@read_access
+def detail(contact_id: int):
+    """A person: details, affiliations, last contact and the meetings they attended."""
+    info = queries.get_contact_detail(db.session, contact_id)
+    if info is None:
+        abort(404)
+    return render_template(
+        "contacts/detail.html",
+        detail=info,
+        contact=info.contact,
+        today=date.today().isoformat(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@edit_access
+def create():
+    """Register a person."""
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            contact = services.create_contact(
+                db.session,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                notes=form.notes.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=contact.name), "success")
+            return redirect(url_for("contacts.detail", contact_id=contact.id))
+    return render_template("contacts/form.html", form=form, contact=None), (
+        400 if form.errors or form.form_errors else 200
+    )
+
+
+@bp.route("/<int:contact_id>/edit", methods=["GET", "POST"])
+@edit_access
+def edit(contact_id: int):
+    """Correct a person's details (right to rectification)."""
+    contact = _get_contact(contact_id)
+    form = ContactEditForm(obj=contact)
+    if request.method == "GET":
+        form.version.data = contact.version
+    if form.validate_on_submit():
+        try:
+            services.update_contact(
+                db.session,
+                contact=contact,
+                version=form.version.data,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                notes=form.notes.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is saved.", name=contact.name), "success")
+            return redirect(url_for("contacts.detail", contact_id=contact.id))
+    return render_template("contacts/form.html", form=form, contact=contact), (
+        400 if form.errors or form.form_errors else 200
+    )
+
+
+@bp.route("/<int:contact_id>/affiliations/new", methods=["GET", "POST"])
+@edit_access
+def add_affiliation(contact_id: int):
+    """Record where the person works or has worked."""
+    contact = _get_contact(contact_id)
+    form = AffiliationForm()
+    if form.validate_on_submit():
+        try:
+            services.add_affiliation(
+                db.session,
+                contact=contact,
+                company_id=form.company_id.data,
+                company_text=form.company.data,
+                title=form.title.data,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                primary=form.primary.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The affiliation is saved."), "success")
+            return redirect(url_for("contacts.detail", contact_id=contact.id))
+    return render_template("contacts/affiliation_form.html", form=form, contact=contact), (
+        400 if form.errors or form.form_errors else 200
+    )
+
+
+@bp.route("/<int:contact_id>/affiliations/<int:affiliation_id>/end", methods=["POST"])
+@edit_access
+def end_affiliation(contact_id: int, affiliation_id: int):
+    """End an affiliation; it stays as history."""
+    contact = _get_contact(contact_id)
+    affiliation = _get_affiliation(contact, affiliation_id)
+    form = EndAffiliationForm()
+    if not form.validate_on_submit():
+        flash(_("Give the date the affiliation ended."), "danger")
+        return redirect(url_for("contacts.detail", contact_id=contact.id))
+    try:
+        services.end_affiliation(db.session, affiliation=affiliation, end_date=form.end_date.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The affiliation is ended."), "success")
+    return redirect(url_for("contacts.detail", contact_id=contact.id))
+
+
+@bp.route("/<int:contact_id>/affiliations/<int:affiliation_id>/remove", methods=["POST"])
+@edit_access
+def remove_affiliation(contact_id: int, affiliation_id: int):
+    """Delete an affiliation entered by mistake."""
+    contact = _get_contact(contact_id)
+    affiliation = _get_affiliation(contact, affiliation_id)
+    if not RemoveAffiliationForm().validate_on_submit():
+        abort(400)
+    services.remove_affiliation(db.session, affiliation=affiliation)
+    db.session.commit()
+    flash(_("The affiliation is removed."), "success")
+    return redirect(url_for("contacts.detail", contact_id=contact.id))
+
+
+@bp.route("/<int:contact_id>/export")
+@edit_access
+def export(contact_id: int):
+    """Everything stored about the person as a JSON file (GDPR art. 15, right of access)."""
+    contact = _get_contact(contact_id)
+    data = services.export_contact_data(db.session, contact=contact)
+    # Access to personal data must be traceable.
+    current_app.logger.info("User %s exported the data of contact %s", current_user.id, contact.id)
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="contact-{contact.id}.json"'},
+    )

@@ -1,0 +1,131 @@
+"""Forms about people: their shape only; uniqueness and cross-record rules are service rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.common.errors import DomainError
+from crm.common.forms import VersionedForm
+from crm.contacts.services import normalise_email, normalise_phone
+
+# The type-ahead (static/js/typeahead.js) fills the hidden company_id with the chosen id.
+COMPANY_TYPEAHEAD = {
+    "data-typeahead": "companies",
+    "data-target": "company_id",
+    "autocomplete": "off",
+}
+
+
+def _check_with(normalise):
+    """A field validator that runs the service's normaliser, so every field's error shows."""
+
+    def check(form, field) -> None:
+        try:
+            normalise(field.data)
+        except DomainError as error:
+            raise ValidationError(str(error.message)) from error
+
+    return check
+
+
+class ContactFields:
+    """The person's own fields, shared by the create and the edit form."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(
+        _l("Email"),
+        validators=[Optional(), Length(max=254), _check_with(normalise_email)],
+        render_kw={"type": "email", "autocomplete": "off"},
+    )
+    phone = StringField(
+        _l("Phone"),
+        description=_l("Norwegian numbers need no country code; others start with + and it."),
+        validators=[Optional(), Length(max=40), _check_with(normalise_phone)],
+        render_kw={"type": "tel", "autocomplete": "off"},
+    )
+    notes = TextAreaField(
+        _l("Notes"),
+        description=_l(
+            "Only what the department needs for its work: this is personal data (GDPR)."
+        ),
+        validators=[Length(max=20000)],
+        render_kw={"rows": 5},
+    )
+
+
+class ContactForm(ContactFields, FlaskForm):
+    """A new person."""
+
+    submit = SubmitField(_l("Save"))
+
+
+class ContactEditForm(ContactFields, VersionedForm):
+    """Correcting a person's details."""
+
+    submit = SubmitField(_l("Save"))
+
+
+class ContactFilterForm(FlaskForm):
+    """The list's search and filters (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), description=_l("Name, email or phone"))
+    company = StringField(
+        _l("Organisation"),
+        description=_l("Type a name to get suggestions, or a 9-digit organisation number."),
+        render_kw=COMPANY_TYPEAHEAD,
+    )
+    company_id = HiddenField()
+    include_former = BooleanField(_l("Include people who have left the organisation"))
+    sort = HiddenField()
+
+
+class AffiliationForm(FlaskForm):
+    """A person's role at an organisation."""
+
+    company = StringField(
+        _l("Organisation"),
+        description=_l("Type a name to get suggestions, or a 9-digit organisation number."),
+        render_kw=COMPANY_TYPEAHEAD,
+    )
+    company_id = HiddenField()
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(
+        _l("End date"), description=_l("Leave empty while it lasts."), validators=[Optional()]
+    )
+    primary = BooleanField(_l("Primary organisation (the person's main workplace now)"))
+    submit = SubmitField(_l("Add affiliation"))
+
+    def validate_end_date(self, field) -> None:
+        """An end before the start is a typing error; say so beside the end date."""
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The end date cannot be before the start date."))
+
+
+class EndAffiliationForm(FlaskForm):
+    """End an affiliation on a date (today by default)."""
+
+    end_date = DateField(_l("Ended on"), validators=[DataRequired()], default=date.today)
+    submit = SubmitField(_l("End affiliation"))
+
+
+class RemoveAffiliationForm(FlaskForm):
+    """Remove an affiliation entered by mistake."""
+
+    submit = SubmitField(_l("Remove"))

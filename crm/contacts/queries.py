@@ -1,0 +1,272 @@
+"""Reads about people: the list, one person's page and the meetings they attended."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from crm.common.errors import DomainError
+from crm.common.orgnr import normalise_orgnr
+from crm.common.pagination import MAX_PER_PAGE
+from crm.companies.models import Company
+from crm.contacts.models import Affiliation, Contact
+from crm.meetings.models import Meeting, meeting_contacts
+
+SORT_KEYS = ("name", "last_contacted", "updated")
+DEFAULT_SORT = "name"
+MEETINGS_SHOWN = 100
+_NOT_DIGITS = re.compile(r"\D+")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def current_clause(affiliation=Affiliation, today: date | None = None) -> ColumnElement[bool]:
+    """SQL for "the affiliation has not ended" (the same rule as Affiliation.current)."""
+    today = today or date.today()
+    return or_(affiliation.end_date.is_(None), affiliation.end_date >= today)
+
+
+def last_contacted_expression(contact=Contact):
+    """The newest meeting the person attended: derived from meetings, never typed."""
+    return (
+        select(func.max(Meeting.starts_at))
+        .join(meeting_contacts, meeting_contacts.c.meeting_id == Meeting.id)
+        .where(meeting_contacts.c.contact_id == contact.id)
+        .correlate(contact)
+        .scalar_subquery()
+    )
+
+
+def _shown_affiliation_id():
+    """The affiliation shown beside the name: the current primary one, else the newest current."""
+    inner = aliased(Affiliation)
+    return (
+        select(inner.id)
+        .where(inner.contact_id == Contact.id, current_clause(inner))
+        .order_by(
+            inner.primary.desc(),
+            case((inner.start_date.is_(None), 1), else_=0),
+            inner.start_date.desc(),
+            inner.id.desc(),
+        )
+        .limit(1)
+        .correlate(Contact)
+        .scalar_subquery()
+    )
+
+
+@dataclass
+class ContactRow:
+    """One line of the list: the person, where they work now and when we last met them."""
+
+    contact: Contact
+    last_contacted: datetime | None
+    affiliation: Affiliation | None
+    company: Company | None
+
+
+class RowPagination(Pagination):
+    """Pagination over rows of several columns (db.paginate returns the first column only)."""
+
+    def _query_items(self) -> list[Any]:
+        rows_query = self._query_args["rows"].limit(self.per_page).offset(self._query_offset)
+        return [ContactRow(*row) for row in self._query_args["session"].execute(rows_query)]
+
+    def _query_count(self) -> int:
+        count_query = select(func.count()).select_from(self._query_args["count_query"].subquery())
+        return self._query_args["session"].scalar(count_query) or 0
+
+
+def _filtered(query: Select, *, q: str, company_id: int | None, include_former: bool) -> Select:
+    q = (q or "").strip()
+    if q:
+        conditions = [
+            Contact.name.icontains(q, autoescape=True),
+            Contact.email.icontains(q, autoescape=True),
+        ]
+        digits = _NOT_DIGITS.sub("", q)
+        # Phones are stored in E.164 (+4722222222); "22 22 22 22" must still find them.
+        if len(digits) >= 3:
+            conditions.append(Contact.phone.icontains(digits, autoescape=True))
+        query = query.where(or_(*conditions))
+    if company_id is not None:
+        where = [Affiliation.contact_id == Contact.id, Affiliation.company_id == company_id]
+        if not include_former:
+            where.append(current_clause())
+        query = query.where(exists(select(Affiliation.id).where(and_(*where))))
+    return query
+
+
+def resolve_sort(sort: str | None) -> str:
+    """An allow-listed sort key (`-key` for descending), the default when unknown."""
+    if sort and sort.lstrip("-") in SORT_KEYS:
+        return sort
+    return DEFAULT_SORT
+
+
+def list_contacts(
+    session: Session,
+    *,
+    q: str = "",
+    company_id: int | None = None,
+    include_former: bool = False,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[RowPagination, str]:
+    """One page of people with their shown organisation and last contact: one query + count."""
+    last_contacted = last_contacted_expression().label("last_contacted")
+    shown = aliased(Affiliation)
+    shown_company = aliased(Company)
+    rows = (
+        select(Contact, last_contacted, shown, shown_company)
+        .select_from(Contact)
+        .outerjoin(shown, shown.id == _shown_affiliation_id())
+        .outerjoin(shown_company, shown_company.id == shown.company_id)
+    )
+    rows = _filtered(rows, q=q, company_id=company_id, include_former=include_former)
+    count = _filtered(select(Contact.id), q=q, company_id=company_id, include_former=include_former)
+
+    key = resolve_sort(sort)
+    descending = key.startswith("-")
+    column = {
+        "name": func.lower(Contact.name),
+        "last_contacted": last_contacted_expression(),
+        "updated": Contact.updated_at,
+    }[key.lstrip("-")]
+    # Never contacted goes last in both directions; NULLS LAST written portably.
+    ordering = [case((column.is_(None), 1), else_=0)]
+    ordering.append(column.desc() if descending else column.asc())
+    rows = rows.order_by(*ordering, Contact.id)
+
+    pagination = RowPagination(
+        page=page,
+        per_page=per_page,
+        max_per_page=MAX_PER_PAGE,
+        error_out=False,
+        session=session,
+        rows=rows,
+        count_query=count,
+    )
+    return pagination, key
+
+
+def find_company(session: Session, company_id: int) -> Company | None:
+    """The organisation with this id, if any."""
+    if not 0 < company_id < 2**31:  # PostgreSQL refuses a bigger integer outright
+        return None
+    return session.get(Company, company_id)
+
+
+def contact_meetings(
+    session: Session, contact_id: int, *, limit: int | None = MEETINGS_SHOWN
+) -> list[Meeting]:
+    """The meetings the person attended, newest first, with their organisations."""
+    query = (
+        select(Meeting)
+        .join(meeting_contacts, meeting_contacts.c.meeting_id == Meeting.id)
+        .where(meeting_contacts.c.contact_id == contact_id)
+        .options(selectinload(Meeting.companies))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+@dataclass
+class ContactDetail:
+    """What the person's page shows."""
+
+    contact: Contact
+    last_contacted: datetime | None
+    meetings: list[Meeting]
+    meeting_count: int
+    current: list[Affiliation] = field(default_factory=list)
+    former: list[Affiliation] = field(default_factory=list)
+
+
+def get_contact(session: Session, contact_id: int) -> Contact | None:
+    """The person with this id, if any."""
+    return session.get(Contact, contact_id)
+
+
+def get_contact_detail(session: Session, contact_id: int) -> ContactDetail | None:
+    """The person, their affiliations (current, then former) and the meetings they attended."""
+    row = session.execute(
+        select(Contact, last_contacted_expression())
+        .where(Contact.id == contact_id)
+        .options(selectinload(Contact.affiliations).joinedload(Affiliation.company))
+    ).first()
+    if row is None:
+        return None
+    contact, last_contacted = row
+    meeting_count = session.scalar(
+        select(func.count()).where(meeting_contacts.c.contact_id == contact_id)
+    )
+    current = [a for a in contact.affiliations if a.current]
+    current.sort(key=lambda a: (not a.primary, -(a.start_date or date.min).toordinal()))
+    former = [a for a in contact.affiliations if not a.current]
+    former.sort(key=lambda a: a.end_date or date.min, reverse=True)
+    return ContactDetail(
+        contact=contact,
+        last_contacted=last_contacted,
+        meetings=contact_meetings(session, contact_id),
+        meeting_count=meeting_count or 0,
+        current=current,
+        former=former,
+    )
+
+
+def contact_with_email(
+    session: Session, email: str, *, excluding_id: int | None = None
+) -> Contact | None:
+    """Another person already holding this email address (compared without case)."""
+    query = select(Contact).where(func.lower(Contact.email) == email.lower())
+    if excluding_id is not None:
+        query = query.where(Contact.id != excluding_id)
+    return session.scalars(query.order_by(Contact.id).limit(1)).first()
+
+
+def company_by_org_number(session: Session, org_number: str) -> Company | None:
+    """The organisation with this organisation number, if any."""
+    return session.scalar(select(Company).where(Company.org_number == org_number))
+
+
+def resolve_company(session: Session, *, company_id: str | int | None, text: str = "") -> Company:
+    """The organisation chosen: the id from the type-ahead, else an organisation number or id."""
+    chosen = str(company_id).strip() if company_id not in (None, "") else ""
+    if chosen:
+        company = find_company(session, int(chosen)) if _DIGITS.match(chosen) else None
+        if company is None:
+            raise DomainError("company", _l("This organisation was not found."))
+        return company
+    typed = (text or "").strip()
+    if not typed:
+        raise DomainError("company", _l("Choose an organisation."))
+    number = normalise_orgnr(typed)
+    if _DIGITS.match(number) and len(number) == 9:
+        company = company_by_org_number(session, number)
+        if company is None:
+            raise DomainError(
+                "company",
+                _l("No organisation has the organisation number %(number)s.", number=number),
+            )
+        return company
+    if _DIGITS.match(typed):
+        company = find_company(session, int(typed))
+        if company is not None:
+            return company
+    raise DomainError(
+        "company",
+        _l(
+            "This organisation was not found. Choose one from the suggestions, "
+            "or type its 9-digit organisation number."
+        ),
+    )

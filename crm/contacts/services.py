@@ -1,0 +1,220 @@
+"""Writes about people and their affiliations; they flush, the caller commits."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.common.errors import DomainError
+from crm.common.models import utcnow
+from crm.common.versioning import ensure_version
+from crm.contacts import queries
+from crm.contacts.models import Affiliation, Contact
+
+PHONE_REGION = "NO"
+
+
+class DuplicateEmailError(DomainError):
+    """Another person already has the email address; `other` is that person."""
+
+    def __init__(self, other: Contact) -> None:
+        path = f"/contacts/{other.id}"
+        super().__init__(
+            "email",
+            _l(
+                "This email address already belongs to %(name)s (%(path)s).",
+                name=other.name,
+                path=path,
+            ),
+        )
+        self.other = other
+
+
+def normalise_email(value: str | None) -> str | None:
+    """A checked, normalised email address (no DNS look-up), or None when left empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise DomainError("email", _l("This is not a valid email address.")) from error
+    return result.normalized
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """A phone number in E.164 (Norway assumed without a country code), or None when empty."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise DomainError("phone", _l("This is not a valid phone number.")) from error
+    if not phonenumbers.is_valid_number(number):
+        raise DomainError("phone", _l("This is not a valid phone number."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _check_email_free(session: Session, email: str | None, *, excluding_id: int | None) -> None:
+    if email is None:
+        return
+    other = queries.contact_with_email(session, email, excluding_id=excluding_id)
+    if other is not None:
+        raise DuplicateEmailError(other)
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name", _l("The name is required."))
+    return name
+
+
+def create_contact(
+    session: Session, *, name: str, email: str | None, phone: str | None, notes: str = ""
+) -> Contact:
+    """Register a person; the email must be free, the phone a valid number."""
+    name = _clean_name(name)
+    email = normalise_email(email)
+    phone = normalise_phone(phone)
+    _check_email_free(session, email, excluding_id=None)
+    contact = Contact(name=name, email=email, phone=phone, notes=(notes or "").strip())
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def update_contact(
+    session: Session,
+    *,
+    contact: Contact,
+    version: str | int | None,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    notes: str = "",
+) -> Contact:
+    """Correct a person's details, refusing a save over someone else's newer one."""
+    ensure_version(contact, version)
+    name = _clean_name(name)
+    email = normalise_email(email)
+    phone = normalise_phone(phone)
+    _check_email_free(session, email, excluding_id=contact.id)
+    contact.name = name
+    contact.email = email
+    contact.phone = phone
+    contact.notes = (notes or "").strip()
+    session.flush()
+    return contact
+
+
+def _make_only_primary(session: Session, affiliation: Affiliation) -> None:
+    """A person has one primary affiliation: setting it unsets the others."""
+    others = session.scalars(
+        select(Affiliation).where(
+            Affiliation.contact_id == affiliation.contact_id,
+            Affiliation.id != affiliation.id,
+            Affiliation.primary.is_(True),
+        )
+    )
+    for other in others:
+        other.primary = False
+    session.flush()
+
+
+def add_affiliation(
+    session: Session,
+    *,
+    contact: Contact,
+    company_id: str | int | None,
+    company_text: str = "",
+    title: str = "",
+    start_date: date | None = None,
+    end_date: date | None = None,
+    primary: bool = False,
+) -> Affiliation:
+    """Record that the person works (or worked) at an organisation."""
+    company = queries.resolve_company(session, company_id=company_id, text=company_text)
+    if start_date and end_date and end_date < start_date:
+        raise DomainError("end_date", _l("The end date cannot be before the start date."))
+    if primary and end_date is not None and end_date < date.today():
+        raise DomainError("primary", _l("Only a current affiliation can be primary."))
+    affiliation = Affiliation(
+        contact_id=contact.id,
+        company_id=company.id,
+        title=(title or "").strip(),
+        start_date=start_date,
+        end_date=end_date,
+        primary=primary,
+    )
+    session.add(affiliation)
+    session.flush()
+    if primary:
+        _make_only_primary(session, affiliation)
+    session.expire(contact, ["affiliations"])
+    return affiliation
+
+
+def end_affiliation(session: Session, *, affiliation: Affiliation, end_date: date) -> Affiliation:
+    """End an affiliation on a date; the row stays as history."""
+    if affiliation.end_date is not None and affiliation.end_date < date.today():
+        raise DomainError("end_date", _l("This affiliation has already ended."))
+    if affiliation.start_date and end_date < affiliation.start_date:
+        raise DomainError("end_date", _l("The end date cannot be before the start date."))
+    affiliation.end_date = end_date
+    session.flush()
+    return affiliation
+
+
+def remove_affiliation(session: Session, *, affiliation: Affiliation) -> None:
+    """Delete an affiliation entered by mistake (ending one keeps history instead)."""
+    contact = affiliation.contact
+    session.delete(affiliation)
+    session.flush()
+    session.expire(contact, ["affiliations"])
+
+
+def export_contact_data(session: Session, *, contact: Contact) -> dict[str, Any]:
+    """Everything stored about a person, for the right of access (GDPR art. 15)."""
+    meetings = queries.contact_meetings(session, contact.id, limit=None)
+    person = contact
+    return {
+        "exported_at": utcnow().isoformat(),
+        "person": {
+            "id": person.id,
+            "name": person.name,
+            "email": person.email,
+            "phone": person.phone,
+            "notes": person.notes,
+            "created_at": person.created_at.isoformat() if person.created_at else None,
+            "updated_at": person.updated_at.isoformat() if person.updated_at else None,
+        },
+        "affiliations": [
+            {
+                "organisation": a.company.name,
+                "organisation_number": a.company.org_number,
+                "title": a.title,
+                "start_date": a.start_date.isoformat() if a.start_date else None,
+                "end_date": a.end_date.isoformat() if a.end_date else None,
+                "primary": a.primary,
+            }
+            for a in person.affiliations
+        ],
+        "meetings": [
+            {
+                "date": m.starts_at.isoformat(),
+                "title": m.title,
+                "kind": m.kind,
+                "location": m.location,
+                "organisations": [c.name for c in m.companies],
+            }
+            for m in meetings
+        ],
+    }

@@ -12,12 +12,10 @@ class DomainError(Exception):
     """A rule of the domain refused the change; `field` names the form field it concerns."""
 
     def __init__(self, field: str | None, message: str) -> None:
-        # A lazy string claims to be safe HTML (it has __html__), so a message with user text
-        # in it would reach the page unescaped; a plain str is escaped like any other value.
-        text = str(message)
-        super().__init__(text)
+        super().__init__(message)
         self.field = field
-        self.message = text
+        # Often a lazy string, translated when shown: in the user's language, not the raiser's.
+        self.message = message
 
 
 class StaleObjectError(DomainError):

@@ -169,7 +169,7 @@ def test_create_refuses_invalid_phone_and_email_beside_the_fields(client, login,
     )
     assert response.status_code == 400
     html = _html(response)
-    assert 'id="phone-error"' in html and "not a valid phone number" in html
+    assert 'id="phone-error"' in html and "ikke et gyldig telefonnummer" in html
     assert 'id="email-error"' in html
     assert 'value="123"' in html  # what the user typed is kept
     assert session.scalar(select(func.count()).select_from(Contact)) == 0

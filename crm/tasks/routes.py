@@ -1,3 +1,111 @@
-"""Follow-up tasks: pages."""
+"""Follow-up tasks: my tasks, mark done, change one."""
 
-from crm.tasks import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from crm.common.access import edit_access, read_access
+from crm.common.errors import DomainError
+from crm.common.forms import show_domain_error
+from crm.common.urls import is_safe_redirect
+from crm.extensions import db
+from crm.meetings import queries as meeting_queries
+from crm.meetings.forms import id_choices
+from crm.meetings.services import local_today
+from crm.tasks import bp, queries, services
+from crm.tasks.forms import TaskDoneForm, TaskEditForm
+from crm.tasks.models import Task
+
+
+def _get_task(task_id: int) -> Task:
+    task = queries.get_task(db.session, task_id)
+    if task is None:
+        abort(404)
+    return task
+
+
+@bp.route("/")
+@read_access
+def index():
+    """The signed-in user's open tasks, overdue first; done ones on request."""
+    include_done = request.args.get("show_done") == "1"
+    tasks = queries.my_tasks(db.session, current_user.id, include_done=include_done)
+    return render_template(
+        "tasks/index.html",
+        tasks=tasks,
+        include_done=include_done,
+        today=local_today(),
+        done_form=TaskDoneForm(formdata=None),
+    )
+
+
+@bp.route("/<int:task_id>/done", methods=["POST"])
+@edit_access
+def done(task_id: int):
+    """Mark a task done (done=1) or open it again (done=0), then go back where the user was."""
+    task = _get_task(task_id)
+    form = TaskDoneForm()
+    if not form.validate_on_submit() or form.done.data not in ("0", "1"):
+        abort(400)
+    services.set_task_done(db.session, task=task, done=form.done.data == "1")
+    db.session.commit()
+    if task.done:
+        flash(_("The task “%(title)s” is done.", title=task.title), "success")
+    else:
+        flash(_("The task “%(title)s” is open again.", title=task.title), "success")
+    target = form.next.data
+    return redirect(target if is_safe_redirect(target) else url_for("tasks.index"))
+
+
+@bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
+@edit_access
+def edit(task_id: int):
+    """Change a task's title, due date, assignee or description."""
+    task = _get_task(task_id)
+    form = TaskEditForm()
+    if not form.is_submitted():
+        form.process(
+            data={
+                "version": task.version,
+                "title": task.title,
+                "due_on": task.due_on,
+                "assignee_id": task.assignee_id,
+                "description": task.description,
+            }
+        )
+    elif form.validate():
+        try:
+            services.update_task(
+                db.session,
+                task=task,
+                version=form.version.data,
+                title=form.title.data or "",
+                description=form.description.data or "",
+                due_on=form.due_on.data,
+                assignee_id=form.assignee_id.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The task “%(title)s” is saved.", title=task.title), "success")
+            if task.meeting_id:
+                return redirect(
+                    url_for("meetings.detail", meeting_id=task.meeting_id, _anchor="tasks")
+                )
+            return redirect(url_for("tasks.index"))
+    form.assignee_id.choices = [
+        SelectChoice("", _("Nobody")),
+        *id_choices(
+            meeting_queries.user_choices(
+                db.session,
+                active_only=True,
+                include_ids=[task.assignee_id] if task.assignee_id else [],
+            )
+        ),
+    ]
+    return render_template("tasks/edit.html", form=form, task=task), 400 if form.errors else 200

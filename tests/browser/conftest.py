@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
-PASSWORD = "browser test password"  # noqa: S105
+PASSWORD = "browser test password"
 
 # Every browser test is marked, so `pytest -m "not browser"` runs the rest alone.
 pytestmark = pytest.mark.browser
@@ -136,7 +136,7 @@ def sign_in(page, role: str = "editor") -> None:
 
 
 def check_accessibility(page) -> None:
-    """axe-core against WCAG 2.1 A and AA: nothing serious or critical, one h1, a working skip link."""
+    """axe-core (WCAG 2.1 A and AA): nothing serious or critical; one h1; a working skip link."""
     # evaluate() runs through the DevTools protocol, so the page's CSP (no inline script) holds.
     page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
     result = page.evaluate(

@@ -1,0 +1,62 @@
+"""Markdown written by users (meeting notes), rendered to HTML that cannot carry script."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote"}
+    | {"h3", "h4", "h5", "h6"}
+)
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+
+# CommonMark with raw HTML off: `<script>` in the source is shown as text, never as markup.
+_markdown = MarkdownIt("commonmark", {"html": False})
+
+
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    """Show an image as a link to it: notes load nothing from other sites."""
+    token = tokens[idx]
+    source = str(token.attrGet("src") or "")
+    alt = renderer.renderInlineAsText(token.children or [], options, env) or source
+    return f'<a href="{escapeHtml(source)}">{escapeHtml(alt)}</a>'
+
+
+_markdown.add_render_rule("image", _image_as_link)
+
+
+def _only_absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    """Keep an href only when it names an allowed scheme (no relative or scheme-less links)."""
+    if tag == "a" and attribute == "href":
+        try:
+            scheme = urlsplit(value.strip()).scheme.lower()
+        except ValueError:
+            return None
+        return value if scheme in ALLOWED_SCHEMES else None
+    return value
+
+
+_cleaner = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags={"script", "style"},
+    attributes={"a": {"href"}},
+    attribute_filter=_only_absolute_links,
+    url_schemes=set(ALLOWED_SCHEMES),
+    link_rel="noopener noreferrer",
+)
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Render CommonMark to sanitised HTML; headings start at h3 so the page keeps one h1."""
+    tokens = _markdown.parse(text or "")
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            # Notes sit under the page's h1 and h2: `#` becomes h3, `####` and deeper h6.
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    return Markup(_cleaner.clean(html))  # noqa: S704  (sanitised by nh3 just above)

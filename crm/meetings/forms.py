@@ -1,0 +1,128 @@
+"""Forms for meetings: log or change one, and filter the list."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Field,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from crm.common.forms import VersionedForm
+from crm.meetings.models import MeetingKind
+from crm.meetings.services import MAX_DURATION_MINUTES, MAX_NOTES_LENGTH
+from crm.tasks.forms import optional_int
+
+KIND_LABELS = {
+    MeetingKind.MEETING.value: _l("Meeting"),
+    MeetingKind.VISIT.value: _l("Company visit"),
+    MeetingKind.PHONE.value: _l("Phone"),
+    MeetingKind.WORKSHOP.value: _l("Working meeting or workshop"),
+    MeetingKind.CONFERENCE.value: _l("Conference"),
+    MeetingKind.EMAIL.value: _l("Email"),
+}
+KIND_CHOICES = [SelectChoice(value, label) for value, label in KIND_LABELS.items()]
+
+
+class IdListField(Field):
+    """Ids posted as several inputs of one name (hidden inputs or checkboxes); rendered by hand."""
+
+    def process_data(self, value) -> None:
+        self.data = [int(v) for v in value or []]
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        ids: list[int] = []
+        for raw in valuelist:
+            raw = (raw or "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit():
+                self.data = ids
+                raise ValueError(_l("This list holds an id that is not a number."))
+            ids.append(int(raw))
+        self.data = list(dict.fromkeys(ids))
+
+
+class MeetingForm(VersionedForm):
+    """A meeting; date and time are wall-clock time in Oslo."""
+
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    time = TimeField(
+        _l("Time"),
+        validators=[DataRequired()],
+        format=["%H:%M", "%H.%M", "%H:%M:%S", "%H%M"],
+        description=_l("Local time, for example 09:30."),
+    )
+    duration_minutes = IntegerField(
+        _l("Duration (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_MINUTES)],
+    )
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
+    company_ids = IdListField(
+        _l("Organisations"),
+        description=_l("Type at least two letters of the name or organisation number, then pick."),
+    )
+    contact_ids = IdListField(
+        _l("People from outside"),
+        description=_l("Type at least two letters of the name, then pick."),
+    )
+    # Unknown ids are refused by the service, with its message beside the field.
+    staff_ids = SelectMultipleField(
+        _l("Staff present"),
+        coerce=int,
+        validate_choice=False,
+        choices=[],
+        description=_l("Hold Ctrl (Cmd on a Mac) to choose several."),
+    )
+    strategy_ids = IdListField(_l("Strategies the meeting serves"))
+    notes = TextAreaField(
+        _l("Notes"),
+        validators=[Optional(), Length(max=MAX_NOTES_LENGTH)],
+        description=_l(
+            "Markdown: **bold**, *italic*, lists with -, links as [text](https://…). "
+            "The notes may be handed out under the Freedom of Information Act and archived."
+        ),
+        render_kw={"rows": 12},
+    )
+    # Set when the meeting is logged from an establishment case's page (new meetings only).
+    establishment_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    submit = SubmitField(_l("Save meeting"))
+
+
+def id_choices(rows, *, optgroup: str | None = None) -> list[SelectChoice]:
+    """Select options from (id, label) pairs."""
+    return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in rows]
+
+
+class MeetingFilterForm(FlaskForm):
+    """The list's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search title and notes"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice("", _l("All kinds")), *KIND_CHOICES], default=""
+    )
+    company_id = IdListField(_l("Organisation"))
+    user_id = SelectField(
+        _l("Staff member"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    strategy_id = SelectField(
+        _l("Strategy"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date"), validators=[Optional()])

@@ -1,0 +1,280 @@
+"""Reads about meetings: the list, one meeting with its tasks, the archive export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from crm.auth.models import User
+from crm.common.models import utcnow
+from crm.companies.models import Company
+from crm.contacts.models import Contact
+from crm.extensions import db
+from crm.meetings.models import (
+    Meeting,
+    meeting_companies,
+    meeting_staff,
+    meeting_strategies,
+)
+from crm.meetings.services import LOCAL_TIMEZONE
+from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
+from crm.tasks.models import Task
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(LOCAL_TIMEZONE))
+
+
+def list_meetings(
+    session: Session,
+    *,
+    q: str | None = None,
+    kind: str | None = None,
+    company_id: int | None = None,
+    user_id: int | None = None,
+    strategy_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Pagination:
+    """One page of meetings, newest first, filtered; dates are whole days in Oslo time."""
+    query = select(Meeting).options(selectinload(Meeting.companies), selectinload(Meeting.staff))
+    if q:
+        query = query.where(
+            or_(
+                Meeting.title.icontains(q, autoescape=True),
+                Meeting.notes.icontains(q, autoescape=True),
+            )
+        )
+    if kind:
+        query = query.where(Meeting.kind == kind)
+    if company_id:
+        query = query.where(
+            Meeting.id.in_(
+                select(meeting_companies.c.meeting_id).where(
+                    meeting_companies.c.company_id == company_id
+                )
+            )
+        )
+    if user_id:
+        query = query.where(
+            Meeting.id.in_(
+                select(meeting_staff.c.meeting_id).where(meeting_staff.c.user_id == user_id)
+            )
+        )
+    if strategy_id:
+        query = query.where(
+            Meeting.id.in_(
+                select(meeting_strategies.c.meeting_id).where(
+                    meeting_strategies.c.strategy_id == strategy_id
+                )
+            )
+        )
+    if date_from:
+        query = query.where(Meeting.starts_at >= _local_midnight(date_from))
+    if date_to:
+        query = query.where(Meeting.starts_at < _local_midnight(date_to + timedelta(days=1)))
+    query = query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+@dataclass
+class MeetingDetail:
+    """A meeting with everything its page shows."""
+
+    meeting: Meeting
+    tasks: list[Task]
+    created_by: User | None
+    updated_by: User | None
+
+
+def get_meeting(session: Session, meeting_id: int) -> Meeting | None:
+    """A meeting with its participants and strategies loaded (for the edit form)."""
+    return session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            selectinload(Meeting.companies),
+            selectinload(Meeting.contacts),
+            selectinload(Meeting.staff),
+            selectinload(Meeting.strategies).joinedload(Strategy.focus_area),
+        )
+    )
+
+
+def get_meeting_detail(session: Session, meeting_id: int) -> MeetingDetail | None:
+    """A meeting with participants, strategies, tasks, author and last editor; None if unknown."""
+    meeting = get_meeting(session, meeting_id)
+    if meeting is None:
+        return None
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.meeting_id == meeting_id)
+            .options(joinedload(Task.assignee), joinedload(Task.company))
+            .order_by(Task.done, Task.due_on.is_(None), Task.due_on, Task.id)
+        )
+    )
+    user_ids = {i for i in (meeting.created_by_id, meeting.updated_by_id) if i is not None}
+    users = (
+        {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
+        if user_ids
+        else {}
+    )
+    return MeetingDetail(
+        meeting=meeting,
+        tasks=tasks,
+        created_by=users.get(meeting.created_by_id),
+        updated_by=users.get(meeting.updated_by_id),
+    )
+
+
+@dataclass
+class Chosen:
+    """Organisations and people already chosen on a meeting form, with their names."""
+
+    companies: list[Company] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+
+
+def chosen_participants(
+    session: Session, *, company_ids: Sequence[int], contact_ids: Sequence[int]
+) -> Chosen:
+    """The known organisations and people among the ids a form carries, in the given order."""
+    chosen = Chosen()
+    if company_ids:
+        found = {
+            c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))
+        }
+        chosen.companies = [found[i] for i in company_ids if i in found]
+    if contact_ids:
+        found_contacts = {
+            c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+        }
+        chosen.contacts = [found_contacts[i] for i in contact_ids if i in found_contacts]
+    return chosen
+
+
+@dataclass
+class StrategyGroup:
+    """A heading (focus area) and its strategies, for checkboxes in a fieldset."""
+
+    label: str
+    strategies: list[Strategy]
+
+
+def strategy_groups(session: Session, *, include_ids: Sequence[int] = ()) -> list[StrategyGroup]:
+    """The current period's strategies by focus area, plus any older ones in `include_ids`."""
+    areas = session.scalars(
+        select(FocusArea)
+        .join(FocusArea.period)
+        .where(StrategyPeriod.current.is_(True))
+        .options(selectinload(FocusArea.strategies))
+        .order_by(StrategyPeriod.start_year.desc(), FocusArea.position, FocusArea.number)
+    ).all()
+    groups = [StrategyGroup(f"{a.number} {a.name}", list(a.strategies)) for a in areas]
+    shown = {s.id for g in groups for s in g.strategies}
+    older_ids = [i for i in include_ids if i not in shown]
+    if older_ids:
+        older = list(
+            session.scalars(
+                select(Strategy).where(Strategy.id.in_(older_ids)).order_by(Strategy.number)
+            )
+        )
+        if older:
+            groups.append(StrategyGroup("", older))
+    return groups
+
+
+def strategy_choices(session: Session) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Every strategy grouped by focus area (current period first), for a filter select."""
+    strategies = session.scalars(
+        select(Strategy)
+        .join(Strategy.focus_area)
+        .join(FocusArea.period)
+        .options(joinedload(Strategy.focus_area))
+        .order_by(
+            StrategyPeriod.current.desc(),
+            StrategyPeriod.start_year.desc(),
+            FocusArea.position,
+            FocusArea.number,
+            Strategy.position,
+            Strategy.number,
+        )
+    ).all()
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for strategy in strategies:
+        area = strategy.focus_area
+        groups.setdefault(f"{area.number} {area.name}", []).append((strategy.id, strategy.label))
+    return list(groups.items())
+
+
+def user_choices(session: Session, *, active_only: bool, include_ids: Sequence[int] = ()):
+    """Users as (id, name), by name: active ones, plus any in `include_ids`."""
+    query = select(User.id, User.name).order_by(User.name, User.id)
+    if active_only:
+        query = query.where(
+            or_(User.active.is_(True), User.id.in_(list(include_ids)))
+            if include_ids
+            else User.active.is_(True)
+        )
+    return [(row.id, row.name) for row in session.execute(query)]
+
+
+def get_company(session: Session, company_id: int | None) -> Company | None:
+    """An organisation by id, or None."""
+    return session.get(Company, company_id) if company_id else None
+
+
+def _person(user: User | None) -> dict[str, Any] | None:
+    return {"id": user.id, "name": user.name, "email": user.email} if user else None
+
+
+def export_meeting_for_archive(session: Session, meeting_id: int) -> dict[str, Any] | None:
+    """Everything an archive (Noark 5) or a public-access request needs about one meeting."""
+    detail = get_meeting_detail(session, meeting_id)
+    if detail is None:
+        return None
+    meeting = detail.meeting
+    local = ZoneInfo(LOCAL_TIMEZONE)
+    return {
+        "id": meeting.id,
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "starts_at": meeting.starts_at.isoformat(),
+        "starts_at_local": meeting.starts_at.astimezone(local).isoformat(),
+        "time_zone": LOCAL_TIMEZONE,
+        "duration_minutes": meeting.duration_minutes,
+        "location": meeting.location,
+        "participants": {
+            "organisations": [
+                {"id": c.id, "name": c.name, "org_number": c.org_number} for c in meeting.companies
+            ],
+            "people": [{"id": c.id, "name": c.name} for c in meeting.contacts],
+            "staff": [{"id": u.id, "name": u.name, "email": u.email} for u in meeting.staff],
+        },
+        "strategies": [
+            {
+                "number": s.number,
+                "name": s.name,
+                "focus_area": f"{s.focus_area.number} {s.focus_area.name}",
+            }
+            for s in meeting.strategies
+        ],
+        "author": _person(detail.created_by),
+        "created_at": meeting.created_at.isoformat(),
+        "last_changed_by": _person(detail.updated_by),
+        "updated_at": meeting.updated_at.isoformat(),
+        "version": meeting.version,
+        "notes_format": "text/markdown",
+        "notes": meeting.notes,
+        "exported_at": utcnow().isoformat(),
+    }

@@ -1,0 +1,249 @@
+"""Writes about meetings: log one, change one. Everything is checked before anything changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.auth.models import User
+from crm.common.errors import DomainError
+from crm.common.models import utcnow
+from crm.common.versioning import ensure_version
+from crm.companies.models import Company
+from crm.contacts.models import Contact
+from crm.meetings.models import Meeting, MeetingKind
+from crm.strategy.models import Strategy
+
+LOCAL_TIMEZONE = "Europe/Oslo"
+MAX_NOTES_LENGTH = 50_000
+MAX_TITLE_LENGTH = 300
+MAX_LOCATION_LENGTH = 300
+MAX_DURATION_MINUTES = 7 * 24 * 60
+
+M = TypeVar("M")
+
+
+def local_datetime(day: date, at: time, timezone: str = LOCAL_TIMEZONE) -> datetime:
+    """A wall-clock date and time in the municipality's time zone, as an aware datetime."""
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=ZoneInfo(timezone))
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(int(i) for i in ids))
+
+
+def _load(session: Session, model: type[M], ids: Sequence[int]) -> tuple[list[M], str]:
+    """The records with these ids in the given order, and the unknown ids as a text."""
+    if not ids:
+        return [], ""
+    found = {r.id: r for r in session.scalars(select(model).where(model.id.in_(ids)))}
+    missing = ", ".join(str(i) for i in ids if i not in found)
+    return [found[i] for i in ids if i in found], missing
+
+
+def _check_fields(
+    *, starts_at: datetime, duration_minutes: int | None, kind: str, title: str, location: str,
+    notes: str,
+) -> None:  # fmt: skip
+    if starts_at.tzinfo is None or starts_at.utcoffset() is None:
+        raise DomainError("time", _l("The time has no time zone."))
+    if kind not in {k.value for k in MeetingKind}:
+        raise DomainError("kind", _l("Choose a kind of meeting from the list."))
+    if not title:
+        raise DomainError("title", _l("Give the meeting a title."))
+    if len(title) > MAX_TITLE_LENGTH:
+        raise DomainError(
+            "title", _l("The title may be at most %(n)d characters long.", n=MAX_TITLE_LENGTH)
+        )
+    if len(location) > MAX_LOCATION_LENGTH:
+        raise DomainError(
+            "location",
+            _l("The location may be at most %(n)d characters long.", n=MAX_LOCATION_LENGTH),
+        )
+    if duration_minutes is not None and not 0 < duration_minutes <= MAX_DURATION_MINUTES:
+        raise DomainError(
+            "duration_minutes",
+            _l("The duration must be between 1 and %(n)d minutes.", n=MAX_DURATION_MINUTES),
+        )
+    if len(notes) > MAX_NOTES_LENGTH:
+        raise DomainError(
+            "notes",
+            _l(
+                "The notes may be at most %(n)d characters long; they are %(length)d.",
+                n=MAX_NOTES_LENGTH,
+                length=len(notes),
+            ),
+        )
+
+
+def _participants(
+    session: Session,
+    *,
+    company_ids: Sequence[int],
+    contact_ids: Sequence[int],
+    staff_ids: Sequence[int],
+    strategy_ids: Sequence[int],
+    current_staff: Sequence[User] = (),
+) -> tuple[list[Company], list[Contact], list[User], list[Strategy]]:
+    """Load every participant and strategy; refuse unknown ids and meetings without anyone."""
+    companies, missing = _load(session, Company, _unique(company_ids))
+    if missing:
+        raise DomainError(
+            "company_ids",
+            _l(
+                "These organisations were not found: %(ids)s. Remove them and try again.",
+                ids=missing,
+            ),
+        )
+    contacts, missing = _load(session, Contact, _unique(contact_ids))
+    if missing:
+        raise DomainError(
+            "contact_ids",
+            _l("These people were not found: %(ids)s. Remove them and try again.", ids=missing),
+        )
+    if not companies and not contacts:
+        raise DomainError("company_ids", _l("Add at least one organisation or person."))
+    staff, missing = _load(session, User, _unique(staff_ids))
+    if missing:
+        raise DomainError(
+            "staff_ids", _l("These staff members were not found: %(ids)s.", ids=missing)
+        )
+    # A colleague who has left stays on the meetings they attended, but is not added anew.
+    already = {u.id for u in current_staff}
+    inactive = ", ".join(u.name for u in staff if not u.active and u.id not in already)
+    if inactive:
+        raise DomainError(
+            "staff_ids", _l("These users are deactivated: %(names)s.", names=inactive)
+        )
+    strategies, missing = _load(session, Strategy, _unique(strategy_ids))
+    if missing:
+        raise DomainError(
+            "strategy_ids", _l("These strategies were not found: %(ids)s.", ids=missing)
+        )
+    return companies, contacts, staff, strategies
+
+
+def _establishment_exists(session: Session, establishment_id: int) -> bool:
+    # Imported here: the establishments package imports this feature's forms at load time.
+    from crm.establishments.models import EstablishmentCase
+
+    return session.get(EstablishmentCase, establishment_id) is not None
+
+
+def create_meeting(
+    session: Session,
+    *,
+    starts_at: datetime,
+    title: str,
+    kind: str = MeetingKind.MEETING.value,
+    duration_minutes: int | None = None,
+    location: str = "",
+    company_ids: Sequence[int] = (),
+    contact_ids: Sequence[int] = (),
+    staff_ids: Sequence[int] = (),
+    strategy_ids: Sequence[int] = (),
+    notes: str = "",
+    establishment_id: int | None = None,
+) -> Meeting:
+    """Log a meeting with its participants and strategies; refused whole if anything is wrong.
+
+    `establishment_id` ties it to an establishment case (etableringssak), if given.
+    """
+    title, location = (title or "").strip(), (location or "").strip()
+    notes = notes or ""
+    _check_fields(
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        kind=kind,
+        title=title,
+        location=location,
+        notes=notes,
+    )
+    companies, contacts, staff, strategies = _participants(
+        session,
+        company_ids=company_ids,
+        contact_ids=contact_ids,
+        staff_ids=staff_ids,
+        strategy_ids=strategy_ids,
+    )
+    if establishment_id is not None and not _establishment_exists(session, establishment_id):
+        raise DomainError(None, _l("That establishment case was not found."))
+    meeting = Meeting(
+        establishment_id=establishment_id,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        kind=kind,
+        title=title,
+        location=location,
+        notes=notes,
+        companies=companies,
+        contacts=contacts,
+        staff=staff,
+        strategies=strategies,
+    )
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def update_meeting(
+    session: Session,
+    *,
+    meeting: Meeting,
+    version: str | int | None,
+    starts_at: datetime,
+    title: str,
+    kind: str,
+    duration_minutes: int | None,
+    location: str,
+    company_ids: Sequence[int],
+    contact_ids: Sequence[int],
+    staff_ids: Sequence[int],
+    strategy_ids: Sequence[int],
+    notes: str,
+) -> Meeting:
+    """Change a meeting loaded at `version`; every field and list is replaced."""
+    ensure_version(meeting, version)
+    title, location = (title or "").strip(), (location or "").strip()
+    notes = notes or ""
+    _check_fields(
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        kind=kind,
+        title=title,
+        location=location,
+        notes=notes,
+    )
+    companies, contacts, staff, strategies = _participants(
+        session,
+        company_ids=company_ids,
+        contact_ids=contact_ids,
+        staff_ids=staff_ids,
+        strategy_ids=strategy_ids,
+        current_staff=meeting.staff,
+    )
+    meeting.starts_at = starts_at
+    meeting.duration_minutes = duration_minutes
+    meeting.kind = kind
+    meeting.title = title
+    meeting.location = location
+    meeting.notes = notes
+    meeting.companies = companies
+    meeting.contacts = contacts
+    meeting.staff = staff
+    meeting.strategies = strategies
+    # Touch the row so its version moves even when only the participant lists changed.
+    meeting.updated_at = utcnow()
+    session.flush()
+    return meeting
+
+
+def local_today(timezone: str = LOCAL_TIMEZONE) -> date:
+    """Today's date in the municipality (the server may run in UTC)."""
+    return datetime.now(ZoneInfo(timezone)).date()

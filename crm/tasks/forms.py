@@ -1,0 +1,52 @@
+"""Forms for follow-up tasks."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crm.common.forms import VersionedForm
+
+
+def optional_int(value) -> int | None:
+    """Coerce a select's value: empty means none."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class _TaskFields:
+    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
+    due_on = DateField(
+        _l("Due date"),
+        validators=[Optional()],
+        description=_l("May be before the meeting: then it is a reminder."),
+    )
+    # Unknown users are refused by the service, with its message beside the field.
+    assignee_id = SelectField(
+        _l("Assigned to"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=10_000)], render_kw={"rows": 3}
+    )
+
+
+class TaskForm(_TaskFields, FlaskForm):
+    """A follow-up task added from a meeting's page."""
+
+    submit = SubmitField(_l("Add task"))
+
+
+class TaskEditForm(_TaskFields, VersionedForm):
+    """Change a task."""
+
+    submit = SubmitField(_l("Save"))
+
+
+class TaskDoneForm(FlaskForm):
+    """Mark a task done (done=1) or open again (done=0); `next` is where to go afterwards."""
+
+    done = HiddenField(validators=[DataRequired()])
+    next = HiddenField()

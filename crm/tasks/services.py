@@ -1,0 +1,147 @@
+"""Writes about follow-up tasks: create, change, mark done or open again."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm.auth.models import User
+from crm.common.errors import DomainError
+from crm.common.models import utcnow
+from crm.common.versioning import ensure_version
+from crm.companies.models import Company
+from crm.meetings.models import Meeting, meeting_companies
+from crm.tasks.models import Task
+
+MAX_TITLE_LENGTH = 300
+MAX_DESCRIPTION_LENGTH = 10_000
+
+
+def _check(
+    session: Session,
+    *,
+    title: str,
+    description: str,
+    assignee_id: int | None,
+    current_assignee_id: int | None = None,
+) -> None:
+    if not title:
+        raise DomainError("title", _l("Give the task a title."))
+    if len(title) > MAX_TITLE_LENGTH:
+        raise DomainError(
+            "title", _l("The title may be at most %(n)d characters long.", n=MAX_TITLE_LENGTH)
+        )
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise DomainError(
+            "description",
+            _l(
+                "The description may be at most %(n)d characters long.",
+                n=MAX_DESCRIPTION_LENGTH,
+            ),
+        )
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None:
+            raise DomainError("assignee_id", _l("That user was not found."))
+        # A task may stay with someone who has left, but is not given to them anew.
+        if not assignee.active and assignee_id != current_assignee_id:
+            raise DomainError("assignee_id", _l("That user is deactivated."))
+
+
+def _first_company_id(session: Session, meeting: Meeting) -> int | None:
+    """The meeting's first organisation as its page lists them (by name), from the database."""
+    session.flush()
+    return session.scalar(
+        select(Company.id)
+        .join(meeting_companies, meeting_companies.c.company_id == Company.id)
+        .where(meeting_companies.c.meeting_id == meeting.id)
+        .order_by(Company.name, Company.id)
+        .limit(1)
+    )
+
+
+def _establishment_exists(session: Session, establishment_id: int) -> bool:
+    # Imported here: the establishments package imports this feature's forms at load time.
+    from crm.establishments.models import EstablishmentCase
+
+    return session.get(EstablishmentCase, establishment_id) is not None
+
+
+def create_task(
+    session: Session,
+    *,
+    title: str,
+    description: str = "",
+    due_on: date | None = None,
+    assignee_id: int | None = None,
+    meeting: Meeting | None = None,
+    company_id: int | None = None,
+    establishment_id: int | None = None,
+) -> Task:
+    """A task, usually a follow-up from `meeting` (its first organisation becomes the company).
+
+    A due date before the meeting is allowed: the task is then a reminder. A task from a
+    meeting tied to an establishment case belongs to that case too.
+    """
+    title, description = (title or "").strip(), description or ""
+    _check(session, title=title, description=description, assignee_id=assignee_id)
+    if meeting is not None and company_id is None:
+        company_id = _first_company_id(session, meeting)
+    if company_id is not None and session.get(Company, company_id) is None:
+        raise DomainError("company_id", _l("That organisation was not found."))
+    if establishment_id is None and meeting is not None:
+        establishment_id = meeting.establishment_id
+    elif establishment_id is not None and not _establishment_exists(session, establishment_id):
+        raise DomainError(None, _l("That establishment case was not found."))
+    task = Task(
+        title=title,
+        description=description,
+        due_on=due_on,
+        assignee_id=assignee_id,
+        meeting=meeting,
+        company_id=company_id,
+        establishment_id=establishment_id,
+    )
+    session.add(task)
+    session.flush()
+    return task
+
+
+def update_task(
+    session: Session,
+    *,
+    task: Task,
+    version: str | int | None,
+    title: str,
+    description: str,
+    due_on: date | None,
+    assignee_id: int | None,
+) -> Task:
+    """Change a task loaded at `version`."""
+    ensure_version(task, version)
+    title, description = (title or "").strip(), description or ""
+    _check(
+        session,
+        title=title,
+        description=description,
+        assignee_id=assignee_id,
+        current_assignee_id=task.assignee_id,
+    )
+    task.title = title
+    task.description = description
+    task.due_on = due_on
+    task.assignee_id = assignee_id
+    session.flush()
+    return task
+
+
+def set_task_done(session: Session, *, task: Task, done: bool) -> Task:
+    """Mark a task done (when) or open again; asking twice changes nothing."""
+    if task.done != done:
+        task.done = done
+        task.done_at = utcnow() if done else None
+        session.flush()
+    return task

@@ -1,0 +1,248 @@
+"""Follow-up tasks: my tasks in order, done and open again, editing, permissions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from crm.common.errors import DomainError, StaleObjectError
+from crm.extensions import db
+from crm.meetings import services as meeting_services
+from crm.tasks import queries, services
+from crm.tasks.models import Task
+from tests.conftest import csrf_token, post_form
+from tests.factories import make_company, make_meeting, make_task, make_user
+
+TODAY = date.today()
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+def test_a_task_from_a_meeting_gets_its_first_organisation(session):
+    later, first = (
+        make_company(session, name="Ungt Entreprenørskap"),
+        make_company(session, name="Business Lillestrøm"),
+    )
+    meeting = meeting_services.create_meeting(
+        session,
+        starts_at=datetime(2024, 1, 15, 9, tzinfo=UTC),
+        title="Møte",
+        company_ids=[later.id, first.id],
+    )
+    task = services.create_task(session, title="Sende invitasjon", meeting=meeting)
+    assert task.company_id == first.id and task.meeting_id == meeting.id
+
+
+def test_a_due_date_before_the_meeting_is_allowed(session):
+    meeting = make_meeting(session, starts_at=datetime(2024, 6, 1, 9, tzinfo=UTC))
+    task = services.create_task(
+        session, title="Forberede", meeting=meeting, due_on=date(2024, 5, 20)
+    )
+    assert task.due_on == date(2024, 5, 20)
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_an_empty_title_is_refused(session, title):
+    with pytest.raises(DomainError) as error:
+        services.create_task(session, title=title)
+    assert error.value.field == "title"
+    assert session.scalar(select(func.count()).select_from(Task)) == 0
+
+
+def test_an_unknown_or_deactivated_assignee_is_refused(session):
+    with pytest.raises(DomainError) as error:
+        services.create_task(session, title="Ring", assignee_id=987_654)
+    assert error.value.field == "assignee_id"
+    former = make_user(session)
+    former.active = False
+    session.flush()
+    with pytest.raises(DomainError) as error:
+        services.create_task(session, title="Ring", assignee_id=former.id)
+    assert error.value.field == "assignee_id"
+
+
+def test_done_and_open_again(session):
+    task = make_task(session)
+    services.set_task_done(session, task=task, done=True)
+    assert task.done and task.done_at is not None
+    first_done_at = task.done_at
+    services.set_task_done(session, task=task, done=True)  # twice changes nothing
+    assert task.done_at == first_done_at
+    services.set_task_done(session, task=task, done=False)
+    assert not task.done and task.done_at is None
+
+
+def test_update_task_refuses_a_stale_version_and_an_empty_title(session):
+    task = make_task(session, title="Før")
+    session.commit()
+    loaded = task.version
+    services.update_task(
+        session, task=task, version=loaded, title="Etter", description="", due_on=None,
+        assignee_id=None,
+    )  # fmt: skip
+    session.commit()
+    with pytest.raises(StaleObjectError):
+        services.update_task(
+            session, task=task, version=loaded, title="Gammel", description="", due_on=None,
+            assignee_id=None,
+        )  # fmt: skip
+    with pytest.raises(DomainError) as error:
+        services.update_task(
+            session, task=task, version=task.version, title=" ", description="", due_on=None,
+            assignee_id=None,
+        )  # fmt: skip
+    assert error.value.field == "title"
+    session.rollback()
+    assert session.get(Task, task.id).title == "Etter"
+
+
+def test_my_tasks_are_mine_open_overdue_first_then_by_date_then_undated(session):
+    me, other = make_user(session), make_user(session)
+    undated = make_task(session, title="Uten frist", assignee_id=me.id, due_on=None)
+    next_week = make_task(
+        session, title="Neste uke", assignee_id=me.id, due_on=TODAY + timedelta(7)
+    )
+    overdue = make_task(session, title="Forfalt", assignee_id=me.id, due_on=TODAY - timedelta(3))
+    tomorrow = make_task(session, title="I morgen", assignee_id=me.id, due_on=TODAY + timedelta(1))
+    make_task(session, title="Andres", assignee_id=other.id, due_on=TODAY - timedelta(10))
+    make_task(session, title="Ingens", assignee_id=None, due_on=TODAY - timedelta(10))
+    done = make_task(
+        session, title="Ferdig", assignee_id=me.id, done=True, done_at=datetime.now(UTC)
+    )
+    session.commit()
+
+    assert queries.my_tasks(session, me.id) == [overdue, tomorrow, next_week, undated]
+    with_done = queries.my_tasks(session, me.id, include_done=True)
+    assert with_done == [overdue, tomorrow, next_week, undated, done]
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+def test_my_tasks_page_marks_overdue_in_words_and_links_meeting_and_organisation(
+    client, login, session
+):
+    me = login(role="reader")
+    company = make_company(session, name="Romerike Helsehub")
+    meeting = make_meeting(session, title="Helsemøte")
+    make_task(
+        session, title="Sende avtale", assignee_id=me.id, due_on=TODAY - timedelta(2),
+        meeting_id=meeting.id, company_id=company.id,
+    )  # fmt: skip
+    make_task(session, title="Ikke min", assignee_id=make_user(session).id)
+    make_task(session, title="Allerede gjort", assignee_id=me.id, done=True)
+    session.commit()
+    html = client.get("/tasks/").get_data(as_text=True)
+    assert "Sende avtale" in html and "Ikke min" not in html and "Allerede gjort" not in html
+    assert "Overdue" in html or "Forfalt" in html
+    assert f'href="/meetings/{meeting.id}"' in html
+    assert f'href="/companies/{company.id}"' in html
+    assert "Allerede gjort" in client.get("/tasks/?show_done=1").get_data(as_text=True)
+
+
+def test_editor_marks_done_and_open_again_and_returns_to_the_page(client, login, session):
+    me = login(role="editor")
+    task = make_task(session, assignee_id=me.id)
+    session.commit()
+    response = post_form(
+        client, f"/tasks/{task.id}/done", {"done": "1", "next": "/tasks/"}, form_page="/tasks/"
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/tasks/"
+    session.refresh(task)
+    assert task.done
+    response = post_form(
+        client,
+        f"/tasks/{task.id}/done",
+        {"done": "0", "next": "https://evil.example/"},
+        form_page="/tasks/",
+    )
+    assert response.headers["Location"] == "/tasks/"  # no open redirect
+    session.refresh(task)
+    assert not task.done
+
+
+def test_edit_task_saves_and_refuses_stale_and_empty(client, login, session):
+    me = login(role="editor")
+    meeting = make_meeting(session)
+    task = make_task(session, title="Før", meeting_id=meeting.id, assignee_id=me.id)
+    session.commit()
+    page = client.get(f"/tasks/{task.id}/edit").get_data(as_text=True)
+    assert 'value="Før"' in page
+    data = {"title": "Etter", "due_on": "2030-01-01", "assignee_id": str(me.id), "version": "1"}
+    response = post_form(client, f"/tasks/{task.id}/edit", {**data, "version": str(task.version)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/meetings/{meeting.id}#tasks"
+    session.refresh(task)
+    assert task.title == "Etter" and task.due_on == date(2030, 1, 1)
+
+    stale = post_form(client, f"/tasks/{task.id}/edit", {**data, "title": "Gammel", "version": "1"})
+    assert stale.status_code == 400 and 'value="Gammel"' in stale.get_data(as_text=True)
+    empty = post_form(
+        client, f"/tasks/{task.id}/edit", {**data, "title": "", "version": str(task.version)}
+    )
+    assert empty.status_code == 400 and 'id="title-error"' in empty.get_data(as_text=True)
+    session.refresh(task)
+    assert task.title == "Etter"
+
+
+def test_readers_cannot_write_tasks(client, login, session):
+    me = login(role="reader")
+    task = make_task(session, assignee_id=me.id)
+    session.commit()
+    token = csrf_token(client, "/account/password")
+    assert (
+        client.post(f"/tasks/{task.id}/done", data={"csrf_token": token, "done": "1"}).status_code
+        == 403
+    )
+    assert client.get(f"/tasks/{task.id}/edit").status_code == 403
+    response = client.post(
+        f"/tasks/{task.id}/edit", data={"csrf_token": token, "title": "x", "version": "1"}
+    )
+    assert response.status_code == 403
+    session.refresh(task)
+    assert not task.done
+    assert "Mark done" not in client.get("/tasks/").get_data(as_text=True)
+
+
+def test_unknown_task_is_404(client, login):
+    login(role="editor")
+    assert client.get("/tasks/987654/edit").status_code == 404
+    response = post_form(client, "/tasks/987654/done", {"done": "1"}, form_page="/tasks/")
+    assert response.status_code == 404
+
+
+def _count_queries(fn) -> int:
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _add_tasks(session, user_id: int, n: int) -> None:
+    for i in range(n):
+        meeting = make_meeting(session)
+        make_task(
+            session, assignee_id=user_id, meeting_id=meeting.id,
+            company_id=make_company(session).id, due_on=TODAY + timedelta(days=i - 2),
+        )  # fmt: skip
+    session.commit()
+
+
+def test_my_tasks_uses_the_same_number_of_queries_for_3_and_30_tasks(client, login, session):
+    me = login(role="editor")
+    _add_tasks(session, me.id, 3)
+    few = _count_queries(lambda: client.get("/tasks/?show_done=1"))
+    _add_tasks(session, me.id, 27)
+    many = _count_queries(lambda: client.get("/tasks/?show_done=1"))
+    assert client.get("/tasks/").get_data(as_text=True).count('href="/companies/') == 30
+    assert many == few

@@ -11,6 +11,7 @@ SCREENSHOTS := $(CURDIR)/test-artifacts/screenshots
 
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
+	$(FLASK) crm seed-reference
 	$(FLASK) crm seed-demo --if-empty
 	$(FLASK) crm ensure-admin
 	@echo "Serving Koblingsboks on http://127.0.0.1:5000 (Ctrl+C stops it)"

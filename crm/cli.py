@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -12,7 +13,12 @@ from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.common.access import Role
 from crm.common.errors import DomainError
+from crm.companies.models import Company
+from crm.demo.generate import generate
+from crm.demo.seed import seed_demo
+from crm.establishments.services import seed_stages
 from crm.extensions import db
+from crm.imports.brreg import run_import_cli
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
 
@@ -92,8 +98,60 @@ def reset_password_command(email: str) -> None:
     click.echo(f"New one-time password for {user.email}: {password}")
 
 
+@crm_cli.command("seed-reference")
+def seed_reference_command() -> None:
+    """Create the reference data every installation needs (establishment stages); idempotent."""
+    seed_stages(db.session)
+    db.session.commit()
+    click.echo("Reference data is in place.")
+
+
+@crm_cli.command("import-brreg")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--kommune",
+    "kommuner",
+    multiple=True,
+    help="Municipality number(s) to keep (default 3205). Repeat for several, e.g. 3030 too.",
+)
+@click.option("--sn2025", is_flag=True, help="The file's industry codes are SN2025.")
+def import_brreg_command(file: str, kommuner: tuple[str, ...], sn2025: bool) -> None:
+    """Import the register's bulk file (enheter or underenheter; JSON or CSV, gzipped or not)."""
+    run_import_cli(file, kommuner, "SN2025" if sn2025 else None)
+
+
 @crm_cli.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no records yet.")
 def seed_demo_command(if_empty: bool) -> None:
-    """Load the demo data from the strategy (actors, clusters, places)."""
-    click.echo("No demo data is defined yet; nothing was loaded.")
+    """Load the demo data from the strategy: actors, clusters, places, meetings (marked as demo)."""
+    if if_empty and db.session.scalar(select(Company.id).limit(1)) is not None:
+        click.echo("The database holds records already; no demo data was loaded.")
+        return
+    seed_stages(db.session)
+    counts = seed_demo(db.session)
+    db.session.commit()
+    if not any(counts.values()):
+        click.echo("Demo data is loaded already; nothing was added.")
+        return
+    click.echo("Loaded demo data: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@crm_cli.command("generate")
+@click.option("--companies", default=11000, show_default=True, type=click.IntRange(0))
+@click.option("--contacts", default=25000, show_default=True, type=click.IntRange(0))
+@click.option("--meetings", default=60000, show_default=True, type=click.IntRange(0))
+@click.option("--seed", default=1, show_default=True, type=int)
+def generate_command(companies: int, contacts: int, meetings: int, seed: int) -> None:
+    """Fill the database with synthetic data at Lillestrøm's scale (for benchmarks and trials)."""
+    if os.environ.get("CRM_ENV") == "production":
+        _fail("Synthetic data is never generated into a production database.")
+    counts = generate(
+        db.session,
+        companies=companies,
+        contacts=contacts,
+        meetings=meetings,
+        seed=seed,
+        progress=click.echo,
+    )
+    db.session.commit()
+    click.echo("Generated: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))

@@ -1,3 +1,605 @@
-"""Establishment follow-up: pages."""
+"""Establishment follow-up: the list, the board, a case, its stage moves, stages and flags."""
 
-from crm.establishments import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from crm.common.access import admin_access, edit_access, read_access
+from crm.common.errors import DomainError
+from crm.common.forms import show_domain_error
+from crm.common.pagination import page_args
+from crm.common.urls import is_safe_redirect
+from crm.establishments import bp, queries, services
+from crm.establishments.forms import (
+    FLAG_KIND_LABELS,
+    KIND_LABELS,
+    LOST_REASON_LABELS,
+    PREMISES_LABELS,
+    SEVERITY_SHORT,
+    CaseEditForm,
+    CaseFilterForm,
+    CaseForm,
+    CaseTaskForm,
+    FlagForm,
+    LinkMeetingForm,
+    MoveForm,
+    ResolveFlagForm,
+    StageForm,
+    StageMoveForm,
+)
+from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageOutcome, WarningFlag
+from crm.extensions import db
+from crm.meetings import queries as meeting_queries
+from crm.meetings.forms import id_choices
+from crm.meetings.services import local_today
+
+
+def _label(labels: dict, value: str | None) -> str:
+    if value is None:
+        return ""
+    label = labels.get(value)
+    return str(label) if label is not None else value
+
+
+@bp.app_template_filter("case_kind")
+def case_kind_filter(value: str | None) -> str:
+    """The translated name of a case kind."""
+    return _label(KIND_LABELS, value)
+
+
+@bp.app_template_filter("premises_type")
+def premises_type_filter(value: str | None) -> str:
+    """The translated name of a premises type."""
+    return _label(PREMISES_LABELS, value)
+
+
+@bp.app_template_filter("lost_reason")
+def lost_reason_filter(value: str | None) -> str:
+    """The translated lost reason."""
+    return _label(LOST_REASON_LABELS, value)
+
+
+@bp.app_template_filter("flag_kind")
+def flag_kind_filter(value: str | None) -> str:
+    """The translated kind of an early warning."""
+    return _label(FLAG_KIND_LABELS, value)
+
+
+@bp.app_template_filter("flag_severity")
+def flag_severity_filter(value: str | None) -> str:
+    """Red or yellow, translated."""
+    return _label(SEVERITY_SHORT, value)
+
+
+def _case_or_404(case_id: int) -> EstablishmentCase:
+    case = queries.get_case(db.session, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+# --- list and board ---------------------------------------------------------------------------
+
+
+@bp.route("/")
+@read_access
+def index():
+    """Cases with filters (stage, adviser, place, kind, overdue follow-up), paged."""
+    form = CaseFilterForm(formdata=request.args)
+    stages = queries.list_stages(db.session)
+    form.stage_id.choices = [
+        SelectChoice("", _("All stages")),
+        *id_choices((s.id, s.name) for s in stages),
+    ]
+    form.adviser_id.choices = [
+        SelectChoice("", _("Everyone")),
+        *id_choices(queries.all_user_choices(db.session)),
+    ]
+    form.place_id.choices = [
+        SelectChoice("", _("All places")),
+        *id_choices((p.id, p.name) for p in queries.place_choices(db.session)),
+    ]
+    form.validate()
+
+    def valid(field):
+        return None if field.errors else field.data
+
+    page, per_page = page_args()
+    today = local_today()
+    filters = queries.CaseFilters(
+        stage_id=valid(form.stage_id),
+        adviser_id=valid(form.adviser_id),
+        place_id=valid(form.place_id),
+        kind=valid(form.kind),
+        overdue=bool(valid(form.overdue)),
+        today=today,
+    )
+    pagination = queries.list_cases(db, filters, page=page, per_page=per_page)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "establishments/index.html",
+        form=form,
+        pagination=pagination,
+        endpoint_args=args,
+        today=today,
+    )
+
+
+@bp.route("/board")
+@read_access
+def board():
+    """One column per stage; editors move cards (a plain form, or drag-and-drop and keys)."""
+    columns = queries.board(db.session)
+    return render_template(
+        "establishments/board.html",
+        columns=columns,
+        stages=[c.stage for c in columns],
+        today=local_today(),
+        active_outcomes=queries.ACTIVE_OUTCOMES,
+    )
+
+
+# --- one case ---------------------------------------------------------------------------------
+
+
+def _user_choices(include: list[int] | None = None, *, empty: str | None = None):
+    options = id_choices(queries.user_choices(db.session, include_ids=include or []))
+    return [SelectChoice("", empty), *options] if empty is not None else options
+
+
+def _place_choices(empty: str):
+    return [
+        SelectChoice("", empty),
+        *id_choices((p.id, p.name) for p in queries.place_choices(db.session)),
+    ]
+
+
+def _render_detail(
+    case_id: int,
+    *,
+    link_form: LinkMeetingForm | None = None,
+    task_form: CaseTaskForm | None = None,
+    status: int = 200,
+):
+    detail = queries.get_case_detail(db.session, case_id)
+    if detail is None:
+        abort(404)
+    case = detail.case
+    link_form = link_form or LinkMeetingForm(formdata=None)
+    link_form.meeting_id.choices = [
+        SelectChoice(str(m.id), f"{m.starts_at.date().isoformat()} {m.title}")
+        for m in detail.linkable_meetings
+    ]
+    task_form = task_form or CaseTaskForm(formdata=None, assignee_id=current_user.id)
+    task_form.assignee_id.choices = _user_choices(empty=_("Nobody"))
+    move_form = MoveForm(formdata=None, stage_id=case.stage_id)
+    move_form.stage_id.choices = id_choices((s.id, s.name) for s in queries.list_stages(db.session))
+    return render_template(
+        "establishments/detail.html",
+        detail=detail,
+        case=case,
+        link_form=link_form,
+        task_form=task_form,
+        move_form=move_form,
+        today=local_today(),
+        new_meeting_href=f"/meetings/new?company_id={case.company_id}&establishment_id={case.id}",
+    ), status
+
+
+@bp.route("/<int:case_id>")
+@read_access
+def detail(case_id: int):
+    """A case: facts, stage history with days in each stage, meetings and tasks."""
+    return _render_detail(case_id)
+
+
+def _case_values(form) -> dict:
+    return {
+        "kind": form.kind.data,
+        "opened_on": form.opened_on.data,
+        "source": form.source.data or "",
+        "premises_type": form.premises_type.data,
+        "area_m2": form.area_m2.data,
+        "expected_jobs": form.expected_jobs.data,
+        "expected_investment_nok": form.expected_investment_nok.data,
+        "expected_decision_on": form.expected_decision_on.data,
+        "adviser_id": form.adviser_id.data,
+        "next_follow_up_on": form.next_follow_up_on.data,
+        "place_ids": form.place_ids.data or [],
+        "strategy_ids": form.strategy_ids.data or [],
+        "notes": form.notes.data or "",
+    }
+
+
+def _render_case_form(form, *, case: EstablishmentCase | None = None, company=None):
+    include = [form.adviser_id.data] if form.adviser_id.data else []
+    form.adviser_id.choices = _user_choices(include, empty=_("Nobody"))
+    if isinstance(form, CaseForm):
+        form.stage_id.choices = id_choices(
+            (s.id, s.name)
+            for s in queries.list_stages(db.session)
+            if s.outcome in queries.ACTIVE_OUTCOMES
+        )
+    else:
+        form.established_place_id.choices = _place_choices(_("Not established"))
+    groups = meeting_queries.strategy_groups(db.session, include_ids=form.strategy_ids.data or [])
+    return render_template(
+        "establishments/form.html",
+        form=form,
+        case=case,
+        company=company,
+        places=queries.place_choices(db.session),
+        strategy_groups=groups,
+    ), 400 if form.errors else 200
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@edit_access
+def create():
+    """Open a case; `?company_id=` starts with that organisation, `?kind=retention` that kind."""
+    form = CaseForm()
+    company = None
+    if not form.is_submitted():
+        form.opened_on.data = local_today()
+        form.adviser_id.data = current_user.id
+        company = queries.get_company(db.session, request.args.get("company_id", type=int))
+        if company is not None:
+            form.company_id.data = company.id
+            form.company_search.data = company.name
+        kind = request.args.get("kind")
+        if kind in {k.value for k in CaseKind}:
+            form.kind.data = kind
+        first = services.first_stage(db.session)
+        form.stage_id.data = first.id if first else None
+    elif form.validate():
+        try:
+            case = services.create_case(
+                db.session,
+                company_id=form.company_id.data,
+                org_number=None if form.company_id.data else form.company_search.data,
+                prospect_name=form.prospect_name.data,
+                stage_id=form.stage_id.data,
+                actor_id=current_user.id,
+                **_case_values(form),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The case for %(name)s is opened.", name=case.company.name), "success")
+            return redirect(url_for("establishments.detail", case_id=case.id))
+    if company is None and form.company_id.data:
+        company = queries.get_company(db.session, form.company_id.data)
+    return _render_case_form(form, company=company)
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@edit_access
+def edit(case_id: int):
+    """Change a case; a save over someone else's newer save is refused, the input kept."""
+    case = _case_or_404(case_id)
+    form = CaseEditForm()
+    if not form.is_submitted():
+        form.process(obj=case)
+        form.version.data = case.version
+        form.place_ids.data = [p.id for p in case.wished_places]
+        form.strategy_ids.data = [s.id for s in case.strategies]
+    elif form.validate():
+        try:
+            services.update_case(
+                db.session,
+                case=case,
+                version=form.version.data,
+                established_place_id=form.established_place_id.data,
+                established_on=form.established_on.data,
+                actual_jobs=form.actual_jobs.data,
+                lost_reason=form.lost_reason.data,
+                lost_to_municipality=form.lost_to_municipality.data,
+                **_case_values(form),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The case for %(name)s is saved.", name=case.company.name), "success")
+            return redirect(url_for("establishments.detail", case_id=case.id))
+    return _render_case_form(form, case=case, company=case.company)
+
+
+def _move_page(case: EstablishmentCase, form: MoveForm, status: int = 200):
+    form.stage_id.choices = id_choices((s.id, s.name) for s in queries.list_stages(db.session))
+    form.established_place_id.choices = _place_choices(_("Choose a place"))
+    return render_template("establishments/move.html", case=case, form=form), status
+
+
+OUTCOME_FIELDS = {
+    "established_place_id",
+    "established_on",
+    "actual_jobs",
+    "lost_reason",
+    "lost_to_municipality",
+}
+
+
+@bp.route("/<int:case_id>/stage", methods=["GET", "POST"])
+@edit_access
+def move(case_id: int):
+    """Move a case to a stage. Board cards post here (as a form, or by fetch asking for JSON).
+
+    When the stage needs more (established: place, date, jobs; lost: a reason), a card's
+    quick move is refused: JSON says why, a plain post is sent to this page's full form.
+    """
+    case = _case_or_404(case_id)
+    form = MoveForm()
+    if not form.is_submitted():
+        form.process(obj=case)
+        stage_id = request.args.get("stage_id", type=int)
+        if stage_id is not None:
+            form.stage_id.data = stage_id
+        return _move_page(case, form)
+    quick = request.form.get("quick") == "1"
+    if not form.validate():
+        if _wants_json():
+            return jsonify(ok=False, message=_("Please correct the fields marked below.")), 400
+        return _move_page(case, form, 400)
+    target = form.stage_id.data
+    try:
+        services.move_case(
+            db.session,
+            case=case,
+            stage_id=target,
+            actor_id=current_user.id,
+            established_place_id=form.established_place_id.data,
+            established_on=form.established_on.data,
+            actual_jobs=form.actual_jobs.data,
+            lost_reason=form.lost_reason.data,
+            lost_to_municipality=form.lost_to_municipality.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        needs_form = error.field in OUTCOME_FIELDS
+        form_url = url_for("establishments.move", case_id=case_id, stage_id=target)
+        if _wants_json():
+            # Answered, not failed: the page shows the refusal (the card stays where it was).
+            return jsonify(
+                ok=False,
+                message=error.message,
+                field=error.field,
+                form_url=form_url if needs_form else None,
+            )
+        if quick and needs_form:
+            flash(error.message, "warning")
+            return redirect(form_url)
+        show_domain_error(form, error)
+        return _move_page(case, form, 400)
+    db.session.commit()
+    message = _("%(name)s is moved to “%(stage)s”.", name=case.company.name, stage=case.stage.name)
+    if _wants_json():
+        return jsonify(ok=True, message=message, stage_id=case.stage_id, case_id=case.id)
+    flash(message, "success")
+    target_url = form.next.data
+    if is_safe_redirect(target_url):
+        return redirect(target_url)
+    return redirect(url_for("establishments.detail", case_id=case.id))
+
+
+@bp.route("/<int:case_id>/meetings", methods=["POST"])
+@edit_access
+def link_meeting(case_id: int):
+    """Link an existing meeting with the organisation to the case."""
+    case = _case_or_404(case_id)
+    form = LinkMeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = services.link_meeting(db.session, case=case, meeting_id=form.meeting_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("The meeting “%(title)s” is linked to the case.", title=meeting.title), "success"
+            )
+            return redirect(url_for("establishments.detail", case_id=case_id))
+    return _render_detail(case_id, link_form=form, status=400)
+
+
+@bp.route("/<int:case_id>/tasks", methods=["POST"])
+@edit_access
+def add_task(case_id: int):
+    """Add a follow-up task to the case (and its organisation)."""
+    case = _case_or_404(case_id)
+    form = CaseTaskForm()
+    if form.validate_on_submit():
+        try:
+            task = services.add_case_task(
+                db.session,
+                case=case,
+                title=form.title.data or "",
+                due_on=form.due_on.data,
+                assignee_id=form.assignee_id.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            if error.field not in ("title", "due_on", "assignee_id"):
+                error = DomainError(None, error.message)
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The task “%(title)s” is added.", title=task.title), "success")
+            return redirect(url_for("establishments.detail", case_id=case_id))
+    return _render_detail(case_id, task_form=form, status=400)
+
+
+# --- stages (admins) --------------------------------------------------------------------------
+
+
+def _stage_or_404(stage_id: int) -> Stage:
+    stage = queries.get_stage(db.session, stage_id)
+    if stage is None:
+        abort(404)
+    return stage
+
+
+def _render_stages(failed: StageForm | None = None, failed_id: int | None = None, status=200):
+    stages = queries.list_stages(db.session)
+    forms = {}
+    for stage in stages:
+        if failed is not None and stage.id == failed_id:
+            forms[stage.id] = failed
+        else:
+            forms[stage.id] = StageForm(
+                formdata=None, prefix=f"stage{stage.id}", name=stage.name, version=stage.version
+            )
+    return render_template(
+        "establishments/stages.html",
+        stages=stages,
+        forms=forms,
+        move_form=StageMoveForm(formdata=None),
+        outcomes=StageOutcome,
+    ), status
+
+
+@bp.route("/stages")
+@admin_access
+def stages():
+    """The stages in board order: rename and reorder them."""
+    return _render_stages()
+
+
+@bp.route("/stages/<int:stage_id>", methods=["POST"])
+@admin_access
+def rename_stage(stage_id: int):
+    """Rename a stage (its meaning, kept in its key and outcome, stays)."""
+    stage = _stage_or_404(stage_id)
+    form = StageForm(prefix=f"stage{stage.id}")
+    if form.validate_on_submit():
+        try:
+            services.rename_stage(
+                db.session, stage=stage, name=form.name.data, version=form.version.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The stage is renamed to “%(name)s”.", name=stage.name), "success")
+            return redirect(url_for("establishments.stages"))
+    return _render_stages(form, stage_id, 400)
+
+
+@bp.route("/stages/<int:stage_id>/move", methods=["POST"])
+@admin_access
+def move_stage(stage_id: int):
+    """Move a stage one column earlier or later on the board."""
+    stage = _stage_or_404(stage_id)
+    form = StageMoveForm()
+    if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
+        abort(400)
+    services.move_stage_position(
+        db.session, stage=stage, offset=-1 if form.direction.data == "up" else 1
+    )
+    db.session.commit()
+    flash(_("The stage “%(name)s” is moved.", name=stage.name), "success")
+    return redirect(url_for("establishments.stages"))
+
+
+# --- early-warning flags ----------------------------------------------------------------------
+
+
+@bp.route("/flags")
+@read_access
+def flags():
+    """Open early warnings of the department: red first, then newest."""
+    return render_template("establishments/flags.html", rows=queries.open_flags(db.session))
+
+
+@bp.route("/flags/new", methods=["GET", "POST"])
+@edit_access
+def new_flag():
+    """Raise an early warning on an organisation (`?company_id=`), by hand or from a meeting."""
+    form = FlagForm()
+    if not form.is_submitted():
+        form.company_id.data = request.args.get("company_id", type=int)
+        form.meeting_id.data = request.args.get("meeting_id", type=int)
+    company = queries.get_company(db.session, form.company_id.data)
+    if company is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            flag = services.raise_flag(
+                db.session,
+                company_id=company.id,
+                severity=form.severity.data,
+                kind=form.kind.data,
+                note=form.note.data or "",
+                meeting_id=form.meeting_id.data,
+                raised_on=local_today(),
+                raised_by_id=current_user.id,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The warning on %(name)s is raised.", name=company.name), "success")
+            if flag.severity == "red" and not queries.has_active_case(db.session, company.id):
+                flash(_("No open case follows %(name)s up yet.", name=company.name), "info")
+            return redirect(url_for("establishments.flags"))
+    form.meeting_id.choices = [
+        SelectChoice("", _("None: raised by hand")),
+        *[
+            SelectChoice(str(m.id), f"{m.starts_at.date().isoformat()} {m.title}")
+            for m in queries.company_meetings(db.session, company.id)
+        ],
+    ]
+    return render_template(
+        "establishments/flag_form.html", form=form, company=company
+    ), 400 if form.errors else 200
+
+
+def _flag_or_404(flag_id: int) -> WarningFlag:
+    flag = queries.get_flag(db.session, flag_id)
+    if flag is None:
+        abort(404)
+    return flag
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["GET", "POST"])
+@edit_access
+def resolve_flag(flag_id: int):
+    """Resolve an early warning: when, and how."""
+    flag = _flag_or_404(flag_id)
+    form = ResolveFlagForm()
+    if not form.is_submitted():
+        form.resolved_on.data = local_today()
+        form.version.data = flag.version
+    elif form.validate():
+        try:
+            services.resolve_flag(
+                db.session,
+                flag=flag,
+                version=form.version.data,
+                resolved_on=form.resolved_on.data,
+                resolution=form.resolution.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The warning on %(name)s is resolved.", name=flag.company.name), "success")
+            return redirect(url_for("establishments.flags"))
+    return render_template(
+        "establishments/resolve_flag.html", form=form, flag=flag
+    ), 400 if form.errors else 200

@@ -1,3 +1,124 @@
-"""Data out: pages."""
+"""Data out: the lists as CSV or XLSX with the list's filters, and the whole database as JSON."""
 
-from crm.exports import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from crm.common.access import admin_access, read_access
+from crm.common.errors import DomainError
+from crm.common.models import utcnow
+from crm.companies.forms import CompanyFilterForm
+from crm.contacts import queries as contact_queries
+from crm.contacts.forms import ContactFilterForm
+from crm.exports import bp, services
+from crm.exports.spreadsheets import write_csv, write_xlsx
+from crm.extensions import db
+from crm.meetings.forms import MeetingFilterForm
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _send(export: services.Export, *, fmt: str, name: str, title: str) -> Response:
+    if fmt == "xlsx":
+        body = write_xlsx(export.columns, export.rows, sheet_title=title)
+    else:
+        body = write_csv(export.columns, export.rows)
+    filename = f"{name}-{date.today().isoformat()}.{fmt}"
+    current_app.logger.info(
+        "Export %s by user %s: %d of %d rows, filters %s",
+        filename,
+        current_user.id,
+        len(export.rows),
+        export.total,
+        dict(request.args),
+    )
+    response = Response(body, content_type=CONTENT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if export.truncated:
+        response.headers["X-Export-Truncated"] = f"{len(export.rows)} of {export.total}"
+    return response
+
+
+@bp.route("/companies.csv", defaults={"fmt": "csv"})
+@bp.route("/companies.xlsx", defaults={"fmt": "xlsx"})
+@read_access
+def companies(fmt: str):
+    """The organisations list with the filters of /companies/, as a file."""
+    form = CompanyFilterForm(request.args)
+    export = services.export_companies(
+        db.session, filters=form.filters(), sort=request.args.get("sort")
+    )
+    return _send(export, fmt=fmt, name="organisations", title=_("Organisations"))
+
+
+@bp.route("/contacts.csv", defaults={"fmt": "csv"})
+@bp.route("/contacts.xlsx", defaults={"fmt": "xlsx"})
+@read_access
+def contacts(fmt: str):
+    """The people list with the filters of /contacts/, as a file."""
+    form = ContactFilterForm(request.args)
+    company_id = None
+    if form.company_id.data or form.company.data:
+        try:
+            company_id = contact_queries.resolve_company(
+                db.session, company_id=form.company_id.data, text=form.company.data
+            ).id
+        except DomainError:
+            company_id = 0  # an unknown organisation has no people, as in the list
+    export = services.export_contacts(
+        db.session,
+        q=form.q.data or "",
+        company_id=company_id,
+        include_former=bool(form.include_former.data),
+        sort=request.args.get("sort"),
+    )
+    return _send(export, fmt=fmt, name="people", title=_("People"))
+
+
+@bp.route("/meetings.csv", defaults={"fmt": "csv"})
+@bp.route("/meetings.xlsx", defaults={"fmt": "xlsx"})
+@read_access
+def meetings(fmt: str):
+    """The meetings list with the filters of /meetings/, as a file."""
+    form = MeetingFilterForm(formdata=request.args)
+    form.user_id.choices = []
+    form.strategy_id.choices = []
+    form.validate()
+
+    def valid(field):
+        return None if field.errors else field.data
+
+    company_id = (form.company_id.data or [None])[0] if not form.company_id.errors else None
+    filters = {
+        "q": (valid(form.q) or "").strip() or None,
+        "kind": valid(form.kind) or None,
+        "company_id": company_id,
+        "user_id": valid(form.user_id),
+        "strategy_id": valid(form.strategy_id),
+        "date_from": valid(form.date_from),
+        "date_to": valid(form.date_to),
+    }
+    export = services.export_meetings(db.session, filters=filters)
+    return _send(export, fmt=fmt, name="meetings", title=_("Meetings"))
+
+
+@bp.route("/everything.json")
+@admin_access
+def everything():
+    """Every table (no password hashes, no sessions) as one JSON document, streamed."""
+    exported_at = utcnow()
+    current_app.logger.info("Full export by user %s at %s", current_user.id, exported_at)
+    engine = db.engine
+    # The generator needs no request context: only the engine, taken here.
+    body = services.stream_everything(engine, exported_at=exported_at)
+    response = Response(body, content_type="application/json; charset=utf-8")
+    filename = f"koblingsboks-{exported_at.date().isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -10,7 +10,14 @@ from werkzeug.routing import Rule
 
 from crm.common.access import Access, view_access
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "account.language", "health.healthz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.logout",
+    "account.language",
+    "health.healthz",
+    "static",
+    "calendar.feed",  # the secret token in the URL is the authentication
+}
 
 
 def _sample_url(rule: Rule) -> str:

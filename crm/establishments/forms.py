@@ -1,0 +1,235 @@
+"""Forms for establishment cases, stages and early-warning flags (shape only)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
+
+from crm.common.forms import VersionedForm
+from crm.establishments.models import CaseKind, FlagKind, FlagSeverity, LostReason, PremisesType
+from crm.meetings.forms import IdListField
+from crm.tasks.forms import optional_int
+
+KIND_LABELS = {
+    CaseKind.NEW.value: _l("New establishment"),
+    CaseKind.EXPANSION.value: _l("Expansion"),
+    CaseKind.RELOCATION.value: _l("Relocation within the municipality"),
+    CaseKind.RETENTION.value: _l("Retention (risk of leaving)"),
+}
+PREMISES_LABELS = {
+    PremisesType.OFFICE.value: _l("Office"),
+    PremisesType.INDUSTRY_LOGISTICS.value: _l("Industry or logistics"),
+    PremisesType.LABORATORY.value: _l("Laboratory"),
+    PremisesType.RETAIL.value: _l("Retail"),
+    PremisesType.OTHER.value: _l("Other"),
+}
+LOST_REASON_LABELS = {
+    LostReason.OTHER_MUNICIPALITY.value: _l("Chose another municipality"),
+    LostReason.NO_SITE.value: _l("No suitable site or premises"),
+    LostReason.PROJECT_STOPPED.value: _l("Project stopped"),
+    LostReason.OTHER.value: _l("Other reason"),
+}
+SEVERITY_LABELS = {
+    FlagSeverity.RED.value: _l("Red: needs action now"),
+    FlagSeverity.YELLOW.value: _l("Yellow: worth watching"),
+}
+SEVERITY_SHORT = {FlagSeverity.RED.value: _l("Red"), FlagSeverity.YELLOW.value: _l("Yellow")}
+FLAG_KIND_LABELS = {
+    FlagKind.MOVING_OR_CLOSING.value: _l("Moving or closing"),
+    FlagKind.DOWNSIZING.value: _l("Downsizing"),
+    FlagKind.EXPANDING.value: _l("Expanding"),
+    FlagKind.LABOUR_SHORTAGE.value: _l("Labour shortage"),
+    FlagKind.PREMISES.value: _l("Premises"),
+    FlagKind.REGULATORY.value: _l("Regulatory"),
+    FlagKind.SUPPLIER.value: _l("Suppliers"),
+    FlagKind.OTHER.value: _l("Other"),
+}
+
+
+def choices(labels: dict, *, empty: str | None = None) -> list[SelectChoice]:
+    """Select options from a label dict, optionally led by an empty choice."""
+    options = [SelectChoice(value, label) for value, label in labels.items()]
+    return [SelectChoice("", empty), *options] if empty is not None else options
+
+
+def optional_text(value) -> str | None:
+    """Coerce a select's value: empty means none."""
+    return value or None
+
+
+class _CaseFields:
+    kind = SelectField(_l("Kind of case"), choices=choices(KIND_LABELS))
+    opened_on = DateField(_l("Opened"), validators=[DataRequired()])
+    source = StringField(
+        _l("Source"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("How the case came in, e.g. Invest in Oslo Region, a phone call, a fair."),
+    )
+    premises_type = SelectField(
+        _l("Type of premises"),
+        choices=choices(PREMISES_LABELS, empty=_l("Not known yet")),
+        coerce=optional_text,
+    )
+    # Negative numbers are refused by the service, with its message beside the field.
+    area_m2 = IntegerField(_l("Area needed (m²)"), validators=[Optional()])
+    expected_jobs = IntegerField(_l("Expected jobs"), validators=[Optional()])
+    expected_investment_nok = IntegerField(_l("Expected investment (NOK)"), validators=[Optional()])
+    expected_decision_on = DateField(_l("Expected decision date"), validators=[Optional()])
+    adviser_id = SelectField(
+        _l("Responsible adviser"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    next_follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()])
+    place_ids = IdListField(_l("Wished places"))
+    strategy_ids = IdListField(_l("Strategies the case serves"))
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 5}
+    )
+
+
+class CaseForm(_CaseFields, FlaskForm):
+    """A new case, for an existing organisation or a prospect named on the spot."""
+
+    company_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    company_search = StringField(
+        _l("Existing organisation"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "Type at least two letters of the name, then pick. Without JavaScript: type the "
+            "9-digit organisation number."
+        ),
+    )
+    prospect_name = StringField(
+        _l("Or a new prospect's name"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "For a company not registered yet; it is created without an organisation number."
+        ),
+    )
+    stage_id = SelectField(_l("Stage"), coerce=optional_int, validate_choice=False, choices=[])
+    submit = SubmitField(_l("Open case"))
+
+
+class _OutcomeFields:
+    established_place_id = SelectField(
+        _l("Established in (place)"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    established_on = DateField(_l("Established on"), validators=[Optional()])
+    actual_jobs = IntegerField(_l("Actual jobs"), validators=[Optional()])
+    lost_reason = SelectField(
+        _l("Reason it was lost"),
+        choices=choices(LOST_REASON_LABELS, empty=_l("Not lost")),
+        coerce=optional_text,
+    )
+    lost_to_municipality = StringField(
+        _l("The municipality it chose"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Only when it chose another municipality."),
+    )
+
+
+class CaseEditForm(_CaseFields, _OutcomeFields, VersionedForm):
+    """Change a case; the stage changes on the board or the stage form."""
+
+    submit = SubmitField(_l("Save"))
+
+
+class MoveForm(_OutcomeFields, FlaskForm):
+    """Move a case to another stage, with what established or lost needs."""
+
+    stage_id = SelectField(
+        _l("Move to stage"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Move"))
+
+
+class LinkMeetingForm(FlaskForm):
+    """Link an existing meeting with the case's organisation."""
+
+    meeting_id = SelectField(
+        _l("Meeting with the organisation"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    submit = SubmitField(_l("Link meeting"))
+
+
+class CaseTaskForm(FlaskForm):
+    """A follow-up task on the case."""
+
+    title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    assignee_id = SelectField(
+        _l("Assigned to"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    submit = SubmitField(_l("Add task"))
+
+
+class CaseFilterForm(FlaskForm):
+    """The list's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    stage_id = SelectField(_l("Stage"), coerce=optional_int, validate_choice=False, choices=[])
+    adviser_id = SelectField(_l("Adviser"), coerce=optional_int, validate_choice=False, choices=[])
+    place_id = SelectField(_l("Place"), coerce=optional_int, validate_choice=False, choices=[])
+    kind = SelectField(
+        _l("Kind of case"),
+        choices=choices(KIND_LABELS, empty=_l("All kinds")),
+        coerce=optional_text,
+    )
+    overdue = BooleanField(_l("Only overdue follow-ups"))
+
+
+class StageForm(VersionedForm):
+    """Rename a stage."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField(_l("Rename"))
+
+
+class StageMoveForm(FlaskForm):
+    """Move a stage earlier or later on the board."""
+
+    direction = HiddenField(validators=[DataRequired()])
+
+
+class FlagForm(FlaskForm):
+    """Raise an early warning on an organisation."""
+
+    company_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    severity = SelectField(
+        _l("Severity"), choices=choices(SEVERITY_LABELS), default=FlagSeverity.YELLOW.value
+    )
+    kind = SelectField(_l("What it is about"), choices=choices(FLAG_KIND_LABELS))
+    note = TextAreaField(
+        _l("Note"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 4}
+    )
+    meeting_id = SelectField(
+        _l("Raised in the meeting"), coerce=optional_int, validate_choice=False, choices=[]
+    )
+    submit = SubmitField(_l("Raise warning"))
+
+
+class ResolveFlagForm(VersionedForm):
+    """Resolve an early warning."""
+
+    resolved_on = DateField(_l("Resolved on"), validators=[DataRequired()])
+    resolution = TextAreaField(
+        _l("How it was resolved"),
+        validators=[DataRequired(), Length(max=20_000)],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Resolve"))

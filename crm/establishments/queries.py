@@ -1,0 +1,364 @@
+"""Reads about establishment cases, stages and early-warning flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from crm.auth.models import User
+from crm.common.models import utcnow
+from crm.companies.models import Company, Place
+from crm.establishments.models import (
+    EstablishmentCase,
+    FlagSeverity,
+    Stage,
+    StageChange,
+    StageOutcome,
+    WarningFlag,
+    case_places,
+)
+from crm.meetings.models import Meeting, meeting_companies
+from crm.tasks.models import Task
+
+ACTIVE_OUTCOMES = (StageOutcome.OPEN.value, StageOutcome.ON_HOLD.value)
+# Finished columns (established, lost) show the most recent cases; the list shows them all.
+BOARD_FINISHED_SHOWN = 20
+LINKABLE_MEETINGS = 50
+
+
+def list_stages(session: Session) -> list[Stage]:
+    """Every stage in board order."""
+    return list(session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+
+
+def get_stage(session: Session, stage_id: int) -> Stage | None:
+    """A stage, or None."""
+    return session.get(Stage, stage_id)
+
+
+def _case_options():
+    return (
+        joinedload(EstablishmentCase.company),
+        joinedload(EstablishmentCase.stage),
+        joinedload(EstablishmentCase.adviser),
+    )
+
+
+def get_case(session: Session, case_id: int) -> EstablishmentCase | None:
+    """A case with its organisation, stage, adviser, places and strategies, or None."""
+    return session.scalar(
+        select(EstablishmentCase)
+        .where(EstablishmentCase.id == case_id)
+        .options(
+            *_case_options(),
+            joinedload(EstablishmentCase.established_place),
+            selectinload(EstablishmentCase.wished_places),
+            selectinload(EstablishmentCase.strategies),
+        )
+    )
+
+
+@dataclass
+class StageStay:
+    """One stay of a case in a stage: entered when, by whom, for how many days."""
+
+    change: StageChange
+    entered_at: datetime
+    left_at: datetime | None
+    days: int
+
+
+@dataclass
+class CaseDetail:
+    """Everything the case page shows."""
+
+    case: EstablishmentCase
+    history: list[StageStay]
+    meetings: list[Meeting]
+    tasks: list[Task]
+    linkable_meetings: list[Meeting]
+
+
+def stage_stays(changes: list[StageChange], now: datetime | None = None) -> list[StageStay]:
+    """The stays between consecutive stage changes (the last one lasts until `now`)."""
+    now = now or utcnow()
+    ordered = sorted(changes, key=lambda c: (c.changed_at, c.id or 0))
+    stays = []
+    for index, change in enumerate(ordered):
+        left = ordered[index + 1].changed_at if index + 1 < len(ordered) else None
+        days = ((left or now) - change.changed_at).days
+        stays.append(StageStay(change, change.changed_at, left, max(days, 0)))
+    return stays
+
+
+def get_case_detail(session: Session, case_id: int) -> CaseDetail | None:
+    """A case with its stage history, linked meetings and tasks, and meetings it could link."""
+    case = get_case(session, case_id)
+    if case is None:
+        return None
+    changes = list(
+        session.scalars(
+            select(StageChange)
+            .where(StageChange.case_id == case.id)
+            .options(joinedload(StageChange.to_stage), joinedload(StageChange.changed_by))
+            .order_by(StageChange.changed_at, StageChange.id)
+        )
+    )
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.establishment_id == case.id)
+            .options(selectinload(Meeting.staff))
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        )
+    )
+    tasks = list(
+        session.scalars(
+            select(Task)
+            .where(Task.establishment_id == case.id)
+            .options(joinedload(Task.assignee))
+            .order_by(Task.done, Task.due_on.is_(None), Task.due_on, Task.id)
+        )
+    )
+    linkable = list(
+        session.scalars(
+            select(Meeting)
+            .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+            .where(
+                meeting_companies.c.company_id == case.company_id,
+                Meeting.establishment_id.is_(None),
+            )
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(LINKABLE_MEETINGS)
+        )
+    )
+    return CaseDetail(case, stage_stays(changes), meetings, tasks, linkable)
+
+
+@dataclass
+class CaseFilters:
+    """The list's filters; None means not filtered."""
+
+    stage_id: int | None = None
+    adviser_id: int | None = None
+    place_id: int | None = None
+    kind: str | None = None
+    overdue: bool = False
+    today: date | None = None
+
+
+def case_list_query(filters: CaseFilters) -> Select:
+    """The cases matching `filters`, by next follow-up (undated last), then newest."""
+    query = select(EstablishmentCase).join(EstablishmentCase.stage)
+    if filters.stage_id is not None:
+        query = query.where(EstablishmentCase.stage_id == filters.stage_id)
+    if filters.adviser_id is not None:
+        query = query.where(EstablishmentCase.adviser_id == filters.adviser_id)
+    if filters.kind:
+        query = query.where(EstablishmentCase.kind == filters.kind)
+    if filters.place_id is not None:
+        # A wished place or the place it established in.
+        wished = exists().where(
+            case_places.c.case_id == EstablishmentCase.id,
+            case_places.c.place_id == filters.place_id,
+        )
+        query = query.where(wished | (EstablishmentCase.established_place_id == filters.place_id))
+    if filters.overdue:
+        query = query.where(
+            Stage.outcome.in_(ACTIVE_OUTCOMES),
+            EstablishmentCase.next_follow_up_on < (filters.today or date.today()),
+        )
+    return query.options(*_case_options(), selectinload(EstablishmentCase.wished_places)).order_by(
+        EstablishmentCase.next_follow_up_on.is_(None),
+        EstablishmentCase.next_follow_up_on,
+        EstablishmentCase.id.desc(),
+    )
+
+
+def list_cases(db, filters: CaseFilters, *, page: int, per_page: int):
+    """One page of cases (Flask-SQLAlchemy's db.paginate)."""
+    return db.paginate(case_list_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+@dataclass
+class BoardColumn:
+    """A stage and the cases in it (finished columns show the most recent ones)."""
+
+    stage: Stage
+    cases: list[EstablishmentCase] = field(default_factory=list)
+    total: int = 0
+
+
+def board(session: Session) -> list[BoardColumn]:
+    """One column per stage in board order: active stages whole, finished ones the latest."""
+    stages = list_stages(session)
+    columns = {s.id: BoardColumn(s) for s in stages}
+    active_ids = [s.id for s in stages if s.outcome in ACTIVE_OUTCOMES]
+    finished_ids = [s.id for s in stages if s.outcome not in ACTIVE_OUTCOMES]
+    base = select(EstablishmentCase).options(
+        joinedload(EstablishmentCase.company), joinedload(EstablishmentCase.adviser)
+    )
+    if active_ids:
+        for case in session.scalars(
+            base.where(EstablishmentCase.stage_id.in_(active_ids)).order_by(
+                EstablishmentCase.next_follow_up_on.is_(None),
+                EstablishmentCase.next_follow_up_on,
+                EstablishmentCase.id,
+            )
+        ):
+            columns[case.stage_id].cases.append(case)
+    for stage_id in finished_ids:
+        columns[stage_id].cases = list(
+            session.scalars(
+                base.where(EstablishmentCase.stage_id == stage_id)
+                .order_by(EstablishmentCase.updated_at.desc(), EstablishmentCase.id.desc())
+                .limit(BOARD_FINISHED_SHOWN)
+            )
+        )
+    counts = _counts_by_stage(session)
+    for column in columns.values():
+        column.total = counts.get(column.stage.id, 0)
+    return [columns[s.id] for s in stages]
+
+
+def _counts_by_stage(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(EstablishmentCase.stage_id, func.count()).group_by(EstablishmentCase.stage_id)
+    )
+    return {stage_id: count for stage_id, count in rows}
+
+
+def place_choices(session: Session) -> list[Place]:
+    """Places in their admin-set order."""
+    return list(session.scalars(select(Place).order_by(Place.position, Place.name)))
+
+
+def user_choices(session: Session, *, include_ids: list[int] | tuple = ()) -> list[tuple[int, str]]:
+    """Active users (plus any in `include_ids`) as (id, name), by name."""
+    query = select(User.id, User.name).order_by(User.name, User.id)
+    condition = User.active.is_(True)
+    if include_ids:
+        condition = condition | User.id.in_(list(include_ids))
+    return [(row.id, row.name) for row in session.execute(query.where(condition))]
+
+
+def all_user_choices(session: Session) -> list[tuple[int, str]]:
+    """Every user as (id, name), for filters."""
+    return [(r.id, r.name) for r in session.execute(select(User.id, User.name).order_by(User.name))]
+
+
+def get_company(session: Session, company_id: int | None) -> Company | None:
+    """An organisation by id, or None."""
+    return session.get(Company, company_id) if company_id else None
+
+
+def company_meetings(session: Session, company_id: int, *, limit: int = 50) -> list[Meeting]:
+    """The organisation's latest meetings, for choosing the one a flag was raised from."""
+    return list(
+        session.scalars(
+            select(Meeting)
+            .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+            .where(meeting_companies.c.company_id == company_id)
+            .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- flags ------------------------------------------------------------------------------------
+
+
+def get_flag(session: Session, flag_id: int) -> WarningFlag | None:
+    """A flag with its organisation and who raised it, or None."""
+    return session.scalar(
+        select(WarningFlag)
+        .where(WarningFlag.id == flag_id)
+        .options(joinedload(WarningFlag.company), joinedload(WarningFlag.raised_by))
+    )
+
+
+def _has_active_case(company_id_column):
+    return (
+        select(EstablishmentCase.id)
+        .join(EstablishmentCase.stage)
+        .where(
+            EstablishmentCase.company_id == company_id_column,
+            Stage.outcome.in_(ACTIVE_OUTCOMES),
+        )
+        .exists()
+    )
+
+
+@dataclass
+class FlagRow:
+    """An open flag and whether its organisation has an open case."""
+
+    flag: WarningFlag
+    has_open_case: bool
+
+    @property
+    def offers_retention_case(self) -> bool:
+        """A red flag on an organisation that nobody follows up in a case yet."""
+        return self.flag.severity == FlagSeverity.RED and not self.has_open_case
+
+
+def _open_flags_query(*, red_only: bool = False, company_id: int | None = None) -> Select:
+    query = (
+        select(WarningFlag, _has_active_case(WarningFlag.company_id).label("has_open_case"))
+        .where(WarningFlag.resolved_on.is_(None))
+        .options(joinedload(WarningFlag.company), joinedload(WarningFlag.raised_by))
+    )
+    if red_only:
+        query = query.where(WarningFlag.severity == FlagSeverity.RED.value)
+    if company_id is not None:
+        query = query.where(WarningFlag.company_id == company_id)
+    # Red before yellow (alphabetical order happens to agree, but say it outright).
+    red_first = (WarningFlag.severity != FlagSeverity.RED.value).label("not_red")
+    return query.order_by(red_first, WarningFlag.raised_on.desc(), WarningFlag.id.desc())
+
+
+def open_flags(
+    session: Session, *, red_only: bool = False, limit: int | None = None
+) -> list[FlagRow]:
+    """Open flags of the department, red first, then newest first."""
+    query = _open_flags_query(red_only=red_only)
+    if limit is not None:
+        query = query.limit(limit)
+    return [FlagRow(flag, bool(has_case)) for flag, has_case in session.execute(query)]
+
+
+@dataclass
+class CompanyPanel:
+    """An organisation's open cases and open flags, for its page."""
+
+    cases: list[EstablishmentCase]
+    flags: list[FlagRow]
+
+
+def company_panel(session: Session, company_id: int) -> CompanyPanel:
+    """The organisation's active cases (open or on hold) and its open flags, red first."""
+    cases = list(
+        session.scalars(
+            select(EstablishmentCase)
+            .join(EstablishmentCase.stage)
+            .where(
+                EstablishmentCase.company_id == company_id,
+                Stage.outcome.in_(ACTIVE_OUTCOMES),
+            )
+            .options(joinedload(EstablishmentCase.stage), joinedload(EstablishmentCase.adviser))
+            .order_by(EstablishmentCase.opened_on.desc(), EstablishmentCase.id.desc())
+        )
+    )
+    flags = [
+        FlagRow(flag, bool(cases))
+        for flag, _ in session.execute(_open_flags_query(company_id=company_id))
+    ]
+    return CompanyPanel(cases, flags)
+
+
+def has_active_case(session: Session, company_id: int) -> bool:
+    """Whether the organisation has a case that is open or on hold."""
+    return bool(session.scalar(select(_has_active_case(company_id))))

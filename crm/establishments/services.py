@@ -1,0 +1,629 @@
+"""Writes about establishment cases, their stages and early-warning flags.
+
+Every value is checked before anything changes, so a refusal leaves nothing half-saved.
+Services flush, never commit: the route or CLI command commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.auth.models import User
+from crm.common.errors import DomainError
+from crm.common.models import current_actor_id, utcnow
+from crm.common.orgnr import normalise_orgnr
+from crm.common.versioning import ensure_version
+from crm.companies import services as company_services
+from crm.companies.models import Company, CompanyKind, Place
+from crm.establishments.models import (
+    CaseKind,
+    EstablishmentCase,
+    FlagKind,
+    FlagSeverity,
+    LostReason,
+    PremisesType,
+    Stage,
+    StageChange,
+    StageOutcome,
+    WarningFlag,
+)
+from crm.meetings.models import Meeting
+from crm.strategy.models import Strategy
+from crm.tasks import services as task_services
+from crm.tasks.models import Task
+
+# (key, name, outcome): the stages a new installation starts with, in board order.
+DEFAULT_STAGES: list[tuple[str, str, StageOutcome]] = [
+    ("first_contact", "Første kontakt", StageOutcome.OPEN),
+    ("needs_clarified", "Behov avklart", StageOutcome.OPEN),
+    ("site_search", "Tomt-/lokalsøk", StageOutcome.OPEN),
+    ("offer_decision", "Tilbud/beslutning", StageOutcome.OPEN),
+    ("established", "Etablert", StageOutcome.ESTABLISHED),
+    ("lost", "Tapt", StageOutcome.LOST),
+    ("on_hold", "På vent", StageOutcome.ON_HOLD),
+]
+
+MAX_STAGE_NAME = 100
+MAX_SOURCE = 200
+MAX_NOTES = 20_000
+MAX_MUNICIPALITY = 100
+# Above this a number is a typing error (no Norwegian establishment brings a million jobs).
+MAX_JOBS = 1_000_000
+MAX_AREA = 100_000_000
+MAX_INVESTMENT = 10**15
+ACTIVE_OUTCOMES = (StageOutcome.OPEN.value, StageOutcome.ON_HOLD.value)
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+
+def seed_stages(session: Session) -> list[Stage]:
+    """Create the default stages that are missing (by key); existing ones are left as they are."""
+    existing = {s.key: s for s in session.scalars(select(Stage))}
+    for position, (key, name, outcome) in enumerate(DEFAULT_STAGES, start=1):
+        if key not in existing:
+            stage = Stage(key=key, name=name, position=position, outcome=outcome.value)
+            session.add(stage)
+            existing[key] = stage
+    session.flush()
+    return sorted(existing.values(), key=lambda s: (s.position, s.id))
+
+
+def rename_stage(session: Session, *, stage: Stage, name: str, version: str | int | None) -> Stage:
+    """Give a stage a new name; the key and outcome stay, so the rules keep working."""
+    ensure_version(stage, version)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name", _l("Give the stage a name."))
+    if len(name) > MAX_STAGE_NAME:
+        raise DomainError("name", _l("At most %(n)d characters.", n=MAX_STAGE_NAME))
+    taken = session.scalar(
+        select(Stage.id).where(func.lower(Stage.name) == name.lower(), Stage.id != stage.id)
+    )
+    if taken is not None:
+        raise DomainError("name", _l("Another stage already has this name."))
+    stage.name = name
+    session.flush()
+    return stage
+
+
+def move_stage_position(session: Session, *, stage: Stage, offset: int) -> list[Stage]:
+    """Move a stage one place earlier (offset -1) or later (+1) on the board; renumber all."""
+    stages = list(session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+    index = stages.index(stage)
+    target = index + (1 if offset > 0 else -1)
+    if 0 <= target < len(stages):
+        stages[index], stages[target] = stages[target], stages[index]
+    for position, item in enumerate(stages, start=1):
+        if item.position != position:
+            item.position = position
+    session.flush()
+    return stages
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def _check_number(field: str, value: int | None, maximum: int, message) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or value < 0:
+        raise DomainError(field, message)
+    if value > maximum:
+        raise DomainError(field, _l("This number is too large."))
+
+
+def _check_text(field: str, value: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise DomainError(field, _l("At most %(n)d characters.", n=limit))
+    return value
+
+
+def _check_case_values(
+    session: Session,
+    *,
+    kind: str,
+    opened_on: date,
+    source: str,
+    premises_type: str | None,
+    area_m2: int | None,
+    expected_jobs: int | None,
+    expected_investment_nok: int | None,
+    expected_decision_on: date | None,
+    adviser_id: int | None,
+    notes: str,
+    current_adviser_id: int | None = None,
+) -> dict:
+    """The case's own fields, checked; returns them cleaned."""
+    if kind not in {k.value for k in CaseKind}:
+        raise DomainError("kind", _l("Choose a kind of case from the list."))
+    if premises_type is not None and premises_type not in {p.value for p in PremisesType}:
+        raise DomainError("premises_type", _l("Choose a type of premises from the list."))
+    _check_number("area_m2", area_m2, MAX_AREA, _l("The area cannot be negative."))
+    _check_number("expected_jobs", expected_jobs, MAX_JOBS, _l("Jobs cannot be negative."))
+    _check_number(
+        "expected_investment_nok",
+        expected_investment_nok,
+        MAX_INVESTMENT,
+        _l("The investment cannot be negative."),
+    )
+    if expected_decision_on is not None and expected_decision_on < opened_on:
+        raise DomainError(
+            "expected_decision_on",
+            _l("The decision date cannot be before the case was opened (%(day)s).", day=opened_on),
+        )
+    if adviser_id is not None:
+        adviser = session.get(User, adviser_id)
+        if adviser is None:
+            raise DomainError("adviser_id", _l("That user was not found."))
+        if not adviser.active and adviser_id != current_adviser_id:
+            raise DomainError("adviser_id", _l("That user is deactivated."))
+    return {
+        "kind": kind,
+        "opened_on": opened_on,
+        "source": _check_text("source", source, MAX_SOURCE),
+        "premises_type": premises_type,
+        "area_m2": area_m2,
+        "expected_jobs": expected_jobs,
+        "expected_investment_nok": expected_investment_nok,
+        "expected_decision_on": expected_decision_on,
+        "adviser_id": adviser_id,
+        "notes": _check_text("notes", notes, MAX_NOTES),
+    }
+
+
+def _load_all(session: Session, model: type, ids: Iterable[int], field: str, message) -> list:
+    wanted = sorted(set(ids or ()))
+    if not wanted:
+        return []
+    found = list(session.scalars(select(model).where(model.id.in_(wanted))))
+    if len(found) != len(wanted):
+        raise DomainError(field, message)
+    return found
+
+
+def _resolve_company(
+    session: Session,
+    *,
+    company_id: int | None,
+    org_number: str | None,
+    prospect_name: str | None,
+) -> Company | None:
+    """The existing organisation chosen, or None when a prospect is to be made by name."""
+    prospect_name = (prospect_name or "").strip()
+    org_number = normalise_orgnr(org_number or "")
+    if company_id is None and org_number:
+        if not (org_number.isdigit() and len(org_number) == 9):
+            raise DomainError(
+                "company_search",
+                _l("Without JavaScript, type the organisation's 9-digit organisation number."),
+            )
+        company_id = session.scalar(select(Company.id).where(Company.org_number == org_number))
+        if company_id is None:
+            raise DomainError(
+                "company_search",
+                _l("No organisation has the organisation number %(n)s.", n=org_number),
+            )
+    if company_id is not None and prospect_name:
+        raise DomainError(
+            "prospect_name",
+            _l("Choose an existing organisation or name a new prospect, not both."),
+        )
+    if company_id is None and not prospect_name:
+        raise DomainError(
+            "company_search",
+            _l("Choose an existing organisation, or give the name of a new prospect."),
+        )
+    if company_id is None:
+        return None
+    company = session.get(Company, company_id)
+    if company is None:
+        raise DomainError("company_search", _l("That organisation was not found."))
+    return company
+
+
+def _stage(session: Session, stage_id: int | None, field: str = "stage_id") -> Stage:
+    stage = session.get(Stage, stage_id) if stage_id is not None else None
+    if stage is None:
+        raise DomainError(field, _l("Choose a stage from the list."))
+    return stage
+
+
+def first_stage(session: Session) -> Stage | None:
+    """The first open stage on the board: where a new case starts by default."""
+    return session.scalar(
+        select(Stage)
+        .where(Stage.outcome == StageOutcome.OPEN.value)
+        .order_by(Stage.position, Stage.id)
+        .limit(1)
+    )
+
+
+def create_case(
+    session: Session,
+    *,
+    company_id: int | None = None,
+    org_number: str | None = None,
+    prospect_name: str | None = None,
+    kind: str = CaseKind.NEW.value,
+    stage_id: int | None = None,
+    opened_on: date,
+    source: str = "",
+    premises_type: str | None = None,
+    area_m2: int | None = None,
+    expected_jobs: int | None = None,
+    expected_investment_nok: int | None = None,
+    expected_decision_on: date | None = None,
+    adviser_id: int | None = None,
+    next_follow_up_on: date | None = None,
+    place_ids: Sequence[int] = (),
+    strategy_ids: Sequence[int] = (),
+    notes: str = "",
+    actor_id: int | None = None,
+) -> EstablishmentCase:
+    """Open a case for an organisation, or for a prospect made on the spot by name.
+
+    The first stage is kept as a stage change from nothing, so time in it can be reported.
+    """
+    company = _resolve_company(
+        session, company_id=company_id, org_number=org_number, prospect_name=prospect_name
+    )
+    stage = _stage(session, stage_id) if stage_id is not None else first_stage(session)
+    if stage is None:
+        raise DomainError("stage_id", _l("No stages are set up. Ask an administrator."))
+    if stage.outcome not in ACTIVE_OUTCOMES:
+        raise DomainError(
+            "stage_id", _l("A new case starts in an open stage; move it on from the board.")
+        )
+    values = _check_case_values(
+        session,
+        kind=kind,
+        opened_on=opened_on,
+        source=source,
+        premises_type=premises_type,
+        area_m2=area_m2,
+        expected_jobs=expected_jobs,
+        expected_investment_nok=expected_investment_nok,
+        expected_decision_on=expected_decision_on,
+        adviser_id=adviser_id,
+        notes=notes,
+    )
+    places = _load_all(
+        session, Place, place_ids, "place_ids", _l("A chosen place does not exist (any more).")
+    )
+    strategies = _load_all(
+        session,
+        Strategy,
+        strategy_ids,
+        "strategy_ids",
+        _l("A chosen strategy does not exist (any more)."),
+    )
+    if company is None:
+        try:
+            company = company_services.create_company(
+                session, name=prospect_name or "", kind=CompanyKind.COMPANY.value
+            )
+        except DomainError as error:
+            raise DomainError("prospect_name", error.message) from error
+    case = EstablishmentCase(
+        company=company,
+        stage=stage,
+        next_follow_up_on=next_follow_up_on,
+        wished_places=places,
+        strategies=strategies,
+        **values,
+    )
+    session.add(case)
+    session.flush()
+    _record_change(session, case=case, from_stage=None, to_stage=stage, actor_id=actor_id)
+    return case
+
+
+def update_case(
+    session: Session,
+    *,
+    case: EstablishmentCase,
+    version: str | int | None,
+    kind: str,
+    opened_on: date,
+    source: str,
+    premises_type: str | None,
+    area_m2: int | None,
+    expected_jobs: int | None,
+    expected_investment_nok: int | None,
+    expected_decision_on: date | None,
+    adviser_id: int | None,
+    next_follow_up_on: date | None,
+    place_ids: Sequence[int],
+    strategy_ids: Sequence[int],
+    notes: str,
+    established_place_id: int | None = None,
+    established_on: date | None = None,
+    actual_jobs: int | None = None,
+    lost_reason: str | None = None,
+    lost_to_municipality: str | None = None,
+) -> EstablishmentCase:
+    """Change a case loaded at `version`; its stage changes only through `move_case`."""
+    ensure_version(case, version)
+    values = _check_case_values(
+        session,
+        kind=kind,
+        opened_on=opened_on,
+        source=source,
+        premises_type=premises_type,
+        area_m2=area_m2,
+        expected_jobs=expected_jobs,
+        expected_investment_nok=expected_investment_nok,
+        expected_decision_on=expected_decision_on,
+        adviser_id=adviser_id,
+        notes=notes,
+        current_adviser_id=case.adviser_id,
+    )
+    outcome_values = _check_outcome(
+        session,
+        stage=case.stage,
+        opened_on=opened_on,
+        established_place_id=established_place_id,
+        established_on=established_on,
+        actual_jobs=actual_jobs,
+        lost_reason=lost_reason,
+        lost_to_municipality=lost_to_municipality,
+    )
+    places = _load_all(
+        session, Place, place_ids, "place_ids", _l("A chosen place does not exist (any more).")
+    )
+    strategies = _load_all(
+        session,
+        Strategy,
+        strategy_ids,
+        "strategy_ids",
+        _l("A chosen strategy does not exist (any more)."),
+    )
+    for field, value in {**values, **outcome_values}.items():
+        setattr(case, field, value)
+    case.next_follow_up_on = next_follow_up_on
+    case.wished_places = places
+    case.strategies = strategies
+    session.flush()
+    return case
+
+
+def _check_outcome(
+    session: Session,
+    *,
+    stage: Stage,
+    opened_on: date,
+    established_place_id: int | None,
+    established_on: date | None,
+    actual_jobs: int | None,
+    lost_reason: str | None,
+    lost_to_municipality: str | None,
+) -> dict:
+    """What an established or lost stage needs; returns the outcome fields, cleaned."""
+    _check_number("actual_jobs", actual_jobs, MAX_JOBS, _l("Jobs cannot be negative."))
+    lost_to_municipality = _check_text(
+        "lost_to_municipality", lost_to_municipality or "", MAX_MUNICIPALITY
+    )
+    if established_place_id is not None and session.get(Place, established_place_id) is None:
+        raise DomainError("established_place_id", _l("This place does not exist (any more)."))
+    if lost_reason and lost_reason not in {r.value for r in LostReason}:
+        raise DomainError("lost_reason", _l("Choose a reason from the list."))
+    if stage.outcome == StageOutcome.ESTABLISHED:
+        if established_place_id is None:
+            raise DomainError(
+                "established_place_id", _l("An established case needs the place it established in.")
+            )
+        if established_on is None:
+            raise DomainError(
+                "established_on", _l("An established case needs the date it established.")
+            )
+        if actual_jobs is None:
+            raise DomainError(
+                "actual_jobs", _l("An established case needs the number of jobs it brought.")
+            )
+    if established_on is not None and established_on < opened_on:
+        raise DomainError(
+            "established_on",
+            _l("The date cannot be before the case was opened (%(day)s).", day=opened_on),
+        )
+    if stage.outcome == StageOutcome.LOST:
+        if not lost_reason:
+            raise DomainError("lost_reason", _l("A lost case needs a reason."))
+        if lost_reason == LostReason.OTHER_MUNICIPALITY and not lost_to_municipality:
+            raise DomainError(
+                "lost_to_municipality", _l("Say which municipality the company chose.")
+            )
+    return {
+        "established_place_id": established_place_id,
+        "established_on": established_on,
+        "actual_jobs": actual_jobs,
+        "lost_reason": lost_reason or None,
+        "lost_to_municipality": lost_to_municipality or None,
+    }
+
+
+def _record_change(
+    session: Session,
+    *,
+    case: EstablishmentCase,
+    from_stage: Stage | None,
+    to_stage: Stage,
+    actor_id: int | None,
+    at: datetime | None = None,
+) -> StageChange:
+    change = StageChange(
+        case=case,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        changed_at=at or utcnow(),
+        changed_by_id=actor_id if actor_id is not None else current_actor_id(),
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def needs_details(stage: Stage) -> bool:
+    """Whether moving a case to `stage` asks for more than the stage (place, date, reason)."""
+    return stage.outcome in (StageOutcome.ESTABLISHED.value, StageOutcome.LOST.value)
+
+
+def move_case(
+    session: Session,
+    *,
+    case: EstablishmentCase,
+    stage_id: int | None,
+    actor_id: int | None = None,
+    established_place_id: int | None = None,
+    established_on: date | None = None,
+    actual_jobs: int | None = None,
+    lost_reason: str | None = None,
+    lost_to_municipality: str | None = None,
+    at: datetime | None = None,
+) -> EstablishmentCase:
+    """Move a case to another stage, kept as a stage change with who and when.
+
+    Established needs place, date and actual jobs; lost needs a reason (and the municipality
+    when the company chose another one). Details not given are taken from the case.
+    Moving to the stage it is in changes nothing.
+    """
+    stage = _stage(session, stage_id)
+    if stage.id == case.stage_id:
+        return case
+
+    def given(value, current):
+        return current if value is None or value == "" else value
+
+    outcome_values = _check_outcome(
+        session,
+        stage=stage,
+        opened_on=case.opened_on,
+        established_place_id=given(established_place_id, case.established_place_id),
+        established_on=given(established_on, case.established_on),
+        actual_jobs=given(actual_jobs, case.actual_jobs),
+        lost_reason=given(lost_reason, case.lost_reason),
+        lost_to_municipality=given(lost_to_municipality, case.lost_to_municipality),
+    )
+    previous = case.stage
+    for field, value in outcome_values.items():
+        setattr(case, field, value)
+    case.stage = stage
+    session.flush()
+    _record_change(
+        session, case=case, from_stage=previous, to_stage=stage, actor_id=actor_id, at=at
+    )
+    return case
+
+
+def link_meeting(session: Session, *, case: EstablishmentCase, meeting_id: int | None) -> Meeting:
+    """Tie an existing meeting with the case's organisation to the case."""
+    meeting = session.get(Meeting, meeting_id) if meeting_id is not None else None
+    if meeting is None:
+        raise DomainError("meeting_id", _l("That meeting was not found."))
+    if case.company_id not in {c.id for c in meeting.companies}:
+        raise DomainError(
+            "meeting_id", _l("Only a meeting with %(name)s can be linked.", name=case.company.name)
+        )
+    if meeting.establishment_id not in (None, case.id):
+        raise DomainError("meeting_id", _l("That meeting already belongs to another case."))
+    meeting.establishment_id = case.id
+    session.flush()
+    return meeting
+
+
+def add_case_task(
+    session: Session,
+    *,
+    case: EstablishmentCase,
+    title: str,
+    due_on: date | None,
+    assignee_id: int | None,
+    description: str = "",
+) -> Task:
+    """A follow-up task on the case and its organisation."""
+    return task_services.create_task(
+        session,
+        title=title,
+        description=description,
+        due_on=due_on,
+        assignee_id=assignee_id,
+        company_id=case.company_id,
+        establishment_id=case.id,
+    )
+
+
+# --- early-warning flags ----------------------------------------------------------------------
+
+
+def raise_flag(
+    session: Session,
+    *,
+    company_id: int | None,
+    severity: str,
+    kind: str,
+    note: str = "",
+    meeting_id: int | None = None,
+    raised_on: date,
+    raised_by_id: int | None = None,
+) -> WarningFlag:
+    """Raise a red or yellow early warning on an organisation, by hand or from a meeting."""
+    company = session.get(Company, company_id) if company_id is not None else None
+    if company is None:
+        raise DomainError("company_id", _l("That organisation was not found."))
+    if severity not in {s.value for s in FlagSeverity}:
+        raise DomainError("severity", _l("Choose red or yellow."))
+    if kind not in {k.value for k in FlagKind}:
+        raise DomainError("kind", _l("Choose what the warning is about from the list."))
+    note = _check_text("note", note, MAX_NOTES)
+    if meeting_id is not None:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or company.id not in {c.id for c in meeting.companies}:
+            raise DomainError(
+                "meeting_id", _l("Choose a meeting with %(name)s, or none.", name=company.name)
+            )
+    flag = WarningFlag(
+        company=company,
+        severity=severity,
+        kind=kind,
+        note=note,
+        meeting_id=meeting_id,
+        raised_on=raised_on,
+        raised_by_id=raised_by_id if raised_by_id is not None else current_actor_id(),
+    )
+    session.add(flag)
+    session.flush()
+    return flag
+
+
+def resolve_flag(
+    session: Session,
+    *,
+    flag: WarningFlag,
+    version: str | int | None,
+    resolved_on: date | None,
+    resolution: str,
+) -> WarningFlag:
+    """Close a flag: when, and how it was resolved."""
+    ensure_version(flag, version)
+    if flag.resolved_on is not None:
+        raise DomainError(None, _l("This warning was already resolved."))
+    if resolved_on is None:
+        raise DomainError("resolved_on", _l("Give the date it was resolved."))
+    if resolved_on < flag.raised_on:
+        raise DomainError(
+            "resolved_on",
+            _l("It cannot be resolved before it was raised (%(day)s).", day=flag.raised_on),
+        )
+    resolution = _check_text("resolution", resolution, MAX_NOTES)
+    if not resolution:
+        raise DomainError("resolution", _l("Say how it was resolved."))
+    flag.resolved_on = resolved_on
+    flag.resolution = resolution
+    session.flush()
+    return flag

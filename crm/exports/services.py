@@ -1,0 +1,230 @@
+"""What the exports hold: the list pages' rows as columns, and the whole database as JSON.
+
+The list exports call the list pages' own query functions with the same filters, so a file
+holds exactly what the list shows (every page of it, up to MAX_ROWS).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from crm.companies.labels import KIND_LABELS, STATUS_LABELS
+from crm.companies.queries import list_companies
+from crm.contacts.models import Contact
+from crm.contacts.queries import list_contacts
+from crm.extensions import db
+from crm.meetings.models import meeting_contacts
+from crm.meetings.queries import list_meetings
+
+MAX_ROWS = 50_000
+LOCAL_ZONE = ZoneInfo("Europe/Oslo")
+CHUNK = 1000
+
+# Never exported: secrets and server-side sessions.
+EXCLUDED_TABLES = frozenset({"user_sessions", "alembic_version"})
+EXCLUDED_COLUMNS = {"users": frozenset({"password_hash", "calendar_token_hash"})}
+
+
+class Export:
+    """Columns, rows and how many rows the filter matched in all."""
+
+    def __init__(self, columns: Sequence[str], rows: list[list[Any]], total: int) -> None:
+        self.columns = list(columns)
+        self.rows = rows
+        self.total = total
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the filter matched more rows than an export holds."""
+        return self.total > len(self.rows)
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(LOCAL_ZONE) if moment is not None else None
+
+
+def export_companies(session: Session, *, filters: dict[str, Any], sort: str | None) -> Export:
+    """The organisations the list shows with these filters and this sort."""
+    pagination, _sort = list_companies(session, **filters, sort=sort, page=1, per_page=MAX_ROWS)
+    columns = [
+        _("Id"),
+        _("Name"),
+        _("Organisation number"),
+        _("Kind"),
+        _("Organisation form"),
+        _("Industry code"),
+        _("Industry standard"),
+        _("Industry"),
+        _("Employees"),
+        _("Address"),
+        _("Postcode"),
+        _("Post town"),
+        _("Municipality number"),
+        _("Place"),
+        _("Sectors"),
+        _("Website"),
+        _("Register status"),
+        _("Description"),
+        _("Last changed"),
+    ]
+    rows = [
+        [
+            c.id,
+            c.name,
+            c.org_number,
+            str(KIND_LABELS.get(c.kind, c.kind)),
+            c.org_form,
+            c.industry_code,
+            c.industry_standard,
+            c.industry_description,
+            c.employees,
+            c.address,
+            c.postcode,
+            c.post_town,
+            c.municipality_number,
+            c.place.name if c.place else None,
+            ", ".join(s.name for s in c.sectors),
+            c.website,
+            str(STATUS_LABELS.get(c.register_status, c.register_status)),
+            c.description,
+            _local(c.updated_at),
+        ]
+        for c in pagination.items
+    ]
+    return Export(columns, rows, pagination.total or 0)
+
+
+def export_contacts(
+    session: Session,
+    *,
+    q: str,
+    company_id: int | None,
+    include_former: bool,
+    sort: str | None,
+) -> Export:
+    """The people the list shows with these filters and this sort."""
+    pagination, _sort = list_contacts(
+        session,
+        q=q,
+        company_id=company_id,
+        include_former=include_former,
+        sort=sort,
+        page=1,
+        per_page=MAX_ROWS,
+    )
+    columns = [
+        _("Id"),
+        _("Name"),
+        _("Email"),
+        _("Phone"),
+        _("Organisation"),
+        _("Organisation number"),
+        _("Title"),
+        _("Last contacted"),
+    ]
+    rows = [
+        [
+            row.contact.id,
+            row.contact.name,
+            row.contact.email,
+            row.contact.phone,
+            row.company.name if row.company else None,
+            row.company.org_number if row.company else None,
+            row.affiliation.title if row.affiliation else None,
+            _local(row.last_contacted),
+        ]
+        for row in pagination.items
+    ]
+    return Export(columns, rows, pagination.total or 0)
+
+
+def export_meetings(session: Session, *, filters: dict[str, Any]) -> Export:
+    """The meetings the list shows with these filters, newest first, with their participants."""
+    pagination = list_meetings(session, **filters, page=1, per_page=MAX_ROWS)
+    meetings = list(pagination.items)
+    people: dict[int, list[str]] = {}
+    ids = [m.id for m in meetings]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = session.execute(
+            select(meeting_contacts.c.meeting_id, Contact.name)
+            .join(Contact, Contact.id == meeting_contacts.c.contact_id)
+            .where(meeting_contacts.c.meeting_id.in_(chunk))
+            .order_by(Contact.name)
+        )
+        for meeting_id, name in found:
+            people.setdefault(meeting_id, []).append(name)
+    columns = [
+        _("Id"),
+        _("Starts"),
+        _("Duration (minutes)"),
+        _("Kind"),
+        _("Title"),
+        _("Location"),
+        _("Organisations"),
+        _("People"),
+        _("Staff"),
+        _("Notes"),
+    ]
+    rows = [
+        [
+            m.id,
+            _local(m.starts_at),
+            m.duration_minutes,
+            m.kind,
+            m.title,
+            m.location,
+            ", ".join(c.name for c in m.companies),
+            ", ".join(people.get(m.id, [])),
+            ", ".join(u.name for u in m.staff),
+            m.notes,
+        ]
+        for m in meetings
+    ]
+    return Export(columns, rows, pagination.total or 0)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot export {type(value).__name__}")
+
+
+def exported_tables() -> list[str]:
+    """The tables the full export holds, parents before children."""
+    return [t.name for t in db.metadata.sorted_tables if t.name not in EXCLUDED_TABLES]
+
+
+def stream_everything(engine: Engine, *, exported_at: datetime) -> Iterator[str]:
+    """Every table as one JSON document, row by row: {"exported_at", "tables": {name: [rows]}}."""
+    yield json.dumps({"format": "koblingsboks-export", "version": 1})[:-1]
+    yield f', "exported_at": {json.dumps(exported_at.isoformat())}, "tables": {{'
+    with engine.connect() as connection:
+        streaming = connection.execution_options(stream_results=True, yield_per=CHUNK)
+        for index, table in enumerate(
+            t for t in db.metadata.sorted_tables if t.name not in EXCLUDED_TABLES
+        ):
+            excluded = EXCLUDED_COLUMNS.get(table.name, frozenset())
+            columns = [c for c in table.columns if c.name not in excluded]
+            primary = list(table.primary_key.columns)
+            yield ("," if index else "") + json.dumps(table.name) + ": ["
+            query = select(*columns).order_by(*primary)
+            for number, row in enumerate(streaming.execute(query)):
+                text = json.dumps(dict(row._mapping), default=_json_default, ensure_ascii=False)
+                yield ("," if number else "") + text
+            yield "]"
+    yield "}}"

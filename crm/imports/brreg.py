@@ -1,0 +1,476 @@
+"""Import the business register's bulk files (Enhetsregisteret) into the organisations table.
+
+The reader (`brreg_reader.iter_units`) streams the file and keeps the configured municipalities'
+units; this module upserts them by organisation number in batches: one SELECT … IN per batch for
+the existing rows, then bulk Core INSERTs and UPDATEs, so memory stays flat and a national file
+passes in well under a minute.
+
+Choices:
+- Only the register's fields are written: name, org_form, industry code/standard/description,
+  employees, address, postcode, post_town, municipality_number, website, register_status and
+  parent. What users curate (description, sectors, clusters, place, kind, notes) is never
+  overwritten; `kind` is only guessed once, when the organisation is created.
+- A missing field in the register (no website, employees not reported) clears the field: the
+  register is the source of those fields, and "not reported" is not zero.
+- Parents: a sub-unit (or an ORGL) is linked to its parent when the parent is in the database,
+  or created earlier in the same run (also when the parent comes later in the file). No stub is
+  created for a parent outside the municipality: it would be a record without a name or address.
+  Import the main units before the sub-units. A link is never removed by the import, so a
+  parent chosen by a user stays when the register names none the database knows.
+- Every created and updated record is an ImportChange (updated ones with the values before), so
+  the run can be reverted as a whole.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from crm.common.models import utcnow
+from crm.companies.models import Company, CompanyKind
+from crm.imports.brreg_reader import (
+    ReadStats,
+    RegisterFileError,
+    RegisterUnit,
+    RejectedRow,
+    iter_units,
+)
+from crm.imports.models import ImportChange, ImportRun
+
+DEFAULT_KOMMUNER = frozenset({"3205"})
+BATCH_SIZE = 1000
+MAX_MESSAGES = 500
+PROGRESS_EVERY = 100_000
+
+# The register's fields, in the order the summary and the revert use them.
+REGISTER_FIELDS = (
+    "name",
+    "org_form",
+    "industry_code",
+    "industry_standard",
+    "industry_description",
+    "employees",
+    "address",
+    "postcode",
+    "post_town",
+    "municipality_number",
+    "website",
+    "register_status",
+)
+# Organisation forms of public bodies: a new organisation of these forms is "public".
+_PUBLIC_FORMS = frozenset({"STAT", "FYLK", "KOMM", "ORGL", "SF", "KF", "FKF", "IKS", "KIRK"})
+_LIMITS = {
+    "name": 300,
+    "org_form": 10,
+    "industry_code": 10,
+    "industry_standard": 10,
+    "industry_description": 300,
+    "address": 300,
+    "post_town": 100,
+    "website": 300,
+}
+
+ProgressCallback = Callable[[ReadStats], None]
+
+_companies = Company.__table__
+_changes = ImportChange.__table__
+
+
+def register_values(unit: RegisterUnit) -> dict[str, Any]:
+    """The register's fields of a unit as Company column values, cut to the columns' sizes."""
+    values: dict[str, Any] = {
+        "name": unit.name,
+        "org_form": unit.org_form_code,
+        "industry_code": unit.industry_code,
+        "industry_standard": unit.industry_standard,
+        "industry_description": unit.industry_description,
+        "employees": unit.employees,
+        "address": unit.address,
+        # Foreign addresses have postcodes the four-digit column cannot hold.
+        "postcode": unit.postcode if unit.postcode and len(unit.postcode) <= 4 else None,
+        "post_town": unit.post_town,
+        "municipality_number": (
+            unit.municipality_number
+            if unit.municipality_number and len(unit.municipality_number) <= 4
+            else None
+        ),
+        "website": unit.website,
+        "register_status": unit.status,
+    }
+    for name, limit in _LIMITS.items():
+        if isinstance(values[name], str):
+            values[name] = values[name][:limit]
+    return values
+
+
+@dataclass
+class _Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    parents_linked: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def reject(self, message: str) -> None:
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(message)
+
+
+class _Importer:
+    """Holds one run's state: the batch, and the org numbers seen or created so far."""
+
+    def __init__(self, session: Session, run: ImportRun, user_id: int | None) -> None:
+        self.session = session
+        self.run = run
+        self.user_id = user_id
+        self.counts = _Counts()
+        self.seen: set[str] = set()
+        # orgnr -> id of what this run created or found; small (the municipality's units).
+        self.known_ids: dict[str, int] = {}
+        # Sub-units whose parent was not in the database when they were written.
+        self.pending_parents: dict[int, str] = {}
+        self.batch: list[tuple[int, RegisterUnit]] = []
+
+    def add(self, position: int, unit: RegisterUnit) -> None:
+        if unit.orgnr in self.seen:
+            self.counts.reject(
+                f"row {position}: organisation number {unit.orgnr} appears earlier in the file;"
+                " this row is skipped."
+            )
+            self.counts.duplicates += 1
+            return
+        self.seen.add(unit.orgnr)
+        self.batch.append((position, unit))
+        if len(self.batch) >= BATCH_SIZE:
+            self.flush_batch()
+
+    def flush_batch(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        wanted = {unit.orgnr for _, unit in batch}
+        wanted |= {unit.parent_orgnr for _, unit in batch if unit.parent_orgnr}
+        wanted -= self.known_ids.keys()
+        columns = [_companies.c.id, _companies.c.org_number, _companies.c.parent_id]
+        columns += [_companies.c[name] for name in REGISTER_FIELDS]
+        existing: dict[str, Any] = {}
+        if wanted:
+            rows = self.session.execute(
+                select(*columns).where(_companies.c.org_number.in_(sorted(wanted)))
+            )
+            for row in rows:
+                existing[row.org_number] = row
+                self.known_ids[row.org_number] = row.id
+
+        now = utcnow()
+        inserts: list[dict[str, Any]] = []
+        insert_positions: dict[str, int] = {}
+        updates: list[dict[str, Any]] = []
+        change_rows: list[dict[str, Any]] = []
+        pending_new: dict[str, str] = {}
+        for position, unit in batch:
+            values = register_values(unit)
+            parent_id = self.known_ids.get(unit.parent_orgnr) if unit.parent_orgnr else None
+            row = existing.get(unit.orgnr)
+            if row is None:
+                kind = (
+                    CompanyKind.PUBLIC.value
+                    if unit.org_form_code in _PUBLIC_FORMS
+                    else CompanyKind.COMPANY.value
+                )
+                inserts.append(
+                    {
+                        **values,
+                        "org_number": unit.orgnr,
+                        "kind": kind,
+                        "parent_id": parent_id,
+                        "description": "",
+                        "is_demo": False,
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                        "created_by_id": self.user_id,
+                        "updated_by_id": self.user_id,
+                    }
+                )
+                insert_positions[unit.orgnr] = position
+                if unit.parent_orgnr and parent_id is None:
+                    pending_new[unit.orgnr] = unit.parent_orgnr  # linked once ids are known
+                if parent_id is not None:
+                    self.counts.parents_linked += 1
+                continue
+            before = {name: row._mapping[name] for name in REGISTER_FIELDS}
+            changed = {
+                name: values[name] for name in REGISTER_FIELDS if before[name] != values[name]
+            }
+            if parent_id is not None and parent_id != row.parent_id and parent_id != row.id:
+                changed["parent_id"] = parent_id
+                before["parent_id"] = row.parent_id
+                self.counts.parents_linked += 1
+            elif unit.parent_orgnr and parent_id is None and row.parent_id is None:
+                self.pending_parents[row.id] = unit.parent_orgnr
+            if not changed:
+                self.counts.unchanged += 1
+                continue
+            self.counts.updated += 1
+            updates.append(
+                {
+                    **{name: values[name] for name in REGISTER_FIELDS},
+                    "parent_id": changed.get("parent_id", row.parent_id),
+                    "b_id": row.id,
+                    "updated_at": now,
+                    "updated_by_id": self.user_id,
+                }
+            )
+            change_rows.append(
+                {
+                    "run_id": self.run.id,
+                    "table_name": "companies",
+                    "record_id": row.id,
+                    "action": "updated",
+                    "before": {name: before[name] for name in changed},
+                    "row_number": position,
+                }
+            )
+
+        if inserts:
+            created = self.session.execute(
+                insert(_companies).returning(_companies.c.id, _companies.c.org_number), inserts
+            )
+            for new_id, orgnr in created:
+                self.known_ids[orgnr] = new_id
+                self.counts.created += 1
+                if orgnr in pending_new:
+                    self.pending_parents[new_id] = pending_new[orgnr]
+                change_rows.append(
+                    {
+                        "run_id": self.run.id,
+                        "table_name": "companies",
+                        "record_id": new_id,
+                        "action": "created",
+                        "before": {},
+                        "row_number": insert_positions[orgnr],
+                    }
+                )
+        if updates:
+            statement = (
+                update(_companies)
+                .where(_companies.c.id == bindparam("b_id"))
+                .values(
+                    **{name: bindparam(name) for name in REGISTER_FIELDS},
+                    parent_id=bindparam("parent_id"),
+                    updated_at=bindparam("updated_at"),
+                    updated_by_id=bindparam("updated_by_id"),
+                    # Bulk updates bypass version_id_col: bump it, so open edit forms go stale.
+                    version=_companies.c.version + 1,
+                )
+            )
+            self.session.connection().execute(statement, updates)
+        if change_rows:
+            self.session.execute(insert(_changes), change_rows)
+
+    def link_late_parents(self) -> None:
+        """Link sub-units whose parent came later in the file (or now exists)."""
+        if not self.pending_parents:
+            return
+        missing = {o for o in self.pending_parents.values() if o not in self.known_ids}
+        for chunk in _chunks(sorted(missing), BATCH_SIZE):
+            rows = self.session.execute(
+                select(_companies.c.id, _companies.c.org_number).where(
+                    _companies.c.org_number.in_(chunk)
+                )
+            )
+            self.known_ids.update({orgnr: record_id for record_id, orgnr in rows})
+        links = [
+            {"b_id": child, "parent_id": self.known_ids[orgnr]}
+            for child, orgnr in self.pending_parents.items()
+            if orgnr in self.known_ids and self.known_ids[orgnr] != child
+        ]
+        if not links:
+            return
+        created_here = set(
+            self.session.scalars(
+                select(_changes.c.record_id).where(
+                    _changes.c.run_id == self.run.id, _changes.c.action == "created"
+                )
+            )
+        )
+        changes = [
+            {
+                "run_id": self.run.id,
+                "table_name": "companies",
+                "record_id": link["b_id"],
+                "action": "updated",
+                "before": {"parent_id": None},
+                "row_number": None,
+            }
+            for link in links
+            if link["b_id"] not in created_here
+        ]
+        self.session.connection().execute(
+            update(_companies)
+            .where(_companies.c.id == bindparam("b_id"))
+            .values(parent_id=bindparam("parent_id"), version=_companies.c.version + 1),
+            links,
+        )
+        if changes:
+            self.session.execute(insert(_changes), changes)
+            self.counts.updated += len(changes)
+        self.counts.parents_linked += len(links)
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def import_register_file(
+    session: Session,
+    path: str | os.PathLike[str],
+    *,
+    kommuner: Iterable[str] = DEFAULT_KOMMUNER,
+    user_id: int | None = None,
+    industry_standard: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportRun:
+    """Upsert the municipalities' units of a register file; return the run (flushed).
+
+    On a fatal file error (RegisterFileError) the session is rolled back, so nothing of the file
+    is kept, and a failed run carrying the message is added instead. Either way the caller
+    commits once.
+    """
+    kommuner = frozenset(kommuner) or DEFAULT_KOMMUNER
+    filename = Path(path).name[:300]
+    run = ImportRun(kind="brreg", filename=filename, status="running", user_id=user_id)
+    session.add(run)
+    session.flush()
+    stats = ReadStats()
+    importer = _Importer(session, run, user_id)
+    next_report = PROGRESS_EVERY
+    try:
+        for item in iter_units(
+            path, kommuner=kommuner, stats=stats, industry_standard=industry_standard
+        ):
+            if isinstance(item, RejectedRow):
+                importer.counts.reject(item.describe())
+            else:
+                # A unit carries no position: count as RejectedRow does (CSV: header is row 1).
+                importer.add(stats.read + 1 if stats.format == "csv" else stats.read, item)
+            if progress is not None and stats.read >= next_report:
+                progress(stats)
+                next_report = (stats.read // PROGRESS_EVERY + 1) * PROGRESS_EVERY
+        importer.flush_batch()
+        importer.link_late_parents()
+    except RegisterFileError as error:
+        session.rollback()
+        failed = ImportRun(
+            kind="brreg",
+            filename=filename,
+            status="failed",
+            user_id=user_id,
+            finished_at=utcnow(),
+            summary=_summary(stats, importer.counts, kommuner) | {"created": 0, "updated": 0},
+            messages=importer.counts.messages,
+            error=str(error),
+        )
+        session.add(failed)
+        session.flush()
+        return failed
+    if progress is not None:
+        progress(stats)
+    run.status = "finished"
+    run.finished_at = utcnow()
+    run.summary = _summary(stats, importer.counts, kommuner)
+    run.messages = importer.counts.messages
+    session.flush()
+    return run
+
+
+def _summary(stats: ReadStats, counts: _Counts, kommuner: frozenset[str]) -> dict[str, Any]:
+    return {
+        "format": stats.format,
+        "kommuner": sorted(kommuner),
+        "read": stats.read,
+        "kept": stats.kept,
+        "other_municipalities": stats.skipped_other_municipality,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": stats.rejected + counts.duplicates,
+        "parents_linked": counts.parents_linked,
+    }
+
+
+def format_summary(run: ImportRun) -> str:
+    """The summary as the command prints it (English: the CLI speaks to administrators)."""
+    s = run.summary
+    lines = [
+        f"Import {run.id} of {run.filename}: {run.status}",
+        f"  read {s.get('read', 0):,}, kept {s.get('kept', 0):,} "
+        f"(municipalities {', '.join(s.get('kommuner', []))}), "
+        f"other municipalities {s.get('other_municipalities', 0):,}",
+        f"  created {s.get('created', 0):,}, updated {s.get('updated', 0):,}, "
+        f"unchanged {s.get('unchanged', 0):,}, rejected {s.get('rejected', 0):,}, "
+        f"parents linked {s.get('parents_linked', 0):,}",
+    ]
+    shown = run.messages[:20]
+    if shown:
+        lines.append("  rejected rows:")
+        lines.extend(f"    {message}" for message in shown)
+        if len(run.messages) > len(shown) or s.get("rejected", 0) > len(shown):
+            lines.append(f"    … {s.get('rejected', 0) - len(shown):,} more (see the app)")
+    if run.error:
+        lines.append(f"  error: {run.error}")
+    return "\n".join(lines)
+
+
+def run_import_cli(
+    path: str | os.PathLike[str],
+    kommuner: Iterable[str] = (),
+    industry_standard: str | None = None,
+) -> ImportRun:
+    """`flask crm import-brreg`: import with a progress line on stderr, print, commit.
+
+    Raises click.ClickException (exit status 1, message on stderr) when the file cannot be read;
+    the failed run is committed first, so admins see it in the app.
+    """
+    import click
+
+    from crm.extensions import db
+
+    def report(stats: ReadStats) -> None:
+        click.echo(
+            f"\r  read {stats.read:,} units, kept {stats.kept:,}, rejected {stats.rejected:,}",
+            err=True,
+            nl=False,
+        )
+
+    chosen = frozenset(k.strip() for k in kommuner if k and k.strip()) or DEFAULT_KOMMUNER
+    click.echo(f"Importing {path} (municipalities {', '.join(sorted(chosen))}) …", err=True)
+    try:
+        run = import_register_file(
+            db.session,
+            path,
+            kommuner=chosen,
+            user_id=None,
+            industry_standard=industry_standard,
+            progress=report,
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    click.echo("", err=True)
+    click.echo(format_summary(run))
+    sys.stdout.flush()
+    if run.status == "failed":
+        raise click.ClickException(run.error)
+    return run

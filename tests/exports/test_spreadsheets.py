@@ -1,0 +1,70 @@
+"""CSV and XLSX writers: formula injection neutralised, Norwegian letters intact, types kept."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from crm.exports.spreadsheets import neutralise, safe_sheet_title, write_csv, write_xlsx
+
+DANGEROUS = [
+    '=HYPERLINK("http://evil.example","klikk")',
+    "+47 22 22 22 22",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "\0=1",
+]
+
+
+@pytest.mark.parametrize("value", DANGEROUS)
+def test_text_starting_with_a_trigger_gets_an_apostrophe(value):
+    assert neutralise(value) == "'" + value
+
+
+def test_harmless_text_is_unchanged():
+    assert neutralise("Ærlig grønn åker – 3 = 3") == "Ærlig grønn åker – 3 = 3"
+
+
+def test_xlsx_cells_are_neutralised_and_typed_when_opened_with_openpyxl():
+    rows = [[value, -5, date(2025, 1, 2), None] for value in DANGEROUS]
+    rows.append(["Ærlig Grønn Åkerbruk AS", 12, None, True])
+    data = write_xlsx(["Navn", "Tall", "Dato", "Ja"], rows, sheet_title="Organisasjoner: [alle]")
+
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    assert sheet.title == "Organisasjoner   alle"
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("Navn", "Tall", "Dato", "Ja")
+    for (text, number, day, _empty), original in zip(values[1:], DANGEROUS, strict=False):
+        # XML has no NUL (dropped) and reads a bare CR back as LF; the apostrophe is what counts.
+        assert text == "'" + original.replace("\0", "").replace("\r", "\n")
+        assert number == -5  # numbers are numbers, never neutralised
+        assert day.date() == date(2025, 1, 2)
+    assert values[-1] == ("Ærlig Grønn Åkerbruk AS", 12, None, True)
+    # No cell is stored as a formula.
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_csv_has_a_bom_crlf_quotes_and_neutralised_cells():
+    data = write_csv(
+        ["Navn", "Merknad"],
+        [['Ærlig "Grønn" AS', "linje 1\nlinje 2"], ["=1+1", "@x"], [None, 3]],
+    )
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data[3:].decode("utf-8")
+    assert text.splitlines(keepends=True)[0] == "Navn,Merknad\r\n"
+    assert '"Ærlig ""Grønn"" AS","linje 1\nlinje 2"\r\n' in text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[2] == ["'=1+1", "'@x"]
+    assert rows[3] == ["", "3"]
+
+
+def test_sheet_title_is_cut_to_what_excel_accepts():
+    assert len(safe_sheet_title("x" * 40)) == 31
+    assert safe_sheet_title("a/b?c") == "a b c"

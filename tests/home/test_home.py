@@ -1,0 +1,115 @@
+"""The start page: what is due (overdue first), my open cases, red warnings, my last meetings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event
+
+from crm.establishments import services
+from crm.extensions import db
+from crm.home import queries
+from tests.establishments.helpers import make_case, seed
+from tests.factories import make_company, make_meeting, make_task, make_user
+
+TODAY = date(2025, 6, 10)
+
+
+def test_due_items_merge_tasks_and_follow_ups_overdue_first(session):
+    seed(session)
+    me = make_user(session)
+    other = make_user(session)
+    late_task = make_task(session, assignee_id=me.id, due_on=TODAY - timedelta(days=2))
+    soon_task = make_task(session, assignee_id=me.id, due_on=TODAY + timedelta(days=3))
+    make_task(session, assignee_id=me.id, due_on=TODAY + timedelta(days=30))  # too far ahead
+    make_task(session, assignee_id=me.id, due_on=TODAY, done=True)  # done
+    make_task(session, assignee_id=other.id, due_on=TODAY)  # someone else's
+    case = make_case(session, adviser_id=me.id, next_follow_up_on=TODAY - timedelta(days=1))
+    items = queries.due_items(session, me.id, today=TODAY)
+    assert [(i.kind, i.record_id, i.overdue) for i in items] == [
+        ("task", late_task.id, True),
+        ("case", case.id, True),
+        ("task", soon_task.id, False),
+    ]
+
+
+def test_follow_ups_of_lost_cases_are_not_due(session):
+    stages = seed(session)
+    me = make_user(session)
+    case = make_case(session, adviser_id=me.id, next_follow_up_on=TODAY)
+    services.move_case(session, case=case, stage_id=stages["lost"].id, lost_reason="other")
+    assert queries.due_items(session, me.id, today=TODAY) == []
+    assert queries.my_open_cases(session, me.id) == []
+
+
+def test_my_open_cases_include_on_hold_but_not_others(session):
+    stages = seed(session)
+    me = make_user(session)
+    mine = make_case(session, adviser_id=me.id)
+    held = make_case(session, adviser_id=me.id, stage_id=stages["on_hold"].id)
+    make_case(session, adviser_id=make_user(session).id)
+    assert set(queries.my_open_cases(session, me.id)) == {mine, held}
+
+
+def test_last_meetings_are_the_ten_latest_past_ones_i_attended(session):
+    me = make_user(session)
+    now = datetime.now(UTC)
+    mine = [
+        make_meeting(session, staff=[me], starts_at=now - timedelta(days=d)) for d in range(1, 13)
+    ]
+    make_meeting(session, staff=[me], starts_at=now + timedelta(days=2))  # future
+    make_meeting(session, staff=[make_user(session)])  # not mine
+    assert queries.last_meetings(session, me.id) == mine[:10]
+
+
+def test_home_page_shows_the_sections(client, session, login):
+    me = login(role="reader", locale="en")
+    seed(session)
+    company = make_company(session, name="Rødt Flagg AS")
+    services.raise_flag(
+        session, company_id=company.id, severity="red", kind="downsizing", raised_on=date.today()
+    )
+    make_case(session, prospect_name="Min Sak AS", adviser_id=me.id, next_follow_up_on=date.today())
+    make_task(
+        session, title="Ring Ahus", assignee_id=me.id, due_on=date.today() - timedelta(days=1)
+    )
+    make_meeting(session, title="Besøk hos IFE", staff=[me])
+    session.commit()
+    html = client.get("/").get_data(as_text=True)
+    for text in ("Rødt Flagg AS", "Min Sak AS", "Ring Ahus", "Besøk hos IFE", "Overdue"):
+        assert text in html
+    assert html.index("Ring Ahus") < html.index("Follow up the case")  # overdue first
+
+
+def test_home_page_query_count_is_bounded(app, client, session, login):
+    me = login(role="editor", locale="en")
+    seed(session)
+
+    def add(n):
+        for _ in range(n):
+            case = make_case(session, adviser_id=me.id, next_follow_up_on=date.today())
+            make_task(session, assignee_id=me.id, due_on=date.today(), company_id=case.company_id)
+            make_meeting(session, staff=[me], companies=[case.company])
+            services.raise_flag(
+                session,
+                company_id=case.company_id,
+                severity="red",
+                kind="other",
+                raised_on=date.today(),
+            )
+        session.commit()
+
+    def count() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    add(2)
+    few = count()
+    add(10)
+    assert count() == few

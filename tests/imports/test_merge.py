@@ -1,0 +1,211 @@
+"""Duplicates are found at scale; a merge moves everything to the kept record and loses nothing."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.clusters.models import Cluster, Membership
+from crm.common.errors import StaleObjectError
+from crm.companies.models import Company
+from crm.contacts.models import Affiliation, Contact
+from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
+from crm.imports.merge import merge_companies, merge_contacts
+from crm.imports.models import ImportRun
+from crm.imports.queries import (
+    Candidate,
+    find_duplicate_companies,
+    find_duplicate_contacts,
+    find_duplicates,
+    normalise_name,
+)
+from crm.meetings.models import meeting_companies, meeting_contacts
+from crm.network.models import CollaborationLink, LinkType
+from tests.factories import (
+    make_affiliation,
+    make_cluster,
+    make_company,
+    make_contact,
+    make_meeting,
+    make_membership,
+    make_place,
+    make_sector,
+    make_task,
+)
+from tests.imports.brreg_fixtures import make_orgnr
+
+
+def test_normalised_names_drop_legal_forms_and_punctuation():
+    assert normalise_name("Kjeller Innovasjon AS") == "kjeller innovasjon"
+    assert normalise_name("H2 Cluster, SA.") == "h2 cluster"
+    assert normalise_name("ÆRLIG GRØNN ANS") == "ærlig grønn"
+
+
+def test_duplicate_organisations_need_a_similar_name_in_the_same_town(session):
+    a = make_company(session, name="Romerike Helsehub AS", post_town="LILLESTRØM")
+    b = make_company(session, name="Romerike Helsehub", post_town="Lillestrøm")
+    make_company(session, name="Romerike Helsehub AS", post_town="Kjeller")
+    make_company(session, name="Noe Helt Annet AS", post_town="Lillestrøm")
+    pairs = find_duplicates(session, table="companies")
+    assert [(p.first.id, p.second.id, p.score) for p in pairs] == [(a.id, b.id, 100)]
+
+
+def test_duplicate_people_by_email_or_name(session):
+    a = make_contact(session, name="Kari Nordmann", email="kari@example.no")
+    b = make_contact(session, name="K. Nordmann", email="KARI@example.no")
+    c = make_contact(session, name="Per Hansen", email=None)
+    d = make_contact(session, name="Hansen, Per", email="per@example.no")
+    pairs = {
+        (p.first.id, p.second.id): p.reason for p in find_duplicates(session, table="contacts")
+    }
+    assert pairs == {(a.id, b.id): "email", (c.id, d.id): "name"}
+
+
+def test_duplicate_finder_takes_seconds_at_eleven_thousand_organisations():
+    towns = ["lillestrøm", "kjeller", "strømmen", "skjetten", "fetsund", "sørumsand", ""]
+    words = ["nordisk", "grønn", "energi", "helse", "bygg", "data", "kraft", "hub", "lab", "mat"]
+    candidates = [
+        Candidate(
+            id=i,
+            name=f"{words[i % 10]} {words[(i // 10) % 10]} {i}",
+            key=normalise_name(f"{words[i % 10]} {words[(i // 10) % 10]} {i}"),
+            town=towns[i % len(towns)],
+            email="",
+            detail="",
+        )
+        for i in range(11_000)
+    ]
+    start = time.perf_counter()
+    find_duplicate_companies(candidates)
+    find_duplicate_contacts(candidates)
+    # A bound, not a benchmark: the quadratic version takes minutes on this machine.
+    assert time.perf_counter() - start < 30
+
+
+def _count(session, table, column, value) -> int:
+    return session.scalar(select(func.count()).select_from(table).where(column == value))
+
+
+def test_merging_organisations_moves_everything_and_loses_nothing(session):
+    place = make_place(session, name="Kjeller")
+    kept = make_company(session, name="Kjeller Innovasjon AS", place=place)
+    other = make_company(
+        session, name="Kjeller Innovasjon", org_number=make_orgnr(1), website="https://ki.no"
+    )
+    partner = make_company(session, name="IFE")
+    sub_unit = make_company(session, name="Kjeller Innovasjon avd. Berger", parent=other)
+    shared = make_meeting(session, companies=[kept, other])
+    only_other = make_meeting(session, companies=[other])
+    make_membership(session, company=other, cluster=make_cluster(session))
+    facilitated = make_cluster(session, facilitator=other)
+    make_affiliation(session, company=other, contact=make_contact(session))
+    make_task(session, company=other)
+    link_type = LinkType(key="project", name="Prosjekt")
+    session.add(link_type)
+    session.flush()
+    session.add_all(
+        [
+            CollaborationLink(
+                source=kept, target=other, link_type=link_type
+            ),  # becomes a self-link
+            CollaborationLink(source=kept, target=partner, link_type=link_type),
+            CollaborationLink(source=other, target=partner, link_type=link_type),  # duplicate
+            CollaborationLink(
+                source=other, target=partner, link_type=link_type, directed=True
+            ),  # directed: a different relation, kept
+        ]
+    )
+    stage = Stage(key="first", name="Første kontakt")
+    session.add(stage)
+    session.flush()
+    session.add(EstablishmentCase(company=other, stage=stage, opened_on=date(2025, 1, 1)))
+    session.add(WarningFlag(company=other, note="Kan flytte"))
+    sector_a, sector_b = make_sector(session), make_sector(session)
+    kept.sectors = [sector_a]
+    other.sectors = [sector_a, sector_b]
+    session.commit()
+    other_id = other.id
+
+    run = merge_companies(
+        session,
+        kept=kept,
+        other=other,
+        choices={"org_number": "other", "website": "other", "name": "kept"},
+        kept_version=kept.version,
+        other_version=other.version,
+        user_id=None,
+    )
+    session.commit()
+    session.expire_all()
+
+    assert session.get(Company, other_id) is None
+    kept = session.get(Company, kept.id)
+    assert (kept.name, kept.org_number, kept.website) == (
+        "Kjeller Innovasjon AS",
+        make_orgnr(1),
+        "https://ki.no",
+    )
+    assert kept.place_id == place.id
+    assert {s.id for s in kept.sectors} == {sector_a.id, sector_b.id}
+    assert _count(session, meeting_companies, meeting_companies.c.company_id, kept.id) == 2
+    assert _count(session, meeting_companies, meeting_companies.c.meeting_id, shared.id) == 1
+    assert _count(session, meeting_companies, meeting_companies.c.meeting_id, only_other.id) == 1
+    assert session.scalar(select(Membership.company_id)) == kept.id
+    assert session.get(Cluster, facilitated.id).facilitator_id == kept.id
+    assert session.scalar(select(Affiliation.company_id)) == kept.id
+    assert session.scalar(select(EstablishmentCase.company_id)) == kept.id
+    assert session.scalar(select(WarningFlag.company_id)) == kept.id
+    assert session.get(Company, sub_unit.id).parent_id == kept.id
+    links = {
+        (link.source_id, link.target_id, link.directed)
+        for link in session.scalars(select(CollaborationLink))
+    }
+    assert links == {(kept.id, partner.id, False), (kept.id, partner.id, True)}
+    assert run.kind == "merge" and run.summary["removed_name"] == "Kjeller Innovasjon"
+    assert session.scalar(select(ImportRun.summary)) == run.summary
+
+
+def test_merging_people_moves_meetings_and_affiliations(session):
+    kept = make_contact(session, name="Kari Nordmann", email="kari@example.no")
+    other = make_contact(session, name="Kari N.", email="kari.n@example.no", phone="+4722222222")
+    make_meeting(session, contacts=[kept, other])
+    make_meeting(session, contacts=[other])
+    make_affiliation(session, contact=other)
+    session.commit()
+    merge_contacts(
+        session,
+        kept=kept,
+        other=other,
+        choices={"phone": "other"},
+        kept_version=kept.version,
+        other_version=other.version,
+        user_id=None,
+    )
+    session.commit()
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(Contact)) == 1
+    assert session.get(Contact, kept.id).phone == "+4722222222"
+    assert session.get(Contact, kept.id).email == "kari@example.no"
+    assert _count(session, meeting_contacts, meeting_contacts.c.contact_id, kept.id) == 2
+    assert session.scalar(select(Affiliation.contact_id)) == kept.id
+
+
+def test_merge_refuses_a_stale_form_and_changes_nothing(session):
+    kept, other = make_company(session), make_company(session)
+    make_task(session, company=other)
+    session.commit()
+    with pytest.raises(StaleObjectError):
+        merge_companies(
+            session,
+            kept=kept,
+            other=other,
+            choices={},
+            kept_version=kept.version,
+            other_version=other.version - 1,
+            user_id=None,
+        )
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Company)) == 2

@@ -418,6 +418,38 @@ def compute_metrics(
     exact_limit: int = 1500,
 ) -> Metrics:
     """Per organisation: degree, weighted degree, betweenness, PageRank, community, broker."""
+    fast = compute_fast_metrics(graph)
+    slow = compute_slow_metrics(
+        graph, betweenness_k=betweenness_k, seed=seed, exact_limit=exact_limit
+    )
+    return {node: {**fast[node], **slow[node]} for node in graph}
+
+
+def compute_fast_metrics(graph: nx.Graph) -> Metrics:
+    """Degree, weighted degree and PageRank: well under a second at the district's scale."""
+    if graph.number_of_nodes() == 0:
+        return {}
+    pagerank = _pagerank(graph)
+    weighted = dict(graph.degree(weight="weight"))
+    return {
+        node: {
+            "degree": graph.degree(node),
+            "weighted_degree": float(weighted[node]),
+            "pagerank": pagerank[node],
+        }
+        for node in graph
+    }
+
+
+def compute_slow_metrics(
+    graph: nx.Graph,
+    *,
+    betweenness_k: int | None = None,
+    seed: int = 1,
+    exact_limit: int = 1500,
+) -> Metrics:
+    """Betweenness, community and broker: seconds to minutes at full scale, so run them in the
+    background (see crm.network.jobs)."""
     count = graph.number_of_nodes()
     if count == 0:
         return {}
@@ -428,16 +460,11 @@ def compute_metrics(
     else:
         k = min(betweenness_k or DEFAULT_BETWEENNESS_K, count)
         betweenness = nx.betweenness_centrality(graph, k=k, seed=seed)
-    pagerank = _pagerank(graph)
     community = _communities(graph, seed)
     broker = _brokers(graph, community)
-    weighted = dict(graph.degree(weight="weight"))
     return {
         node: {
-            "degree": graph.degree(node),
-            "weighted_degree": float(weighted[node]),
             "betweenness": betweenness[node],
-            "pagerank": pagerank[node],
             "community": community[node],
             "broker": broker[node],
         }
@@ -839,3 +866,49 @@ def initial_positions(
                 centre_y + reach * math.sin(2 * math.pi * turn),
             )
     return positions
+
+
+def ego_positions(ego: nx.Graph, centre: int, seed: int = 1) -> dict[int, tuple[float, float]]:
+    """Rings around the centre: neighbours on the first ring, their neighbours on the second.
+
+    Cheap and deterministic (no force layout); within a ring the order is by id, so the same
+    ego network is drawn the same way on every visit.
+    """
+    if centre not in ego:
+        return {}
+    hops = nx.single_source_shortest_path_length(ego, centre)
+    rings: dict[int, list[int]] = defaultdict(list)
+    for node, distance in hops.items():
+        rings[distance].append(node)
+    positions: dict[int, tuple[float, float]] = {centre: (0.0, 0.0)}
+    for distance, members in rings.items():
+        if distance == 0:
+            continue
+        members.sort()
+        radius = NODE_SPACING * distance * max(1.0, math.sqrt(len(members)) / 2)
+        offset = _unit_pair(seed, distance)[0]
+        for index, node in enumerate(members):
+            angle = 2 * math.pi * (index / len(members) + offset)
+            positions[node] = (radius * math.cos(angle), radius * math.sin(angle))
+    return positions
+
+
+def dated_for_timeline(graph: nx.Graph) -> nx.Graph:
+    """Copy whose edges carry `start`/`end` for Gephi's timeline (GEXF spells).
+
+    An edge starts at its earliest dated evidence. It ends at its latest only when nothing
+    behind it may still go on: an open-ended link, a shared cluster or a shared person (the
+    reasons do not record when a role ends) keeps it open.
+    """
+    result = graph.copy()
+    for _, _, data in result.edges(data=True):
+        if data.get("first") is not None:
+            data["start"] = data["first"]
+        ongoing = any(
+            reason["kind"] == "cluster"
+            or (reason["kind"] in ("link", "person") and reason.get("end") is None)
+            for reason in data.get("reasons", ())
+        )
+        if data.get("last") is not None and not ongoing:
+            data["end"] = data["last"]
+    return result

@@ -1,0 +1,183 @@
+"""Forms for links, link types and the network filters; they check shape, services check rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from crm.clusters.forms import ORG_KIND_CHOICES, optional_int
+from crm.common.forms import VersionedForm
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+DIRECTION_CHOICES = [
+    ("none", _l("Both ways (no direction)")),
+    ("outgoing", _l("From this organisation to the other (e.g. it supplies or owns the other)")),
+    ("incoming", _l("From the other organisation to this one")),
+]
+
+METRIC_LABELS = {
+    "degree": _l("Ties"),
+    "weighted_degree": _l("Weighted ties"),
+    "pagerank": _l("PageRank"),
+    "betweenness": _l("Betweenness"),
+}
+
+COLOUR_CHOICES = [
+    ("community", _l("Community")),
+    ("cluster", _l("Cluster")),
+    ("sector", _l("Sector")),
+    ("kind", _l("Kind of organisation")),
+]
+
+
+def _link_type_coerce(value):
+    return optional_int(value) if value not in ("", None) else None
+
+
+class LinkForm(FlaskForm):
+    """A new link from one organisation's page to another organisation."""
+
+    other_id = HiddenField(filters=[optional_int])
+    other_name = StringField(
+        _l("Other organisation"),
+        validators=[Length(max=300)],
+        description=_l("Type a name to search, or give the 9-digit organisation number."),
+        render_kw={"data-typeahead": "companies", "data-target": "other_id", "autocomplete": "off"},
+    )
+    link_type_id = SelectField(_l("Type of link"), coerce=_link_type_coerce, validate_choice=False)
+    direction = RadioField(_l("Direction"), choices=choices(DIRECTION_CHOICES), default="none")
+    start_date = DateField(_l("Start"), validators=[Optional()])
+    end_date = DateField(
+        _l("End"), validators=[Optional()], description=_l("Leave empty while it goes on.")
+    )
+    evidence = StringField(
+        _l("Source or evidence"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Where we know it from: a contract, a news article, a meeting."),
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Add link"))
+
+
+class LinkEditForm(VersionedForm):
+    """A link's type, direction, period, evidence and note."""
+
+    link_type_id = SelectField(_l("Type of link"), coerce=_link_type_coerce, validate_choice=False)
+    direction = RadioField(_l("Direction"), choices=choices(DIRECTION_CHOICES))
+    start_date = DateField(_l("Start"), validators=[Optional()])
+    end_date = DateField(
+        _l("End"), validators=[Optional()], description=_l("Leave empty while it goes on.")
+    )
+    evidence = StringField(_l("Source or evidence"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save"))
+
+
+class EndLinkForm(VersionedForm):
+    """End a link on a date; it stays as history."""
+
+    end_date = DateField(_l("Ended on"), validators=[DataRequired()], default=date.today)
+    submit = SubmitField(_l("End link"))
+
+
+class DeleteLinkForm(FlaskForm):
+    """A button: remove a link entered by mistake."""
+
+    submit = SubmitField(_l("Delete link"))
+
+
+class LinkTypeForm(VersionedForm):
+    """A type of link (admins)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    position = IntegerField(
+        _l("Position in lists"), validators=[Optional(), NumberRange(min=0, max=10000)], default=0
+    )
+    active = BooleanField(_l("In use (offered for new links)"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class DeactivateLinkTypeForm(FlaskForm):
+    """A button: stop offering a link type."""
+
+    submit = SubmitField(_l("Deactivate"))
+
+
+class NetworkFilterForm(FlaskForm):
+    """The filters of the network pages (GET, no CSRF token); unknown ids are dropped later."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    cluster = SelectMultipleField(_l("Clusters"), coerce=str, validate_choice=False)
+    sector = SelectMultipleField(_l("Sectors"), coerce=str, validate_choice=False)
+    focus_area = SelectMultipleField(_l("Focus areas"), coerce=str, validate_choice=False)
+    place = SelectMultipleField(_l("Places"), coerce=str, validate_choice=False)
+    kind = SelectMultipleField(
+        _l("Kinds of organisation"),
+        choices=choices(ORG_KIND_CHOICES),
+        coerce=str,
+        validate_choice=False,
+    )
+    link_type = SelectMultipleField(
+        _l("Kinds of link"),
+        coerce=str,
+        validate_choice=False,
+        description=_l("Only ties that include a registered link of these kinds."),
+    )
+    min_weight = DecimalField(
+        _l("Minimum weight"),
+        places=None,
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+        description=_l("A link counts 3, a shared person 2, a meeting 1, a cluster 0.5–2."),
+    )
+    colour = SelectField(_l("Colour by"), choices=choices(COLOUR_CHOICES), default="community")
+    size = SelectField(_l("Size by"), choices=choices(METRIC_LABELS.items()), default="pagerank")
+    submit = SubmitField(_l("Show"))
+
+
+class PathForm(FlaskForm):
+    """Two organisations for "who can introduce us" (GET)."""
+
+    class Meta:
+        csrf = False
+
+    from_id = HiddenField(filters=[optional_int])
+    from_name = StringField(
+        _l("From organisation"),
+        validators=[Length(max=300)],
+        description=_l("Type a name to search, or give the 9-digit organisation number."),
+        render_kw={"data-typeahead": "companies", "data-target": "from_id", "autocomplete": "off"},
+    )
+    to_id = HiddenField(filters=[optional_int])
+    to_name = StringField(
+        _l("To organisation"),
+        validators=[Length(max=300)],
+        description=_l("Type a name to search, or give the 9-digit organisation number."),
+        render_kw={"data-typeahead": "companies", "data-target": "to_id", "autocomplete": "off"},
+    )
+    submit = SubmitField(_l("Find introductions"))

@@ -1,0 +1,454 @@
+"""Reads for the network: links and link types, graph rows for a filter, the graph's version.
+
+Graph rows are read with a handful of SELECTs of plain columns (no ORM object per row) and
+handed to `crm.network.graph` as tuples in its row types' field order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql import ColumnElement
+
+from crm.clusters.models import Cluster, Membership
+from crm.companies.models import Company, Place, Sector, company_sectors
+from crm.contacts.models import Affiliation, Contact
+from crm.meetings.models import Meeting, meeting_companies, meeting_strategies
+from crm.network.graph import ExplicitLink, MeetingRow, MembershipRow, OrgNode
+from crm.network.models import CollaborationLink, LinkType
+from crm.strategy.models import FocusArea, Strategy
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+# --- links and link types ---------------------------------------------------------------------
+
+
+def get_link(session: Session, link_id: int) -> CollaborationLink | None:
+    """One link with its organisations and type."""
+    return session.scalar(
+        select(CollaborationLink)
+        .where(CollaborationLink.id == link_id)
+        .options(
+            joinedload(CollaborationLink.source),
+            joinedload(CollaborationLink.target),
+            joinedload(CollaborationLink.link_type),
+        )
+    )
+
+
+def list_company_links(session: Session, company_id: int) -> list[CollaborationLink]:
+    """Every link of an organisation, current ones first, then by start date (newest first)."""
+    return list(
+        session.scalars(
+            select(CollaborationLink)
+            .where(
+                or_(
+                    CollaborationLink.source_id == company_id,
+                    CollaborationLink.target_id == company_id,
+                )
+            )
+            .options(
+                joinedload(CollaborationLink.source),
+                joinedload(CollaborationLink.target),
+                joinedload(CollaborationLink.link_type),
+            )
+            .order_by(
+                CollaborationLink.end_date.is_not(None),
+                CollaborationLink.start_date.desc(),
+                CollaborationLink.id,
+            )
+        )
+    )
+
+
+def list_link_types(session: Session, *, active_only: bool = False) -> list[LinkType]:
+    """Link types in their order."""
+    query = select(LinkType).order_by(LinkType.position, LinkType.name)
+    if active_only:
+        query = query.where(LinkType.active.is_(True))
+    return list(session.scalars(query))
+
+
+# --- filter choices ---------------------------------------------------------------------------
+
+
+@dataclass
+class FilterChoices:
+    """(id, label) pairs the filter form offers; ids not among them are unknown."""
+
+    clusters: list[tuple[int, str]]
+    sectors: list[tuple[int, str]]
+    places: list[tuple[int, str]]
+    focus_areas: list[tuple[int, str]]
+    link_types: list[tuple[str, str]]
+
+
+def filter_choices(session: Session) -> FilterChoices:
+    """Everything the network filter form can offer, in five small SELECTs."""
+    return FilterChoices(
+        clusters=[
+            tuple(r)
+            for r in session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name))
+        ],
+        sectors=[
+            tuple(r)
+            for r in session.execute(
+                select(Sector.id, Sector.name).order_by(Sector.position, Sector.name)
+            )
+        ],
+        places=[
+            tuple(r)
+            for r in session.execute(
+                select(Place.id, Place.name).order_by(Place.position, Place.name)
+            )
+        ],
+        focus_areas=[
+            (r.id, f"{r.number} {r.name}")
+            for r in session.execute(
+                select(FocusArea.id, FocusArea.number, FocusArea.name).order_by(
+                    FocusArea.period_id, FocusArea.position, FocusArea.number
+                )
+            )
+        ],
+        link_types=[
+            tuple(r)
+            for r in session.execute(
+                select(LinkType.key, LinkType.name).order_by(LinkType.position, LinkType.name)
+            )
+        ],
+    )
+
+
+# --- the filter -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkFilter:
+    """What the map shows: a time window and selections; an empty selection means all."""
+
+    start: date | None = None
+    end: date | None = None
+    clusters: tuple[int, ...] = ()
+    sectors: tuple[int, ...] = ()
+    focus_areas: tuple[int, ...] = ()
+    places: tuple[int, ...] = ()
+    kinds: tuple[str, ...] = ()
+    link_types: tuple[str, ...] = ()
+    min_weight: float = 0.0
+
+    def key(self) -> str:
+        """A short stable key for caches: the same filter gives the same key in every process."""
+        values = asdict(self)
+        for name, value in values.items():
+            if isinstance(value, tuple):
+                values[name] = sorted(value)
+        text = json.dumps(values, default=str, sort_keys=True)
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+
+    @property
+    def window(self) -> tuple[date | None, date | None]:
+        """The time window for graph.build_graph."""
+        return (self.start, self.end)
+
+
+@dataclass
+class GraphRows:
+    """Rows for graph.build_graph."""
+
+    nodes: list[tuple] = field(default_factory=list)
+    links: list[tuple] = field(default_factory=list)
+    memberships: list[tuple] = field(default_factory=list)
+    meetings: list[MeetingRow] = field(default_factory=list)
+    affiliations: list[tuple] = field(default_factory=list)
+    cluster_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        """How many rows were read (for the benchmark)."""
+        return (
+            len(self.nodes)
+            + len(self.links)
+            + len(self.memberships)
+            + sum(len(m.organisation_ids) for m in self.meetings)
+            + len(self.affiliations)
+        )
+
+
+def _date_overlap(start_col, end_col, start: date | None, end: date | None) -> ColumnElement:
+    conditions = []
+    if start is not None:
+        conditions.append(or_(end_col.is_(None), end_col >= start))
+    if end is not None:
+        conditions.append(or_(start_col.is_(None), start_col <= end))
+    return and_(True, *conditions)
+
+
+def _meeting_window(start: date | None, end: date | None) -> ColumnElement:
+    """Meetings whose Oslo day lies in the window (starts_at is stored in UTC)."""
+    conditions = []
+    if start is not None:
+        conditions.append(Meeting.starts_at >= datetime.combine(start, time(), OSLO))
+    if end is not None:
+        after = datetime.combine(end + timedelta(days=1), time(), OSLO)
+        conditions.append(Meeting.starts_at < after)
+    return and_(True, *conditions)
+
+
+def _node_conditions(flt: NetworkFilter) -> list[ColumnElement]:
+    conditions: list[ColumnElement] = []
+    if flt.kinds:
+        conditions.append(Company.kind.in_(flt.kinds))
+    if flt.places:
+        conditions.append(Company.place_id.in_(flt.places))
+    if flt.sectors:
+        conditions.append(
+            Company.id.in_(
+                select(company_sectors.c.company_id).where(
+                    company_sectors.c.sector_id.in_(flt.sectors)
+                )
+            )
+        )
+    if flt.clusters:
+        conditions.append(
+            Company.id.in_(
+                select(Membership.company_id).where(
+                    Membership.cluster_id.in_(flt.clusters),
+                    _date_overlap(Membership.joined_on, Membership.left_on, flt.start, flt.end),
+                )
+            )
+        )
+    if flt.focus_areas:
+        # Organisations met in the window at meetings tagged with the focus area's strategies.
+        conditions.append(
+            Company.id.in_(
+                select(meeting_companies.c.company_id)
+                .join(Meeting, Meeting.id == meeting_companies.c.meeting_id)
+                .join(meeting_strategies, meeting_strategies.c.meeting_id == Meeting.id)
+                .join(Strategy, Strategy.id == meeting_strategies.c.strategy_id)
+                .where(
+                    Strategy.focus_area_id.in_(flt.focus_areas), _meeting_window(flt.start, flt.end)
+                )
+            )
+        )
+    return conditions
+
+
+def read_graph_rows(session: Session, flt: NetworkFilter) -> GraphRows:
+    """The rows of the graph for a filter: organisations that match, and the evidence between them.
+
+    Link types are not applied here: graph.filter_graph keeps edges with a link of the chosen
+    types, after the weights are summed over all evidence.
+    """
+    rows = GraphRows()
+    node_filter = _node_conditions(flt)
+
+    # Sectors and clusters per organisation (small tables; read whole and grouped here).
+    sectors_of: dict[int, list[str]] = defaultdict(list)
+    for company_id, name in session.execute(
+        select(company_sectors.c.company_id, Sector.name)
+        .join(Sector, Sector.id == company_sectors.c.sector_id)
+        .order_by(Sector.position, Sector.name)
+    ):
+        sectors_of[company_id].append(name)
+
+    membership_rows = session.execute(
+        select(
+            Membership.company_id,
+            Membership.cluster_id,
+            Cluster.name,
+            Membership.joined_on,
+            Membership.left_on,
+        )
+        .join(Cluster, Cluster.id == Membership.cluster_id)
+        .where(_date_overlap(Membership.joined_on, Membership.left_on, flt.start, flt.end))
+    ).all()
+    clusters_of: dict[int, set[int]] = defaultdict(set)
+    for company_id, cluster_id, name, _joined, _left in membership_rows:
+        clusters_of[company_id].add(cluster_id)
+        rows.cluster_names[cluster_id] = name
+
+    node_query = select(Company.id, Company.name, Company.kind, Place.name).outerjoin(
+        Place, Place.id == Company.place_id
+    )
+    if node_filter:
+        node_query = node_query.where(*node_filter)
+    rows.nodes = [
+        (
+            cid,
+            name,
+            kind,
+            place,
+            tuple(sectors_of.get(cid, ())),
+            tuple(sorted(clusters_of.get(cid, ()))),
+        )
+        for cid, name, kind, place in session.execute(node_query)
+    ]
+    rows.memberships = [tuple(row) for row in membership_rows]
+
+    link_type = select(LinkType.id, LinkType.key).subquery()
+    rows.links = [
+        tuple(row)
+        for row in session.execute(
+            select(
+                CollaborationLink.id,
+                CollaborationLink.source_id,
+                CollaborationLink.target_id,
+                link_type.c.key,
+                CollaborationLink.start_date,
+                CollaborationLink.end_date,
+            )
+            .join(link_type, link_type.c.id == CollaborationLink.link_type_id)
+            .where(
+                _date_overlap(
+                    CollaborationLink.start_date, CollaborationLink.end_date, flt.start, flt.end
+                )
+            )
+        )
+    ]
+
+    # Meetings: every attendee, also those filtered out (a conference stays a conference).
+    window = _meeting_window(flt.start, flt.end)
+    attendees: dict[int, list[int]] = defaultdict(list)
+    for meeting_id, company_id in session.execute(
+        select(meeting_companies.c.meeting_id, meeting_companies.c.company_id)
+        .join(Meeting, Meeting.id == meeting_companies.c.meeting_id)
+        .where(window)
+    ):
+        attendees[meeting_id].append(company_id)
+    if attendees:
+        for meeting_id, title, starts_at in session.execute(
+            select(Meeting.id, Meeting.title, Meeting.starts_at).where(window)
+        ):
+            orgs = attendees.get(meeting_id)
+            if orgs and len(orgs) > 1:
+                day = _oslo_day(starts_at)
+                rows.meetings.append(MeetingRow(meeting_id, title, day, tuple(orgs)))
+
+    # People tied to two or more organisations; the rest cannot make an edge.
+    shared = (
+        select(Affiliation.contact_id)
+        .group_by(Affiliation.contact_id)
+        .having(func.count(func.distinct(Affiliation.company_id)) > 1)
+    )
+    rows.affiliations = [
+        tuple(row)
+        for row in session.execute(
+            select(
+                Affiliation.contact_id,
+                Contact.name,
+                Affiliation.company_id,
+                Affiliation.start_date,
+                Affiliation.end_date,
+            )
+            .join(Contact, Contact.id == Affiliation.contact_id)
+            .where(
+                Affiliation.contact_id.in_(shared),
+                _date_overlap(Affiliation.start_date, Affiliation.end_date, flt.start, flt.end),
+            )
+        )
+    ]
+    return rows
+
+
+def _oslo_day(moment: datetime) -> date:
+    if moment.tzinfo is None:  # SQLite without the UTCDateTime decorator in a raw select
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(OSLO).date()
+
+
+def company_facts(session: Session, company_ids: list[int]) -> dict[int, dict]:
+    """Name, kind, place, employees and organisation number of the given organisations."""
+    if not company_ids:
+        return {}
+    result = {}
+    for chunk_start in range(0, len(company_ids), 900):
+        chunk = company_ids[chunk_start : chunk_start + 900]
+        for row in session.execute(
+            select(
+                Company.id,
+                Company.name,
+                Company.kind,
+                Company.org_number,
+                Company.employees,
+                Place.name.label("place"),
+            )
+            .outerjoin(Place, Place.id == Company.place_id)
+            .where(Company.id.in_(chunk))
+        ):
+            result[row.id] = row._asdict()
+    return result
+
+
+def cluster_member_rows(session: Session, cluster_id: int) -> list[MembershipRow]:
+    """Every membership period of one cluster."""
+    return [
+        MembershipRow(*row)
+        for row in session.execute(
+            select(
+                Membership.company_id,
+                Membership.cluster_id,
+                Cluster.name,
+                Membership.joined_on,
+                Membership.left_on,
+            )
+            .join(Cluster, Cluster.id == Membership.cluster_id)
+            .where(Membership.cluster_id == cluster_id)
+        )
+    ]
+
+
+def org_nodes_by_id(rows: GraphRows) -> dict[int, OrgNode]:
+    """The node rows keyed by organisation id."""
+    return {row[0]: OrgNode(*row) for row in rows.nodes}
+
+
+def links_as_rows(rows: GraphRows) -> list[ExplicitLink]:
+    """The link rows as dataclasses (for callers that want attribute access)."""
+    return [ExplicitLink(*row) for row in rows.links]
+
+
+# --- the graph's version ----------------------------------------------------------------------
+
+_AUDITED = (
+    Company,
+    CollaborationLink,
+    LinkType,
+    Membership,
+    Cluster,
+    Meeting,
+    Affiliation,
+    Contact,
+    Place,
+    Sector,
+    Strategy,
+)
+_ASSOCIATIONS: tuple[Table, ...] = (meeting_companies, meeting_strategies, company_sectors)
+
+
+def graph_version(session: Session) -> str:
+    """A fingerprint that changes whenever anything the graph is built from changes.
+
+    One SELECT of scalar subqueries: row count and latest `updated_at` of every audited table
+    the graph reads, and for the association tables (which have no timestamps) the row count
+    and a sum over the id pairs, so that moving a participant from one meeting to another
+    changes it too. Deletions change the counts.
+    """
+    columns = []
+    for model in _AUDITED:
+        columns.append(select(func.count()).select_from(model).scalar_subquery())
+        columns.append(select(func.max(model.updated_at)).scalar_subquery())
+    for table in _ASSOCIATIONS:
+        a, b = list(table.c)
+        columns.append(select(func.count()).select_from(table).scalar_subquery())
+        columns.append(select(func.coalesce(func.sum(a * b), 0)).scalar_subquery())
+    values = session.execute(select(*columns)).one()
+    text = "|".join(str(value) for value in values)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]

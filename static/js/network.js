@@ -1,0 +1,316 @@
+/*
+ * The collaboration network map (sigma.js 3 + graphology), and the "still being computed"
+ * poller. No inline script: every setting comes from data- attributes on #network-map.
+ *
+ * The JSON is graph.to_sigma_json's: graphology's serialised format with edges as compact
+ * [source, target, weight] triples, expanded here before graph.import().
+ * Node attributes: label, x, y, kind, place, community, broker, d (ties), wd (weighted ties),
+ * pr (PageRank), bt (betweenness), cl (cluster ids), se (index into labels.sector).
+ */
+(function () {
+  "use strict";
+
+  // Okabe–Ito and Tableau-like colours: distinguishable, also for most colour-blind readers.
+  var PALETTE = [
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C564B",
+    "#F0E442", "#7F7F7F", "#17BECF", "#9467BD", "#BCBD22"
+  ];
+  var OTHER = "#c8c8c8";
+  var SIZE_KEYS = { degree: "d", weighted_degree: "wd", pagerank: "pr", betweenness: "bt" };
+
+  function pollUntilReady() {
+    var pending = document.getElementById("network-pending");
+    if (!pending || !pending.dataset.statusUrl) return;
+    var url = pending.dataset.statusUrl;
+    function check() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (data && data.ready) {
+            window.location.reload();
+          } else {
+            window.setTimeout(check, 3000);
+          }
+        })
+        .catch(function () { window.setTimeout(check, 10000); });
+    }
+    window.setTimeout(check, 2000);
+  }
+
+  function text(container, key) {
+    return container.dataset["text" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  }
+
+  function expandEdges(data) {
+    data.edges = data.edges.map(function (edge) {
+      return { source: edge[0], target: edge[1], attributes: { weight: edge[2] } };
+    });
+    return data;
+  }
+
+  function categoryOf(attributes, colourBy) {
+    if (colourBy === "community") return attributes.community;
+    if (colourBy === "cluster") return attributes.cl ? attributes.cl[0] : undefined;
+    if (colourBy === "sector") return attributes.se;
+    return attributes.kind;
+  }
+
+  function categoryLabel(value, colourBy, labels, container) {
+    if (value === undefined || value === null) return text(container, "none");
+    if (colourBy === "community") return text(container, "community") + " " + (value + 1);
+    if (colourBy === "cluster") return (labels.cluster || {})[String(value)] || String(value);
+    if (colourBy === "sector") return (labels.sector || [])[value] || String(value);
+    return (labels.kind || {})[value] || String(value);
+  }
+
+  /* Colour the nodes by the chosen category; the most common categories get a colour each. */
+  function colourNodes(graph, colourBy, labels, container) {
+    var counts = new Map();
+    graph.forEachNode(function (node, attributes) {
+      var value = categoryOf(attributes, colourBy);
+      counts.set(value, (counts.get(value) || 0) + 1);
+    });
+    var ordered = Array.from(counts.entries())
+      .filter(function (entry) { return entry[0] !== undefined && entry[0] !== null; })
+      .sort(function (a, b) { return b[1] - a[1] || String(a[0]).localeCompare(String(b[0])); });
+    var colours = new Map();
+    ordered.slice(0, PALETTE.length).forEach(function (entry, index) {
+      colours.set(entry[0], PALETTE[index]);
+    });
+    graph.forEachNode(function (node, attributes) {
+      var colour = colours.get(categoryOf(attributes, colourBy)) || OTHER;
+      graph.setNodeAttribute(node, "color", colour);
+    });
+    var legend = document.getElementById("network-legend");
+    if (!legend) return;
+    legend.textContent = "";
+    colours.forEach(function (colour, value) {
+      legend.appendChild(legendItem(colour, categoryLabel(value, colourBy, labels, container)));
+    });
+    if (ordered.length > PALETTE.length || counts.has(undefined)) {
+      legend.appendChild(legendItem(OTHER, text(container, "other")));
+    }
+  }
+
+  function legendItem(colour, label) {
+    var item = document.createElement("li");
+    var swatch = document.createElement("span");
+    swatch.className = "d-inline-block rounded-circle me-2 align-middle network-swatch";
+    swatch.style.backgroundColor = colour;
+    swatch.style.width = "0.8em";
+    swatch.style.height = "0.8em";
+    swatch.setAttribute("aria-hidden", "true");
+    item.appendChild(swatch);
+    item.appendChild(document.createTextNode(label));
+    return item;
+  }
+
+  function sizeNodes(graph, sizeBy) {
+    var key = SIZE_KEYS[sizeBy] || "pr";
+    var largest = 0;
+    graph.forEachNode(function (node, attributes) {
+      largest = Math.max(largest, attributes[key] || 0);
+    });
+    graph.forEachNode(function (node, attributes) {
+      var value = attributes[key] || 0;
+      // Area grows with the metric, so the radius grows with its square root.
+      var size = 2 + (largest ? 10 * Math.sqrt(value / largest) : 0);
+      graph.setNodeAttribute(node, "size", size);
+    });
+  }
+
+  function withId(template, id) {
+    // url_for(..., company_id=0) gives ".../0" or ".../0/ego": put the id in place of the 0.
+    return template.replace(/\/0(\/|$)/, "/" + id + "$1");
+  }
+
+  function row(list, term, value) {
+    var dt = document.createElement("dt");
+    dt.className = "col-6";
+    dt.textContent = term;
+    var dd = document.createElement("dd");
+    dd.className = "col-6";
+    dd.textContent = value;
+    list.appendChild(dt);
+    list.appendChild(dd);
+  }
+
+  function showPanel(container, graph, node, labels) {
+    var panel = document.getElementById("network-panel");
+    if (!panel) {
+      window.location.href = withId(container.dataset.egoUrl, node);
+      return;
+    }
+    var a = graph.getNodeAttributes(node);
+    panel.textContent = "";
+    var heading = document.createElement("h2");
+    heading.className = "h5";
+    heading.textContent = a.label;
+    panel.appendChild(heading);
+    var list = document.createElement("dl");
+    list.className = "row small";
+    if (a.kind) row(list, text(container, "kind"), (labels.kind || {})[a.kind] || a.kind);
+    if (a.place) row(list, text(container, "place"), a.place);
+    row(list, text(container, "ties"), String(a.d || 0));
+    row(list, text(container, "weighted"), String(a.wd || 0));
+    row(list, text(container, "pagerank"), String(a.pr || 0));
+    if (a.bt !== undefined) row(list, text(container, "betweenness"), String(a.bt));
+    if (a.community !== undefined) row(list, text(container, "community"), String(a.community + 1));
+    if (a.broker) row(list, text(container, "broker"), text(container, "yes"));
+    if (a.cl) {
+      row(list, text(container, "clusters"), a.cl.map(function (id) {
+        return (labels.cluster || {})[String(id)] || String(id);
+      }).join(", "));
+    }
+    panel.appendChild(list);
+    var open = document.createElement("a");
+    open.href = withId(container.dataset.companyUrl, node);
+    open.className = "btn btn-sm btn-primary me-2";
+    open.textContent = text(container, "open");
+    panel.appendChild(open);
+    if (container.dataset.egoUrl) {
+      var ego = document.createElement("a");
+      ego.href = withId(container.dataset.egoUrl, node);
+      ego.className = "btn btn-sm btn-outline-secondary";
+      ego.textContent = text(container, "ego");
+      panel.appendChild(ego);
+    }
+  }
+
+  function focusNode(renderer, graph, node) {
+    graph.forEachNode(function (other) { graph.removeNodeAttribute(other, "highlighted"); });
+    graph.setNodeAttribute(node, "highlighted", true);
+    var display = renderer.getNodeDisplayData(node);
+    if (display) {
+      renderer.getCamera().animate({ x: display.x, y: display.y, ratio: 0.25 }, { duration: 400 });
+    }
+  }
+
+  function setUpSearch(container, renderer, graph, labels) {
+    var input = document.getElementById("network-search");
+    var button = document.getElementById("network-find");
+    var names = document.getElementById("network-names");
+    if (!input) return;
+    var byLabel = new Map();
+    var options = document.createDocumentFragment();
+    graph.forEachNode(function (node, attributes) {
+      byLabel.set(String(attributes.label).toLowerCase(), node);
+      var option = document.createElement("option");
+      option.value = attributes.label;
+      options.appendChild(option);
+    });
+    if (names) names.appendChild(options);
+    var status = document.getElementById("network-layout-status");
+    function find() {
+      var wanted = input.value.trim().toLowerCase();
+      if (!wanted) return;
+      var node = byLabel.get(wanted);
+      if (node === undefined) {
+        for (var entry of byLabel) {
+          if (entry[0].indexOf(wanted) !== -1) { node = entry[1]; break; }
+        }
+      }
+      if (node === undefined) {
+        if (status) status.textContent = text(container, "notfound");
+        return;
+      }
+      if (status) status.textContent = "";
+      focusNode(renderer, graph, node);
+      showPanel(container, graph, node, labels);
+    }
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); find(); }
+    });
+    input.addEventListener("change", find);
+    if (button) button.addEventListener("click", find);
+  }
+
+  /* ForceAtlas2 in a web worker (a same-origin file, so the CSP allows it), from the seeded
+     positions the server sent: the same start gives the same result on every visit. */
+  function setUpRefine(container, graph) {
+    var button = document.getElementById("network-refine");
+    var status = document.getElementById("network-layout-status");
+    if (!button || !container.dataset.workerUrl || typeof Worker === "undefined") {
+      if (button) button.hidden = true;
+      return;
+    }
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      if (status) status.textContent = text(container, "refining");
+      var worker = new Worker(container.dataset.workerUrl);
+      var nodes = [];
+      graph.forEachNode(function (node, a) { nodes.push([node, a.x, a.y]); });
+      var edges = [];
+      graph.forEachEdge(function (edge, a, source, target) { edges.push([source, target, a.weight || 1]); });
+      worker.onmessage = function (event) {
+        var positions = event.data;
+        graph.updateEachNodeAttributes(function (node, attributes) {
+          var p = positions[node];
+          if (p) { attributes.x = p.x; attributes.y = p.y; }
+          return attributes;
+        }, { attributes: ["x", "y"] });
+        worker.terminate();
+        button.disabled = false;
+        container.dataset.layout = "refined";
+        if (status) status.textContent = text(container, "refined");
+      };
+      worker.onerror = function () {
+        button.disabled = false;
+        container.dataset.layout = "error";
+      };
+      worker.postMessage({
+        libraries: container.dataset.libraryUrls.split(" ").map(function (path) {
+          return new URL(path, window.location.href).href;
+        }),
+        nodes: nodes,
+        edges: edges,
+        iterations: graph.order > 3000 ? 60 : 150
+      });
+    });
+  }
+
+  function drawMap(container) {
+    fetch(container.dataset.graphUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status !== 200) throw new Error("graph not ready: " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        var labels = (data.attributes && data.attributes.labels) || {};
+        var graph = new graphology.Graph({ type: "undirected", multi: false });
+        graph.import(expandEdges(data));
+        var colourBy = container.dataset.colour || "community";
+        colourNodes(graph, colourBy, labels, container);
+        sizeNodes(graph, container.dataset.size || "pagerank");
+        graph.forEachEdge(function (edge, attributes) {
+          graph.setEdgeAttribute(edge, "size", Math.min(0.5 + (attributes.weight || 1) / 4, 3));
+          graph.setEdgeAttribute(edge, "color", "#d9d9d9");
+        });
+        var renderer = new Sigma(graph, container, {
+          labelRenderedSizeThreshold: 9,
+          zIndex: true,
+          defaultEdgeColor: "#d9d9d9"
+        });
+        renderer.on("clickNode", function (event) {
+          focusNode(renderer, graph, event.node);
+          showPanel(container, graph, event.node, labels);
+        });
+        setUpSearch(container, renderer, graph, labels);
+        setUpRefine(container, graph);
+        container.dataset.ready = "true";
+        window.networkMap = { graph: graph, renderer: renderer };
+      })
+      .catch(function (error) {
+        container.dataset.ready = "error";
+        if (window.console) console.warn(error);
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    pollUntilReady();
+    var container = document.getElementById("network-map");
+    if (container && typeof Sigma !== "undefined" && typeof graphology !== "undefined") {
+      drawMap(container);
+    }
+  });
+})();

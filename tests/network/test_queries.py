@@ -1,0 +1,259 @@
+"""Rows for the graph, the graph's version, and the link lists."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import event
+
+from crm.extensions import db
+from crm.network import queries, services
+from crm.network.graph import build_graph
+from crm.network.queries import NetworkFilter, graph_version, read_graph_rows
+from tests.factories import (
+    make_affiliation,
+    make_cluster,
+    make_company,
+    make_contact,
+    make_meeting,
+    make_membership,
+    make_place,
+    make_sector,
+    make_strategy,
+)
+
+
+class StatementCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, *args):
+        self.count += 1
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self)
+
+
+@pytest.fixture
+def district(session, link_types):
+    """Four organisations tied by a link, a meeting, a cluster and a person."""
+    kjeller = make_place(session, name="Kjeller")
+    energi = make_sector(session, name="Energi")
+    ife = make_company(session, name="IFE", kind="research", place=kjeller, sectors=[energi])
+    infinitum = make_company(session, name="Infinitum", place=kjeller)
+    nilu = make_company(session, name="NILU", kind="research")
+    ahus = make_company(session, name="Ahus", kind="public")
+    services.create_link(
+        session,
+        company_id=ife.id,
+        other_id=infinitum.id,
+        other_name=None,
+        link_type_id=link_types["research_collaboration"].id,
+        start_date=date(2022, 1, 1),
+    )
+    meeting = make_meeting(session, starts_at=datetime(2023, 5, 2, 8, tzinfo=UTC))
+    meeting.companies = [nilu, ahus, ife]
+    strategy = make_strategy(session)
+    meeting.strategies = [strategy]
+    cluster = make_cluster(session, name="H2Cluster")
+    make_membership(session, cluster=cluster, company=nilu, joined_on=date(2021, 1, 1))
+    make_membership(session, cluster=cluster, company=infinitum, joined_on=date(2021, 1, 1))
+    person = make_contact(session, name="Kari Nordmann")
+    make_affiliation(session, contact=person, company=ahus, start_date=date(2020, 1, 1))
+    make_affiliation(session, contact=person, company=infinitum, start_date=date(2020, 1, 1))
+    session.flush()
+    return {
+        "ife": ife,
+        "infinitum": infinitum,
+        "nilu": nilu,
+        "ahus": ahus,
+        "kjeller": kjeller,
+        "energi": energi,
+        "cluster": cluster,
+        "meeting": meeting,
+        "strategy": strategy,
+    }
+
+
+def _graph(rows, window=(None, None)):
+    return build_graph(
+        rows.nodes,
+        links=rows.links,
+        memberships=rows.memberships,
+        meetings=rows.meetings,
+        affiliations=rows.affiliations,
+        window=window,
+        today=date(2024, 6, 30),
+    )
+
+
+def _ids(rows):
+    return {row[0] for row in rows.nodes}
+
+
+def test_rows_build_the_graph_with_every_kind_of_evidence(session, district):
+    d = district
+    graph = _graph(read_graph_rows(session, NetworkFilter()))
+    assert graph.number_of_nodes() == 4
+    kinds = {
+        frozenset((a, b)): {r["kind"] for r in data["reasons"]}
+        for a, b, data in graph.edges(data=True)
+    }
+    assert kinds[frozenset((d["ife"].id, d["infinitum"].id))] == {"link"}
+    assert kinds[frozenset((d["nilu"].id, d["ahus"].id))] == {"meeting"}
+    assert kinds[frozenset((d["nilu"].id, d["infinitum"].id))] == {"cluster"}
+    assert kinds[frozenset((d["ahus"].id, d["infinitum"].id))] == {"person"}
+    ife = graph.nodes[d["ife"].id]
+    assert (ife["place"], ife["sectors"], ife["kind"]) == ("Kjeller", ("Energi",), "research")
+    assert graph.nodes[d["nilu"].id]["clusters"] == (d["cluster"].id,)
+
+
+def test_node_filters_are_applied_in_the_database(session, district):
+    d = district
+    assert _ids(read_graph_rows(session, NetworkFilter(kinds=("research",)))) == {
+        d["ife"].id,
+        d["nilu"].id,
+    }
+    assert _ids(read_graph_rows(session, NetworkFilter(places=(d["kjeller"].id,)))) == {
+        d["ife"].id,
+        d["infinitum"].id,
+    }
+    assert _ids(read_graph_rows(session, NetworkFilter(sectors=(d["energi"].id,)))) == {d["ife"].id}
+    assert _ids(read_graph_rows(session, NetworkFilter(clusters=(d["cluster"].id,)))) == {
+        d["nilu"].id,
+        d["infinitum"].id,
+    }
+    focus = d["strategy"].focus_area_id
+    assert _ids(read_graph_rows(session, NetworkFilter(focus_areas=(focus,)))) == {
+        d["nilu"].id,
+        d["ahus"].id,
+        d["ife"].id,
+    }
+
+
+def test_meetings_keep_every_attendee_when_organisations_are_filtered_out(session, district):
+    rows = read_graph_rows(session, NetworkFilter(kinds=("research",)))
+    assert len(rows.meetings) == 1
+    assert len(rows.meetings[0].organisation_ids) == 3
+    assert rows.meetings[0].day == date(2023, 5, 2)
+
+
+def test_time_window_leaves_out_later_evidence(session, district):
+    d = district
+    flt = NetworkFilter(start=date(2021, 1, 1), end=date(2021, 12, 31))
+    rows = read_graph_rows(session, flt)
+    assert rows.links == [] and rows.meetings == []
+    graph = _graph(rows, flt.window)
+    assert not graph.has_edge(d["ife"].id, d["infinitum"].id)
+    assert graph.has_edge(d["nilu"].id, d["infinitum"].id)  # the cluster, since 2021
+
+
+def test_meeting_on_a_window_edge_counts_by_its_oslo_day(session, district):
+    late = make_meeting(session, starts_at=datetime(2022, 12, 31, 23, 30, tzinfo=UTC))
+    late.companies = [district["ife"], district["ahus"]]
+    session.flush()
+    # 23:30 UTC on 31 December is 00:30 on 1 January in Oslo.
+    rows = read_graph_rows(session, NetworkFilter(start=date(2023, 1, 1), end=date(2023, 1, 1)))
+    assert [m.meeting_id for m in rows.meetings] == [late.id]
+
+
+def test_reading_rows_takes_the_same_few_statements_whatever_the_size(session, link_types):
+    def count_for(n):
+        companies = [make_company(session) for _ in range(n)]
+        for a, b in itertools.pairwise(companies):
+            services.create_link(
+                session,
+                company_id=a.id,
+                other_id=b.id,
+                other_name=None,
+                link_type_id=link_types["project"].id,
+            )
+            meeting = make_meeting(session)
+            meeting.companies = [a, b]
+        session.flush()
+        with StatementCounter() as counter:
+            read_graph_rows(session, NetworkFilter(kinds=("company",)))
+        return counter.count
+
+    assert count_for(3) == count_for(30) <= 8
+
+
+def _version_changes(session, change) -> bool:
+    before = graph_version(session)
+    change()
+    session.flush()
+    return graph_version(session) != before
+
+
+def test_version_is_stable_without_changes(session, district):
+    assert graph_version(session) == graph_version(session)
+
+
+def test_version_changes_with_each_source(session, district, link_types):
+    d = district
+    assert _version_changes(
+        session,
+        lambda: services.create_link(
+            session,
+            company_id=d["nilu"].id,
+            other_id=d["ahus"].id,
+            other_name=None,
+            link_type_id=link_types["project"].id,
+        ),
+    )
+    assert _version_changes(
+        session, lambda: make_membership(session, cluster=d["cluster"], company=d["ahus"])
+    )
+    # Only the association table changes: a participant added to an existing meeting.
+    assert _version_changes(session, lambda: d["meeting"].companies.append(d["infinitum"]))
+    other = make_meeting(session)
+    other.companies = [d["nilu"]]
+    session.flush()
+
+    def move():
+        d["meeting"].companies.remove(d["infinitum"])
+        other.companies.append(d["infinitum"])
+
+    assert _version_changes(session, move)
+    assert _version_changes(
+        session, lambda: setattr(d["ife"], "name", "Institutt for energiteknikk")
+    )
+    assert _version_changes(session, lambda: make_affiliation(session, company=d["ife"]))
+    assert _version_changes(session, lambda: session.delete(d["ahus"]))
+
+
+def test_company_links_are_listed_with_one_query_for_any_number(session, link_types):
+    hub = make_company(session, name="Kunnskapsbyen")
+
+    def count_for(n):
+        for _ in range(n):
+            services.create_link(
+                session,
+                company_id=hub.id,
+                other_id=make_company(session).id,
+                other_name=None,
+                link_type_id=link_types["partnership"].id,
+            )
+        session.flush()
+        session.expire_all()
+        with StatementCounter() as counter:
+            links = queries.list_company_links(session, hub.id)
+            names = [(link.source.name, link.target.name, link.link_type.name) for link in links]
+        return counter.count, len(names)
+
+    few, shown = count_for(3)
+    many, shown_many = count_for(27)
+    assert (shown, shown_many) == (3, 30)
+    assert few == many <= 2
+
+
+def test_filter_key_ignores_order_and_tells_filters_apart():
+    assert NetworkFilter(clusters=(2, 1)).key() == NetworkFilter(clusters=(1, 2)).key()
+    assert NetworkFilter(clusters=(1,)).key() != NetworkFilter(sectors=(1,)).key()
+    assert NetworkFilter(min_weight=1.0).key() != NetworkFilter().key()

@@ -30,29 +30,9 @@ from crm.companies.labels import (
     format_orgnr,
 )
 from crm.companies.models import Place, Sector
+from crm.establishments import queries as establishment_queries
 from crm.extensions import db
-
-
-# The clusters, contacts and meetings pages are other features' blueprints; plain paths keep
-# this page working whichever of them is deployed.
-def cluster_href(cluster_id: int) -> str:
-    """Address of a cluster's page."""
-    return f"/clusters/{int(cluster_id)}"
-
-
-def contact_href(contact_id: int) -> str:
-    """Address of a person's page."""
-    return f"/contacts/{int(contact_id)}"
-
-
-def meeting_href(meeting_id: int) -> str:
-    """Address of a meeting's page."""
-    return f"/meetings/{int(meeting_id)}"
-
-
-def new_meeting_href(company_id: int) -> str:
-    """Address of the meeting form, prefilled with this organisation."""
-    return f"/meetings/new?company_id={int(company_id)}"
+from crm.network import queries as network_queries
 
 
 @bp.context_processor
@@ -131,10 +111,8 @@ def detail(company_id: int):
         company=detail.company,
         timeline=timeline,
         before=before,
-        cluster_href=cluster_href,
-        contact_href=contact_href,
-        meeting_href=meeting_href,
-        new_meeting_href=new_meeting_href(company_id),
+        links=network_queries.list_company_links(db.session, company_id),
+        establishment_panel=establishment_queries.company_panel(db.session, company_id),
     )
 
 
@@ -147,15 +125,6 @@ def _render_form(form, company=None, duplicate=None, status: int = 200):
         duplicate=duplicate,
         parent_name=parent_name,
     ), status
-
-
-def _show_error(form, error: DomainError) -> None:
-    """show_domain_error with the message as plain text.
-
-    Flask-Babel's lazy strings declare themselves safe HTML (``__html__``), so a name put into
-    one would reach the page unescaped; ``str()`` makes Jinja escape it like any text.
-    """
-    show_domain_error(form, DomainError(error.field, str(error.message)))
 
 
 def _duplicate(error: DomainError) -> dict | None:
@@ -176,7 +145,7 @@ def create():
             company = services.create_company(db.session, **form.values())
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
             duplicate = _duplicate(error)
         else:
             db.session.commit()
@@ -203,7 +172,7 @@ def edit(company_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
             duplicate = _duplicate(error)
         else:
             db.session.commit()
@@ -256,7 +225,7 @@ def _reference_create(kind: str):
             )
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s is saved.", name=record.name), "success")
@@ -286,7 +255,7 @@ def _reference_edit(kind: str, record_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s is saved.", name=record.name), "success")

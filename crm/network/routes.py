@@ -846,9 +846,3 @@ def link_type_deactivate(link_type_id: int):
     db.session.commit()
     flash(_("%(name)s is no longer offered for new links.", name=link_type.name), "success")
     return redirect(url_for("network.link_types"))
-
-
-@bp.app_template_global("network_links_of")
-def network_links_of(company: Company) -> list[CollaborationLink]:
-    """The links of an organisation, for templates/network/_ego_panel.html on other pages."""
-    return queries.list_company_links(db.session, company.id)

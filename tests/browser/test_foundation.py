@@ -46,6 +46,7 @@ def test_switch_language_to_english_and_back(page):
 
 def test_admin_creates_a_user_and_the_user_must_choose_a_password(page, browser, live_server):
     sign_in(page, "admin")
+    page.get_by_role("button", name="Administrasjon").click()
     page.get_by_role("link", name="Brukere").click()
     check_accessibility(page)
     page.get_by_role("link", name="Ny bruker").click()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from crm.extensions import db
-from crm.network import services
+from crm.network import queries, services
 from crm.network.models import CollaborationLink, LinkType
 from tests.conftest import post_form
 from tests.factories import make_cluster, make_company, make_meeting, make_membership
@@ -429,7 +429,11 @@ def test_partials_render_for_other_pages(app, session, pair, link_types):
     session.commit()
     with app.test_request_context("/"):
         login_user(user)
-        html = render_template_string('{% include "network/_ego_panel.html" %}', company=a)
+        html = render_template_string(
+            '{% include "network/_ego_panel.html" %}',
+            company=a,
+            links=queries.list_company_links(session, a.id),
+        )
         assert "IFE" in html and f"/network/links/new?company_id={a.id}" in html
         html = render_template_string(
             '{% include "network/_cluster_panel.html" %}', cluster=cluster

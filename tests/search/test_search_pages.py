@@ -1,0 +1,174 @@
+"""Search routes: the suggest API and the search page."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from crm.extensions import db
+from tests.factories import make_company, make_contact, make_meeting, make_user
+
+
+def test_suggest_answers_json_for_each_type(client, login, session):
+    company = make_company(session, name="Kjeller Innovasjon", org_number="980489698")
+    contact = make_contact(session, name="Kjell Kjellesen", email="kjell@example.no")
+    meeting = make_meeting(session, title="Kjeller-besøk")
+    user = make_user(session, name="Kjellaug Rådgiver")
+    session.commit()
+    login(role="reader")
+
+    expected = {
+        "companies": (company.id, "/companies/"),
+        "contacts": (contact.id, "/contacts/"),
+        "meetings": (meeting.id, "/meetings/"),
+        "users": (user.id, None),
+    }
+    for kind, (record_id, url_start) in expected.items():
+        response = client.get(f"/search/suggest?type={kind}&q=kjel")
+        assert response.status_code == 200
+        assert response.is_json
+        (result,) = response.get_json()["results"]
+        assert result["id"] == record_id
+        assert set(result) == {"id", "label", "detail", "url"}
+        assert result["url"] == (f"{url_start}{record_id}" if url_start else None)
+
+
+def test_suggest_by_org_number_with_spaces(client, login, session):
+    company = make_company(session, name="NILU", org_number="941705561")
+    session.commit()
+    login(role="reader")
+    response = client.get("/search/suggest", query_string={"type": "companies", "q": "941 705 561"})
+    assert [r["id"] for r in response.get_json()["results"]] == [company.id]
+    assert response.get_json()["results"][0]["detail"] == "941 705 561"
+
+
+@pytest.mark.parametrize("q", ["", "k", " k ", None])
+def test_suggest_needs_two_characters(client, login, session, q):
+    make_company(session, name="Kk AS")
+    session.commit()
+    login(role="reader")
+    params = {"type": "companies"} | ({"q": q} if q is not None else {})
+    response = client.get("/search/suggest", query_string=params)
+    assert response.status_code == 200
+    assert response.get_json() == {"results": []}
+
+
+def test_suggest_returns_at_most_ten(client, login, session):
+    for n in range(12):
+        make_company(session, name=f"Solenergi {n:02d} AS")
+    session.commit()
+    login(role="reader")
+    results = client.get("/search/suggest?type=companies&q=solenergi").get_json()["results"]
+    assert [r["label"] for r in results] == [f"Solenergi {n:02d} AS" for n in range(10)]
+
+
+def test_suggest_escapes_like_wildcards(client, login, session):
+    make_company(session, name="Akershus Energi")
+    session.commit()
+    login(role="reader")
+    response = client.get("/search/suggest", query_string={"type": "companies", "q": "%_"})
+    assert response.get_json() == {"results": []}
+
+
+@pytest.mark.parametrize("kind", ["", "strategies", "Companies"])
+def test_unknown_type_is_400_json(client, login, kind):
+    login(role="reader")
+    response = client.get("/search/suggest", query_string={"type": kind, "q": "abc"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "unknown_type" and body["message"]
+
+
+def test_anonymous_is_sent_to_login(client):
+    for path in ("/search/suggest?type=companies&q=ab", "/search/?q=ab"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+
+
+# --- the search page ----------------------------------------------------------------------------
+
+
+def test_search_page_shows_sections_and_see_all_links(client, login, session):
+    company = make_company(session, name="Hydrogenklyngen", org_number="915234567")
+    contact = make_contact(session, name="Hanne Hydro", email="hanne@h2.no")
+    meeting = make_meeting(session, title="Lunsjmøte", notes="Snakket om hydrogen på Kjeller.")
+    session.commit()
+    login(role="reader", locale="en")
+
+    response = client.get("/search/", query_string={"q": "hydro"})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    for heading in ("Organisations", "People", "Meetings"):
+        assert f">{heading}</h2>" in html
+    assert f'href="/companies/{company.id}"' in html and "915 234 567" in html
+    assert f'href="/contacts/{contact.id}"' in html
+    assert f'href="/meetings/{meeting.id}"' in html
+    for feature in ("companies", "contacts", "meetings"):
+        assert f'href="/{feature}/?q=hydro"' in html
+    assert 'value="hydro"' in html
+
+
+def test_search_page_lists_at_most_twenty_per_section(client, login, session):
+    for n in range(25):
+        make_contact(session, name=f"Gründer {n:02d}")
+    session.commit()
+    login(role="reader", locale="en")
+    html = client.get("/search/?q=gr%C3%BCnder").get_data(as_text=True)
+    assert len(re.findall(r'href="/contacts/\d+"', html)) == 20
+    assert "Showing the first 20." in html
+    assert 'href="/contacts/?q=gr%C3%BCnder"' in html
+
+
+def test_search_page_with_short_or_no_term(client, login):
+    login(role="reader", locale="en")
+    assert "Type at least 2 characters." in client.get("/search/?q=a").get_data(as_text=True)
+    empty = client.get("/search/")
+    assert empty.status_code == 200 and "<section" not in empty.get_data(as_text=True)
+    nothing = client.get("/search/?q=zzzz").get_data(as_text=True)
+    assert "Nothing found for “zzzz”." in nothing
+
+
+def test_search_page_query_count_does_not_grow_with_results(client, login, session):
+    login(role="reader")
+
+    def count_queries() -> int:
+        statements = []
+
+        def record(*_args):
+            statements.append(1)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get("/search/?q=romerike").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        return len(statements)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            company = make_company(session, name=f"Romerike firma {i}")
+            make_contact(session, name=f"Romerike person {i}")
+            make_meeting(session, title=f"Romerike møte {i}", companies=[company])
+        session.commit()
+
+    add(3)
+    few = count_queries()
+    add(27)
+    many = count_queries()
+    assert many == few
+
+
+def test_navbar_form_partial_is_a_labelled_get_form(app, client, login):
+    login(role="reader", locale="en")
+    from flask import render_template
+
+    with app.test_request_context("/search/?q=ife"):
+        html = render_template("search/_navbar_form.html")
+    assert 'role="search"' in html and 'method="get"' in html
+    assert 'action="/search/"' in html and 'data-search-suggest="/search/suggest"' in html
+    assert '<label for="navbar-search"' in html and 'id="navbar-search"' in html
+    assert 'name="q"' in html
+    assert "<script>" not in html and 'src="/static/js/search.js' in html

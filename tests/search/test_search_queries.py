@@ -1,0 +1,171 @@
+"""Search queries: suggestions per type and the grouped results of the search page."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crm.search import queries
+from tests.factories import make_company, make_contact, make_meeting, make_user
+
+
+def _labels(suggestions) -> list[str]:
+    return [s.label for s in suggestions]
+
+
+def test_clean_query_trims_and_refuses_short_terms():
+    assert queries.clean_query("  IFE \u00a0 energi ") == "IFE energi"
+    assert queries.clean_query(" a ") == ""
+    assert queries.clean_query(None) == ""
+    assert len(queries.clean_query("x" * 500)) == queries.MAX_QUERY_LENGTH
+
+
+# --- companies --------------------------------------------------------------------------------
+
+
+def test_companies_by_name_prefix_first_then_contains(session):
+    make_company(session, name="Akershus Energi AS")
+    make_company(session, name="Energiselskapet Viken")
+    make_company(session, name="Institutt for energiteknikk")
+    make_company(session, name="Nova Spektrum")
+
+    result = queries.suggest_companies(session, "energi")
+
+    assert _labels(result) == [
+        "Energiselskapet Viken",
+        "Akershus Energi AS",
+        "Institutt for energiteknikk",
+    ]
+
+
+def test_company_suggestion_carries_org_number_post_town_and_url(session):
+    company = make_company(
+        session, name="Institutt for energiteknikk", org_number="959412561", post_town="KJELLER"
+    )
+    (suggestion,) = queries.suggest_companies(session, "institutt")
+    assert suggestion.as_dict() == {
+        "id": company.id,
+        "label": "Institutt for energiteknikk",
+        "detail": "959 412 561 · KJELLER",
+        "url": f"/companies/{company.id}",
+    }
+
+
+@pytest.mark.parametrize("typed", ["959412561", "959 412 561", " 959412561 "])
+def test_nine_digits_match_the_org_number_exactly(session, typed):
+    ife = make_company(session, name="IFE", org_number="959412561")
+    make_company(session, name="Firma 959412561 i navnet")  # a name is not a number match
+    make_company(session, name="Nabo", org_number="959412562")
+    result = queries.suggest_companies(session, typed)
+    assert [s.id for s in result] == [ife.id]
+
+
+def test_fewer_digits_match_the_start_of_org_numbers(session):
+    ife = make_company(session, name="IFE", org_number="959412561")
+    make_company(session, name="Annen", org_number="123456785")
+    assert [s.id for s in queries.suggest_companies(session, "959 41")] == [ife.id]
+
+
+def test_suggestions_stop_at_ten(session):
+    for n in range(15):
+        make_company(session, name=f"Klyngebedrift {n:02d}")
+        make_contact(session, name=f"Klynge Person {n:02d}")
+        make_meeting(session, title=f"Klyngemøte {n:02d}")
+        make_user(session, name=f"Klynge Rådgiver {n:02d}")
+    for suggest in queries.SUGGESTERS.values():
+        assert len(suggest(session, "klynge")) == 10
+
+
+@pytest.mark.parametrize("typed", ["%_", "%%", "__", "a%", "_o"])
+def test_like_wildcards_match_only_themselves(session, typed):
+    make_company(session, name="Solenergiklyngen")
+    make_contact(session, name="Ola Nordmann", email="ola@example.no")
+    make_meeting(session, title="Møte om hydrogen")
+    make_user(session, name="Kari Rådgiver")
+    for suggest in queries.SUGGESTERS.values():
+        assert suggest(session, typed) == [], suggest.__name__
+
+
+def test_a_literal_percent_sign_is_found(session):
+    make_company(session, name="Hundre % Grønn AS")
+    make_company(session, name="Hundre Grønn AS")
+    assert _labels(queries.suggest_companies(session, "e % G")) == ["Hundre % Grønn AS"]
+
+
+# --- contacts, users, meetings ---------------------------------------------------------------
+
+
+def test_contacts_by_name_or_email_with_email_as_detail(session):
+    kari = make_contact(session, name="Kari Hansen", email="kari@nilu.no")
+    make_contact(session, name="Per Olsen", email="per@ife.no")
+    make_contact(session, name="Nils Nilsen", email=None)
+    by_name = queries.suggest_contacts(session, "hansen")
+    by_email = queries.suggest_contacts(session, "NILU.no")
+    assert [s.as_dict() for s in by_name] == [
+        {
+            "id": kari.id,
+            "label": "Kari Hansen",
+            "detail": "kari@nilu.no",
+            "url": f"/contacts/{kari.id}",
+        }
+    ]
+    assert [s.id for s in by_email] == [kari.id]
+    assert _labels(queries.suggest_contacts(session, "nils")) == ["Nils Nilsen"]
+    assert queries.suggest_contacts(session, "nils")[0].detail == ""
+
+
+def test_users_only_active_ones_without_url(session):
+    active = make_user(session, name="Rådgiver Aktiv", email="aktiv@lillestrom.kommune.no")
+    gone = make_user(session, name="Rådgiver Sluttet")
+    gone.active = False
+    session.flush()
+    result = queries.suggest_users(session, "rådgiver")
+    assert [s.as_dict() for s in result] == [
+        {"id": active.id, "label": "Rådgiver Aktiv", "detail": active.email, "url": None}
+    ]
+    assert [s.id for s in queries.suggest_users(session, "aktiv@")] == [active.id]
+
+
+def test_meetings_by_title_latest_first_with_date(session):
+    old = make_meeting(
+        session, title="Hydrogenmøte 1", starts_at=datetime(2023, 3, 14, 9, 0, tzinfo=UTC)
+    )
+    new = make_meeting(
+        session, title="Hydrogenmøte 2", starts_at=datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+    )
+    make_meeting(session, title="Annet", notes="hydrogen i notatene")  # notes: page only
+    result = queries.suggest_meetings(session, "hydrogen")
+    assert [s.id for s in result] == [new.id, old.id]
+    assert result[0].url == f"/meetings/{new.id}"
+    assert "2024" in result[0].detail and "2023" in result[1].detail
+
+
+# --- the search page ----------------------------------------------------------------------------
+
+
+def test_search_everything_groups_and_finds_meetings_by_notes(session):
+    company = make_company(session, name="Romerike Helsehub")
+    contact = make_contact(session, name="Helse Hansen")
+    by_title = make_meeting(session, title="Helsehub styremøte", companies=[company])
+    by_notes = make_meeting(session, title="Lunsj", notes="Snakket om helseklyngen.")
+    make_meeting(session, title="Energi")
+
+    results = queries.search_everything(session, "helse")
+
+    assert [c.id for c in results.companies.rows] == [company.id]
+    assert [c.id for c in results.contacts.rows] == [contact.id]
+    assert {m.id for m in results.meetings.rows} == {by_title.id, by_notes.id}
+    assert not (results.companies.more or results.contacts.more or results.meetings.more)
+    assert not results.empty
+
+
+def test_search_everything_stops_at_the_limit_and_says_there_is_more(session):
+    for n in range(4):
+        make_company(session, name=f"Scale Up {n}")
+    results = queries.search_everything(session, "scale", limit=3)
+    assert len(results.companies.rows) == 3 and results.companies.more
+    assert results.contacts.rows == [] and not results.contacts.more
+
+
+def test_format_org_number():
+    assert queries.format_org_number("959412561") == "959 412 561"
+    assert queries.format_org_number(None) == ""

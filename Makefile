@@ -12,8 +12,8 @@ SCREENSHOTS := $(CURDIR)/test-artifacts/screenshots
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) crm seed-reference
-	$(FLASK) crm seed-demo --if-empty
 	$(FLASK) crm ensure-admin
+	$(FLASK) crm seed-demo --if-empty
 	@echo "Serving Koblingsboks on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

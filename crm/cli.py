@@ -19,6 +19,7 @@ from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
 from crm.extensions import db
 from crm.imports.brreg import run_import_cli
+from crm.network.services import seed_link_types
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
 
@@ -100,8 +101,9 @@ def reset_password_command(email: str) -> None:
 
 @crm_cli.command("seed-reference")
 def seed_reference_command() -> None:
-    """Create the reference data every installation needs (establishment stages); idempotent."""
+    """Create the reference data every installation needs (stages, link types); idempotent."""
     seed_stages(db.session)
+    seed_link_types(db.session)
     db.session.commit()
     click.echo("Reference data is in place.")
 
@@ -127,7 +129,6 @@ def seed_demo_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(select(Company.id).limit(1)) is not None:
         click.echo("The database holds records already; no demo data was loaded.")
         return
-    seed_stages(db.session)
     counts = seed_demo(db.session)
     db.session.commit()
     if not any(counts.values()):

@@ -20,7 +20,11 @@ from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole
 from crm.common.access import Role
 from crm.companies.models import Company, CompanyKind, Place, Sector
 from crm.contacts.models import Affiliation, Contact
+from crm.establishments.models import EstablishmentCase, StageChange, StageOutcome
+from crm.establishments.services import seed_stages
 from crm.meetings.models import Meeting, MeetingKind
+from crm.network.models import CollaborationLink
+from crm.network.services import seed_link_types
 from crm.strategy.models import FocusArea, Strategy
 from crm.tasks.models import Task
 
@@ -449,6 +453,99 @@ _DURATION = {
     _M.CONFERENCE: 360,
 }
 
+# Collaboration links the department knows of (type key, from, to, start, evidence).
+LINKS: list[tuple[str, str, str, date, str]] = [
+    (
+        "spin_off",
+        "IFE (Institutt for energiteknikk)",
+        "Kjeller Innovasjon",
+        date(2015, 1, 1),
+        "Kjeller Innovasjon kommersialiserer forskning fra instituttene på Kjeller.",
+    ),
+    (
+        "research_collaboration",
+        "IFE (Institutt for energiteknikk)",
+        "Ahus (Akershus universitetssykehus)",
+        date(2021, 3, 1),
+        "Radiofarmasi: felles prosjekt om legemidler for kreftbehandling.",
+    ),
+    (
+        "project",
+        "Kunnskapsbyen Lillestrøm",
+        "OsloMet (Campus Romerike)",
+        date(2022, 9, 1),
+        "Innovasjonsdistrikt Lørenskog–Ahus–Lillestrøm–Kjeller.",
+    ),
+    (
+        "partnership",
+        "Akershus Energi",
+        "Infinitum",
+        date(2023, 2, 1),
+        "Samarbeid om gjenvinning og energi i Fetsund.",
+    ),
+    (
+        "supplier",
+        "Auto-Maskin",
+        "Pon Equipment",
+        date(2020, 6, 1),
+        "Styringssystemer til maskiner levert fra Berger.",
+    ),
+    (
+        "research_collaboration",
+        "NILU",
+        "UiO (Kjeller)",
+        date(2019, 1, 1),
+        "Felles måleprogram for luftkvalitet.",
+    ),
+    (
+        "project",
+        "Nova Spektrum",
+        "X Meeting Point",
+        date(2022, 1, 1),
+        "Felles markedsføring av Lillestrøm som konferansedestinasjon.",
+    ),
+]
+
+# Establishment cases (organisation, kind, stage key, wished places, m², jobs, notes).
+CASES: list[tuple[str, str, str, list[str], int | None, int | None, str]] = [
+    (
+        "Pon Equipment",
+        "expansion",
+        "site_search",
+        ["Berger", "Heia"],
+        6000,
+        25,
+        "Trenger større verksted og lager nær E6. Berger er nesten full; Heia har ledig areal.",
+    ),
+    (
+        "Aidee",
+        "new",
+        "needs_clarified",
+        ["Lillestrøm sentrum", "Kjeller"],
+        400,
+        12,
+        "Helseteknologiselskap som vurderer å flytte utviklingsavdelingen nær Ahus.",
+    ),
+    (
+        "RainPower",
+        "retention",
+        "first_contact",
+        ["Sørumsand"],
+        None,
+        None,
+        "Vurderer å samle virksomheten utenfor kommunen. Oppfølging etter bedriftsbesøk.",
+    ),
+    (
+        "Thermo Fisher",
+        "expansion",
+        "established",
+        ["Lillestrøm sentrum"],
+        1500,
+        30,
+        "Utvidet produksjonen i Lillestrøm.",
+    ),
+]
+
 COUNT_KEYS = (
     "places",
     "sectors",
@@ -459,6 +556,8 @@ COUNT_KEYS = (
     "affiliations",
     "meetings",
     "tasks",
+    "links",
+    "cases",
 )
 
 
@@ -626,5 +725,82 @@ def seed_demo(session: Session) -> dict[str, int]:
             )
         )
     counts["tasks"] = len(TASKS)
+    counts["links"] = _seed_links(session, organisations)
+    counts["cases"] = _seed_cases(session, organisations, places, adviser)
     session.flush()
     return counts
+
+
+def _seed_links(session: Session, organisations: dict[str, Company]) -> int:
+    """Explicit collaboration links between demo organisations."""
+    types = {t.key: t for t in seed_link_types(session)}
+    session.flush()  # the organisations need ids: a link stores the pair in id order
+    for key, a, b, start, evidence in LINKS:
+        first, second = sorted((organisations[a], organisations[b]), key=lambda c: c.id)
+        session.add(
+            CollaborationLink(
+                source=first,
+                target=second,
+                link_type=types[key],
+                start_date=start,
+                evidence=evidence,
+                is_demo=True,
+            )
+        )
+    return len(LINKS)
+
+
+def _seed_cases(
+    session: Session,
+    organisations: dict[str, Company],
+    places: dict[str, Place],
+    adviser: User | None,
+) -> int:
+    """Establishment cases in several stages, each with its stage history."""
+    stages = {stage.key: stage for stage in seed_stages(session)}
+    today = date.today()
+    for n, (name, kind, stage_key, wished, area, jobs, notes) in enumerate(CASES):
+        opened = today - timedelta(days=120 - 25 * n)
+        stage = stages[stage_key]
+        case = EstablishmentCase(
+            company=organisations[name],
+            kind=kind,
+            stage=stage,
+            opened_on=opened,
+            source="Bedriftsbesøk",
+            area_m2=area,
+            expected_jobs=jobs,
+            adviser=adviser,
+            next_follow_up_on=today + timedelta(days=7 * (n - 1)),
+            notes=notes,
+            wished_places=[places[p] for p in wished],
+            is_demo=True,
+        )
+        if stage.outcome == StageOutcome.ESTABLISHED:
+            case.established_place = places[wished[0]]
+            case.established_on = today - timedelta(days=10)
+            case.actual_jobs = jobs
+            case.next_follow_up_on = None
+        session.add(case)
+        session.add(
+            StageChange(
+                case=case,
+                from_stage=None,
+                to_stage=stages["first_contact"],
+                changed_at=datetime.combine(opened, datetime.min.time(), UTC),
+                changed_by=adviser,
+            )
+        )
+        if stage_key != "first_contact":
+            session.add(
+                StageChange(
+                    case=case,
+                    from_stage=stages["first_contact"],
+                    to_stage=stage,
+                    changed_at=datetime.combine(
+                        opened + timedelta(days=30), datetime.min.time(), UTC
+                    ),
+                    changed_by=adviser,
+                )
+            )
+    return len(CASES)

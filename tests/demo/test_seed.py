@@ -127,3 +127,21 @@ def test_meetings_and_tasks_go_to_the_first_admin_when_there_is_one(session):
     assert tasks and all(t.assignee == admin and t.meeting is not None for t in tasks)
     assert any(not t.done for t in tasks) and any(t.done for t in tasks)
     assert all(t.due_on > date(2022, 1, 1) for t in tasks)
+
+
+def test_demo_has_collaboration_links_and_establishment_cases_with_history(session):
+    from crm.establishments.models import EstablishmentCase, StageChange
+    from crm.network.models import CollaborationLink
+
+    counts = seed_demo(session)
+    links = session.scalars(select(CollaborationLink)).all()
+    cases = session.scalars(select(EstablishmentCase)).all()
+    assert counts["links"] == len(links) >= 5
+    assert all(link.source_id < link.target_id for link in links)
+    assert counts["cases"] == len(cases) >= 3
+    assert {case.stage.key for case in cases} >= {"site_search", "established"}
+    established = [case for case in cases if case.stage.key == "established"]
+    assert all(c.established_place and c.established_on and c.actual_jobs for c in established)
+    # Every case starts with its first stage recorded, so the pipeline report has history.
+    first = session.scalars(select(StageChange).where(StageChange.from_stage_id.is_(None))).all()
+    assert len(first) == len(cases)

@@ -41,6 +41,12 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # When the browser abandons a request for a static file (it navigated on), the
+            # development server's thread leaves that file for the garbage collector to close;
+            # the ResourceWarning then lands in whichever test runs. It is not our code.
+            item.add_marker(
+                pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+            )
 
 
 class LiveServer:

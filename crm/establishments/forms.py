@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,8 +24,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from crm.common.forms import VersionedForm
+from crm.establishments import queries
 from crm.establishments.models import CaseKind, FlagKind, FlagSeverity, LostReason, PremisesType
-from crm.meetings.forms import IdListField
+from crm.establishments.queries import CaseFilters
+from crm.meetings.forms import IdListField, id_choices
 from crm.tasks.forms import optional_int
 
 KIND_LABELS = {
@@ -233,3 +240,40 @@ class ResolveFlagForm(VersionedForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Resolve"))
+
+
+def case_filter_form(
+    session: Session, args: Mapping[str, str], *, today: date
+) -> tuple[CaseFilterForm, CaseFilters]:
+    """The case list's filter form with its choices, and the filters it asks for.
+
+    Invalid values are left out (and marked on the form). The list page and its CSV/XLSX
+    export both use this, so the file holds what the page shows.
+    """
+    form = CaseFilterForm(formdata=MultiDict(args))
+    form.stage_id.choices = [
+        SelectChoice("", _l("All stages")),
+        *id_choices((s.id, s.name) for s in queries.list_stages(session)),
+    ]
+    form.adviser_id.choices = [
+        SelectChoice("", _l("Everyone")),
+        *id_choices(queries.all_user_choices(session)),
+    ]
+    form.place_id.choices = [
+        SelectChoice("", _l("All places")),
+        *id_choices((p.id, p.name) for p in queries.place_choices(session)),
+    ]
+    form.validate()
+
+    def valid(field):
+        return None if field.errors else field.data
+
+    filters = CaseFilters(
+        stage_id=valid(form.stage_id),
+        adviser_id=valid(form.adviser_id),
+        place_id=valid(form.place_id),
+        kind=valid(form.kind),
+        overdue=bool(valid(form.overdue)),
+        today=today,
+    )
+    return form, filters

@@ -20,7 +20,6 @@ from crm.establishments.forms import (
     PREMISES_LABELS,
     SEVERITY_SHORT,
     CaseEditForm,
-    CaseFilterForm,
     CaseForm,
     CaseTaskForm,
     FlagForm,
@@ -29,6 +28,7 @@ from crm.establishments.forms import (
     ResolveFlagForm,
     StageForm,
     StageMoveForm,
+    case_filter_form,
 )
 from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageOutcome, WarningFlag
 from crm.extensions import db
@@ -93,35 +93,9 @@ def _wants_json() -> bool:
 @read_access
 def index():
     """Cases with filters (stage, adviser, place, kind, overdue follow-up), paged."""
-    form = CaseFilterForm(formdata=request.args)
-    stages = queries.list_stages(db.session)
-    form.stage_id.choices = [
-        SelectChoice("", _("All stages")),
-        *id_choices((s.id, s.name) for s in stages),
-    ]
-    form.adviser_id.choices = [
-        SelectChoice("", _("Everyone")),
-        *id_choices(queries.all_user_choices(db.session)),
-    ]
-    form.place_id.choices = [
-        SelectChoice("", _("All places")),
-        *id_choices((p.id, p.name) for p in queries.place_choices(db.session)),
-    ]
-    form.validate()
-
-    def valid(field):
-        return None if field.errors else field.data
-
+    form, filters = case_filter_form(db.session, request.args, today=local_today())
     page, per_page = page_args()
-    today = local_today()
-    filters = queries.CaseFilters(
-        stage_id=valid(form.stage_id),
-        adviser_id=valid(form.adviser_id),
-        place_id=valid(form.place_id),
-        kind=valid(form.kind),
-        overdue=bool(valid(form.overdue)),
-        today=today,
-    )
+    today = filters.today
     pagination = queries.list_cases(db, filters, page=page, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

@@ -14,10 +14,12 @@ from crm.common.models import utcnow
 from crm.companies.forms import CompanyFilterForm
 from crm.contacts import queries as contact_queries
 from crm.contacts.forms import ContactFilterForm
+from crm.establishments.forms import case_filter_form
 from crm.exports import bp, services
 from crm.exports.spreadsheets import write_csv, write_xlsx
 from crm.extensions import db
 from crm.meetings.forms import MeetingFilterForm
+from crm.meetings.services import local_today
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -107,6 +109,16 @@ def meetings(fmt: str):
     }
     export = services.export_meetings(db.session, filters=filters)
     return _send(export, fmt=fmt, name="meetings", title=_("Meetings"))
+
+
+@bp.route("/establishments.csv", defaults={"fmt": "csv"})
+@bp.route("/establishments.xlsx", defaults={"fmt": "xlsx"})
+@read_access
+def establishments(fmt: str):
+    """The establishment cases with the filters of /establishments/, as a file."""
+    _form, filters = case_filter_form(db.session, request.args, today=local_today())
+    export = services.export_cases(db.session, filters=filters)
+    return _send(export, fmt=fmt, name="establishment-cases", title=_("Establishment cases"))
 
 
 @bp.route("/everything.json")

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,9 @@ from crm.companies.labels import KIND_LABELS, STATUS_LABELS
 from crm.companies.queries import list_companies
 from crm.contacts.models import Contact
 from crm.contacts.queries import list_contacts
+from crm.establishments.forms import KIND_LABELS as CASE_KIND_LABELS
+from crm.establishments.forms import LOST_REASON_LABELS
+from crm.establishments.queries import CaseFilters, case_list_query
 from crm.extensions import db
 from crm.meetings.models import meeting_contacts
 from crm.meetings.queries import list_meetings
@@ -192,6 +195,53 @@ def export_meetings(session: Session, *, filters: dict[str, Any]) -> Export:
         for m in meetings
     ]
     return Export(columns, rows, pagination.total or 0)
+
+
+def export_cases(session: Session, *, filters: CaseFilters) -> Export:
+    """The establishment cases the list shows with these filters, in the list's order."""
+    query = case_list_query(filters)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    cases = session.scalars(query.limit(MAX_ROWS)).all()
+    columns = [
+        _("Id"),
+        _("Organisation"),
+        _("Kind of case"),
+        _("Stage"),
+        _("Opened"),
+        _("Responsible adviser"),
+        _("Next follow-up"),
+        _("Wished places"),
+        _("Area needed (m²)"),
+        _("Expected jobs"),
+        _("Expected investment (NOK)"),
+        _("Expected decision"),
+        _("Established in"),
+        _("Established on"),
+        _("Actual jobs"),
+        _("Lost reason"),
+    ]
+    rows = [
+        [
+            case.id,
+            case.company.name,
+            str(CASE_KIND_LABELS.get(case.kind, case.kind)),
+            case.stage.name,
+            case.opened_on,
+            case.adviser.name if case.adviser else None,
+            case.next_follow_up_on,
+            ", ".join(place.name for place in case.wished_places),
+            case.area_m2,
+            case.expected_jobs,
+            case.expected_investment_nok,
+            case.expected_decision_on,
+            case.established_place.name if case.established_place else None,
+            case.established_on,
+            case.actual_jobs,
+            str(LOST_REASON_LABELS[case.lost_reason]) if case.lost_reason else None,
+        ]
+        for case in cases
+    ]
+    return Export(columns, rows, total or 0)
 
 
 def _json_default(value: Any) -> Any:

@@ -114,3 +114,40 @@ def test_readers_may_export_lists_but_not_everything(client, login, session):
     login(role="reader")
     assert client.get("/exports/meetings.csv").status_code == 200
     assert client.get("/exports/everything.json").status_code == 403
+
+
+def test_establishment_cases_export_follows_the_list_filters(client, login, session):
+    from crm.establishments import services as case_services
+    from crm.establishments.models import EstablishmentCase
+
+    login(role="reader")
+    stages = {s.key: s for s in case_services.seed_stages(session)}
+    heia = make_place(session, name="Heia")
+    wanted = make_company(session, name="=Hydrogen Heia AS")
+    other = make_company(session, name="Butikken AS")
+    session.add_all(
+        [
+            EstablishmentCase(
+                company=wanted,
+                kind="new",
+                stage=stages["site_search"],
+                area_m2=5000,
+                expected_jobs=40,
+                wished_places=[heia],
+            ),
+            EstablishmentCase(company=other, kind="retention", stage=stages["first_contact"]),
+        ]
+    )
+    session.commit()
+
+    response = client.get(f"/exports/establishments.xlsx?place_id={heia.id}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.get_data())).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2  # the header and the one case wished in Heia
+    assert rows[1][1] == "'=Hydrogen Heia AS"  # neutralised against formula injection
+    assert rows[1][3] == stages["site_search"].name
+    assert "Heia" in rows[1][7] and rows[1][8] == 5000 and rows[1][9] == 40
+
+    everything = client.get("/exports/establishments.csv")
+    assert len(_csv_rows(everything)) == 3

@@ -18,7 +18,7 @@ from crm.establishments.forms import case_filter_form
 from crm.exports import bp, services
 from crm.exports.spreadsheets import write_csv, write_xlsx
 from crm.extensions import db
-from crm.meetings.forms import MeetingFilterForm
+from crm.meetings.forms import meeting_filter_form
 from crm.meetings.services import local_today
 
 CONTENT_TYPES = {
@@ -89,24 +89,7 @@ def contacts(fmt: str):
 @read_access
 def meetings(fmt: str):
     """The meetings list with the filters of /meetings/, as a file."""
-    form = MeetingFilterForm(formdata=request.args)
-    form.user_id.choices = []
-    form.strategy_id.choices = []
-    form.validate()
-
-    def valid(field):
-        return None if field.errors else field.data
-
-    company_id = (form.company_id.data or [None])[0] if not form.company_id.errors else None
-    filters = {
-        "q": (valid(form.q) or "").strip() or None,
-        "kind": valid(form.kind) or None,
-        "company_id": company_id,
-        "user_id": valid(form.user_id),
-        "strategy_id": valid(form.strategy_id),
-        "date_from": valid(form.date_from),
-        "date_to": valid(form.date_to),
-    }
+    _form, filters = meeting_filter_form(db.session, request.args)
     export = services.export_meetings(db.session, filters=filters)
     return _send(export, fmt=fmt, name="meetings", title=_("Meetings"))
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     Field,
@@ -20,6 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from crm.common.forms import VersionedForm
+from crm.meetings import queries
 from crm.meetings.models import MeetingKind
 from crm.meetings.services import MAX_DURATION_MINUTES, MAX_NOTES_LENGTH
 from crm.tasks.forms import optional_int
@@ -126,3 +131,37 @@ class MeetingFilterForm(FlaskForm):
     )
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])
+
+
+def meeting_filter_form(
+    session: Session, args: Mapping[str, str]
+) -> tuple[MeetingFilterForm, dict]:
+    """The meetings list's filter form with its choices, and the list_meetings filters it asks for.
+
+    Invalid values are left out (and marked on the form). The list page and its CSV/XLSX
+    export both use this, so the file holds what the page shows.
+    """
+    form = MeetingFilterForm(formdata=MultiDict(args))
+    form.user_id.choices = [
+        SelectChoice("", _l("Everyone")),
+        *id_choices(queries.user_choices(session, active_only=False)),
+    ]
+    form.strategy_id.choices = [SelectChoice("", _l("All strategies"))]
+    for area, strategies in queries.strategy_choices(session):
+        form.strategy_id.choices += id_choices(strategies, optgroup=area)
+    form.validate()
+
+    def valid(field):
+        return None if field.errors else field.data
+
+    company_id = (form.company_id.data or [None])[0] if not form.company_id.errors else None
+    filters = {
+        "q": (valid(form.q) or "").strip() or None,
+        "kind": valid(form.kind) or None,
+        "company_id": company_id,
+        "user_id": valid(form.user_id),
+        "strategy_id": valid(form.strategy_id),
+        "date_from": valid(form.date_from),
+        "date_to": valid(form.date_to),
+    }
+    return form, filters

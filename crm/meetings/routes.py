@@ -18,7 +18,7 @@ from crm.common.markdown import render_markdown
 from crm.common.pagination import page_args
 from crm.extensions import db
 from crm.meetings import bp, queries, services
-from crm.meetings.forms import KIND_LABELS, MeetingFilterForm, MeetingForm, id_choices
+from crm.meetings.forms import KIND_LABELS, MeetingForm, id_choices, meeting_filter_form
 from crm.meetings.models import Meeting
 from crm.tasks import services as task_services
 from crm.tasks.forms import TaskDoneForm, TaskForm
@@ -48,39 +48,15 @@ def _get_meeting(meeting_id: int) -> Meeting:
 @read_access
 def index():
     """Meetings, newest first, with search and filters."""
-    form = MeetingFilterForm(formdata=request.args)
-    form.user_id.choices = [
-        SelectChoice("", _("Everyone")),
-        *id_choices(queries.user_choices(db.session, active_only=False)),
-    ]
-    form.strategy_id.choices = [SelectChoice("", _("All strategies"))]
-    for area, strategies in queries.strategy_choices(db.session):
-        form.strategy_id.choices += id_choices(strategies, optgroup=area)
-    form.validate()
+    form, filters = meeting_filter_form(db.session, request.args)
     page, per_page = page_args()
-
-    def valid(field):
-        return None if field.errors else field.data
-
-    company_id = (form.company_id.data or [None])[0] if not form.company_id.errors else None
-    pagination = queries.list_meetings(
-        db.session,
-        q=(valid(form.q) or "").strip() or None,
-        kind=valid(form.kind) or None,
-        company_id=company_id,
-        user_id=valid(form.user_id),
-        strategy_id=valid(form.strategy_id),
-        date_from=valid(form.date_from),
-        date_to=valid(form.date_to),
-        page=page,
-        per_page=per_page,
-    )
+    pagination = queries.list_meetings(db.session, **filters, page=page, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "meetings/index.html",
         form=form,
         pagination=pagination,
-        company=queries.get_company(db.session, company_id),
+        company=queries.get_company(db.session, filters["company_id"]),
         endpoint_args=args,
     )
 

@@ -151,3 +151,30 @@ def test_establishment_cases_export_follows_the_list_filters(client, login, sess
 
     everything = client.get("/exports/establishments.csv")
     assert len(_csv_rows(everything)) == 3
+
+
+def test_meetings_export_honours_the_staff_and_strategy_filters(client, login, session):
+    from tests.factories import make_strategy, make_user
+
+    me = login(role="reader")
+    strategy = make_strategy(session, number="2.3", name="Flere nettverk og klynger")
+    other = make_user(session)
+    company = make_company(session)
+    make_meeting(
+        session, title="Mitt klyngemøte", companies=[company], staff=[me], strategies=[strategy]
+    )
+    make_meeting(session, title="Mitt andre møte", companies=[company], staff=[me])
+    make_meeting(
+        session,
+        title="Kollegas klyngemøte",
+        companies=[company],
+        staff=[other],
+        strategies=[strategy],
+    )
+    session.commit()
+
+    query = f"?user_id={me.id}&strategy_id={strategy.id}"
+    rows = _csv_rows(client.get("/exports/meetings.csv" + query))
+    assert [row[4] for row in rows[1:]] == ["Mitt klyngemøte"]
+    listed = client.get("/meetings/" + query).get_data(as_text=True)
+    assert "Mitt klyngemøte" in listed and "Mitt andre møte" not in listed

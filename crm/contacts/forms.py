@@ -6,6 +6,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +19,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from crm.common.errors import DomainError
-from crm.common.forms import VersionedForm
+from crm.common.forms import VersionedForm, show_domain_error
+from crm.contacts import queries
 from crm.contacts.services import normalise_email, normalise_phone
 
 # The type-ahead (static/js/typeahead.js) fills the hidden company_id with the chosen id.
@@ -129,3 +131,24 @@ class RemoveAffiliationForm(FlaskForm):
     """Remove an affiliation entered by mistake."""
 
     submit = SubmitField(_l("Remove"))
+
+
+def contact_filters(session: Session, form: ContactFilterForm) -> dict:
+    """The list_contacts filters the form asks for; an unknown organisation is marked on it.
+
+    The list page and its CSV/XLSX export both use this, so the file holds what the page shows.
+    """
+    company_id = None
+    if form.company_id.data or form.company.data:
+        try:
+            company_id = queries.resolve_company(
+                session, company_id=form.company_id.data, text=form.company.data
+            ).id
+        except DomainError as error:
+            show_domain_error(form, error)
+            company_id = 0  # an unknown organisation has no people; don't show everyone
+    return {
+        "q": form.q.data or "",
+        "company_id": company_id,
+        "include_former": bool(form.include_former.data),
+    }

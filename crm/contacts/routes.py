@@ -23,6 +23,7 @@ from crm.contacts.forms import (
     ContactForm,
     EndAffiliationForm,
     RemoveAffiliationForm,
+    contact_filters,
 )
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
@@ -75,21 +76,10 @@ def _show_error(form, error: DomainError) -> None:
 def index():
     """People, searchable, filtered by organisation and sortable."""
     form = ContactFilterForm(request.args)
-    company_id = None
-    if form.company_id.data or form.company.data:
-        try:
-            company_id = queries.resolve_company(
-                db.session, company_id=form.company_id.data, text=form.company.data
-            ).id
-        except DomainError as error:
-            show_domain_error(form, error)
-            company_id = 0  # an unknown organisation has no people; don't show everyone
     page, per_page = page_args()
     pagination, sort = queries.list_contacts(
         db.session,
-        q=form.q.data or "",
-        company_id=company_id,
-        include_former=bool(form.include_former.data),
+        **contact_filters(db.session, form),
         sort=request.args.get("sort"),
         page=page,
         per_page=per_page,

@@ -9,11 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.common.access import admin_access, read_access
-from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.companies.forms import CompanyFilterForm
-from crm.contacts import queries as contact_queries
-from crm.contacts.forms import ContactFilterForm
+from crm.contacts.forms import ContactFilterForm, contact_filters
 from crm.establishments.forms import case_filter_form
 from crm.exports import bp, services
 from crm.exports.spreadsheets import write_csv, write_xlsx
@@ -66,20 +64,8 @@ def companies(fmt: str):
 def contacts(fmt: str):
     """The people list with the filters of /contacts/, as a file."""
     form = ContactFilterForm(request.args)
-    company_id = None
-    if form.company_id.data or form.company.data:
-        try:
-            company_id = contact_queries.resolve_company(
-                db.session, company_id=form.company_id.data, text=form.company.data
-            ).id
-        except DomainError:
-            company_id = 0  # an unknown organisation has no people, as in the list
     export = services.export_contacts(
-        db.session,
-        q=form.q.data or "",
-        company_id=company_id,
-        include_former=bool(form.include_former.data),
-        sort=request.args.get("sort"),
+        db.session, **contact_filters(db.session, form), sort=request.args.get("sort")
     )
     return _send(export, fmt=fmt, name="people", title=_("People"))
 

@@ -67,7 +67,8 @@ def _show_error(form, error: DomainError) -> None:
         other = error.other
         # The text is ours (the catalogue); Markup's % escapes the name put into it.
         message = _('This email address already belongs to <a href="%(path)s">%(name)s</a>.')
-        error.message = Markup(message) % {"path": f"/contacts/{other.id}", "name": other.name}  # noqa: S704
+        path = url_for("contacts.detail", contact_id=other.id)
+        error.message = Markup(message) % {"path": path, "name": other.name}  # noqa: S704
     show_domain_error(form, error)
 
 

@@ -164,7 +164,9 @@ def _render_detail(
         task_form=task_form,
         move_form=move_form,
         today=local_today(),
-        new_meeting_href=f"/meetings/new?company_id={case.company_id}&establishment_id={case.id}",
+        new_meeting_href=url_for(
+            "meetings.create", company_id=case.company_id, establishment_id=case.id
+        ),
     ), status
 
 

@@ -524,3 +524,22 @@ def test_the_list_links_to_the_file_export_with_the_same_filters(client, login, 
     session.commit()
     html = client.get("/meetings/?kind=workshop&page=1").get_data(as_text=True)
     assert "meetings.csv?kind=workshop" in html and "meetings.xlsx?kind=workshop" in html
+
+
+def test_meeting_page_offers_an_early_warning_per_organisation_to_editors(client, login, session):
+    user = login(role="editor")
+    company = make_company(session, name="Varsel AS")
+    meeting = make_meeting(session, companies=[company], staff=[user])
+    session.commit()
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    expected = f"/establishments/flags/new?company_id={company.id}&amp;meeting_id={meeting.id}"
+    assert expected in html
+
+
+def test_readers_are_not_offered_the_early_warning(client, login, session):
+    login(role="reader")
+    company = make_company(session)
+    meeting = make_meeting(session, companies=[company])
+    session.commit()
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "/establishments/flags/new" not in html

@@ -133,6 +133,16 @@ class RemoveAffiliationForm(FlaskForm):
     submit = SubmitField(_l("Remove"))
 
 
+class EraseContactForm(VersionedForm):
+    """Erase a person for good (the right to erasure), after a confirmation."""
+
+    confirm = BooleanField(
+        _l("Yes, erase this person and their affiliations for good"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Erase the person"))
+
+
 def contact_filters(session: Session, form: ContactFilterForm) -> dict:
     """The list_contacts filters the form asks for; an unknown organisation is marked on it.
 

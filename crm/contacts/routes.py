@@ -22,6 +22,7 @@ from crm.contacts.forms import (
     ContactFilterForm,
     ContactForm,
     EndAffiliationForm,
+    EraseContactForm,
     RemoveAffiliationForm,
     contact_filters,
 )
@@ -230,6 +231,30 @@ def remove_affiliation(contact_id: int, affiliation_id: int):
     db.session.commit()
     flash(_("The affiliation is removed."), "success")
     return redirect(url_for("contacts.detail", contact_id=contact.id))
+
+
+@bp.route("/<int:contact_id>/erase", methods=["GET", "POST"])
+@edit_access
+def erase(contact_id: int):
+    """Erase a person on request (GDPR art. 17): the person and affiliations go, meetings stay."""
+    contact = _get_contact(contact_id)
+    form = EraseContactForm()
+    if request.method == "GET":
+        form.version.data = contact.version
+    elif form.validate_on_submit():
+        try:
+            name = services.erase_contact(db.session, contact=contact, version=form.version.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            # Who erased whom is kept in the log (the id only: the person's data is gone).
+            current_app.logger.info("User %s erased contact %s", current_user.id, contact_id)
+            flash(_("%(name)s is erased.", name=name), "success")
+            return redirect(url_for("contacts.index"))
+    detail = queries.get_contact_detail(db.session, contact_id)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("contacts/erase.html", form=form, contact=contact, detail=detail), status
 
 
 @bp.route("/<int:contact_id>/export")

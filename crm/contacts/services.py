@@ -8,7 +8,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from crm.common.errors import DomainError
@@ -16,6 +16,7 @@ from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.contacts import queries
 from crm.contacts.models import Affiliation, Contact
+from crm.meetings.models import meeting_contacts
 
 PHONE_REGION = "NO"
 
@@ -179,6 +180,21 @@ def remove_affiliation(session: Session, *, affiliation: Affiliation) -> None:
     session.delete(affiliation)
     session.flush()
     session.expire(contact, ["affiliations"])
+
+
+def erase_contact(session: Session, *, contact: Contact, version: str | int | None) -> str:
+    """Delete a person and everything that points to them (GDPR art. 17); returns the name.
+
+    Affiliations go with the person; meetings stay (they are the department's records and may
+    be public documents) but no longer name the person. The form's version must be current,
+    so nobody erases a record someone else just changed without seeing it.
+    """
+    ensure_version(contact, version)
+    name = contact.name
+    session.execute(delete(meeting_contacts).where(meeting_contacts.c.contact_id == contact.id))
+    session.delete(contact)
+    session.flush()
+    return name
 
 
 def export_contact_data(session: Session, *, contact: Contact) -> dict[str, Any]:

@@ -398,3 +398,38 @@ def test_unknown_affiliation_is_404(client, login, session):
         client, f"{detail}/affiliations/999999/end", {}, form_page="/account/password"
     )
     assert response.status_code == 404
+
+
+def test_erasing_a_person_removes_them_and_their_affiliations_but_keeps_the_meetings(
+    client, login, session
+):
+    from crm.meetings.models import Meeting
+
+    login(role="editor")
+    person = make_contact(session, name="Ola Slett")
+    company = make_company(session)
+    make_affiliation(session, contact=person, company=company)
+    meeting = make_meeting(session, title="Møtet består", companies=[company], contacts=[person])
+    session.commit()
+    person_id, meeting_id = person.id, meeting.id
+
+    page = client.get(f"/contacts/{person_id}/erase").get_data(as_text=True)
+    assert "1 affiliation" in page or "1 tilknytning" in page
+    refused = post_form(client, f"/contacts/{person_id}/erase", {"version": "1"})
+    assert refused.status_code == 400  # the box was not ticked
+    assert session.get(Contact, person_id) is not None
+
+    response = post_form(client, f"/contacts/{person_id}/erase", {"version": "1", "confirm": "y"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Contact, person_id) is None
+    assert session.scalar(select(func.count()).select_from(Affiliation)) == 0
+    kept = session.get(Meeting, meeting_id)
+    assert kept is not None and kept.contacts == []
+
+
+def test_readers_cannot_erase_a_person(client, login, session):
+    login(role="reader")
+    person = make_contact(session)
+    session.commit()
+    assert client.get(f"/contacts/{person.id}/erase").status_code == 403

@@ -142,6 +142,7 @@
       return;
     }
     var a = graph.getNodeAttributes(node);
+    panel.dataset.node = String(node);
     panel.textContent = "";
     var heading = document.createElement("h2");
     heading.className = "h5";
@@ -215,6 +216,10 @@
         return;
       }
       if (status) status.textContent = "";
+      /* Enter, then the change event when the box loses focus (e.g. on a click on the panel's
+         link), both ask for the same node: drawing the panel again would swallow that click. */
+      var panel = document.getElementById("network-panel");
+      if (panel && panel.dataset.node === String(node)) return;
       focusNode(renderer, graph, node);
       showPanel(container, graph, node, labels);
     }

@@ -1,0 +1,274 @@
+"""axe-core on every main page, as an admin with data present; forms reachable by keyboard.
+
+One signed-in browser tab serves the whole module (signing in for each of some sixty pages
+would double the run). Each page must have no serious or critical WCAG 2.1 AA violation, one
+h1, the skip link and main landmark (conftest.check_accessibility), load without script errors
+or failed requests, and on a form page the first field must be reachable with Tab from the
+skip link.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from crm.auth.models import User
+from crm.establishments import services as establishment_services
+from crm.extensions import db
+from crm.network import cache
+from crm.network import services as network_services
+from crm.strategy import services as strategy_services
+from tests.browser.conftest import check_accessibility, sign_in
+from tests.factories import (
+    make_affiliation,
+    make_cluster,
+    make_company,
+    make_contact,
+    make_meeting,
+    make_membership,
+    make_place,
+    make_sector,
+    make_task,
+)
+
+MAX_TABS = 60
+FIELD = "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea"
+
+
+@pytest.fixture(scope="module")
+def ids(live_server, tmp_path_factory) -> dict[str, int]:
+    """One record of each kind the pages show, seeded through the live server's app."""
+    app = live_server.app
+    app.config.setdefault("NETWORK_CACHE_DIR", str(tmp_path_factory.mktemp("network-cache")))
+    with app.app_context():
+        session = db.session
+        stages = {s.key: s for s in establishment_services.seed_stages(session)}
+        types = {t.key: t for t in network_services.seed_link_types(session)}
+        period = strategy_services.seed_strategy(session)
+        editor = session.scalar(db.select(User).where(User.email == "editor@lillestrom.kommune.no"))
+        place = make_place(session, name="Universell Kjeller", growth_area=True)
+        sector = make_sector(session, name="Universell energi")
+        company = make_company(
+            session,
+            name="Universell Utforming AS",
+            org_number="923609016",
+            place=place,
+            employees=40,
+            post_town="KJELLER",
+        )
+        company.sectors.append(sector)
+        partner = make_company(session, name="Universell Partner AS")
+        make_company(session, name="Universell Partner A/S")  # a likely duplicate
+        contact = make_contact(session, name="Ulrikke Universell")
+        affiliation = make_affiliation(session, contact=contact, company=company)
+        cluster = make_cluster(session, name="Universell klynge")
+        make_membership(session, cluster=cluster, company=company)
+        make_membership(session, cluster=cluster, company=partner)
+        meeting = make_meeting(
+            session,
+            title="Universell befaring",
+            companies=[company, partner],
+            contacts=[contact],
+            staff=[editor],
+            strategies=period.focus_areas[0].strategies[:1],
+        )
+        task = make_task(
+            session, assignee_id=editor.id, company_id=company.id, meeting_id=meeting.id
+        )
+        case = establishment_services.create_case(
+            session,
+            company_id=company.id,
+            kind="expansion",
+            opened_on=date.today() - timedelta(days=30),
+            adviser_id=editor.id,
+            next_follow_up_on=date.today() - timedelta(days=2),
+            expected_jobs=20,
+            actor_id=editor.id,
+        )
+        establishment_services.raise_flag(
+            session,
+            company_id=partner.id,
+            severity="yellow",
+            kind="labour_shortage",
+            raised_on=date.today(),
+            raised_by_id=editor.id,
+        )
+        network_services.create_link(
+            session,
+            company_id=company.id,
+            other_id=partner.id,
+            other_name=None,
+            link_type_id=types["research_collaboration"].id,
+            start_date=date(2023, 1, 1),
+        )
+        session.commit()
+        result = {
+            "company": company.id,
+            "partner": partner.id,
+            "place": place.id,
+            "sector": sector.id,
+            "contact": contact.id,
+            "affiliation": affiliation.id,
+            "cluster": cluster.id,
+            "meeting": meeting.id,
+            "task": task.id,
+            "period": period.id,
+            "focus_area": period.focus_areas[0].id,
+            "case": case.id,
+            "stage": stages["first_contact"].id,
+            "editor": editor.id,
+        }
+    cache.memory.clear()
+    return result
+
+
+@pytest.fixture(scope="module")
+def admin_tab(browser, live_server, ids):
+    """An admin signed in once, in bokmål; script errors and failed requests are collected."""
+    context = browser.new_context(base_url=live_server.url, locale="nb-NO")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(f"script error: {error}"))
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            tab.errors.append(f"{response.status} {response.url}")
+
+    tab.on("response", on_response)
+    sign_in(tab, "admin")
+    if tab.locator("html").get_attribute("lang") != "nb":  # the choice is kept per user
+        tab.get_by_role("button", name="Norsk").click()
+    expect(tab.locator("html")).to_have_attribute("lang", "nb")
+    yield tab
+    context.close()
+
+
+# (path, is a form page, expected status); {name} is filled from the `ids` fixture.
+PAGES = [
+    ("/", False, 200),
+    ("/companies/", False, 200),
+    ("/companies/{company}", False, 200),
+    ("/companies/new", True, 200),
+    ("/companies/{company}/edit", True, 200),
+    ("/companies/places", False, 200),
+    ("/companies/places/new", True, 200),
+    ("/companies/places/{place}/edit", True, 200),
+    ("/companies/sectors", False, 200),
+    ("/companies/sectors/new", True, 200),
+    ("/contacts/", False, 200),
+    ("/contacts/{contact}", False, 200),
+    ("/contacts/new", True, 200),
+    ("/contacts/{contact}/edit", True, 200),
+    ("/contacts/{contact}/affiliations/new", True, 200),
+    ("/clusters/", False, 200),
+    ("/clusters/{cluster}", False, 200),
+    ("/clusters/new", True, 200),
+    ("/clusters/{cluster}/edit", True, 200),
+    ("/clusters/{cluster}/members/new", True, 200),
+    ("/meetings/", False, 200),
+    ("/meetings/{meeting}", False, 200),
+    ("/meetings/new", True, 200),
+    ("/meetings/{meeting}/edit", True, 200),
+    ("/tasks/", False, 200),
+    ("/tasks/{task}/edit", True, 200),
+    ("/strategy/?period={period}", False, 200),
+    ("/strategy/periods", False, 200),
+    ("/strategy/periods/new", True, 200),
+    ("/strategy/focus-areas/{focus_area}/edit", True, 200),
+    ("/search/?q=universell", False, 200),
+    ("/establishments/", False, 200),
+    ("/establishments/board", False, 200),
+    ("/establishments/{case}", False, 200),
+    ("/establishments/new", True, 200),
+    ("/establishments/{case}/edit", True, 200),
+    ("/establishments/{case}/stage", True, 200),
+    ("/establishments/flags", False, 200),
+    ("/establishments/flags/new?company_id={company}", True, 200),
+    ("/establishments/stages", False, 200),
+    ("/reports/pipeline", False, 200),
+    ("/reports/results", False, 200),
+    ("/network/", False, 200),
+    ("/network/metrics", False, 200),
+    ("/network/companies/{company}/ego", False, 200),
+    ("/network/companies/{company}/links", False, 200),
+    ("/network/path?from={company}&to={partner}", False, 200),
+    ("/network/clusters/{cluster}", False, 200),
+    ("/network/links/new?company_id={company}", True, 200),
+    ("/network/link-types", False, 200),
+    ("/network/link-types/new", True, 200),
+    ("/imports/", False, 200),
+    ("/imports/spreadsheet", True, 200),
+    ("/imports/duplicates", False, 200),
+    ("/users/", False, 200),
+    ("/users/new", True, 200),
+    ("/users/{editor}/edit", True, 200),
+    ("/account/password", True, 200),
+    ("/calendar/", False, 200),
+    ("/companies/999999", False, 404),
+    ("/no/such/page", False, 404),
+]
+
+
+def _first_field_by_tab(tab) -> str | None:
+    """From the skip link, Tab until a form field inside main has focus; its id, or None."""
+    tab.keyboard.press("Tab")
+    skip = tab.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    tab.keyboard.press("Enter")
+    expect(tab.locator("main#main")).to_be_focused()
+    for _ in range(MAX_TABS):
+        tab.keyboard.press("Tab")
+        found = tab.evaluate(
+            """(selector) => {
+                const el = document.activeElement;
+                return el && el.closest('main') && el.matches(selector) ? (el.id || el.name) : null;
+            }""",
+            FIELD,
+        )
+        if found:
+            return found
+    return None
+
+
+@pytest.mark.parametrize(("path", "form", "status"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_is_accessible(admin_tab, ids, path, form, status):
+    admin_tab.errors.clear()
+    response = admin_tab.goto(path.format(**ids))
+    assert response.status == status
+    if admin_tab.locator("#network-map").count():
+        expect(admin_tab.locator("#network-map")).to_have_attribute("data-ready", "true")
+    check_accessibility(admin_tab)
+    if form:
+        first = admin_tab.locator("main").locator(FIELD).first
+        expect(first).to_be_visible()
+        assert _first_field_by_tab(admin_tab) is not None, f"{path}: no field reached by Tab"
+    assert admin_tab.errors == [], f"{path}: {admin_tab.errors}"
+
+
+def test_sign_in_page_is_accessible(page):
+    page.goto("/auth/login")
+    check_accessibility(page)
+    assert _first_field_by_tab(page) == "email"
+    expect(page).to_have_url(re.compile(r"/auth/login#main$"))
+
+
+def test_the_check_finds_a_field_without_a_label(admin_tab):
+    """The checks above can fail: an unlabelled field and a second h1 are both caught."""
+    admin_tab.goto("/companies/new")
+    admin_tab.evaluate(
+        """() => {
+            const input = document.createElement('input');
+            input.type = 'text';
+            document.querySelector('main form').prepend(input);
+        }"""
+    )
+    with pytest.raises(AssertionError, match="label"):
+        check_accessibility(admin_tab)
+    admin_tab.goto("/companies/new")
+    admin_tab.evaluate("() => document.querySelector('main').append(document.createElement('h1'))")
+    with pytest.raises(AssertionError, match="exactly one h1"):
+        check_accessibility(admin_tab)

@@ -62,7 +62,8 @@ _FOUR_DIGITS = re.compile(r"^[0-9]{4}$")
 _OTHER_SCHEME = re.compile(r"^(javascript|data|vbscript|file|mailto|tel|ftp):", re.IGNORECASE)
 _MAX_PARENT_DEPTH = 100
 
-_COLUMNS = (
+# The fields a user edits on an organisation (the form, the merge page), in the form's order.
+EDITABLE_FIELDS = (
     "name",
     "org_number",
     "kind",
@@ -311,7 +312,7 @@ def update_company(
         for field, value in arguments.items()
         if field not in ("session", "company", "version") and value is not KEEP
     }
-    values = {field: getattr(company, field) for field in _COLUMNS}
+    values = {field: getattr(company, field) for field in EDITABLE_FIELDS}
     values["sector_ids"] = [sector.id for sector in company.sectors]
     values.update(given)
     cleaned, sectors = _clean(session, values, company)

@@ -19,6 +19,7 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company, company_sectors
+from crm.companies.services import EDITABLE_FIELDS
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments.models import EstablishmentCase, WarningFlag
 from crm.imports.models import ImportRun
@@ -27,25 +28,7 @@ from crm.network.models import CollaborationLink
 from crm.tasks.models import Task
 
 # The fields a user chooses between on the merge page, in the order shown.
-COMPANY_FIELDS = (
-    "name",
-    "org_number",
-    "kind",
-    "org_form",
-    "industry_code",
-    "industry_standard",
-    "industry_description",
-    "employees",
-    "address",
-    "postcode",
-    "post_town",
-    "municipality_number",
-    "place_id",
-    "website",
-    "description",
-    "register_status",
-    "parent_id",
-)
+COMPANY_FIELDS = EDITABLE_FIELDS
 CONTACT_FIELDS = ("name", "email", "phone", "notes")
 
 

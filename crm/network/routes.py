@@ -62,10 +62,7 @@ def _cache_dir() -> Path:
 
 
 def _get_company(company_id: int) -> Company:
-    company = db.session.get(Company, company_id)
-    if company is None:
-        abort(404)
-    return company
+    return db.get_or_404(Company, company_id)
 
 
 def _get_link(link_id: int) -> CollaborationLink:
@@ -76,10 +73,7 @@ def _get_link(link_id: int) -> CollaborationLink:
 
 
 def _get_link_type(link_type_id: int) -> LinkType:
-    link_type = db.session.get(LinkType, link_type_id)
-    if link_type is None:
-        abort(404)
-    return link_type
+    return db.get_or_404(LinkType, link_type_id)
 
 
 def _filter_form() -> tuple[NetworkFilterForm, queries.NetworkFilter, list[str]]:

@@ -17,10 +17,7 @@ from crm.users.forms import PasswordResetForm, UserCreateForm, UserEditForm
 
 
 def _get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return db.get_or_404(User, user_id)
 
 
 @bp.route("/")

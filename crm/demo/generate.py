@@ -1,5 +1,12 @@
 """Synthetic data at Lillestrøm's scale: about 11,000 organisations, 25,000 people, 60,000 meetings.
 
+Shaped like the district where it matters for the collaboration network: twenty clusters and
+networks of 15 to 150 members (H2Cluster or Solenergiklyngen have tens), one regional network
+in the hundreds (as Visit Greater Oslo is), about 8,000 explicit collaboration links (projects
+within clusters, research and incubator ties, suppliers and owners), board seats held beside
+a job, and meetings where a call, an e-mail or a company visit involves one organisation. At
+the default scale that gives the network well over 50,000 ties.
+
 For benchmarks and for trying the app on a realistic volume; never for production. Rows go in
 through Core bulk inserts in batches (no ORM objects), with their ids assigned here, so the
 full scale takes well under a minute on SQLite. The same seed gives the same data.
@@ -36,10 +43,22 @@ from crm.meetings.models import (
     meeting_staff,
     meeting_strategies,
 )
+from crm.network.models import CollaborationLink
 from crm.tasks.models import Task
 
 BATCH = 5_000
 YEARS = 10
+# Clusters and networks have 15 to 150 members, most a few dozen; a regional network (tourism,
+# like Visit Greater Oslo) has hundreds.
+CLUSTER_SIZE = (15, 150)
+REGIONAL_NETWORK_SIZE = (250, 400)
+REGIONAL_NETWORKS = ("Reiselivsnettverket Romerike",)
+# Explicit collaboration links per organisation: 8,000 for 11,000 organisations.
+LINKS_PER_ORGANISATION = 8 / 11
+# Share of people who also sit on the board of another organisation while in their job.
+BOARD_SEAT_SHARE = 0.07
+# Kinds of meeting that involve a single organisation: a call, an e-mail, a company visit.
+SINGLE_ORGANISATION_KINDS = frozenset({"phone", "email", "visit"})
 MUNICIPALITY_NUMBER = "3205"  # Lillestrøm since 2024
 
 Progress = Callable[[str], None]
@@ -318,18 +337,25 @@ def generate(
     seed: int = 1,
     progress: Progress | None = None,
     now: datetime | None = None,
+    links: int | None = None,
 ) -> dict[str, int]:
     """Fill the database with synthetic records; return the number of rows per table.
 
-    Given a session, it flushes and leaves the commit to the caller; given an engine, it runs
-    in one transaction of its own and commits.
+    `links` is the number of explicit collaboration links; by default about 0.73 per
+    organisation (8,000 for 11,000). Given a session, it flushes and leaves the commit to the
+    caller; given an engine, it runs in one transaction of its own and commits.
     """
     if meetings and not companies:
         raise ValueError("Meetings need organisations: give companies > 0.")
+    if links is None:
+        links = round(companies * LINKS_PER_ORGANISATION)
+    if links and companies < 2:
+        raise ValueError("Links need two organisations: give companies > 1.")
+    sizes = (companies, contacts, meetings, links)
     if isinstance(session_or_engine, Engine):
         with Session(session_or_engine) as session, session.begin():
-            return _Generator(session, seed, progress, now).run(companies, contacts, meetings)
-    return _Generator(session_or_engine, seed, progress, now).run(companies, contacts, meetings)
+            return _Generator(session, seed, progress, now).run(*sizes)
+    return _Generator(session_or_engine, seed, progress, now).run(*sizes)
 
 
 class _Generator:
@@ -353,7 +379,9 @@ class _Generator:
         seconds = int((self.now - start).total_seconds() * self.rng.random())
         return start + timedelta(seconds=seconds)
 
-    def run(self, n_companies: int, n_contacts: int, n_meetings: int) -> dict[str, int]:
+    def run(
+        self, n_companies: int, n_contacts: int, n_meetings: int, n_links: int
+    ) -> dict[str, int]:
         session = self.session
         places, _ = ensure_places(session)
         sectors, _ = ensure_sectors(session)
@@ -376,6 +404,8 @@ class _Generator:
         self.say(f"{self.counts['clusters']} clusters, {self.counts['memberships']} memberships")
         self.meetings(n_meetings)
         self.say(f"{self.counts['meetings']} meetings, {self.counts['tasks']} tasks")
+        self.links(n_links)
+        self.say(f"{self.counts['links']} collaboration links")
         _fix_sequences(
             session,
             [
@@ -386,6 +416,7 @@ class _Generator:
                 Membership.__table__,
                 Meeting.__table__,
                 Task.__table__,
+                CollaborationLink.__table__,
             ],
         )
         session.flush()
@@ -585,6 +616,30 @@ class _Generator:
                 if end is None:
                     break
                 start = min(end + timedelta(days=rng.randint(1, 120)), self.now.date())
+            if rng.random() < BOARD_SEAT_SHARE:
+                # A board seat elsewhere while in the job: the shared person is a channel
+                # between the two organisations.
+                board = _pick(rng, self.company_ids, self.staff_cum)
+                seat_start = min(start + timedelta(days=rng.randint(0, 365 * 3)), self.now.date())
+                seat_end = None
+                if rng.random() < 0.3:
+                    seat_end = seat_start + timedelta(days=rng.randint(365, 365 * 6))
+                    seat_end = seat_end if seat_end < self.now.date() else None
+                if board != company:
+                    affiliations.append(
+                        {
+                            "id": aff_id,
+                            "contact_id": pid,
+                            "company_id": board,
+                            "title": rng.choice(("Styremedlem", "Styreleder")),
+                            "start_date": seat_start,
+                            "end_date": seat_end,
+                            "primary": False,
+                            **_audit(created),
+                        }
+                    )
+                    aff_id += 1
+                    self.people_at.setdefault(board, []).append(pid)
         self.counts["contacts"] = _insert(session, Contact.__table__, people)
         self.counts["affiliations"] = _insert(session, Affiliation.__table__, affiliations)
 
@@ -598,6 +653,11 @@ class _Generator:
         clusters: list[dict[str, Any]] = []
         memberships: list[dict[str, Any]] = []
         everyone_cum = list(itertools.accumulate(1 for _ in self.company_ids))
+        self.cluster_members: list[list[int]] = []
+        # One draw per stratum of [0, 1), shuffled: every seed gets the same spread of sizes
+        # (a median near 50, a few over a hundred), not by luck seven clusters over a hundred.
+        shares = [(k + rng.random()) / len(CLUSTER_NAMES) for k in range(len(CLUSTER_NAMES))]
+        rng.shuffle(shares)
         for name in CLUSTER_NAMES:
             if name in existing:
                 name = f"{name} (syntetisk)"
@@ -607,6 +667,9 @@ class _Generator:
                 if kind == "cluster"
                 else "none"
             )
+            regional = name.removesuffix(" (syntetisk)") in REGIONAL_NETWORKS
+            if regional:
+                kind, level = "network", "none"
             founded = self.moment()
             facilitator = rng.choice(self.hubs) if self.hubs else None
             clusters.append(
@@ -623,8 +686,16 @@ class _Generator:
                     **_audit(founded),
                 }
             )
-            size = min(int(20 + 280 * rng.random() ** 2), len(self.company_ids))
+            if regional:
+                low, high = REGIONAL_NETWORK_SIZE
+                share = rng.random()
+            else:
+                low, high = CLUSTER_SIZE
+                share = shares.pop()
+            # Squared: most clusters have a few dozen members, a few over a hundred.
+            size = min(int(low + (high - low) * share**2), len(self.company_ids))
             members = _pick_distinct(rng, self.company_ids, everyone_cum, size)
+            self.cluster_members.append(members)
             if facilitator is not None and facilitator not in members:
                 members[0] = facilitator
             for company in members:
@@ -690,11 +761,15 @@ class _Generator:
             if starts.weekday() >= 5:
                 starts -= timedelta(days=starts.weekday() - weekday)
             big_event = kind in ("conference", "workshop") and rng.random() < 0.03
-            count = (
-                rng.randint(20, 60) if big_event else _pick(rng, (1, 2, 3, 4), (55, 80, 93, 100))
-            )
+            if big_event:
+                count = rng.randint(20, 60)
+            elif kind in SINGLE_ORGANISATION_KINDS:
+                count = 1
+            else:
+                count = _pick(rng, (1, 2, 3, 4), (55, 80, 93, 100))
             attending = _pick_distinct(rng, self.meeting_pool, self.meeting_cum, count)
-            if self.hubs and rng.random() < 0.15:
+            # An incubator or the cluster organisation often joins; not on a call or an e-mail.
+            if self.hubs and kind not in ("phone", "email") and rng.random() < 0.15:
                 hub = _pick(rng, self.hubs, self.hub_cum)
                 if hub not in attending:
                     attending.append(hub)
@@ -769,3 +844,84 @@ class _Generator:
                 counts["tasks"] += _insert(session, Task.__table__, tasks)
                 rows, orgs, people, tags, staff, tasks = [], [], [], [], [], []
         self.counts.update(counts)
+
+    # collaboration links ---------------------------------------------------------------------
+
+    def links(self, n: int) -> None:
+        """Explicit links: projects within clusters, ties to research and incubators, trade."""
+        rng, session = self.rng, self.session
+        if n == 0:
+            self.counts["links"] = 0
+            return
+        from crm.network.services import seed_link_types
+
+        type_ids = {link_type.key: link_type.id for link_type in seed_link_types(session)}
+        link_id = _next_id(session, CollaborationLink.__table__)
+        kind_of = dict(zip(self.company_ids, self.company_kind, strict=True))
+        knowledge = {"research", "education"}
+        hubs = [c for c in self.company_ids if kind_of[c] in knowledge | {"incubator"}]
+        clusters = [members for members in self.cluster_members if len(members) > 1]
+        pool = self.meeting_pool if len(self.meeting_pool) > 1 else self.company_ids
+        pool_cum = (
+            self.meeting_cum
+            if pool is self.meeting_pool
+            else list(itertools.accumulate(1 for _ in pool))
+        )
+        today = self.now.date()
+        seen: set[tuple[int, int, str]] = set()
+        rows: list[dict[str, Any]] = []
+        attempts = 0
+        while len(rows) < n and attempts < 20 * n:
+            attempts += 1
+            roll = rng.random()
+            if roll < 0.45 and clusters:
+                # Members of a cluster start projects and partnerships with each other.
+                a, b = rng.sample(rng.choice(clusters), 2)
+                key = _pick(rng, ("project", "partnership", "other"), (50, 85, 100))
+                if kind_of[a] in knowledge or kind_of[b] in knowledge:
+                    key = "research_collaboration"
+            elif roll < 0.65 and hubs:
+                a, b = rng.choice(hubs), _pick(rng, pool, pool_cum)
+                if kind_of[a] == "incubator":
+                    key = "spin_off" if rng.random() < 0.4 else "partnership"
+                else:
+                    key = "research_collaboration" if rng.random() < 0.7 else "project"
+            else:
+                a, b = _pick_distinct(rng, pool, pool_cum, 2)
+                key = _pick(
+                    rng,
+                    ("supplier", "customer", "ownership", "partnership", "other"),
+                    (35, 60, 70, 85, 100),
+                )
+            start = self.moment().date()
+            end = None
+            if rng.random() < 0.35:
+                end = start + timedelta(days=rng.randint(180, 2000))
+                end = end if end < today else None
+            if a == b or key not in type_ids:
+                continue
+            pair = (min(a, b), max(a, b), key)
+            if pair in seen:
+                continue
+            seen.add(pair)
+            # Supplier, customer, owner and spin-off run from a to b; the rest have no
+            # direction and are stored with the smaller id first, as the service does.
+            directed = key in ("supplier", "customer", "ownership", "spin_off")
+            source, target = (a, b) if directed else pair[:2]
+            rows.append(
+                {
+                    "id": link_id,
+                    "source_id": source,
+                    "target_id": target,
+                    "link_type_id": type_ids[key],
+                    "directed": directed,
+                    "start_date": start,
+                    "end_date": end,
+                    "evidence": "",
+                    "note": "",
+                    "is_demo": False,
+                    **_audit(datetime.combine(start, datetime.min.time(), UTC)),
+                }
+            )
+            link_id += 1
+        self.counts["links"] = _insert(session, CollaborationLink.__table__, rows)

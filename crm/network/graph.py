@@ -1,8 +1,8 @@
 """Collaboration graph: rows in, networkx graphs and metrics out (no Flask, no database).
 
 `crm.network.queries` reads the rows; routes, CLI commands and background jobs call these
-functions. Every row argument takes the dataclasses below, or plain tuples in field order
-(SQLAlchemy `Row`s), or mappings with the field names.
+functions. Every row argument takes the row types below (named tuples), or plain tuples in
+field order, SQLAlchemy `Row`s, or mappings with the field names.
 
 Edge weight between two organisations is the sum of:
 
@@ -16,7 +16,14 @@ Edge weight between two organisations is the sum of:
 - shared cluster: 0.5 per year of simultaneous membership inside the window, at least 0.5 and
   at most 2.0 per cluster. Sharing a cluster means they can meet, not that they do, so even
   long co-membership weighs less than one explicit link. Members whose periods do not overlap
-  get nothing from that cluster.
+  get nothing from that cluster. A cluster or network with more than ``MAX_CLUSTER_ORGS``
+  (100) member organisations in the window adds no ties at all, for the reason meetings are
+  capped: being two of the 400 members of a regional tourism network is not collaboration,
+  and its 80,000 pairs would bury the real ties. Its members still carry it in their
+  ``clusters`` attribute (the map colours by it, the cluster filter selects by it), and
+  ``cluster_stats`` works from the memberships, so nothing about the cluster itself is lost.
+  Both caps count every member or attendee, also those the current filter hides, and the
+  graph records them as ``max_meeting_orgs`` and ``max_cluster_orgs`` in ``graph.graph``.
 
 Each edge keeps why it exists: ``reasons`` (small dicts, one per link, cluster, meeting and
 person; a meeting's dict is shared by all its pairs to save memory, so treat them as
@@ -28,16 +35,17 @@ later join date would make every member pair look like a new tie in the year som
 Periods are inclusive days; ``None`` as a start or end means open (unknown or ongoing).
 """
 
+import gc
 import hashlib
 import json
 import math
 import numbers
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import combinations, pairwise
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import networkx as nx
 
@@ -48,6 +56,7 @@ CLUSTER_WEIGHT_PER_YEAR = 0.5
 CLUSTER_WEIGHT_MIN = 0.5
 CLUSTER_WEIGHT_MAX = 2.0
 MAX_MEETING_ORGS = 30
+MAX_CLUSTER_ORGS = 100
 
 # Sampled betweenness above this many nodes: exact betweenness on 11k nodes takes minutes.
 DEFAULT_BETWEENNESS_K = 500
@@ -59,8 +68,7 @@ Window = tuple[date | None, date | None]
 Metrics = dict[int, dict[str, Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class OrgNode:
+class OrgNode(NamedTuple):
     """An organisation: a node of the graph."""
 
     id: int
@@ -71,8 +79,7 @@ class OrgNode:
     clusters: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ExplicitLink:
+class ExplicitLink(NamedTuple):
     """A relation recorded by staff between two organisations."""
 
     id: int
@@ -83,8 +90,7 @@ class ExplicitLink:
     end: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MembershipRow:
+class MembershipRow(NamedTuple):
     """One period of an organisation's membership in a cluster."""
 
     organisation_id: int
@@ -94,8 +100,7 @@ class MembershipRow:
     left: date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class MeetingRow:
+class MeetingRow(NamedTuple):
     """A logged meeting and the organisations that took part."""
 
     meeting_id: int
@@ -104,8 +109,7 @@ class MeetingRow:
     organisation_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AffiliationRow:
+class AffiliationRow(NamedTuple):
     """One period of a person's role at an organisation."""
 
     person_id: int
@@ -125,6 +129,16 @@ def _coerce(cls: type[T], row: RowLike[T]) -> T:
     if isinstance(row, Mapping):
         return cls(**row)
     return cls(*row)
+
+
+def _as_tuples(cls: type[T], rows: Iterable[RowLike[T]]) -> Iterator[Sequence[Any]]:
+    """Rows as tuples in the field order of `cls`; tuples of full width pass as they are."""
+    width = len(cls._fields)
+    for row in rows:
+        if isinstance(row, tuple) and len(row) == width:
+            yield row  # the common case: tuples from crm.network.queries, or a row type
+        else:
+            yield _coerce(cls, row)
 
 
 def _within(day: date, start: date | None, end: date | None) -> bool:
@@ -148,48 +162,71 @@ def _earliest(*days: date | None) -> date | None:
     return min(known) if known else None
 
 
-class _Edge:
-    """Accumulates the evidence for one pair before it becomes a networkx edge."""
-
-    __slots__ = ("counts", "first", "last", "reasons", "weight")
-
-    def __init__(self) -> None:
-        self.weight = 0.0
-        self.reasons: list[dict[str, Any]] = []
-        self.counts = {"link": 0, "cluster": 0, "meeting": 0, "person": 0}
-        self.first: date | None = None
-        self.last: date | None = None
-
-    def add(
-        self, weight: float, reason: dict[str, Any], first: date | None, last: date | None
-    ) -> None:
-        self.weight += weight
-        self.reasons.append(reason)
-        self.counts[reason["kind"]] += 1
-        self.first = _earliest(self.first, first)
-        self.last = _latest(self.last, last)
-
-    def attributes(self) -> dict[str, Any]:
-        return {
-            # Rounded so that sums like 0.1 + 0.2 do not show up as 0.30000000000000004.
-            "weight": round(self.weight, 4),
-            "reasons": self.reasons,
-            "link_count": self.counts["link"],
-            "cluster_count": self.counts["cluster"],
-            "meeting_count": self.counts["meeting"],
-            "person_count": self.counts["person"],
-            "first": self.first,
-            "last": self.last,
-        }
+_CLUSTER_MAX = round(CLUSTER_WEIGHT_MAX * 100)
 
 
-class _Edges(dict[tuple[int, int], _Edge]):
-    def pair(self, a: int, b: int) -> _Edge:
-        key = (a, b) if a < b else (b, a)
-        edge = self.get(key)
-        if edge is None:
-            edge = self[key] = _Edge()
-        return edge
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a burst of allocation (a second or two).
+
+    Reading the rows, building 100,000 edges, PageRank's matrix and Louvain each allocate a few
+    hundred thousand dicts, lists and tuples, none of them in a reference cycle; the collector
+    would still walk the growing heap again and again and take a third to half of the time.
+    Reference counting frees everything as usual meanwhile. The pause is process-wide, so it is
+    kept to these short steps (never around betweenness, which runs for minutes). Whoever
+    switched the collector off switches it back on, also when two requests overlap.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# Evidence per pair while the graph is built: the edge's attribute dict itself, keyed by
+# (smaller id, larger id), so no object per pair is made and then copied. Weights are summed
+# as whole hundredths and divided once at the end, so 0.1 + 0.2 shows as 0.3.
+
+
+def _hundredths(weight: float) -> int:
+    return round(weight * 100)
+
+
+def _new_evidence(reason: dict[str, Any], first: date | None, last: date | None) -> dict:
+    return {
+        "weight": 0,
+        "reasons": [reason],
+        "link_count": 0,
+        "cluster_count": 0,
+        "meeting_count": 0,
+        "person_count": 0,
+        "first": first,
+        "last": last,
+    }
+
+
+def _add(
+    edges: dict[tuple[int, int], dict[str, Any]],
+    key: tuple[int, int],
+    hundredths: int,
+    reason: dict[str, Any],
+    count: str,
+    first: date | None,
+    last: date | None,
+) -> None:
+    data = edges.get(key)
+    if data is None:
+        data = edges[key] = _new_evidence(reason, first, last)
+    else:
+        data["reasons"].append(reason)
+        if first is not None and (data["first"] is None or first < data["first"]):
+            data["first"] = first
+        if last is not None and (data["last"] is None or last > data["last"]):
+            data["last"] = last
+    data["weight"] += hundredths
+    data[count] += 1
 
 
 def build_graph(
@@ -202,109 +239,171 @@ def build_graph(
     window: Window = (None, None),
     min_weight: float = 0.0,
     max_meeting_orgs: int = MAX_MEETING_ORGS,
+    max_cluster_orgs: int = MAX_CLUSTER_ORGS,
     today: date | None = None,
 ) -> nx.Graph:
     """Build the weighted, explained collaboration graph for one time window."""
+    with paused_gc():
+        return _build_graph(
+            nodes,
+            links=links,
+            memberships=memberships,
+            meetings=meetings,
+            affiliations=affiliations,
+            window=window,
+            min_weight=min_weight,
+            max_meeting_orgs=max_meeting_orgs,
+            max_cluster_orgs=max_cluster_orgs,
+            today=today,
+        )
+
+
+def _build_graph(
+    nodes: Iterable[RowLike[OrgNode]],
+    *,
+    links: Iterable[RowLike[ExplicitLink]],
+    memberships: Iterable[RowLike[MembershipRow]],
+    meetings: Iterable[RowLike[MeetingRow]],
+    affiliations: Iterable[RowLike[AffiliationRow]],
+    window: Window,
+    min_weight: float,
+    max_meeting_orgs: int,
+    max_cluster_orgs: int,
+    today: date | None,
+) -> nx.Graph:
     window_start, window_end = window
     if window_start and window_end and window_start > window_end:
         raise ValueError(f"the window starts ({window_start}) after it ends ({window_end})")
     # Ongoing memberships are measured up to the window's end, or up to today when the
     # window is open; `today` is a parameter so that results can be reproduced.
     as_of = window_end or today or date.today()
-    graph = nx.Graph(window=(window_start, window_end), as_of=as_of)
-    for row in nodes:
-        node = _coerce(OrgNode, row)
-        graph.add_node(
-            node.id,
-            name=node.name,
-            kind=node.kind,
-            place=node.place,
-            sectors=tuple(node.sectors),
-            clusters=tuple(node.clusters),
+    graph = nx.Graph(
+        window=(window_start, window_end),
+        as_of=as_of,
+        # The rules the graph was built by, so that a page can state them.
+        max_meeting_orgs=max_meeting_orgs,
+        max_cluster_orgs=max_cluster_orgs,
+    )
+    graph.add_nodes_from(
+        (
+            node_id,
+            {
+                "name": name,
+                "kind": kind,
+                "place": place,
+                "sectors": tuple(sectors),
+                "clusters": tuple(clusters),
+            },
         )
-    known = graph.adj  # membership test without building another set of 11k ids
-    edges = _Edges()
+        for node_id, name, kind, place, sectors, clusters in _as_tuples(OrgNode, nodes)
+    )
+    known = set(graph)  # graph.adj would build a view per lookup
+    edges: dict[tuple[int, int], dict[str, Any]] = {}
     _add_links(edges, known, links, window)
-    _add_memberships(edges, known, memberships, window, as_of)
+    _add_memberships(edges, known, memberships, window, as_of, max_cluster_orgs)
     _add_meetings(edges, known, meetings, window, max_meeting_orgs)
     _add_affiliations(edges, known, affiliations, window)
+    for data in edges.values():
+        data["weight"] /= 100
     graph.add_edges_from(
-        (a, b, edge.attributes()) for (a, b), edge in edges.items() if edge.weight >= min_weight
+        (a, b, data) for (a, b), data in edges.items() if data["weight"] >= min_weight
     )
     return graph
 
 
-def _add_links(edges: _Edges, known: Mapping, rows: Iterable, window: Window) -> None:
-    for row in rows:
-        link = _coerce(ExplicitLink, row)
-        if link.source == link.target or link.source not in known or link.target not in known:
+def _add_links(edges: dict, known: Mapping, rows: Iterable, window: Window) -> None:
+    weight = _hundredths(LINK_WEIGHT)
+    for link_id, source, target, link_type, start, end in _as_tuples(ExplicitLink, rows):
+        if source == target or source not in known or target not in known:
             continue
-        if not _intersects(link.start, link.end, window):
+        if not _intersects(start, end, window):
             continue
-        reason = {
-            "kind": "link",
-            "id": link.id,
-            "type": link.link_type,
-            "start": link.start,
-            "end": link.end,
-        }
-        last = link.end or link.start
-        edges.pair(link.source, link.target).add(LINK_WEIGHT, reason, link.start, last)
+        reason = {"kind": "link", "id": link_id, "type": link_type, "start": start, "end": end}
+        key = (source, target) if source < target else (target, source)
+        _add(edges, key, weight, reason, "link_count", start, end or start)
 
 
 def _add_memberships(
-    edges: _Edges, known: Mapping, rows: Iterable, window: Window, as_of: date
+    edges: dict,
+    known: Mapping,
+    rows: Iterable,
+    window: Window,
+    as_of: date,
+    max_orgs: int,
 ) -> None:
-    periods: dict[int, dict[int, list[tuple[date | None, date | None]]]] = defaultdict(
+    window_start = window[0]
+    first_day = window_start.toordinal() if window_start else None
+    last_day = as_of.toordinal()
+    # cluster -> organisation -> periods as (first day or None, last day) in day numbers,
+    # already cut to the window and to `as_of`.
+    periods: dict[int, dict[int, list[tuple[int | None, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     names: dict[int, str] = {}
-    for row in rows:
-        member = _coerce(MembershipRow, row)
-        if member.organisation_id not in known:
+    for org_id, cluster_id, cluster_name, joined, left in _as_tuples(MembershipRow, rows):
+        if not _intersects(joined, left, window):
             continue
-        if not _intersects(member.joined, member.left, window):
-            continue
-        periods[member.cluster_id][member.organisation_id].append((member.joined, member.left))
-        names[member.cluster_id] = member.cluster_name
+        names[cluster_id] = cluster_name
+        # Members outside the graph are listed too: they count towards the cluster's size
+        # (a network of 400 stays one when the map is filtered), but make no edge.
+        start = joined.toordinal() if joined else None
+        if first_day is not None and (start is None or start < first_day):
+            start = first_day
+        end = min(left.toordinal(), last_day) if left else last_day
+        periods[cluster_id][org_id].append((start, end))
     for cluster_id, by_org in periods.items():
+        # A network of hundreds (a regional tourism network, a chamber of commerce) says its
+        # members can meet, not that any two of them do.
+        if len(by_org) > max_orgs:
+            continue
         reason = {"kind": "cluster", "id": cluster_id, "name": names[cluster_id]}
-        for a, b in combinations(sorted(by_org), 2):
-            weight = _cluster_weight(by_org[a], by_org[b], window[0], as_of)
+        present = sorted(org_id for org_id in by_org if org_id in known)
+        for a, b in combinations(present, 2):
+            weight = _cluster_weight(by_org[a], by_org[b])
             if weight:
-                edges.pair(a, b).add(weight, reason, None, None)
+                _add(edges, (a, b), weight, reason, "cluster_count", None, None)
 
 
 def _cluster_weight(
-    periods_a: list[tuple[date | None, date | None]],
-    periods_b: list[tuple[date | None, date | None]],
-    window_start: date | None,
-    as_of: date,
-) -> float:
-    years = 0.0
+    periods_a: list[tuple[int | None, int]], periods_b: list[tuple[int | None, int]]
+) -> int:
+    """Hundredths of weight for two members' overlapping periods (day numbers, cut already)."""
+    days = 0
     for start_a, end_a in periods_a:
         for start_b, end_b in periods_b:
-            start = _latest(start_a, start_b, window_start)
-            end = min(_earliest(end_a, end_b) or as_of, as_of)
-            if start is None:
+            if start_a is None and start_b is None:
                 # Both members since before our records, window open: a long-standing tie.
-                return CLUSTER_WEIGHT_MAX
+                return _CLUSTER_MAX
+            start = (
+                start_b
+                if start_a is None
+                else start_a
+                if start_b is None
+                else max(start_a, start_b)
+            )
+            end = min(end_a, end_b)
             if start <= end:
-                years += ((end - start).days + 1) / 365.25
-    if not years:
-        return 0.0
-    weight = min(max(years * CLUSTER_WEIGHT_PER_YEAR, CLUSTER_WEIGHT_MIN), CLUSTER_WEIGHT_MAX)
-    return round(weight, 2)
+                days += end - start + 1
+    if not days:
+        return 0
+    weight = min(
+        max(days / 365.25 * CLUSTER_WEIGHT_PER_YEAR, CLUSTER_WEIGHT_MIN), CLUSTER_WEIGHT_MAX
+    )
+    return _hundredths(weight)
 
 
 def _add_meetings(
-    edges: _Edges, known: Mapping, rows: Iterable, window: Window, max_orgs: int
+    edges: dict, known: Mapping, rows: Iterable, window: Window, max_orgs: int
 ) -> None:
-    for row in rows:
-        meeting = _coerce(MeetingRow, row)
-        if not _within(meeting.day, *window):
+    weight = _hundredths(MEETING_WEIGHT)
+    window_start, window_end = window
+    get = edges.get
+    for meeting_id, title, day, organisation_ids in _as_tuples(MeetingRow, rows):
+        if (window_start is not None and day < window_start) or (
+            window_end is not None and day > window_end
+        ):
             continue
-        attendees = set(meeting.organisation_ids)
+        attendees = set(organisation_ids)
         # The size of the meeting counts every attendee, also those outside this graph:
         # a conference stays a conference when the map is filtered.
         if len(attendees) > max_orgs:
@@ -312,27 +411,33 @@ def _add_meetings(
         present = sorted(org for org in attendees if org in known)
         if len(present) < 2:
             continue
-        reason = {
-            "kind": "meeting",
-            "id": meeting.meeting_id,
-            "title": meeting.title,
-            "day": meeting.day,
-        }
-        for a, b in combinations(present, 2):
-            edges.pair(a, b).add(MEETING_WEIGHT, reason, meeting.day, meeting.day)
+        reason = {"kind": "meeting", "id": meeting_id, "title": title, "day": day}
+        # The hottest loop of the build (tens of thousands of pairs): _add, inlined.
+        for key in combinations(present, 2):
+            data = get(key)
+            if data is None:
+                data = edges[key] = _new_evidence(reason, day, day)
+            else:
+                data["reasons"].append(reason)
+                if data["first"] is None or day < data["first"]:
+                    data["first"] = day
+                if data["last"] is None or day > data["last"]:
+                    data["last"] = day
+            data["weight"] += weight
+            data["meeting_count"] += 1
 
 
-def _add_affiliations(edges: _Edges, known: Mapping, rows: Iterable, window: Window) -> None:
+def _add_affiliations(edges: dict, known: Mapping, rows: Iterable, window: Window) -> None:
+    weight = _hundredths(PERSON_WEIGHT)
     periods: dict[int, dict[int, list[tuple[date | None, date | None]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     names: dict[int, str] = {}
-    for row in rows:
-        role = _coerce(AffiliationRow, row)
-        if role.organisation_id not in known or not _intersects(role.start, role.end, window):
+    for person_id, person_name, org_id, start, end in _as_tuples(AffiliationRow, rows):
+        if org_id not in known or not _intersects(start, end, window):
             continue
-        periods[role.person_id][role.organisation_id].append((role.start, role.end))
-        names[role.person_id] = role.person_name
+        periods[person_id][org_id].append((start, end))
+        names[person_id] = person_name
     for person_id, by_org in periods.items():
         if len(by_org) < 2:
             continue
@@ -340,7 +445,7 @@ def _add_affiliations(edges: _Edges, known: Mapping, rows: Iterable, window: Win
         for a, b in combinations(sorted(by_org), 2):
             shared = _shared_span(by_org[a], by_org[b], window)
             if shared is not None:
-                edges.pair(a, b).add(PERSON_WEIGHT, reason, *shared)
+                _add(edges, (a, b), weight, reason, "person_count", *shared)
 
 
 def _shared_span(
@@ -429,16 +534,18 @@ def compute_fast_metrics(graph: nx.Graph) -> Metrics:
     """Degree, weighted degree and PageRank: well under a second at the district's scale."""
     if graph.number_of_nodes() == 0:
         return {}
-    pagerank = _pagerank(graph)
-    weighted = dict(graph.degree(weight="weight"))
-    return {
-        node: {
-            "degree": graph.degree(node),
-            "weighted_degree": float(weighted[node]),
-            "pagerank": pagerank[node],
+    with paused_gc():
+        pagerank = _pagerank(graph)
+        degree = dict(graph.degree())
+        weighted = dict(graph.degree(weight="weight"))
+        return {
+            node: {
+                "degree": degree[node],
+                "weighted_degree": float(weighted[node]),
+                "pagerank": pagerank[node],
+            }
+            for node in graph
         }
-        for node in graph
-    }
 
 
 def compute_slow_metrics(
@@ -460,7 +567,7 @@ def compute_slow_metrics(
     else:
         k = min(betweenness_k or DEFAULT_BETWEENNESS_K, count)
         betweenness = nx.betweenness_centrality(graph, k=k, seed=seed)
-    community = _communities(graph, seed)
+    community = compute_communities(graph, seed=seed)
     broker = _brokers(graph, community)
     return {
         node: {
@@ -472,9 +579,10 @@ def compute_slow_metrics(
     }
 
 
-def _communities(graph: nx.Graph, seed: int) -> dict[int, int]:
+def compute_communities(graph: nx.Graph, *, seed: int = 1) -> dict[int, int]:
     """Louvain communities numbered by size, largest first, so numbers and colours are stable."""
-    parts = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    with paused_gc():
+        parts = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     parts.sort(key=lambda part: (-len(part), min(part)))
     return {node: number for number, part in enumerate(parts) for node in part}
 
@@ -837,7 +945,7 @@ def initial_positions(
     if graph.number_of_nodes() == 0:
         return {}
     if communities is None:
-        communities = _communities(graph, seed)
+        communities = compute_communities(graph, seed=seed)
     groups: dict[int, list[int]] = defaultdict(list)
     for node in graph:
         groups[communities.get(node, -1)].append(node)

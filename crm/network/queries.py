@@ -1,7 +1,8 @@
 """Reads for the network: links and link types, graph rows for a filter, the graph's version.
 
-Graph rows are read with a handful of SELECTs of plain columns (no ORM object per row) and
-handed to `crm.network.graph` as tuples in its row types' field order.
+Graph rows are read with a handful of SELECTs of plain columns through the Core connection
+(no ORM object or ORM row per row) and handed to `crm.network.graph` as tuples in its row
+types' field order.
 """
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, Table, and_, func, or_, select
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import ColumnElement
 
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import Meeting, meeting_companies, meeting_strategies
+from crm.network import graph as g
 from crm.network.graph import ExplicitLink, MeetingRow, MembershipRow, OrgNode
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy
@@ -241,37 +245,60 @@ def _node_conditions(flt: NetworkFilter) -> list[ColumnElement]:
     return conditions
 
 
-def read_graph_rows(session: Session, flt: NetworkFilter) -> GraphRows:
+def read_graph_rows(
+    session: Session, flt: NetworkFilter, *, max_meeting_orgs: int = g.MAX_MEETING_ORGS
+) -> GraphRows:
     """The rows of the graph for a filter: organisations that match, and the evidence between them.
 
-    Link types are not applied here: graph.filter_graph keeps edges with a link of the chosen
-    types, after the weights are summed over all evidence.
+    Only evidence that can make a tie is read: meetings with two to `max_meeting_orgs`
+    organisations (counting every attendee, also those the filter hides), and roles of people
+    that overlap a role of theirs at another organisation. Link types are not applied here:
+    graph.filter_graph keeps edges with a link of the chosen types, after the weights are
+    summed over all evidence.
     """
+    # The Core connection does not autoflush as session.execute does; flush for it, so that
+    # changes made earlier in this transaction are read.
+    session.flush()
+    with g.paused_gc():
+        return _read_graph_rows(session.connection(), flt, max_meeting_orgs)
+
+
+def _read_graph_rows(
+    connection: Connection, flt: NetworkFilter, max_meeting_orgs: int
+) -> GraphRows:
+    def execute(statement: Select) -> Sequence[Row]:
+        # Plain columns through the Core connection (no ORM object, no ORM row wrapping),
+        # fetched all at once: row by row, the driver's fetchone would cost more than the query.
+        return connection.execute(statement).all()
+
     rows = GraphRows()
     node_filter = _node_conditions(flt)
 
     # Sectors and clusters per organisation (small tables; read whole and grouped here).
     sectors_of: dict[int, list[str]] = defaultdict(list)
-    for company_id, name in session.execute(
+    for company_id, name in execute(
         select(company_sectors.c.company_id, Sector.name)
         .join(Sector, Sector.id == company_sectors.c.sector_id)
         .order_by(Sector.position, Sector.name)
     ):
         sectors_of[company_id].append(name)
 
-    membership_rows = session.execute(
-        select(
-            Membership.company_id,
-            Membership.cluster_id,
-            Cluster.name,
-            Membership.joined_on,
-            Membership.left_on,
+    rows.memberships = [
+        tuple(row)
+        for row in execute(
+            select(
+                Membership.company_id,
+                Membership.cluster_id,
+                Cluster.name,
+                Membership.joined_on,
+                Membership.left_on,
+            )
+            .join(Cluster, Cluster.id == Membership.cluster_id)
+            .where(_date_overlap(Membership.joined_on, Membership.left_on, flt.start, flt.end))
         )
-        .join(Cluster, Cluster.id == Membership.cluster_id)
-        .where(_date_overlap(Membership.joined_on, Membership.left_on, flt.start, flt.end))
-    ).all()
+    ]
     clusters_of: dict[int, set[int]] = defaultdict(set)
-    for company_id, cluster_id, name, _joined, _left in membership_rows:
+    for company_id, cluster_id, name, _joined, _left in rows.memberships:
         clusters_of[company_id].add(cluster_id)
         rows.cluster_names[cluster_id] = name
 
@@ -289,14 +316,13 @@ def read_graph_rows(session: Session, flt: NetworkFilter) -> GraphRows:
             tuple(sectors_of.get(cid, ())),
             tuple(sorted(clusters_of.get(cid, ()))),
         )
-        for cid, name, kind, place in session.execute(node_query)
+        for cid, name, kind, place in execute(node_query)
     ]
-    rows.memberships = [tuple(row) for row in membership_rows]
 
     link_type = select(LinkType.id, LinkType.key).subquery()
     rows.links = [
         tuple(row)
-        for row in session.execute(
+        for row in execute(
             select(
                 CollaborationLink.id,
                 CollaborationLink.source_id,
@@ -314,33 +340,59 @@ def read_graph_rows(session: Session, flt: NetworkFilter) -> GraphRows:
         )
     ]
 
-    # Meetings: every attendee, also those filtered out (a conference stays a conference).
+    # Meetings that can make a tie: two or more organisations, and not so many that it is a
+    # conference (graph.MAX_MEETING_ORGS). The size counts every attendee, also those the
+    # filter hides: a conference stays a conference when the map is filtered.
     window = _meeting_window(flt.start, flt.end)
+    sized = (
+        select(meeting_companies.c.meeting_id)
+        .group_by(meeting_companies.c.meeting_id)
+        .having(func.count().between(2, max_meeting_orgs))
+    )
     attendees: dict[int, list[int]] = defaultdict(list)
-    for meeting_id, company_id in session.execute(
+    for meeting_id, company_id in execute(
         select(meeting_companies.c.meeting_id, meeting_companies.c.company_id)
         .join(Meeting, Meeting.id == meeting_companies.c.meeting_id)
-        .where(window)
+        .where(window, meeting_companies.c.meeting_id.in_(sized))
     ):
         attendees[meeting_id].append(company_id)
     if attendees:
-        for meeting_id, title, starts_at in session.execute(
-            select(Meeting.id, Meeting.title, Meeting.starts_at).where(window)
+        for meeting_id, title, starts_at in execute(
+            # In time order, so that an edge lists its meetings oldest first.
+            select(Meeting.id, Meeting.title, Meeting.starts_at)
+            .where(window, Meeting.id.in_(sized))
+            .order_by(Meeting.starts_at, Meeting.id)
         ):
             orgs = attendees.get(meeting_id)
-            if orgs and len(orgs) > 1:
-                day = _oslo_day(starts_at)
-                rows.meetings.append(MeetingRow(meeting_id, title, day, tuple(orgs)))
+            if orgs:
+                rows.meetings.append(
+                    MeetingRow(meeting_id, title, _oslo_day(starts_at), tuple(orgs))
+                )
 
-    # People tied to two or more organisations; the rest cannot make an edge.
-    shared = (
-        select(Affiliation.contact_id)
-        .group_by(Affiliation.contact_id)
-        .having(func.count(func.distinct(Affiliation.company_id)) > 1)
+    # Roles that overlap a role of the same person at another organisation; no other role can
+    # make a tie (most people have one job at a time).
+    other = aliased(Affiliation)
+    overlapping = (
+        select(other.id)
+        .where(
+            other.contact_id == Affiliation.contact_id,
+            other.company_id != Affiliation.company_id,
+            or_(
+                other.end_date.is_(None),
+                Affiliation.start_date.is_(None),
+                other.end_date >= Affiliation.start_date,
+            ),
+            or_(
+                other.start_date.is_(None),
+                Affiliation.end_date.is_(None),
+                other.start_date <= Affiliation.end_date,
+            ),
+        )
+        .exists()
     )
     rows.affiliations = [
         tuple(row)
-        for row in session.execute(
+        for row in execute(
             select(
                 Affiliation.contact_id,
                 Contact.name,
@@ -350,7 +402,7 @@ def read_graph_rows(session: Session, flt: NetworkFilter) -> GraphRows:
             )
             .join(Contact, Contact.id == Affiliation.contact_id)
             .where(
-                Affiliation.contact_id.in_(shared),
+                overlapping,
                 _date_overlap(Affiliation.start_date, Affiliation.end_date, flt.start, flt.end),
             )
         )

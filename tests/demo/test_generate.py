@@ -14,6 +14,7 @@ from crm.demo.generate import generate
 from crm.demo.seed import seed_demo
 from crm.extensions import db
 from crm.meetings.models import Meeting, meeting_companies, meeting_staff
+from crm.network.models import CollaborationLink, LinkType
 from crm.tasks.models import Task
 from tests.factories import make_company, make_user
 
@@ -36,7 +37,9 @@ def test_it_makes_the_numbers_of_records_asked_for(session):
     assert _count(session, Meeting) == counts["meetings"] == 500
     assert _count(session, Affiliation) >= 300
     assert _count(session, Cluster) == 20
-    assert _count(session, Membership) == counts["memberships"] >= 20 * 20
+    assert _count(session, Membership) == counts["memberships"] >= 20 * 15
+    # About 8 explicit links per 11 organisations.
+    assert _count(session, CollaborationLink) == counts["links"] == round(200 * 8 / 11)
     # About one meeting in five leaves a task.
     assert 50 <= _count(session, Task) <= 150
 
@@ -139,3 +142,105 @@ def test_records_added_afterwards_get_fresh_ids(session):
     # On PostgreSQL the id sequences must have moved past the ids the generator chose.
     newest = make_company(session, name="Ny bedrift AS")
     assert newest.id > session.scalar(select(func.max(Company.id)).where(Company.id != newest.id))
+
+
+def test_clusters_have_tens_of_members_and_one_regional_network_hundreds(session):
+    generate(session, companies=1_000, contacts=50, meetings=0, seed=1, now=NOW)
+    sizes = dict(
+        session.execute(
+            select(Cluster.name, func.count(Membership.id))
+            .join(Membership, Membership.cluster_id == Cluster.id)
+            .group_by(Cluster.name)
+        ).all()
+    )
+    regional = sizes.pop("Reiselivsnettverket Romerike")
+    assert 250 <= regional <= 400
+    assert all(15 <= size <= 150 for size in sizes.values())
+    # Most have a few dozen members, as H2Cluster or Solenergiklyngen do.
+    assert 30 <= sorted(sizes.values())[len(sizes) // 2] <= 70
+    assert 1 <= sum(size > 100 for size in sizes.values()) <= 6
+    network = session.scalar(select(Cluster).where(Cluster.name == "Reiselivsnettverket Romerike"))
+    assert network.kind == "network"
+
+
+def test_links_are_valid_distinct_and_of_the_default_types(session):
+    generate(session, **SMALL, seed=1, now=NOW)
+    links = list(session.scalars(select(CollaborationLink)))
+    keys = dict(session.execute(select(LinkType.id, LinkType.key)).all())
+    assert links and all(link.source_id != link.target_id for link in links)
+    pairs = [
+        (
+            min(link.source_id, link.target_id),
+            max(link.source_id, link.target_id),
+            link.link_type_id,
+        )
+        for link in links
+    ]
+    assert len(set(pairs)) == len(pairs)
+    # Undirected links are stored with the smaller id first, as the link service does.
+    assert all(link.source_id < link.target_id for link in links if not link.directed)
+    used = {keys[link.link_type_id] for link in links}
+    assert {"project", "partnership", "supplier"} <= used
+    assert all(
+        keys[link.link_type_id] in ("supplier", "customer", "ownership", "spin_off")
+        for link in links
+        if link.directed
+    )
+    assert all(link.end_date is None or link.end_date >= link.start_date for link in links)
+    assert all(link.start_date <= NOW.date() for link in links)
+
+
+def test_links_can_be_left_out_and_are_the_same_per_seed(session):
+    generate(session, **SMALL, seed=5, now=NOW, links=0)
+    assert _count(session, CollaborationLink) == 0
+    session.rollback()
+    generate(session, **SMALL, seed=5, now=NOW, links=40)
+    first = session.execute(
+        select(CollaborationLink.source_id, CollaborationLink.target_id).order_by(
+            CollaborationLink.id
+        )
+    ).all()
+    session.rollback()
+    generate(session, **SMALL, seed=5, now=NOW, links=40)
+    again = session.execute(
+        select(CollaborationLink.source_id, CollaborationLink.target_id).order_by(
+            CollaborationLink.id
+        )
+    ).all()
+    assert len(first) == 40 and first == again
+
+
+def test_some_people_sit_on_a_board_beside_their_job(session):
+    generate(session, companies=200, contacts=2_000, meetings=0, seed=1, now=NOW)
+    board_seats = list(
+        session.scalars(select(Affiliation).where(Affiliation.title.in_(("Styremedlem",))))
+    )
+    assert 50 < len(board_seats) < 150  # about 7 % of 2,000 people, half of them members
+    overlapping = 0
+    for seat in board_seats:
+        others = session.scalars(
+            select(Affiliation).where(
+                Affiliation.contact_id == seat.contact_id,
+                Affiliation.company_id != seat.company_id,
+            )
+        )
+        overlapping += any(
+            (other.end_date is None or other.end_date >= seat.start_date)
+            and (seat.end_date is None or other.start_date <= seat.end_date)
+            for other in others
+        )
+    assert overlapping > len(board_seats) / 2
+
+
+def test_calls_e_mails_and_visits_involve_one_organisation(session):
+    generate(session, **SMALL, seed=1, now=NOW)
+    sizes = session.execute(
+        select(Meeting.kind, func.count())
+        .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+        .group_by(Meeting.id, Meeting.kind)
+    ).all()
+    assert {kind for kind, _ in sizes} >= {"phone", "email", "visit", "meeting"}
+    assert all(n == 1 for kind, n in sizes if kind in ("phone", "email"))
+    # A visit may have an incubator or the cluster organisation along.
+    assert all(n <= 2 for kind, n in sizes if kind == "visit")
+    assert any(n > 1 for kind, n in sizes if kind == "meeting")

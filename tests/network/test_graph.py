@@ -1,5 +1,6 @@
 """The collaboration graph on hand-written rows: no database, no app."""
 
+import gc
 import json
 import random
 from datetime import date
@@ -18,11 +19,14 @@ from crm.network.graph import (
     build_graph,
     clean_for_export,
     cluster_stats,
+    compute_communities,
+    compute_fast_metrics,
     compute_metrics,
     ego_network,
     filter_graph,
     initial_positions,
     introduction_paths,
+    paused_gc,
     rank,
     to_sigma_json,
     yearly_summary,
@@ -141,6 +145,36 @@ def test_meeting_size_counts_attendees_outside_the_graph() -> None:
     conference = meeting(1, date(2023, 5, 5), 1, 2, *range(100, 138))
 
     assert build_graph(orgs(1, 2), meetings=[conference]).number_of_edges() == 0
+
+
+def test_cluster_of_more_than_100_members_adds_no_ties_but_still_colours_its_members() -> None:
+    network = [member(n, 10, date(2020, 1, 1)) for n in range(1, 102)]  # 101 members
+    cluster = [member(n, 20, date(2020, 1, 1)) for n in range(1, 101)]  # 100 members
+    nodes = [org(n, clusters=(10, 20) if n <= 100 else (10,)) for n in range(1, 102)]
+
+    big = build_graph(nodes, memberships=network, today=TODAY)
+    at_the_cap = build_graph(nodes, memberships=cluster, today=TODAY)
+
+    assert big.number_of_edges() == 0
+    assert big.nodes[101]["clusters"] == (10,)  # the map still colours by the network
+    assert at_the_cap.number_of_edges() == 100 * 99 // 2
+    assert (big.graph["max_cluster_orgs"], big.graph["max_meeting_orgs"]) == (100, 30)
+    # The cluster's own page still counts its members from the memberships.
+    assert cluster_stats(big, network, 10)["member_count"] == 101
+
+
+def test_cluster_size_counts_members_outside_the_graph_and_the_cap_is_a_parameter() -> None:
+    # Only 1 and 2 are on the map, but the network has 150 members in the window.
+    network = [member(n, 10) for n in (1, 2, *range(100, 248))]
+    earlier = [member(n, 20, date(2010, 1, 1), date(2012, 1, 1)) for n in range(100, 250)]
+
+    assert build_graph(orgs(1, 2), memberships=network, today=TODAY).number_of_edges() == 0
+    assert build_graph(orgs(1, 2), memberships=network, today=TODAY, max_cluster_orgs=200).has_edge(
+        1, 2
+    )
+    # Members who left before the window do not make a cluster big within it.
+    small_now = build_graph(orgs(1, 2), memberships=[*network[:2], *earlier], window=YEAR_2023)
+    assert small_now.has_edge(1, 2)
 
 
 def test_shared_cluster_weight_follows_years_of_overlap_capped_at_two() -> None:
@@ -288,6 +322,57 @@ def test_rows_may_be_tuples_or_mappings() -> None:
     assert graph.edges[1, 2]["weight"] == 4.0
 
 
+def test_rows_may_be_short_tuples_lists_or_row_types() -> None:
+    graph = build_graph(
+        [(1, "IFE", "research"), [2, "Infinitum", "company", None, (), ()]],
+        links=[[1, 1, 2, "partner", None, None], ExplicitLink(2, 2, 1, "supplier")],
+        memberships=[(1, 10, "H2Cluster"), MembershipRow(2, 10, "H2Cluster")],
+        affiliations=[(5, "Kari", 1), AffiliationRow(5, "Kari", 2)],
+        today=TODAY,
+    )
+
+    assert graph.nodes[1]["place"] is None and graph.nodes[2]["name"] == "Infinitum"
+    edge = graph.edges[1, 2]
+    assert (edge["link_count"], edge["cluster_count"], edge["person_count"]) == (2, 1, 1)
+    assert edge["weight"] == 3.0 + 3.0 + 2.0 + 2.0
+
+
+def test_weights_are_exact_decimals_whatever_the_order_of_evidence() -> None:
+    # Cluster weights such as 0.52 summed over many clusters must not show float noise.
+    memberships = [
+        member(org_id, cluster, date(2023, 1, 1) + (date(2023, 2, 5) - date(2023, 1, 1)) * k)
+        for k, cluster in enumerate(range(10, 17))
+        for org_id in (1, 2)
+    ]
+    graph = build_graph(orgs(1, 2), memberships=memberships, window=(None, date(2024, 12, 31)))
+
+    weight = graph.edges[1, 2]["weight"]
+    assert weight == round(weight, 2)
+    assert graph.edges[1, 2]["cluster_count"] == 7
+
+
+def test_building_leaves_the_garbage_collector_as_it_found_it() -> None:
+    gc.enable()
+    build_graph(orgs(1, 2), links=[link(1, 1, 2)])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_graph(orgs(1, 2), links=[link(1, 1, 2)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError):
+        build_graph(
+            orgs(1),
+            links=[link(1, 1, 2, start=date(2023, 1, 1))],
+            window=(date(2024, 1, 1), date(2023, 1, 1)),
+        )
+    with pytest.raises(TypeError), paused_gc():
+        assert not gc.isenabled()
+        raise TypeError
+    assert gc.isenabled()
+
+
 def test_window_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(ValueError, match="starts"):
         build_graph(orgs(1), window=(date(2024, 1, 1), date(2023, 1, 1)))
@@ -370,6 +455,32 @@ def test_communities_are_numbered_largest_first() -> None:
 
     assert {metrics[n]["community"] for n in range(10, 15)} == {0}
     assert {metrics[n]["community"] for n in (1, 2, 3)} == {1}
+
+
+def test_communities_are_networkx_louvain_numbered_by_size() -> None:
+    graph = nx.les_miserables_graph()
+    graph = nx.convert_node_labels_to_integers(graph)
+
+    communities = compute_communities(graph, seed=3)
+
+    parts = nx.community.louvain_communities(graph, weight="weight", seed=3)
+    assert sorted(map(sorted, parts)) == sorted(
+        sorted(n for n, c in communities.items() if c == number)
+        for number in set(communities.values())
+    )
+    sizes = [sum(1 for c in communities.values() if c == n) for n in range(len(parts))]
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def test_fast_metrics_match_networkx() -> None:
+    graph = nx.convert_node_labels_to_integers(nx.les_miserables_graph())
+
+    metrics = compute_fast_metrics(graph)
+
+    pagerank = nx.pagerank(graph, weight="weight")
+    assert all(metrics[n]["pagerank"] == pytest.approx(pagerank[n]) for n in graph)
+    assert all(metrics[n]["degree"] == graph.degree(n) for n in graph)
+    assert all(metrics[n]["weighted_degree"] == graph.degree(n, weight="weight") for n in graph)
 
 
 def test_hub_between_three_groups_is_a_broker_without_clusters() -> None:

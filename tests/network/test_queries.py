@@ -163,6 +163,50 @@ def test_meeting_on_a_window_edge_counts_by_its_oslo_day(session, district):
     assert [m.meeting_id for m in rows.meetings] == [late.id]
 
 
+def test_only_meetings_that_can_make_a_tie_are_read_oldest_first(session, district):
+    d = district
+    solo = make_meeting(session, starts_at=datetime(2023, 1, 10, 9, tzinfo=UTC))
+    solo.companies = [d["ife"]]  # a call with one organisation
+    conference = make_meeting(session, starts_at=datetime(2023, 2, 1, 9, tzinfo=UTC))
+    hidden = [make_company(session, kind="public") for _ in range(29)]
+    conference.companies = [d["ife"], d["nilu"], *hidden]  # 31: over the cap
+    earlier = make_meeting(session, starts_at=datetime(2022, 3, 1, 9, tzinfo=UTC))
+    earlier.companies = [d["ife"], d["ahus"]]
+    session.flush()
+
+    # The conference is too big even though only two of its organisations are researchers.
+    rows = read_graph_rows(session, NetworkFilter(kinds=("research",)))
+    assert [m.meeting_id for m in rows.meetings] == [earlier.id, d["meeting"].id]
+    bigger_cap = read_graph_rows(session, NetworkFilter(), max_meeting_orgs=40)
+    assert conference.id in {m.meeting_id for m in bigger_cap.meetings}
+    assert solo.id not in {m.meeting_id for m in bigger_cap.meetings}
+
+
+def test_only_roles_that_overlap_a_role_elsewhere_are_read(session, district):
+    d = district
+    mover = make_contact(session, name="Ola Hansen")
+    make_affiliation(
+        session,
+        contact=mover,
+        company=d["ife"],
+        start_date=date(2010, 1, 1),
+        end_date=date(2015, 12, 31),
+    )
+    make_affiliation(session, contact=mover, company=d["nilu"], start_date=date(2016, 1, 1))
+    board = make_contact(session, name="Berit Lie")
+    make_affiliation(session, contact=board, company=d["ife"], start_date=None, end_date=None)
+    make_affiliation(
+        session, contact=board, company=d["nilu"], start_date=date(2019, 1, 1), end_date=None
+    )
+
+    rows = read_graph_rows(session, NetworkFilter())
+
+    people = {row[1] for row in rows.affiliations}
+    assert people == {"Kari Nordmann", "Berit Lie"}
+    graph = _graph(rows)
+    assert graph.edges[d["ife"].id, d["nilu"].id]["person_count"] == 1
+
+
 def test_reading_rows_takes_the_same_few_statements_whatever_the_size(session, link_types):
     def count_for(n):
         companies = [make_company(session) for _ in range(n)]

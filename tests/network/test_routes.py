@@ -323,6 +323,19 @@ def test_map_page_table_and_query_count_do_not_grow_with_rows(
     assert few == many
 
 
+def test_map_page_says_which_meetings_and_clusters_add_no_ties(
+    client, login, session, network_cache
+):
+    make_company(session, name="Infinitum AS")
+    session.commit()
+    login("reader")
+
+    html = client.get("/network/").get_data(as_text=True)
+
+    assert "more than 30 organisations" in html
+    assert "more than 100 members add no ties" in html
+
+
 def test_path_explains_each_step(client, login, session, link_types, network_cache):
     a = make_company(session, name="Aidee")
     b = make_company(session, name="Bergman Diagnostica")

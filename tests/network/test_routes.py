@@ -332,8 +332,8 @@ def test_map_page_says_which_meetings_and_clusters_add_no_ties(
 
     html = client.get("/network/").get_data(as_text=True)
 
-    assert "more than 30 organisations" in html
-    assert "more than 100 members add no ties" in html
+    assert "flere enn 30 organisasjoner" in html
+    assert "flere enn 100 medlemmer gir ingen bånd" in html
 
 
 def test_path_explains_each_step(client, login, session, link_types, network_cache):

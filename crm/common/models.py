@@ -63,11 +63,15 @@ class Audited:
 
 def current_actor_id() -> int | None:
     """The signed-in user's id inside a request, else None (CLI, background work)."""
-    from flask import has_request_context
-    from flask_login import current_user
+    from flask import g, has_request_context
 
-    if has_request_context() and current_user.is_authenticated:
-        return int(current_user.id)
+    if not has_request_context():
+        return None
+    # Only a user Flask-Login has already loaded: asking `current_user` here would load it,
+    # and the loader itself flushes (last seen), which would re-enter this hook mid-flush.
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        return int(user.id)
     return None
 
 

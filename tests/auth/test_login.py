@@ -174,3 +174,39 @@ def test_password_is_stored_as_argon2id(session):
     user = make_user(session)
     assert user.password_hash.startswith("$argon2id$")
     assert DEFAULT_PASSWORD not in user.password_hash
+
+
+def test_a_page_that_refreshes_last_seen_answers_normally(client, session):
+    """The loader writes last_seen on the first request after a minute; that must not fail."""
+    user = make_user(session)
+    session.commit()
+    _login(client, user.email, DEFAULT_PASSWORD)
+    row = session.scalars(select(UserSession)).one()
+    row.last_seen_at -= timedelta(minutes=5)
+    session.commit()
+    assert client.get("/").status_code == 200
+    session.refresh(row)
+    assert row.last_seen_at > row.created_at
+
+
+def test_records_are_stamped_with_the_user_who_changed_them(client, login, session):
+    from tests.factories import make_company
+
+    user = login(role="editor")
+    company = make_company(session, name="Stempel AS")
+    session.commit()
+    from tests.conftest import post_form
+
+    post_form(
+        client,
+        f"/companies/{company.id}/edit",
+        {
+            "name": "Stempel og Segl AS",
+            "kind": "company",
+            "register_status": "active",
+            "version": str(company.version),
+        },
+    )
+    session.refresh(company)
+    assert company.name == "Stempel og Segl AS"
+    assert company.updated_by_id == user.id

@@ -28,6 +28,7 @@ from crm.common.access import edit_access, read_access
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.extensions import db
+from crm.network import panels as network_panels
 
 
 def _labels() -> dict:
@@ -109,6 +110,7 @@ def detail(cluster_id: int):
         helix_min_members=queries.HELIX_MIN_MEMBERS,
         helix_min_kinds=queries.HELIX_MIN_KINDS,
         can_edit=current_user.can_edit,
+        network_panel=network_panels.cluster_panel(db.session, cluster.id),
         **_labels(),
     )
 

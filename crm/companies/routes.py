@@ -32,6 +32,7 @@ from crm.companies.labels import (
 from crm.companies.models import Place, Sector
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
+from crm.network import panels as network_panels
 from crm.network import queries as network_queries
 
 
@@ -112,6 +113,7 @@ def detail(company_id: int):
         timeline=timeline,
         before=before,
         links=network_queries.list_company_links(db.session, company_id),
+        network_panel=network_panels.company_panel(db.session, company_id),
         establishment_panel=establishment_queries.company_panel(db.session, company_id),
     )
 

@@ -222,6 +222,15 @@ def get_view(
     return view
 
 
+def peek_view(session: Session, flt: NetworkFilter) -> NetworkView | None:
+    """The view for a filter if this process holds it at the current version, else None.
+
+    One SELECT (the version); never reads the rows or builds a graph, so a page that only
+    shows the network beside other things can call it without risk of taking seconds.
+    """
+    return memory.get((graph_version(session), flt.key()))
+
+
 def _attach_slow(view: NetworkView, cache_dir: Path, inline_limit: int) -> None:
     key = view.filter.key()
     if view.empty:

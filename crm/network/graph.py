@@ -646,6 +646,67 @@ def ego_network(graph: nx.Graph, org_id: int, radius: int = 1) -> nx.Graph:
     return nx.ego_graph(graph, org_id, radius=radius)
 
 
+def _evidence_counts(data: Mapping[str, Any]) -> dict[str, int]:
+    return {kind: data.get(f"{kind}_count", 0) for kind in ("link", "cluster", "meeting", "person")}
+
+
+def neighbour_rows(graph: nx.Graph, org_id: int) -> list[dict[str, Any]]:
+    """The organisation's direct ties, strongest first (then by id), with counts of evidence.
+
+    Each row: ``id``, ``weight`` and ``link``, ``cluster``, ``meeting``, ``person`` (how many
+    registered links, shared clusters, shared meetings and shared people make the tie).
+    An organisation outside the graph has none.
+    """
+    if org_id not in graph:
+        return []
+    rows = [
+        {"id": other, "weight": data.get("weight", 0.0), **_evidence_counts(data)}
+        for other, data in graph[org_id].items()
+    ]
+    rows.sort(key=lambda row: (-row["weight"], row["id"]))
+    return rows
+
+
+def current_members(
+    graph: nx.Graph, memberships: Iterable[RowLike[MembershipRow]], cluster_id: int
+) -> list[int]:
+    """Members of the cluster on the graph's `as_of` date that are in the graph, by id."""
+    as_of = graph.graph.get("as_of") or date.today()
+    return sorted(
+        {
+            row.organisation_id
+            for row in (_coerce(MembershipRow, item) for item in memberships)
+            if row.cluster_id == cluster_id
+            and row.organisation_id in graph
+            and _within(as_of, row.joined, row.left)
+        }
+    )
+
+
+def member_rows(graph: nx.Graph, members: Iterable[int]) -> list[dict[str, Any]]:
+    """Each member's ties to the other members: summed weight, tie count and evidence counts.
+
+    Strongest first, then by id. Rows: ``id``, ``weight``, ``ties`` and ``link``,
+    ``cluster``, ``meeting``, ``person`` summed over its ties inside the group.
+    """
+    member_set = {member for member in members if member in graph}
+    rows = []
+    for member in member_set:
+        row = {"id": member, "weight": 0.0, "ties": 0, "link": 0, "cluster": 0}
+        row.update(meeting=0, person=0)
+        for other, data in graph[member].items():
+            if other not in member_set:
+                continue
+            row["weight"] += data.get("weight", 0.0)
+            row["ties"] += 1
+            for kind, count in _evidence_counts(data).items():
+                row[kind] += count
+        row["weight"] = round(row["weight"], 2)
+        rows.append(row)
+    rows.sort(key=lambda row: (-row["weight"], row["id"]))
+    return rows
+
+
 def introduction_paths(
     graph: nx.Graph, source: int, target: int, *, limit: int = 3
 ) -> list[list[dict[str, Any]]]:
@@ -705,13 +766,7 @@ def cluster_stats(
         for row in (_coerce(MembershipRow, item) for item in memberships)
         if row.cluster_id == cluster_id
     ]
-    members = sorted(
-        {
-            row.organisation_id
-            for row in rows
-            if row.organisation_id in graph and _within(as_of, row.joined, row.left)
-        }
-    )
+    members = current_members(graph, rows, cluster_id)
     member_set = set(members)
     internal = [
         data

@@ -410,6 +410,106 @@ def _read_graph_rows(
     return rows
 
 
+def read_neighbourhood_rows(
+    session: Session, company_id: int, *, max_meeting_orgs: int = g.MAX_MEETING_ORGS
+) -> GraphRows:
+    """The evidence that can tie one organisation to others, over the whole period.
+
+    Four SELECTs whatever the number of ties: every membership of the clusters it belongs
+    to (all members, so that graph.MAX_CLUSTER_ORGS counts them), its registered links, the
+    meetings it attended with two to `max_meeting_orgs` organisations (all their attendees),
+    and every role of the people with a role there. graph.build_graph on these rows gives the
+    organisation the same ties, weights and reasons as the whole district's graph; ties
+    between the other organisations are incomplete and must not be read. Nodes carry ids
+    only (names are read for the few shown, with company_facts).
+    """
+    session.flush()
+    connection = session.connection()
+    rows = GraphRows()
+    own_clusters = select(Membership.cluster_id).where(Membership.company_id == company_id)
+    rows.memberships = [
+        tuple(row)
+        for row in connection.execute(
+            select(
+                Membership.company_id,
+                Membership.cluster_id,
+                Cluster.name,
+                Membership.joined_on,
+                Membership.left_on,
+            )
+            .join(Cluster, Cluster.id == Membership.cluster_id)
+            .where(Membership.cluster_id.in_(own_clusters))
+        )
+    ]
+    link_type = select(LinkType.id, LinkType.key).subquery()
+    rows.links = [
+        tuple(row)
+        for row in connection.execute(
+            select(
+                CollaborationLink.id,
+                CollaborationLink.source_id,
+                CollaborationLink.target_id,
+                link_type.c.key,
+                CollaborationLink.start_date,
+                CollaborationLink.end_date,
+            )
+            .join(link_type, link_type.c.id == CollaborationLink.link_type_id)
+            .where(
+                or_(
+                    CollaborationLink.source_id == company_id,
+                    CollaborationLink.target_id == company_id,
+                )
+            )
+        )
+    ]
+    attended = select(meeting_companies.c.meeting_id).where(
+        meeting_companies.c.company_id == company_id
+    )
+    sized = (
+        select(meeting_companies.c.meeting_id)
+        .where(meeting_companies.c.meeting_id.in_(attended))
+        .group_by(meeting_companies.c.meeting_id)
+        .having(func.count().between(2, max_meeting_orgs))
+    )
+    meetings: dict[int, tuple[str, date, list[int]]] = {}
+    for meeting_id, title, starts_at, attendee in connection.execute(
+        select(Meeting.id, Meeting.title, Meeting.starts_at, meeting_companies.c.company_id)
+        .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+        .where(Meeting.id.in_(sized))
+        .order_by(Meeting.starts_at, Meeting.id)
+    ):
+        if meeting_id not in meetings:
+            meetings[meeting_id] = (title, _oslo_day(starts_at), [])
+        meetings[meeting_id][2].append(attendee)
+    rows.meetings = [
+        MeetingRow(meeting_id, title, day, tuple(orgs))
+        for meeting_id, (title, day, orgs) in meetings.items()
+    ]
+    people = select(Affiliation.contact_id).where(Affiliation.company_id == company_id)
+    rows.affiliations = [
+        tuple(row)
+        for row in connection.execute(
+            select(
+                Affiliation.contact_id,
+                Contact.name,
+                Affiliation.company_id,
+                Affiliation.start_date,
+                Affiliation.end_date,
+            )
+            .join(Contact, Contact.id == Affiliation.contact_id)
+            .where(Affiliation.contact_id.in_(people))
+        )
+    ]
+    ids = {company_id}
+    ids.update(row[0] for row in rows.memberships)
+    ids.update(row[1] for row in rows.links)
+    ids.update(row[2] for row in rows.links)
+    ids.update(org for meeting in rows.meetings for org in meeting.organisation_ids)
+    ids.update(row[2] for row in rows.affiliations)
+    rows.nodes = [(node, None, None, None, (), ()) for node in sorted(ids)]
+    return rows
+
+
 def _oslo_day(moment: datetime) -> date:
     if moment.tzinfo is None:  # SQLite without the UTCDateTime decorator in a raw select
         moment = moment.replace(tzinfo=UTC)

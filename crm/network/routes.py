@@ -404,6 +404,11 @@ def ego_json(company_id: int):
     if company_id not in view.graph:
         abort(404)
     network = g.ego_network(view.graph, company_id, radius=_radius())
+    top = request.args.get("top", type=int)
+    if top and top > 0:
+        # The page's panel: the organisation and its `top` strongest direct ties, as its table.
+        keep = [row["id"] for row in g.neighbour_rows(view.graph, company_id)[:top]]
+        network = network.subgraph([company_id, *keep]).copy()
     sub = cache.NetworkView(
         version=view.version,
         filter=view.filter,
@@ -529,6 +534,31 @@ def cluster(cluster_id: int):
         names=names,
         years=_cluster_years(cluster_id, view.version),
     )
+
+
+@bp.route("/clusters/<int:cluster_id>/graph.json")
+@read_access
+def cluster_json(cluster_id: int):
+    """The current members and the ties between them, in the map's format."""
+    if db.session.get(Cluster, cluster_id) is None:
+        abort(404)
+    view = _view(queries.NetworkFilter())
+    members = g.current_members(
+        view.graph, queries.cluster_member_rows(db.session, cluster_id), cluster_id
+    )
+    network = view.graph.subgraph(members).copy()
+    metrics = g.compute_fast_metrics(network)
+    sub = cache.NetworkView(
+        version=view.version,
+        filter=view.filter,
+        graph=network,
+        metrics=metrics,
+        slow_ready=True,
+        # Discs per community of the members' own network: cheap and the same on every visit.
+        positions=g.initial_positions(network),
+        cluster_names=view.cluster_names,
+    )
+    return jsonify(map_json(sub, _labels()["kind_labels"]))
 
 
 # --- exports ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /*
  * The collaboration network map (sigma.js 3 + graphology), and the "still being computed"
  * poller. No inline script: every setting comes from data- attributes on #network-map.
+ * Used by the map page, the ego page and the panels on organisation and cluster pages.
  *
  * The JSON is graph.to_sigma_json's: graphology's serialised format with edges as compact
  * [source, target, weight] triples, expanded here before graph.import().
@@ -179,7 +180,13 @@
   }
 
   function focusNode(renderer, graph, node) {
-    graph.forEachNode(function (other) { graph.removeNodeAttribute(other, "highlighted"); });
+    /* Only the previous choice loses its highlight: clearing all 5,000 nodes made sigma
+       reprocess every one of them before the next frame. */
+    var previous = renderer.highlightedNode;
+    if (previous !== undefined && previous !== node && graph.hasNode(previous)) {
+      graph.removeNodeAttribute(previous, "highlighted");
+    }
+    renderer.highlightedNode = node;
     graph.setNodeAttribute(node, "highlighted", true);
     var display = renderer.getNodeDisplayData(node);
     if (display) {
@@ -294,7 +301,10 @@
         var renderer = new Sigma(graph, container, {
           labelRenderedSizeThreshold: 9,
           zIndex: true,
-          defaultEdgeColor: "#d9d9d9"
+          defaultEdgeColor: "#d9d9d9",
+          /* A resize can leave the container 0 px wide for a moment (a full-page screenshot,
+             a collapsed column on a phone): draw nothing then rather than throw. */
+          allowInvalidContainer: true
         });
         renderer.on("clickNode", function (event) {
           focusNode(renderer, graph, event.node);
@@ -302,8 +312,15 @@
         });
         setUpSearch(container, renderer, graph, labels);
         setUpRefine(container, graph);
-        container.dataset.ready = "true";
         window.networkMap = { graph: graph, renderer: renderer };
+        /* Sigma drew the first frame in its constructor; the next animation frame is after it
+           is on screen. data-ready="true" then means interactive: drawn, clickable and the
+           search box answering. data-ready-at is when (ms since navigation start), for
+           bench/network_map.py. */
+        window.requestAnimationFrame(function () {
+          container.dataset.readyAt = String(Math.round(performance.now()));
+          container.dataset.ready = "true";
+        });
       })
       .catch(function (error) {
         container.dataset.ready = "error";

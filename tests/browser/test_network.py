@@ -37,6 +37,7 @@ def district(live_server, tmp_path_factory):
         make_membership(db.session, cluster=cluster, company=orgs[3])
         db.session.commit()
         ids = {org.name: org.id for org in orgs}
+        ids[cluster.name] = cluster.id
     cache.memory.clear()
     return ids
 
@@ -82,3 +83,20 @@ def test_metrics_path_and_ego_pages_are_accessible(page, district):
     page.goto(f"/network/companies/{start}/ego?radius=2")
     expect(page.locator("#network-map")).to_have_attribute("data-ready", "true")
     check_accessibility(page)
+
+
+def test_organisation_and_cluster_pages_show_their_network(page, district):
+    sign_in(page, "reader")
+    page.goto(f"/companies/{district['Nettverk Kjeller Innovasjon']}")
+    expect(page.locator("#network-map")).to_have_attribute("data-ready", "true")
+    table = page.locator(".network-panel-table")
+    expect(table.get_by_role("link", name="Nettverk NILU", exact=True)).to_be_visible()
+    check_accessibility(page)
+    page.goto(f"/clusters/{district['Nettverk H2Cluster']}")
+    expect(page.locator("#network-map")).to_have_attribute("data-ready", "true")
+    page.reload()  # the map's request built the district's graph; the table is there now
+    expect(page.locator(".network-panel-table")).to_contain_text("Nettverk Ahus")
+    expect(page.locator("#network-map")).to_have_attribute("data-ready", "true")
+    check_accessibility(page)
+    page.locator(".network-panel-table").get_by_role("link", name="Nettverk NILU").click()
+    expect(page).to_have_url(re.compile(rf"/companies/{district['Nettverk NILU']}$"))

@@ -32,21 +32,31 @@ from crm.companies.labels import (
 from crm.companies.models import Place, Sector
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
-from crm.network import panels as network_panels
 from crm.network import queries as network_queries
 
 
 @bp.context_processor
 def labels() -> dict:
-    """Labels and helpers every page of this feature uses."""
+    """Labels and helpers every page of this feature uses.
+
+    The labels are translated once here: a lazy label is translated again each time it is
+    shown, and a timeline shows hundreds.
+    """
+
+    def translated(labels: dict) -> dict[str, str]:
+        return {key: str(label) for key, label in labels.items()}
+
     return {
-        "kind_labels": KIND_LABELS,
-        "status_labels": STATUS_LABELS,
+        "kind_labels": translated(KIND_LABELS),
+        "status_labels": translated(STATUS_LABELS),
         "status_badges": STATUS_BADGES,
-        "role_labels": MEMBERSHIP_ROLE_LABELS,
-        "meeting_kind_labels": MEETING_KIND_LABELS,
+        "role_labels": translated(MEMBERSHIP_ROLE_LABELS),
+        "meeting_kind_labels": translated(MEETING_KIND_LABELS),
         "format_orgnr": format_orgnr,
     }
+
+
+LINKS_SHOWN = 20
 
 
 def _company_or_404(company_id: int):
@@ -112,8 +122,9 @@ def detail(company_id: int):
         company=detail.company,
         timeline=timeline,
         before=before,
-        links=network_queries.list_company_links(db.session, company_id),
-        network_panel=network_panels.company_panel(db.session, company_id),
+        # The page shows the newest links; the network's page for the organisation has all.
+        links=network_queries.list_company_links(db.session, company_id, limit=LINKS_SHOWN),
+        link_count=network_queries.count_company_links(db.session, company_id),
         establishment_panel=establishment_queries.company_panel(db.session, company_id),
     )
 

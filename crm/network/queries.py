@@ -48,8 +48,23 @@ def get_link(session: Session, link_id: int) -> CollaborationLink | None:
     )
 
 
-def list_company_links(session: Session, company_id: int) -> list[CollaborationLink]:
-    """Every link of an organisation, current ones first, then by start date (newest first)."""
+def count_company_links(session: Session, company_id: int) -> int:
+    """How many links an organisation has."""
+    return session.scalar(
+        select(func.count())
+        .select_from(CollaborationLink)
+        .where(
+            or_(
+                CollaborationLink.source_id == company_id, CollaborationLink.target_id == company_id
+            )
+        )
+    )
+
+
+def list_company_links(
+    session: Session, company_id: int, *, limit: int | None = None
+) -> list[CollaborationLink]:
+    """An organisation's links, current ones first, then by start date (newest first)."""
     return list(
         session.scalars(
             select(CollaborationLink)
@@ -69,6 +84,7 @@ def list_company_links(session: Session, company_id: int) -> list[CollaborationL
                 CollaborationLink.start_date.desc(),
                 CollaborationLink.id,
             )
+            .limit(limit)
         )
     )
 

@@ -34,7 +34,7 @@ from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
 from crm.companies.models import Company
 from crm.extensions import db
-from crm.network import bp, cache, forms, queries, services
+from crm.network import bp, cache, forms, panels, queries, services
 from crm.network import graph as g
 from crm.network.forms import (
     COLOUR_CHOICES,
@@ -392,6 +392,18 @@ def ego(company_id: int):
         rows.sort(key=lambda row: (row["hops"], -(row["weight"] or 0), str(row["name"])))
     return render_template(
         "network/ego.html", company=company, radius=radius, rows=rows, **_labels()
+    )
+
+
+@bp.route("/companies/<int:company_id>/summary")
+@read_access
+def company_summary(company_id: int):
+    """The organisation's strongest ties as an HTML fragment its page fetches after loading."""
+    company = _get_company(company_id)
+    return render_template(
+        "network/_ego_summary.html",
+        company=company,
+        network_panel=panels.company_panel(db.session, company_id),
     )
 
 

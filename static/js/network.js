@@ -328,11 +328,38 @@
       });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
-    pollUntilReady();
+  function drawIfPresent() {
     var container = document.getElementById("network-map");
     if (container && typeof Sigma !== "undefined" && typeof graphology !== "undefined") {
       drawMap(container);
+    }
+  }
+
+  /* An organisation's page fetches its strongest ties after loading (they take a graph to
+     work out); the fragment may hold a small map, drawn once it is in the page. */
+  function loadSummary(placeholder) {
+    fetch(placeholder.dataset.networkSummaryUrl, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fragment = new DOMParser().parseFromString(html, "text/html");
+        placeholder.replaceChildren.apply(placeholder, Array.from(fragment.body.childNodes));
+        drawIfPresent();
+      })
+      .catch(function (error) {
+        if (window.console) console.warn(error);
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    pollUntilReady();
+    var placeholder = document.querySelector("[data-network-summary-url]");
+    if (placeholder) {
+      loadSummary(placeholder);
+    } else {
+      drawIfPresent();
     }
   });
 })();

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, select
 
@@ -283,3 +283,26 @@ def test_editor_may_not_manage_places_or_sectors(client, login):
     login(role="editor")
     assert client.get("/companies/places").status_code == 403
     assert client.get("/companies/sectors/new").status_code == 403
+
+
+def test_organisation_page_shows_the_newest_links_and_offers_all(client, login, session):
+    from crm.network.models import CollaborationLink
+    from crm.network.services import seed_link_types
+
+    login(role="reader")
+    project = next(t for t in seed_link_types(session) if t.key == "project")
+    hub = make_company(session, name="Navet AS")
+    partners = [make_company(session, name=f"Partner {n:02d} AS") for n in range(25)]
+    for n, partner in enumerate(partners):
+        first, second = sorted((hub, partner), key=lambda c: c.id)
+        session.add(
+            CollaborationLink(
+                source=first, target=second, link_type=project, start_date=date(2020, 1, n + 1)
+            )
+        )
+    session.commit()
+
+    html = client.get(f"/companies/{hub.id}").get_data(as_text=True)
+    assert "Partner 24 AS" in html and "Partner 05 AS" in html  # the 20 newest
+    assert "Partner 04 AS" not in html
+    assert f'href="/network/companies/{hub.id}/links">Alle 25 koblinger' in html

@@ -432,6 +432,14 @@ def format_summary(run: ImportRun) -> str:
     return "\n".join(lines)
 
 
+def progress_bar(fraction: float | None, width: int = 30) -> str:
+    """A text progress bar such as `[#########.....]  60 %` (or none when unknown)."""
+    if fraction is None:
+        return ""
+    filled = round(fraction * width)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}"
+
+
 def run_import_cli(
     path: str | os.PathLike[str],
     kommuner: Iterable[str] = (),
@@ -448,7 +456,8 @@ def run_import_cli(
 
     def report(stats: ReadStats) -> None:
         click.echo(
-            f"\r  read {stats.read:,} units, kept {stats.kept:,}, rejected {stats.rejected:,}",
+            f"\r  {progress_bar(stats.fraction_done)} read {stats.read:,} units, "
+            f"kept {stats.kept:,}, rejected {stats.rejected:,}",
             err=True,
             nl=False,
         )

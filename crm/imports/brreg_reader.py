@@ -31,9 +31,9 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Literal, TextIO
 
@@ -225,6 +225,20 @@ class ReadStats:
     kept: int = 0
     skipped_other_municipality: int = 0
     rejected: int = 0
+    # The file's size on disk and how far into it the reader is, for a progress bar: the
+    # number of units is not known until the end, the bytes are.
+    bytes_total: int = 0
+    _position: Callable[[], int] | None = field(default=None, repr=False)
+
+    @property
+    def fraction_done(self) -> float | None:
+        """How much of the file has been read (0 to 1), or None when it cannot be told."""
+        if not self.bytes_total or self._position is None:
+            return None
+        try:
+            return min(self._position() / self.bytes_total, 1.0)
+        except (OSError, ValueError):  # the file is closed: the reading is over
+            return 1.0
 
 
 class _RowProblem(Exception):
@@ -261,6 +275,10 @@ def iter_units(
     wanted = None if kommuner is None else frozenset(_municipality(k) for k in kommuner)
     fmt, stream = open_register_file(path)
     stats.format = fmt
+    stats.bytes_total = os.path.getsize(path)
+    # Position in the file as stored (compressed bytes for a .gz), which is what its size counts.
+    binary = stream.buffer
+    stats._position = binary.fileobj.tell if isinstance(binary, gzip.GzipFile) else binary.tell
     options = _Options(wanted, sub_units, industry_standard or "SN2007", stats)
     with stream:
         try:

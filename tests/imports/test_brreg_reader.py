@@ -578,3 +578,30 @@ def test_memory_stays_flat_on_a_large_file(tmp_path: Path) -> None:
     # The buffer holds about two 1 MiB chunks; loading the file would take many times its size.
     assert decompressed > 50 * 1024 * 1024
     assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_progress_is_the_share_of_the_file_read(tmp_path, gz):
+    """The import's progress bar follows the bytes read, known before the units are."""
+    path = tmp_path / "enheter.json.gz"
+    # Big enough that gzip's read-ahead (128 KiB of compressed bytes) is a small share of it.
+    write_synthetic_json(path, 30_000, lillestrom_every=50)
+    if not gz:
+        plain = tmp_path / "enheter.json"
+        plain.write_bytes(gzip.decompress(path.read_bytes()))
+        path = plain
+    stats = ReadStats()
+    seen = []
+    for _item in iter_units(path, kommuner={"3205"}, stats=stats, chunk_size=4096):
+        seen.append(stats.fraction_done)
+    assert stats.bytes_total == path.stat().st_size
+    assert seen[0] < 0.5 and seen == sorted(seen)  # grows as the reading goes on
+    assert stats.fraction_done == 1.0
+
+
+def test_progress_bar_text():
+    from crm.imports.brreg import progress_bar
+
+    assert progress_bar(0.5, width=10) == "[#####.....]  50%"
+    assert progress_bar(1.0, width=4) == "[####] 100%"
+    assert progress_bar(None) == ""

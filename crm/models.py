@@ -3,7 +3,7 @@
 from crm.auth.models import User, UserSession
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, Sector
-from crm.contacts.models import Affiliation, Contact
+from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
 from crm.imports.models import ImportChange, ImportRun
 from crm.meetings.models import Meeting
@@ -17,6 +17,7 @@ __all__ = [
     "CollaborationLink",
     "Company",
     "Contact",
+    "ContactAccess",
     "EstablishmentCase",
     "FocusArea",
     "ImportChange",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import Audited
+from crm.common.models import Audited, UTCDateTime, utcnow
 from crm.extensions import db
 
 if TYPE_CHECKING:
+    from crm.auth.models import User
     from crm.companies.models import Company
 
 
@@ -58,3 +59,26 @@ class Affiliation(Audited, db.Model):
     def current(self) -> bool:
         """Whether the affiliation has not ended."""
         return self.end_date is None or self.end_date >= date.today()
+
+
+class ContactAccess(db.Model):
+    """Someone saw, exported or erased a person's data: access to personal data is traceable.
+
+    Holds no personal data itself, and `contact_id` is a plain number (no foreign key) so the
+    trail outlives an erasure.
+    """
+
+    __tablename__ = "contact_access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # None for a list export, which names many people (see `detail`).
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # "viewed", "exported", "erased" or "listed_in_export".
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User | None] = relationship()

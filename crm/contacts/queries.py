@@ -10,13 +10,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.common.errors import DomainError
 from crm.common.orgnr import normalise_orgnr
 from crm.common.pagination import MAX_PER_PAGE
 from crm.companies.models import Company
-from crm.contacts.models import Affiliation, Contact
+from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.meetings.models import Meeting, meeting_contacts
 
 SORT_KEYS = ("name", "last_contacted", "updated")
@@ -269,4 +269,17 @@ def resolve_company(session: Session, *, company_id: str | int | None, text: str
             "This organisation was not found. Choose one from the suggestions, "
             "or type its 9-digit organisation number."
         ),
+    )
+
+
+def access_log(session: Session, contact_id: int, *, limit: int = 500) -> list[ContactAccess]:
+    """Who saw, exported or erased this person's data, newest first."""
+    return list(
+        session.scalars(
+            select(ContactAccess)
+            .where(ContactAccess.contact_id == contact_id)
+            .options(joinedload(ContactAccess.user))
+            .order_by(ContactAccess.at.desc(), ContactAccess.id.desc())
+            .limit(limit)
+        )
     )

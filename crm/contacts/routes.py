@@ -6,12 +6,12 @@ import json
 from datetime import date
 
 import phonenumbers
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from crm.common.access import edit_access, read_access
+from crm.common.access import admin_access, edit_access, read_access
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
@@ -100,9 +100,13 @@ def index():
 @read_access
 def detail(contact_id: int):
     """A person: details, affiliations, last contact and the meetings they attended."""
+    _get_contact(contact_id)  # 404 for an unknown person, before anything is logged
+    # Logged and committed first: a commit after loading would expire what the page shows.
+    services.record_access(
+        db.session, user_id=current_user.id, action="viewed", contact_id=contact_id
+    )
+    db.session.commit()
     info = queries.get_contact_detail(db.session, contact_id)
-    if info is None:
-        abort(404)
     return render_template(
         "contacts/detail.html",
         detail=info,
@@ -247,14 +251,29 @@ def erase(contact_id: int):
         except DomainError as error:
             show_domain_error(form, error)
         else:
+            # Who erased whom stays in the access log (the id only: the person's data is gone).
+            services.record_access(
+                db.session, user_id=current_user.id, action="erased", contact_id=contact_id
+            )
             db.session.commit()
-            # Who erased whom is kept in the log (the id only: the person's data is gone).
-            current_app.logger.info("User %s erased contact %s", current_user.id, contact_id)
             flash(_("%(name)s is erased.", name=name), "success")
             return redirect(url_for("contacts.index"))
     detail = queries.get_contact_detail(db.session, contact_id)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("contacts/erase.html", form=form, contact=contact, detail=detail), status
+
+
+@bp.route("/<int:contact_id>/access")
+@admin_access
+def access(contact_id: int):
+    """Who has seen, exported or erased this person's data (also after an erasure)."""
+    contact = db.session.get(Contact, contact_id)
+    entries = queries.access_log(db.session, contact_id)
+    if contact is None and not entries:
+        abort(404)
+    return render_template(
+        "contacts/access.html", contact=contact, contact_id=contact_id, entries=entries
+    )
 
 
 @bp.route("/<int:contact_id>/export")
@@ -264,7 +283,10 @@ def export(contact_id: int):
     contact = _get_contact(contact_id)
     data = services.export_contact_data(db.session, contact=contact)
     # Access to personal data must be traceable.
-    current_app.logger.info("User %s exported the data of contact %s", current_user.id, contact.id)
+    services.record_access(
+        db.session, user_id=current_user.id, action="exported", contact_id=contact.id
+    )
+    db.session.commit()
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",

@@ -15,7 +15,7 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.contacts import queries
-from crm.contacts.models import Affiliation, Contact
+from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.meetings.models import meeting_contacts
 
 PHONE_REGION = "NO"
@@ -180,6 +180,21 @@ def remove_affiliation(session: Session, *, affiliation: Affiliation) -> None:
     session.delete(affiliation)
     session.flush()
     session.expire(contact, ["affiliations"])
+
+
+def record_access(
+    session: Session,
+    *,
+    user_id: int | None,
+    action: str,
+    contact_id: int | None = None,
+    detail: str = "",
+) -> None:
+    """Note that a user saw, exported or erased a person's data (the access log)."""
+    session.add(
+        ContactAccess(user_id=user_id, contact_id=contact_id, action=action, detail=detail[:300])
+    )
+    session.flush()
 
 
 def erase_contact(session: Session, *, contact: Contact, version: str | int | None) -> str:

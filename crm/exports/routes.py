@@ -12,6 +12,7 @@ from crm.common.access import admin_access, read_access
 from crm.common.models import utcnow
 from crm.companies.forms import CompanyFilterForm
 from crm.contacts.forms import ContactFilterForm, contact_filters
+from crm.contacts.services import record_access
 from crm.establishments.forms import case_filter_form
 from crm.exports import bp, services
 from crm.exports.spreadsheets import write_csv, write_xlsx
@@ -67,6 +68,14 @@ def contacts(fmt: str):
     export = services.export_contacts(
         db.session, **contact_filters(db.session, form), sort=request.args.get("sort")
     )
+    # A list of people is personal data leaving the system: it goes into the access log.
+    record_access(
+        db.session,
+        user_id=current_user.id,
+        action="listed_in_export",
+        detail=f"{len(export.rows)} people, filters {dict(request.args)}",
+    )
+    db.session.commit()
     return _send(export, fmt=fmt, name="people", title=_("People"))
 
 

@@ -11,7 +11,14 @@ from sqlalchemy import event, func, select
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
 from tests.conftest import csrf_token, post_form
-from tests.factories import make_affiliation, make_company, make_contact, make_meeting
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_affiliation,
+    make_company,
+    make_contact,
+    make_meeting,
+    make_user,
+)
 
 
 def affiliate(session, contact, company=None, **overrides):
@@ -433,3 +440,37 @@ def test_readers_cannot_erase_a_person(client, login, session):
     person = make_contact(session)
     session.commit()
     assert client.get(f"/contacts/{person.id}/erase").status_code == 403
+
+
+def test_seeing_downloading_and_erasing_a_person_is_logged_without_their_data(
+    app, client, login, session
+):
+    from crm.contacts.models import ContactAccess
+
+    editor = login(role="editor")
+    person = make_contact(session, name="Sporbar Person", email="sporbar@example.no")
+    session.commit()
+    person_id = person.id
+    client.get(f"/contacts/{person_id}")
+    client.get(f"/contacts/{person_id}/export")
+    post_form(client, f"/contacts/{person_id}/erase", {"version": "1", "confirm": "y"})
+    client.get("/exports/contacts.csv")
+
+    entries = session.scalars(select(ContactAccess).order_by(ContactAccess.id)).all()
+    assert [(e.action, e.contact_id, e.user_id) for e in entries] == [
+        ("viewed", person_id, editor.id),
+        ("exported", person_id, editor.id),
+        ("erased", person_id, editor.id),
+        ("listed_in_export", None, editor.id),
+    ]
+    assert all("Sporbar" not in e.detail and "sporbar@" not in e.detail for e in entries)
+
+    # The trail outlives the erasure, and only admins read it.
+    assert client.get(f"/contacts/{person_id}/access").status_code == 403
+    admin_client = app.test_client()
+    admin = make_user(session, role="admin")
+    session.commit()
+    post_form(admin_client, "/auth/login", {"email": admin.email, "password": DEFAULT_PASSWORD})
+    page = admin_client.get(f"/contacts/{person_id}/access").get_data(as_text=True)
+    assert editor.name in page and "Slettet" in page
+    assert admin_client.get("/contacts/999999/access").status_code == 404

@@ -8,6 +8,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from crm.common.access import admin_access, edit_access, read_access
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
@@ -34,7 +35,6 @@ from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageO
 from crm.extensions import db
 from crm.meetings import queries as meeting_queries
 from crm.meetings.forms import id_choices
-from crm.meetings.services import local_today
 
 
 def _label(labels: dict, value: str | None) -> str:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.common.access import admin_access, read_access
+from crm.common.dates import local_today
 from crm.common.models import utcnow
 from crm.companies.forms import CompanyFilterForm
 from crm.contacts.forms import ContactFilterForm, contact_filters
@@ -18,7 +19,6 @@ from crm.exports import bp, services
 from crm.exports.spreadsheets import write_csv, write_xlsx
 from crm.extensions import db
 from crm.meetings.forms import meeting_filter_form
-from crm.meetings.services import local_today
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

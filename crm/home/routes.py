@@ -4,10 +4,10 @@ from flask import render_template
 from flask_login import current_user
 
 from crm.common.access import read_access
+from crm.common.dates import local_today
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
 from crm.home import bp, queries
-from crm.meetings.services import local_today
 
 
 @bp.route("/")

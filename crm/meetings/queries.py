@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
+from crm.common.dates import LOCAL_TIMEZONE
 from crm.common.models import utcnow
 from crm.companies.models import Company
 from crm.contacts.models import Contact
@@ -23,7 +24,6 @@ from crm.meetings.models import (
     meeting_staff,
     meeting_strategies,
 )
-from crm.meetings.services import LOCAL_TIMEZONE
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 

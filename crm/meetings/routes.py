@@ -12,6 +12,7 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.markdown import render_markdown
@@ -80,7 +81,7 @@ def _render_detail(meeting_id: int, task_form: TaskForm | None = None, status: i
         meeting=detail.meeting,
         task_form=_task_form(task_form),
         done_form=TaskDoneForm(formdata=None),
-        today=services.local_today(),
+        today=local_today(),
     ), status
 
 
@@ -137,7 +138,7 @@ def create():
     """
     form = MeetingForm()
     if not form.is_submitted():
-        form.day.data = services.local_today()
+        form.day.data = local_today()
         form.staff_ids.data = [current_user.id]
         company = queries.get_company(db.session, request.args.get("company_id", type=int))
         if company is not None:

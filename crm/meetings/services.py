@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.common.dates import LOCAL_TIMEZONE
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
@@ -20,7 +21,6 @@ from crm.contacts.models import Contact
 from crm.meetings.models import Meeting, MeetingKind
 from crm.strategy.models import Strategy
 
-LOCAL_TIMEZONE = "Europe/Oslo"
 MAX_NOTES_LENGTH = 50_000
 MAX_TITLE_LENGTH = 300
 MAX_LOCATION_LENGTH = 300
@@ -242,8 +242,3 @@ def update_meeting(
     meeting.updated_at = utcnow()
     session.flush()
     return meeting
-
-
-def local_today(timezone: str = LOCAL_TIMEZONE) -> date:
-    """Today's date in the municipality (the server may run in UTC)."""
-    return datetime.now(ZoneInfo(timezone)).date()

@@ -8,13 +8,13 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db
 from crm.meetings import queries as meeting_queries
 from crm.meetings.forms import id_choices
-from crm.meetings.services import local_today
 from crm.tasks import bp, queries, services
 from crm.tasks.forms import TaskDoneForm, TaskEditForm
 from crm.tasks.models import Task

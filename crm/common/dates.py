@@ -1,0 +1,14 @@
+"""The municipality's calendar: its time zone and today's date there."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+# The same zone as BABEL_DEFAULT_TIMEZONE in config.py, for code that runs outside a request.
+LOCAL_TIMEZONE = "Europe/Oslo"
+
+
+def local_today(timezone: str = LOCAL_TIMEZONE) -> date:
+    """Today's date in the municipality (the server may run in UTC)."""
+    return datetime.now(ZoneInfo(timezone)).date()

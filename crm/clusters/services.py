@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole, ProgrammeLevel
 from crm.common.errors import DomainError
-from crm.common.orgnr import is_valid_orgnr, normalise_orgnr
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
+from crm.companies.services import resolve_organisation
 
 
 def _show_date(value: date | None) -> str:
@@ -37,72 +37,6 @@ def check_website(website: str | None) -> str | None:
             _l("The website must be a full address starting with http:// or https://."),
         )
     return website
-
-
-def resolve_organisation(
-    session: Session,
-    *,
-    company_id: int | None,
-    typed: str | None,
-    field: str,
-    required: bool,
-) -> Company | None:
-    """Find the organisation chosen in a type-ahead field.
-
-    The hidden id (set by the type-ahead script) wins unless the visible field was changed to
-    name another organisation; what was typed is taken as a 9-digit organisation number, else
-    as an exact name (so the form works without JavaScript).
-    """
-    typed = (typed or "").strip()
-    if company_id is not None:
-        company = session.get(Company, company_id)
-        if company is None:
-            raise DomainError(field, _l("The chosen organisation was not found."))
-        if not typed or typed.casefold() == company.name.casefold():
-            return company
-        if normalise_orgnr(typed) == company.org_number:
-            return company
-    if not typed:
-        if required:
-            raise DomainError(field, _l("Choose an organisation."))
-        return None
-    number = normalise_orgnr(typed)
-    if number.isdigit():
-        if not is_valid_orgnr(number):
-            raise DomainError(
-                field, _l("%(number)s is not a valid organisation number.", number=typed)
-            )
-        company = session.scalar(select(Company).where(Company.org_number == number))
-        if company is None:
-            raise DomainError(
-                field,
-                _l(
-                    "No organisation with organisation number %(number)s is registered.",
-                    number=number,
-                ),
-            )
-        return company
-    matches = list(
-        session.scalars(select(Company).where(func.lower(Company.name) == typed.lower()).limit(2))
-    )
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise DomainError(
-            field,
-            _l(
-                "Several organisations are called %(name)s; give the organisation number.",
-                name=typed,
-            ),
-        )
-    raise DomainError(
-        field,
-        _l(
-            "No organisation called %(name)s was found. Choose one from the suggestions or "
-            "give its 9-digit organisation number.",
-            name=typed,
-        ),
-    )
 
 
 def _check_cluster(

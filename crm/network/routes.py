@@ -27,12 +27,12 @@ from flask_babel import gettext as _
 
 from crm.clusters.forms import ORG_KIND_CHOICES
 from crm.clusters.models import Cluster
-from crm.clusters.services import resolve_organisation
 from crm.common.access import admin_access, edit_access, read_access
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
 from crm.companies.models import Company
+from crm.companies.services import resolve_organisation
 from crm.extensions import db
 from crm.network import bp, cache, forms, panels, queries, services
 from crm.network import graph as g

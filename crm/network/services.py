@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from crm.clusters.services import resolve_organisation
 from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
+from crm.companies.services import resolve_organisation
 from crm.network.models import CollaborationLink, LinkType
 
 # (key, name) of the types every installation starts with; admins rename or add more. The

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.clusters.models import Cluster, Membership
+from crm.common.dates import local_today
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import Meeting
@@ -151,7 +152,7 @@ def make_meeting(session: Session, **overrides) -> Meeting:
 def make_task(session: Session, **overrides) -> Task:
     """An open task due in a week."""
     n = next(_counter)
-    values = {"title": f"Oppfølging {n}", "due_on": date.today() + timedelta(days=7)}
+    values = {"title": f"Oppfølging {n}", "due_on": local_today() + timedelta(days=7)}
     values.update(overrides)
     task = Task(**values)
     session.add(task)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.common.dates import local_today
 from crm.common.models import Audited
 from crm.extensions import db
 
@@ -90,4 +91,4 @@ class Membership(Audited, db.Model):
     @property
     def current(self) -> bool:
         """Whether the organisation is still a member."""
-        return self.left_on is None or self.left_on > date.today()
+        return self.left_on is None or self.left_on > local_today()

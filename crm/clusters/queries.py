@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from crm.clusters.models import Cluster, ClusterKind, Membership
+from crm.common.dates import local_today
 from crm.companies.models import Company
 
 # The triple-helix check (ECCP): a working cluster has enough members of more than one kind.
@@ -51,13 +52,13 @@ class HelixCheck:
 
 def is_current(today: date | None = None) -> ColumnElement[bool]:
     """SQL condition: the membership has not ended (same rule as Membership.current)."""
-    today = today or date.today()
+    today = today or local_today()
     return or_(Membership.left_on.is_(None), Membership.left_on > today)
 
 
 def is_former(today: date | None = None) -> ColumnElement[bool]:
     """SQL condition: the membership has ended."""
-    today = today or date.today()
+    today = today or local_today()
     return and_(Membership.left_on.is_not(None), Membership.left_on <= today)
 
 

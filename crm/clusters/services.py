@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole, ProgrammeLevel
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
@@ -232,7 +233,7 @@ def end_membership(
     session: Session, *, membership: Membership, left_on: date | None = None
 ) -> Membership:
     """End a membership on `left_on` (today by default); the record stays as history."""
-    left_on = left_on or date.today()
+    left_on = left_on or local_today()
     if not membership.current:
         raise DomainError(
             "left_on",

@@ -12,6 +12,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
+from crm.common.dates import local_today
 from crm.common.pagination import PER_PAGE, apply_sort
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact
@@ -79,7 +80,7 @@ def company_list_query(
     if sector_id:
         query = query.where(Company.sectors.any(Sector.id == sector_id))
     if cluster_id:
-        query = query.where(_current_member_of(cluster_id, date.today()))
+        query = query.where(_current_member_of(cluster_id, local_today()))
     if status:
         query = query.where(Company.register_status == status)
     return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
@@ -184,7 +185,7 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
             .order_by(Membership.joined_on.desc(), Cluster.name)
         )
     )
-    today = date.today()
+    today = local_today()
     people = list(
         session.scalars(
             select(Affiliation)
@@ -290,7 +291,7 @@ def _membership_entries(
         .where(Membership.company_id == company_id)
     )
     entries = []
-    today = date.today()
+    today = local_today()
     for membership_id, cluster_id, cluster_name, role, joined_on, left_on in rows:
         for kind, day in (("joined", joined_on), ("left", left_on)):
             if day is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
@@ -18,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import VersionedForm, show_domain_error
 from crm.contacts import queries
@@ -123,7 +122,7 @@ class AffiliationForm(FlaskForm):
 class EndAffiliationForm(FlaskForm):
     """End an affiliation on a date (today by default)."""
 
-    end_date = DateField(_l("Ended on"), validators=[DataRequired()], default=date.today)
+    end_date = DateField(_l("Ended on"), validators=[DataRequired()], default=local_today)
     submit = SubmitField(_l("End affiliation"))
 
 

@@ -12,6 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.orgnr import normalise_orgnr
 from crm.common.pagination import MAX_PER_PAGE
@@ -28,7 +29,7 @@ _DIGITS = re.compile(r"^\d+$")
 
 def current_clause(affiliation=Affiliation, today: date | None = None) -> ColumnElement[bool]:
     """SQL for "the affiliation has not ended" (the same rule as Affiliation.current)."""
-    today = today or date.today()
+    today = today or local_today()
     return or_(affiliation.end_date.is_(None), affiliation.end_date >= today)
 
 

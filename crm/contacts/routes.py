@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import phonenumbers
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -12,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from crm.common.access import admin_access, edit_access, read_access
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
@@ -111,7 +111,7 @@ def detail(contact_id: int):
         "contacts/detail.html",
         detail=info,
         contact=info.contact,
-        today=date.today().isoformat(),
+        today=local_today().isoformat(),
     )
 
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
@@ -145,7 +146,7 @@ def add_affiliation(
     company = queries.resolve_company(session, company_id=company_id, text=company_text)
     if start_date and end_date and end_date < start_date:
         raise DomainError("end_date", _l("The end date cannot be before the start date."))
-    if primary and end_date is not None and end_date < date.today():
+    if primary and end_date is not None and end_date < local_today():
         raise DomainError("primary", _l("Only a current affiliation can be primary."))
     affiliation = Affiliation(
         contact_id=contact.id,
@@ -165,7 +166,7 @@ def add_affiliation(
 
 def end_affiliation(session: Session, *, affiliation: Affiliation, end_date: date) -> Affiliation:
     """End an affiliation on a date; the row stays as history."""
-    if affiliation.end_date is not None and affiliation.end_date < date.today():
+    if affiliation.end_date is not None and affiliation.end_date < local_today():
         raise DomainError("end_date", _l("This affiliation has already ended."))
     if affiliation.start_date and end_date < affiliation.start_date:
         raise DomainError("end_date", _l("The end date cannot be before the start date."))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole
 from crm.common.access import Role
+from crm.common.dates import local_today
 from crm.companies.models import Company, CompanyKind, Place, Sector
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments.models import EstablishmentCase, StageChange, StageOutcome
@@ -758,7 +759,7 @@ def _seed_cases(
 ) -> int:
     """Establishment cases in several stages, each with its stage history."""
     stages = {stage.key: stage for stage in seed_stages(session)}
-    today = date.today()
+    today = local_today()
     for n, (name, kind, stage_key, wished, area, jobs, notes) in enumerate(CASES):
         opened = today - timedelta(days=120 - 25 * n)
         stage = stages[stage_key]

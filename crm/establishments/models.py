@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.common.dates import local_today
 from crm.common.models import Audited, UTCDateTime, utcnow
 from crm.extensions import db
 
@@ -115,7 +116,7 @@ class EstablishmentCase(Audited, db.Model):
     stage_id: Mapped[int] = mapped_column(
         ForeignKey("establishment_stages.id", ondelete="RESTRICT"), index=True
     )
-    opened_on: Mapped[date] = mapped_column(Date, default=date.today)
+    opened_on: Mapped[date] = mapped_column(Date, default=local_today)
     source: Mapped[str] = mapped_column(String(200), default="")
     premises_type: Mapped[str | None] = mapped_column(String(30))
     area_m2: Mapped[int | None] = mapped_column(Integer)
@@ -184,7 +185,7 @@ class WarningFlag(Audited, db.Model):
     kind: Mapped[str] = mapped_column(String(30), default=FlagKind.OTHER.value)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    raised_on: Mapped[date] = mapped_column(Date, default=date.today)
+    raised_on: Mapped[date] = mapped_column(Date, default=local_today)
     note: Mapped[str] = mapped_column(Text, default="")
     resolved_on: Mapped[date | None] = mapped_column(Date, index=True)
     resolution: Mapped[str] = mapped_column(Text, default="")

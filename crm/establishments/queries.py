@@ -9,6 +9,7 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
+from crm.common.dates import local_today
 from crm.common.models import utcnow
 from crm.companies.models import Company, Place
 from crm.establishments.models import (
@@ -169,7 +170,7 @@ def case_list_query(filters: CaseFilters) -> Select:
     if filters.overdue:
         query = query.where(
             Stage.outcome.in_(ACTIVE_OUTCOMES),
-            EstablishmentCase.next_follow_up_on < (filters.today or date.today()),
+            EstablishmentCase.next_follow_up_on < (filters.today or local_today()),
         )
     return query.options(*_case_options(), selectinload(EstablishmentCase.wished_places)).order_by(
         EstablishmentCase.next_follow_up_on.is_(None),

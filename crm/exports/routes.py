@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,7 +29,7 @@ def _send(export: services.Export, *, fmt: str, name: str, title: str) -> Respon
         body = write_xlsx(export.columns, export.rows, sheet_title=title)
     else:
         body = write_csv(export.columns, export.rows)
-    filename = f"{name}-{date.today().isoformat()}.{fmt}"
+    filename = f"{name}-{local_today().isoformat()}.{fmt}"
     current_app.logger.info(
         "Export %s by user %s: %d of %d rows, filters %s",
         filename,

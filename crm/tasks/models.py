@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.common.dates import local_today
 from crm.common.models import Audited, UTCDateTime
 from crm.extensions import db
 
@@ -49,4 +50,4 @@ class Task(Audited, db.Model):
     @property
     def overdue(self) -> bool:
         """Open and past its due date."""
-        return not self.done and self.due_on is not None and self.due_on < date.today()
+        return not self.done and self.due_on is not None and self.due_on < local_today()

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from crm.auth.models import User
+from crm.common.dates import local_today
 from crm.establishments import services as establishment_services
 from crm.extensions import db
 from crm.network import cache
@@ -82,9 +83,9 @@ def ids(live_server, tmp_path_factory) -> dict[str, int]:
             session,
             company_id=company.id,
             kind="expansion",
-            opened_on=date.today() - timedelta(days=30),
+            opened_on=local_today() - timedelta(days=30),
             adviser_id=editor.id,
-            next_follow_up_on=date.today() - timedelta(days=2),
+            next_follow_up_on=local_today() - timedelta(days=2),
             expected_jobs=20,
             actor_id=editor.id,
         )
@@ -93,7 +94,7 @@ def ids(live_server, tmp_path_factory) -> dict[str, int]:
             company_id=partner.id,
             severity="yellow",
             kind="labour_shortage",
-            raised_on=date.today(),
+            raised_on=local_today(),
             raised_by_id=editor.id,
         )
         network_services.create_link(

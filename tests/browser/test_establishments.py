@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from crm.auth.models import User
+from crm.common.dates import local_today
 from crm.establishments import services
 from crm.extensions import db
 from tests.browser.conftest import check_accessibility, sign_in
@@ -28,9 +29,9 @@ def _seed(live_server) -> dict:
             session,
             company_id=company.id,
             kind="new",
-            opened_on=date.today() - timedelta(days=5),
+            opened_on=local_today() - timedelta(days=5),
             adviser_id=editor.id,
-            next_follow_up_on=date.today() - timedelta(days=1),
+            next_follow_up_on=local_today() - timedelta(days=1),
             expected_jobs=25,
             actor_id=editor.id,
         )
@@ -42,7 +43,7 @@ def _seed(live_server) -> dict:
             company_id=flagged.id,
             severity="red",
             kind="moving_or_closing",
-            raised_on=date.today(),
+            raised_on=local_today(),
             raised_by_id=editor.id,
         )
         session.commit()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from crm.clusters import queries
+from crm.common.dates import local_today
 from tests.factories import make_cluster, make_company, make_membership
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def _names(memberships) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from crm.clusters import services
 from crm.clusters.models import Cluster, Membership
+from crm.common.dates import local_today
 from crm.common.errors import DomainError, StaleObjectError
 from tests.factories import make_cluster, make_company, make_membership
 
@@ -265,7 +266,7 @@ def test_ending_a_membership_keeps_it_as_history(session):
 def test_ending_defaults_to_today(session):
     membership = make_membership(session, joined_on=date(2021, 1, 1))
     services.end_membership(session, membership=membership)
-    assert membership.left_on == date.today()
+    assert membership.left_on == local_today()
 
 
 def test_ending_before_joined_is_refused(session):
@@ -288,10 +289,10 @@ def test_ending_a_membership_that_already_ended_is_refused(session):
 
 def test_a_planned_end_in_the_future_can_be_brought_forward(session):
     membership = make_membership(
-        session, joined_on=date(2020, 1, 1), left_on=date.today() + timedelta(days=90)
+        session, joined_on=date(2020, 1, 1), left_on=local_today() + timedelta(days=90)
     )
-    services.end_membership(session, membership=membership, left_on=date.today())
-    assert membership.left_on == date.today()
+    services.end_membership(session, membership=membership, left_on=local_today())
+    assert membership.left_on == local_today()
 
 
 def test_update_membership_changes_role_and_dates(session):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from crm.common.dates import local_today
 from crm.companies import queries
 from tests.factories import (
     make_affiliation,
@@ -62,9 +63,9 @@ def test_cluster_filter_lists_only_current_members(session):
     first = make_membership(session, company=current)
     cluster = first.cluster
     make_membership(
-        session, company=ends_later, cluster=cluster, left_on=date.today() + timedelta(30)
+        session, company=ends_later, cluster=cluster, left_on=local_today() + timedelta(30)
     )
-    make_membership(session, company=former, cluster=cluster, left_on=date.today() - timedelta(1))
+    make_membership(session, company=former, cluster=cluster, left_on=local_today() - timedelta(1))
     make_membership(session, company=other_cluster)
     assert _names(session, cluster_id=cluster.id) == ["Nå", "Slutter senere"]
 
@@ -164,5 +165,5 @@ def test_timeline_pages_neither_repeat_nor_skip_entries_at_the_cut(session):
 
 def test_future_leaving_date_is_shown_as_leaving(session):
     company = make_company(session)
-    make_membership(session, company=company, joined_on=None, left_on=date.today() + timedelta(9))
+    make_membership(session, company=company, joined_on=None, left_on=local_today() + timedelta(9))
     assert [e.kind for e in queries.company_timeline(session, company.id).entries] == ["leaves"]

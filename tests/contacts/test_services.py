@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from crm.common.dates import local_today
 from crm.common.errors import DomainError, StaleObjectError
 from crm.contacts import services
 from crm.contacts.models import Affiliation, Contact
@@ -197,7 +198,7 @@ def test_an_ended_affiliation_cannot_be_made_primary(session):
             session,
             contact=contact,
             company_id=make_company(session).id,
-            end_date=date.today() - timedelta(days=1),
+            end_date=local_today() - timedelta(days=1),
             primary=True,
         )
     assert caught.value.field == "primary"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from crm.common.dates import local_today
 from crm.establishments import queries, services
 from crm.establishments.models import StageChange
 from crm.extensions import db
@@ -156,14 +157,14 @@ def test_company_panel_holds_open_cases_and_open_flags(session):
     closed = make_case(session, company_id=company.id)
     services.move_case(session, case=closed, stage_id=stages["lost"].id, lost_reason="other")
     flag = services.raise_flag(
-        session, company_id=company.id, severity="red", kind="downsizing", raised_on=date.today()
+        session, company_id=company.id, severity="red", kind="downsizing", raised_on=local_today()
     )
     services.raise_flag(  # another organisation's
         session,
         company_id=make_company(session).id,
         severity="red",
         kind="other",
-        raised_on=date.today() - timedelta(days=1),
+        raised_on=local_today() - timedelta(days=1),
     )
     panel = queries.company_panel(session, company.id)
     assert panel.cases == [open_case]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
 
+from crm.common.dates import local_today
 from crm.establishments import services
 from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
 from crm.extensions import db
@@ -359,9 +360,9 @@ def test_link_a_meeting_and_add_a_task(client, session, editor):
 def test_list_filters_and_marks_overdue(client, session, editor):
     seed(session)
     late = _case(
-        session, prospect_name="Sen AS", next_follow_up_on=date.today() - timedelta(days=3)
+        session, prospect_name="Sen AS", next_follow_up_on=local_today() - timedelta(days=3)
     )
-    _case(session, prospect_name="Tidsnok AS", next_follow_up_on=date.today() + timedelta(days=3))
+    _case(session, prospect_name="Tidsnok AS", next_follow_up_on=local_today() + timedelta(days=3))
     html = client.get("/establishments/").get_data(as_text=True)
     assert "Sen AS" in html and "Tidsnok AS" in html and "Overdue" in html
     html = client.get("/establishments/?overdue=y").get_data(as_text=True)
@@ -481,7 +482,7 @@ def test_raise_a_flag_then_see_the_retention_offer_and_resolve(client, session, 
     done = post_form(
         client,
         resolve,
-        {"version": flag.version, "resolved_on": date.today().isoformat(), "resolution": "Ble"},
+        {"version": flag.version, "resolved_on": local_today().isoformat(), "resolution": "Ble"},
     )
     assert done.status_code == 302
     assert "No open warnings." in client.get("/establishments/flags").get_data(as_text=True)
@@ -492,7 +493,7 @@ def test_no_retention_offer_when_a_case_is_open(client, session, editor):
     company = make_company(session, name="Fulgt AS")
     make_case(session, company_id=company.id)
     services.raise_flag(
-        session, company_id=company.id, severity="red", kind="other", raised_on=date.today()
+        session, company_id=company.id, severity="red", kind="other", raised_on=local_today()
     )
     session.commit()
     listing = client.get("/establishments/flags").get_data(as_text=True)
@@ -520,7 +521,7 @@ def test_company_panel_partial_renders(app, session, editor):
     company = make_company(session, name="Panel AS")
     case = make_case(session, company_id=company.id)
     services.raise_flag(
-        session, company_id=company.id, severity="yellow", kind="premises", raised_on=date.today()
+        session, company_id=company.id, severity="yellow", kind="premises", raised_on=local_today()
     )
     session.commit()
     with app.test_request_context("/"):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event
 
+from crm.common.dates import local_today
 from crm.establishments import services
 from crm.extensions import db
 from crm.home import queries
@@ -67,11 +68,13 @@ def test_home_page_shows_the_sections(client, session, login):
     seed(session)
     company = make_company(session, name="Rødt Flagg AS")
     services.raise_flag(
-        session, company_id=company.id, severity="red", kind="downsizing", raised_on=date.today()
+        session, company_id=company.id, severity="red", kind="downsizing", raised_on=local_today()
     )
-    make_case(session, prospect_name="Min Sak AS", adviser_id=me.id, next_follow_up_on=date.today())
+    make_case(
+        session, prospect_name="Min Sak AS", adviser_id=me.id, next_follow_up_on=local_today()
+    )
     make_task(
-        session, title="Ring Ahus", assignee_id=me.id, due_on=date.today() - timedelta(days=1)
+        session, title="Ring Ahus", assignee_id=me.id, due_on=local_today() - timedelta(days=1)
     )
     make_meeting(session, title="Besøk hos IFE", staff=[me])
     session.commit()
@@ -87,15 +90,15 @@ def test_home_page_query_count_is_bounded(app, client, session, login):
 
     def add(n):
         for _ in range(n):
-            case = make_case(session, adviser_id=me.id, next_follow_up_on=date.today())
-            make_task(session, assignee_id=me.id, due_on=date.today(), company_id=case.company_id)
+            case = make_case(session, adviser_id=me.id, next_follow_up_on=local_today())
+            make_task(session, assignee_id=me.id, due_on=local_today(), company_id=case.company_id)
             make_meeting(session, staff=[me], companies=[case.company])
             services.raise_flag(
                 session,
                 company_id=case.company_id,
                 severity="red",
                 kind="other",
-                raised_on=date.today(),
+                raised_on=local_today(),
             )
         session.commit()
 

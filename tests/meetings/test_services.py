@@ -156,7 +156,7 @@ def test_an_unknown_kind_is_refused(session):
 
 def test_a_naive_time_is_refused(session):
     with pytest.raises(DomainError) as error:
-        _meeting(session, starts_at=datetime(2024, 1, 15, 10, 0))
+        _meeting(session, starts_at=datetime(2024, 1, 15, 10, 0))  # noqa: DTZ001 (on purpose)
     assert error.value.field == "time"
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from crm.common.dates import local_today
 from crm.common.errors import DomainError, StaleObjectError
 from crm.extensions import db
 from crm.meetings import services as meeting_services
@@ -15,7 +16,7 @@ from crm.tasks.models import Task
 from tests.conftest import csrf_token, post_form
 from tests.factories import make_company, make_meeting, make_task, make_user
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 # --- services ---------------------------------------------------------------------------

@@ -74,9 +74,12 @@ def init_language(app: Flask) -> None:
 
 def init_templates(app: Flask) -> None:
     """Jinja settings shared by every template."""
+    from crm.labels import init_labels
+
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    init_labels(app)
 
 
 def register_blueprints(app: Flask) -> None:

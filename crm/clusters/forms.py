@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,41 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.clusters.labels import CLUSTER_KIND, MEMBERSHIP_ROLE, PROGRAMME_LEVEL
+from crm.common.dates import local_today
 from crm.common.forms import VersionedForm
-
-KIND_CHOICES = [
-    ("cluster", _l("Cluster")),
-    ("network", _l("Network")),
-    ("programme", _l("Programme")),
-]
-
-LEVEL_CHOICES = [
-    ("none", _l("None")),
-    ("arena", _l("Arena")),
-    ("arena_pro", _l("Arena Pro")),
-    ("nce", _l("NCE")),
-    ("gce", _l("GCE")),
-]
-
-ROLE_CHOICES = [
-    ("member", _l("Member")),
-    ("partner", _l("Partner")),
-    ("facilitator", _l("Facilitator")),
-    ("board", _l("Board")),
-    ("founding_member", _l("Founding member")),
-]
-
-# The organisation kinds of crm.companies.models.CompanyKind, with labels for the members table.
-ORG_KIND_CHOICES = [
-    ("company", _l("Company")),
-    ("research", _l("Research institute")),
-    ("education", _l("Education")),
-    ("public", _l("Public body")),
-    ("cluster_organisation", _l("Cluster organisation")),
-    ("incubator", _l("Incubator")),
-    ("venue", _l("Venue")),
-    ("other", _l("Other")),
-]
+from crm.companies.labels import COMPANY_KIND
 
 STATUS_CHOICES = [
     ("current", _l("Current members")),
@@ -82,10 +49,10 @@ class ClusterForm(VersionedForm):
     """A cluster's facts; the version is ignored when creating."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=_select(KIND_CHOICES), default="cluster")
+    kind = SelectField(_l("Kind"), choices=CLUSTER_KIND.choices(), default="cluster")
     programme_level = SelectField(
         _l("Programme level"),
-        choices=_select(LEVEL_CHOICES),
+        choices=PROGRAMME_LEVEL.choices(),
         default="none",
         description=_l("Level in Norwegian Innovation Clusters (Arena, Arena Pro, NCE, GCE)."),
     )
@@ -116,8 +83,8 @@ class MembershipForm(FlaskForm):
         description=_l("Type a name to search, or give the 9-digit organisation number."),
         render_kw=_typeahead("company_id"),
     )
-    role = SelectField(_l("Role"), choices=_select(ROLE_CHOICES), default="member")
-    joined_on = DateField(_l("Joined"), validators=[Optional()], default=date.today)
+    role = SelectField(_l("Role"), choices=MEMBERSHIP_ROLE.choices(), default="member")
+    joined_on = DateField(_l("Joined"), validators=[Optional()], default=local_today)
     left_on = DateField(
         _l("Left"),
         validators=[Optional()],
@@ -130,7 +97,7 @@ class MembershipForm(FlaskForm):
 class MembershipEditForm(VersionedForm):
     """A membership's role, dates and note."""
 
-    role = SelectField(_l("Role"), choices=_select(ROLE_CHOICES))
+    role = SelectField(_l("Role"), choices=MEMBERSHIP_ROLE.choices())
     joined_on = DateField(_l("Joined"), validators=[Optional()])
     left_on = DateField(
         _l("Left"),
@@ -144,7 +111,7 @@ class MembershipEditForm(VersionedForm):
 class EndMembershipForm(FlaskForm):
     """End a membership on a date; the membership stays as history."""
 
-    left_on = DateField(_l("Left on"), validators=[DataRequired()], default=date.today)
+    left_on = DateField(_l("Left on"), validators=[DataRequired()], default=local_today)
     submit = SubmitField(_l("End membership"))
 
 
@@ -160,9 +127,7 @@ class ClusterFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(
-        _l("Kind"), choices=_select([("", _l("All kinds")), *KIND_CHOICES]), default=""
-    )
+    kind = SelectField(_l("Kind"), choices=CLUSTER_KIND.choices(empty=_l("All kinds")), default="")
 
 
 class MemberFilterForm(FlaskForm):
@@ -173,11 +138,11 @@ class MemberFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), choices=_select(STATUS_CHOICES), default="current")
     role = SelectField(
-        _l("Role"), choices=_select([("", _l("All roles")), *ROLE_CHOICES]), default=""
+        _l("Role"), choices=MEMBERSHIP_ROLE.choices(empty=_l("All roles")), default=""
     )
     kind = SelectField(
         _l("Kind of organisation"),
-        choices=_select([("", _l("All kinds")), *ORG_KIND_CHOICES]),
+        choices=COMPANY_KIND.choices(empty=_l("All kinds")),
         default="",
     )
 

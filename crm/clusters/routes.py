@@ -10,10 +10,6 @@ from flask_login import current_user
 
 from crm.clusters import bp, queries, services
 from crm.clusters.forms import (
-    KIND_CHOICES,
-    LEVEL_CHOICES,
-    ORG_KIND_CHOICES,
-    ROLE_CHOICES,
     ClusterFilterForm,
     ClusterForm,
     DeleteMembershipForm,
@@ -29,16 +25,6 @@ from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.extensions import db
 from crm.network import panels as network_panels
-
-
-def _labels() -> dict:
-    """Display labels for the stored codes, for every template of this feature."""
-    return {
-        "kind_labels": dict(KIND_CHOICES),
-        "level_labels": dict(LEVEL_CHOICES),
-        "role_labels": dict(ROLE_CHOICES),
-        "org_kind_labels": dict(ORG_KIND_CHOICES),
-    }
 
 
 def _safe_link(url: str | None) -> str | None:
@@ -80,7 +66,6 @@ def index():
         rows=rows,
         form=form,
         can_edit=current_user.can_edit,
-        **_labels(),
     )
 
 
@@ -111,7 +96,6 @@ def detail(cluster_id: int):
         helix_min_kinds=queries.HELIX_MIN_KINDS,
         can_edit=current_user.can_edit,
         network_panel=network_panels.cluster_panel(db.session, cluster.id),
-        **_labels(),
     )
 
 
@@ -220,7 +204,6 @@ def _render_member_edit(membership: Membership, form, end_form, status: int = 20
         form=form,
         end_form=end_form,
         delete_form=DeleteMembershipForm(prefix="delete"),
-        **_labels(),
     ), status
 
 

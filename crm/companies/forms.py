@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.common.forms import VersionedForm
-from crm.companies.labels import KIND_LABELS, STANDARD_LABELS, STATUS_LABELS
+from crm.companies.labels import COMPANY_KIND, INDUSTRY_STANDARD, REGISTER_STATUS
 from crm.companies.models import Place, Sector
 
 FOUR_DIGITS = Regexp(r"^[0-9]{4}$", message=_l("Four digits, e.g. 2000."))
@@ -71,21 +71,21 @@ class CompanyFilterForm(FlaskForm):
     ) -> None:
         """Fill the selects; each starts with "all"."""
         every = SelectChoice("", _l("All"))
-        self.kind.choices = [every, *_choices(KIND_LABELS.items())]
+        self.kind.choices = COMPANY_KIND.choices(empty=every.label)
         self.place.choices = [every, *_choices((str(p.id), p.name) for p in places)]
         self.sector.choices = [every, *_choices((str(s.id), s.name) for s in sectors)]
         self.cluster.choices = [every, *_choices((str(cid), name) for cid, name in clusters)]
-        self.status.choices = [every, *_choices(STATUS_LABELS.items())]
+        self.status.choices = REGISTER_STATUS.choices(empty=every.label)
 
     def filters(self) -> dict:
         """The filters as list_companies takes them; unknown values are ignored."""
         return {
             "q": (self.q.data or "").strip()[:300] or None,
-            "kind": self.kind.data if self.kind.data in KIND_LABELS else None,
+            "kind": self.kind.data if self.kind.data in COMPANY_KIND else None,
             "place_id": _int_or_none(self.place.data),
             "sector_id": _int_or_none(self.sector.data),
             "cluster_id": _int_or_none(self.cluster.data),
-            "status": self.status.data if self.status.data in STATUS_LABELS else None,
+            "status": self.status.data if self.status.data in REGISTER_STATUS else None,
         }
 
 
@@ -98,7 +98,7 @@ class CompanyForm(FlaskForm):
         validators=[Optional(), Length(max=30)],
         description=_l("9 digits, spaces are fine. Leave empty if it has none."),
     )
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS.items()), default="company")
+    kind = SelectField(_l("Kind"), choices=COMPANY_KIND.choices(), default="company")
     org_form = StringField(
         _l("Organisation form"),
         validators=[Optional(), Length(max=10)],
@@ -111,7 +111,7 @@ class CompanyForm(FlaskForm):
     )
     industry_standard = SelectField(
         _l("Industry standard"),
-        choices=[SelectChoice("", _l("Not given")), *_choices(STANDARD_LABELS.items())],
+        choices=INDUSTRY_STANDARD.choices(empty=_l("Not given")),
         filters=[optional_text],
         default="",
     )
@@ -150,7 +150,7 @@ class CompanyForm(FlaskForm):
         _l("Description"), validators=[Optional(), Length(max=10000)], render_kw={"rows": 4}
     )
     register_status = SelectField(
-        _l("Register status"), choices=_choices(STATUS_LABELS.items()), default="active"
+        _l("Register status"), choices=REGISTER_STATUS.choices(), default="active"
     )
     parent_id = IntegerField(
         _l("Parent organisation (its number in Koblingsboks)"),

@@ -4,25 +4,45 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from crm.common.labels import label_table
 from crm.companies.models import CompanyKind, IndustryStandard, RegisterStatus
 
-KIND_LABELS = {
-    CompanyKind.COMPANY.value: _l("Company"),
-    CompanyKind.RESEARCH.value: _l("Research institute"),
-    CompanyKind.EDUCATION.value: _l("School or university"),
-    CompanyKind.PUBLIC.value: _l("Public body"),
-    CompanyKind.CLUSTER_ORGANISATION.value: _l("Cluster organisation"),
-    CompanyKind.INCUBATOR.value: _l("Incubator"),
-    CompanyKind.VENUE.value: _l("Venue"),
-    CompanyKind.OTHER.value: _l("Other"),
-}
+COMPANY_KIND = label_table(
+    "company_kind",
+    {
+        CompanyKind.COMPANY: _l("Company"),
+        CompanyKind.RESEARCH: _l("Research institute"),
+        CompanyKind.EDUCATION: _l("Education"),
+        CompanyKind.PUBLIC: _l("Public body"),
+        CompanyKind.CLUSTER_ORGANISATION: _l("Cluster organisation"),
+        CompanyKind.INCUBATOR: _l("Incubator"),
+        CompanyKind.VENUE: _l("Venue"),
+        CompanyKind.OTHER: _l("Other"),
+    },
+    enum=CompanyKind,
+    columns=("companies.kind",),
+)
 
-STATUS_LABELS = {
-    RegisterStatus.ACTIVE.value: _l("Active"),
-    RegisterStatus.UNDER_LIQUIDATION.value: _l("Under liquidation"),
-    RegisterStatus.BANKRUPT.value: _l("Bankrupt"),
-    RegisterStatus.DELETED.value: _l("Deleted from the register"),
-}
+REGISTER_STATUS = label_table(
+    "register_status",
+    {
+        RegisterStatus.ACTIVE: _l("Active"),
+        RegisterStatus.UNDER_LIQUIDATION: _l("Under liquidation"),
+        RegisterStatus.BANKRUPT: _l("Bankrupt"),
+        RegisterStatus.DELETED: _l("Deleted from the register"),
+    },
+    enum=RegisterStatus,
+    columns=("companies.register_status",),
+)
+
+# Names of the two editions of the industry classification; the same in every language.
+INDUSTRY_STANDARD = label_table(
+    "industry_standard",
+    {IndustryStandard.SN2007: "SN2007", IndustryStandard.SN2025: "SN2025"},
+    enum=IndustryStandard,
+    columns=("companies.industry_standard",),
+    translated=False,
+)
 
 # Bootstrap badge colours with AA contrast on their text.
 STATUS_BADGES = {
@@ -30,29 +50,6 @@ STATUS_BADGES = {
     RegisterStatus.UNDER_LIQUIDATION.value: "text-bg-warning",
     RegisterStatus.BANKRUPT.value: "text-bg-danger",
     RegisterStatus.DELETED.value: "text-bg-secondary",
-}
-
-STANDARD_LABELS = {
-    IndustryStandard.SN2007.value: "SN2007",
-    IndustryStandard.SN2025.value: "SN2025",
-}
-
-# The clusters and meetings features own these values; the timeline only needs their names.
-MEMBERSHIP_ROLE_LABELS = {
-    "member": _l("Member"),
-    "partner": _l("Partner"),
-    "facilitator": _l("Host/facilitator"),
-    "board": _l("Board"),
-    "founding_member": _l("Founding member"),
-}
-
-MEETING_KIND_LABELS = {
-    "meeting": _l("Meeting"),
-    "visit": _l("Company visit"),
-    "phone": _l("Phone call"),
-    "workshop": _l("Workshop"),
-    "conference": _l("Conference"),
-    "email": _l("Email"),
 }
 
 

@@ -21,14 +21,7 @@ from crm.companies.forms import (
     SectorEditForm,
     SectorForm,
 )
-from crm.companies.labels import (
-    KIND_LABELS,
-    MEETING_KIND_LABELS,
-    MEMBERSHIP_ROLE_LABELS,
-    STATUS_BADGES,
-    STATUS_LABELS,
-    format_orgnr,
-)
+from crm.companies.labels import STATUS_BADGES, format_orgnr
 from crm.companies.models import Place, Sector
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
@@ -36,24 +29,9 @@ from crm.network import queries as network_queries
 
 
 @bp.context_processor
-def labels() -> dict:
-    """Labels and helpers every page of this feature uses.
-
-    The labels are translated once here: a lazy label is translated again each time it is
-    shown, and a timeline shows hundreds.
-    """
-
-    def translated(labels: dict) -> dict[str, str]:
-        return {key: str(label) for key, label in labels.items()}
-
-    return {
-        "kind_labels": translated(KIND_LABELS),
-        "status_labels": translated(STATUS_LABELS),
-        "status_badges": STATUS_BADGES,
-        "role_labels": translated(MEMBERSHIP_ROLE_LABELS),
-        "meeting_kind_labels": translated(MEETING_KIND_LABELS),
-        "format_orgnr": format_orgnr,
-    }
+def helpers() -> dict:
+    """Helpers every page of this feature uses."""
+    return {"status_badges": STATUS_BADGES, "format_orgnr": format_orgnr}
 
 
 LINKS_SHOWN = 20

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.common.dates import local_today
 from crm.common.models import Audited, UTCDateTime, utcnow
 from crm.extensions import db
 
@@ -58,7 +60,17 @@ class Affiliation(Audited, db.Model):
     @property
     def current(self) -> bool:
         """Whether the affiliation has not ended."""
-        return self.end_date is None or self.end_date >= date.today()
+        return self.end_date is None or self.end_date >= local_today()
+
+
+class AccessAction(enum.StrEnum):
+    """What someone did with a person's data."""
+
+    VIEWED = "viewed"
+    EXPORTED = "exported"
+    ERASED = "erased"
+    # A list export names many people at once; `detail` says which list.
+    LISTED_IN_EXPORT = "listed_in_export"
 
 
 class ContactAccess(db.Model):

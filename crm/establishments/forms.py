@@ -25,51 +25,17 @@ from wtforms.widgets import HiddenInput
 
 from crm.common.forms import VersionedForm
 from crm.establishments import queries
-from crm.establishments.models import CaseKind, FlagKind, FlagSeverity, LostReason, PremisesType
+from crm.establishments.labels import (
+    CASE_KIND,
+    FLAG_KIND,
+    FLAG_SEVERITY,
+    LOST_REASON,
+    PREMISES_TYPE,
+)
+from crm.establishments.models import FlagSeverity
 from crm.establishments.queries import CaseFilters
 from crm.meetings.forms import IdListField, id_choices
 from crm.tasks.forms import optional_int
-
-KIND_LABELS = {
-    CaseKind.NEW.value: _l("New establishment"),
-    CaseKind.EXPANSION.value: _l("Expansion"),
-    CaseKind.RELOCATION.value: _l("Relocation within the municipality"),
-    CaseKind.RETENTION.value: _l("Retention (risk of leaving)"),
-}
-PREMISES_LABELS = {
-    PremisesType.OFFICE.value: _l("Office"),
-    PremisesType.INDUSTRY_LOGISTICS.value: _l("Industry or logistics"),
-    PremisesType.LABORATORY.value: _l("Laboratory"),
-    PremisesType.RETAIL.value: _l("Retail"),
-    PremisesType.OTHER.value: _l("Other"),
-}
-LOST_REASON_LABELS = {
-    LostReason.OTHER_MUNICIPALITY.value: _l("Chose another municipality"),
-    LostReason.NO_SITE.value: _l("No suitable site or premises"),
-    LostReason.PROJECT_STOPPED.value: _l("Project stopped"),
-    LostReason.OTHER.value: _l("Other reason"),
-}
-SEVERITY_LABELS = {
-    FlagSeverity.RED.value: _l("Red: needs action now"),
-    FlagSeverity.YELLOW.value: _l("Yellow: worth watching"),
-}
-SEVERITY_SHORT = {FlagSeverity.RED.value: _l("Red"), FlagSeverity.YELLOW.value: _l("Yellow")}
-FLAG_KIND_LABELS = {
-    FlagKind.MOVING_OR_CLOSING.value: _l("Moving or closing"),
-    FlagKind.DOWNSIZING.value: _l("Downsizing"),
-    FlagKind.EXPANDING.value: _l("Expanding"),
-    FlagKind.LABOUR_SHORTAGE.value: _l("Labour shortage"),
-    FlagKind.PREMISES.value: _l("Premises"),
-    FlagKind.REGULATORY.value: _l("Regulatory"),
-    FlagKind.SUPPLIER.value: _l("Suppliers"),
-    FlagKind.OTHER.value: _l("Other"),
-}
-
-
-def choices(labels: dict, *, empty: str | None = None) -> list[SelectChoice]:
-    """Select options from a label dict, optionally led by an empty choice."""
-    options = [SelectChoice(value, label) for value, label in labels.items()]
-    return [SelectChoice("", empty), *options] if empty is not None else options
 
 
 def optional_text(value) -> str | None:
@@ -78,7 +44,7 @@ def optional_text(value) -> str | None:
 
 
 class _CaseFields:
-    kind = SelectField(_l("Kind of case"), choices=choices(KIND_LABELS))
+    kind = SelectField(_l("Kind of case"), choices=CASE_KIND.choices())
     opened_on = DateField(_l("Opened"), validators=[DataRequired()])
     source = StringField(
         _l("Source"),
@@ -87,7 +53,7 @@ class _CaseFields:
     )
     premises_type = SelectField(
         _l("Type of premises"),
-        choices=choices(PREMISES_LABELS, empty=_l("Not known yet")),
+        choices=PREMISES_TYPE.choices(empty=_l("Not known yet")),
         coerce=optional_text,
     )
     # Negative numbers are refused by the service, with its message beside the field.
@@ -137,7 +103,7 @@ class _OutcomeFields:
     actual_jobs = IntegerField(_l("Actual jobs"), validators=[Optional()])
     lost_reason = SelectField(
         _l("Reason it was lost"),
-        choices=choices(LOST_REASON_LABELS, empty=_l("Not lost")),
+        choices=LOST_REASON.choices(empty=_l("Not lost")),
         coerce=optional_text,
     )
     lost_to_municipality = StringField(
@@ -194,7 +160,7 @@ class CaseFilterForm(FlaskForm):
     place_id = SelectField(_l("Place"), coerce=optional_int, validate_choice=False, choices=[])
     kind = SelectField(
         _l("Kind of case"),
-        choices=choices(KIND_LABELS, empty=_l("All kinds")),
+        choices=CASE_KIND.choices(empty=_l("All kinds")),
         coerce=optional_text,
     )
     overdue = BooleanField(_l("Only overdue follow-ups"))
@@ -218,9 +184,12 @@ class FlagForm(FlaskForm):
 
     company_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     severity = SelectField(
-        _l("Severity"), choices=choices(SEVERITY_LABELS), default=FlagSeverity.YELLOW.value
+        _l("Severity"),
+        choices=FLAG_SEVERITY.choices(),
+        default=FlagSeverity.YELLOW.value,
+        description=_l("Red needs action now; yellow is worth watching."),
     )
-    kind = SelectField(_l("What it is about"), choices=choices(FLAG_KIND_LABELS))
+    kind = SelectField(_l("What it is about"), choices=FLAG_KIND.choices())
     note = TextAreaField(
         _l("Note"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 4}
     )

@@ -15,11 +15,6 @@ from crm.common.pagination import page_args
 from crm.common.urls import is_safe_redirect
 from crm.establishments import bp, queries, services
 from crm.establishments.forms import (
-    FLAG_KIND_LABELS,
-    KIND_LABELS,
-    LOST_REASON_LABELS,
-    PREMISES_LABELS,
-    SEVERITY_SHORT,
     CaseEditForm,
     CaseForm,
     CaseTaskForm,
@@ -35,43 +30,6 @@ from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageO
 from crm.extensions import db
 from crm.meetings import queries as meeting_queries
 from crm.meetings.forms import id_choices
-
-
-def _label(labels: dict, value: str | None) -> str:
-    if value is None:
-        return ""
-    label = labels.get(value)
-    return str(label) if label is not None else value
-
-
-@bp.app_template_filter("case_kind")
-def case_kind_filter(value: str | None) -> str:
-    """The translated name of a case kind."""
-    return _label(KIND_LABELS, value)
-
-
-@bp.app_template_filter("premises_type")
-def premises_type_filter(value: str | None) -> str:
-    """The translated name of a premises type."""
-    return _label(PREMISES_LABELS, value)
-
-
-@bp.app_template_filter("lost_reason")
-def lost_reason_filter(value: str | None) -> str:
-    """The translated lost reason."""
-    return _label(LOST_REASON_LABELS, value)
-
-
-@bp.app_template_filter("flag_kind")
-def flag_kind_filter(value: str | None) -> str:
-    """The translated kind of an early warning."""
-    return _label(FLAG_KIND_LABELS, value)
-
-
-@bp.app_template_filter("flag_severity")
-def flag_severity_filter(value: str | None) -> str:
-    """Red or yellow, translated."""
-    return _label(SEVERITY_SHORT, value)
 
 
 def _case_or_404(case_id: int) -> EstablishmentCase:

@@ -41,8 +41,8 @@ from crm.tasks.models import Task
 DEFAULT_STAGES: list[tuple[str, str, StageOutcome]] = [
     ("first_contact", "Første kontakt", StageOutcome.OPEN),
     ("needs_clarified", "Behov avklart", StageOutcome.OPEN),
-    ("site_search", "Tomt-/lokalsøk", StageOutcome.OPEN),
-    ("offer_decision", "Tilbud/beslutning", StageOutcome.OPEN),
+    ("site_search", "Tomte- og lokalsøk", StageOutcome.OPEN),
+    ("offer_decision", "Tilbud og beslutning", StageOutcome.OPEN),
     ("established", "Etablert", StageOutcome.ESTABLISHED),
     ("lost", "Tapt", StageOutcome.LOST),
     ("on_hold", "På vent", StageOutcome.ON_HOLD),

@@ -18,12 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crm.companies.labels import KIND_LABELS, STATUS_LABELS
+from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
 from crm.companies.queries import list_companies
 from crm.contacts.models import Contact
 from crm.contacts.queries import list_contacts
-from crm.establishments.forms import KIND_LABELS as CASE_KIND_LABELS
-from crm.establishments.forms import LOST_REASON_LABELS
+from crm.establishments.labels import CASE_KIND, LOST_REASON
 from crm.establishments.queries import CaseFilters, case_list_query
 from crm.extensions import db
 from crm.meetings.models import meeting_contacts
@@ -85,7 +84,7 @@ def export_companies(session: Session, *, filters: dict[str, Any], sort: str | N
             c.id,
             c.name,
             c.org_number,
-            str(KIND_LABELS.get(c.kind, c.kind)),
+            COMPANY_KIND.label(c.kind),
             c.org_form,
             c.industry_code,
             c.industry_standard,
@@ -98,7 +97,7 @@ def export_companies(session: Session, *, filters: dict[str, Any], sort: str | N
             c.place.name if c.place else None,
             ", ".join(s.name for s in c.sectors),
             c.website,
-            str(STATUS_LABELS.get(c.register_status, c.register_status)),
+            REGISTER_STATUS.label(c.register_status),
             c.description,
             _local(c.updated_at),
         ]
@@ -224,7 +223,7 @@ def export_cases(session: Session, *, filters: CaseFilters) -> Export:
         [
             case.id,
             case.company.name,
-            str(CASE_KIND_LABELS.get(case.kind, case.kind)),
+            CASE_KIND.label(case.kind),
             case.stage.name,
             case.opened_on,
             case.adviser.name if case.adviser else None,
@@ -237,7 +236,7 @@ def export_cases(session: Session, *, filters: CaseFilters) -> Export:
             case.established_place.name if case.established_place else None,
             case.established_on,
             case.actual_jobs,
-            str(LOST_REASON_LABELS[case.lost_reason]) if case.lost_reason else None,
+            LOST_REASON.label(case.lost_reason) or None,
         ]
         for case in cases
     ]

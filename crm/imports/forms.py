@@ -9,10 +9,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, SubmitField
 
-KIND_CHOICES = [
-    SelectChoice("organisations", _l("Organisations")),
-    SelectChoice("contacts", _l("People")),
-]
+from crm.imports.labels import IMPORT_KIND
+from crm.imports.models import ImportKind
+
+# A spreadsheet holds organisations or people; the register and merges have their own pages.
+SPREADSHEET_KINDS = (ImportKind.ORGANISATIONS, ImportKind.CONTACTS)
 DECISION_CHOICES = [
     SelectChoice("skip", _l("Skip the row")),
     SelectChoice("update", _l("Update the existing record")),
@@ -32,7 +33,11 @@ class UploadForm(FlaskForm):
             "CSV files should be UTF-8."
         ),
     )
-    kind = SelectField(_l("The rows are"), choices=KIND_CHOICES, default="organisations")
+    kind = SelectField(
+        _l("The rows are"),
+        choices=IMPORT_KIND.choices(only=SPREADSHEET_KINDS),
+        default="organisations",
+    )
     submit = SubmitField(_l("Upload and choose columns"))
 
 

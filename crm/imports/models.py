@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,31 @@ from crm.extensions import db
 
 if TYPE_CHECKING:
     from crm.auth.models import User
+
+
+class ImportKind(enum.StrEnum):
+    """What an import run read: the register's bulk file, a spreadsheet, or a merge."""
+
+    BRREG = "brreg"
+    ORGANISATIONS = "organisations"
+    CONTACTS = "contacts"
+    MERGE = "merge"
+
+
+class ImportStatus(enum.StrEnum):
+    """Where an import run stands."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    REVERTED = "reverted"
+
+
+class ChangeAction(enum.StrEnum):
+    """What an import did to a record."""
+
+    CREATED = "created"
+    UPDATED = "updated"
 
 
 class ImportRun(db.Model):

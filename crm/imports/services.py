@@ -15,6 +15,7 @@ from crm.common.models import utcnow
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments.models import EstablishmentCase, WarningFlag
+from crm.imports.labels import RECORD_USE
 from crm.imports.models import ImportChange, ImportRun
 from crm.meetings.models import meeting_companies, meeting_contacts
 from crm.network.models import CollaborationLink
@@ -37,9 +38,9 @@ def _company_uses(session: Session, ids: Sequence[int], own_affiliations: set[in
         "memberships": (Membership.company_id, None),
         "affiliations": (Affiliation.company_id, Affiliation.id),
         "tasks": (Task.company_id, None),
-        "establishment cases": (EstablishmentCase.company_id, None),
-        "warning flags": (WarningFlag.company_id, None),
-        "cluster facilitators": (Cluster.facilitator_id, None),
+        "establishment_cases": (EstablishmentCase.company_id, None),
+        "warning_flags": (WarningFlag.company_id, None),
+        "cluster_facilitators": (Cluster.facilitator_id, None),
         "links source": (CollaborationLink.source_id, None),
         "links target": (CollaborationLink.target_id, None),
     }
@@ -66,18 +67,6 @@ def _count_uses(session: Session, ids: Sequence[int], checks: dict, own: set[int
                 key = "links" if label.startswith("links") else label
                 used.setdefault(key, set()).update(found)
     return used
-
-
-_USE_LABELS = {
-    "meetings": _l("meetings"),
-    "memberships": _l("cluster memberships"),
-    "affiliations": _l("affiliations"),
-    "tasks": _l("tasks"),
-    "establishment cases": _l("establishment cases"),
-    "warning flags": _l("warning flags"),
-    "cluster facilitators": _l("clusters (as facilitator)"),
-    "links": _l("collaboration links"),
-}
 
 
 def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> dict[str, int]:
@@ -113,7 +102,9 @@ def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> d
         uses.setdefault(key, set()).update(found)
     if uses:
         in_use = set().union(*uses.values())
-        detail = ", ".join(f"{_USE_LABELS[key]}: {len(ids)}" for key, ids in sorted(uses.items()))
+        detail = ", ".join(
+            f"{RECORD_USE.label(key)}: {len(ids)}" for key, ids in sorted(uses.items())
+        )
         raise DomainError(
             None,
             _l(

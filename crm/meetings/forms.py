@@ -25,19 +25,10 @@ from wtforms.widgets import HiddenInput
 
 from crm.common.forms import VersionedForm
 from crm.meetings import queries
+from crm.meetings.labels import MEETING_KIND
 from crm.meetings.models import MeetingKind
 from crm.meetings.services import MAX_DURATION_MINUTES, MAX_NOTES_LENGTH
 from crm.tasks.forms import optional_int
-
-KIND_LABELS = {
-    MeetingKind.MEETING.value: _l("Meeting"),
-    MeetingKind.VISIT.value: _l("Company visit"),
-    MeetingKind.PHONE.value: _l("Phone"),
-    MeetingKind.WORKSHOP.value: _l("Working meeting or workshop"),
-    MeetingKind.CONFERENCE.value: _l("Conference"),
-    MeetingKind.EMAIL.value: _l("Email"),
-}
-KIND_CHOICES = [SelectChoice(value, label) for value, label in KIND_LABELS.items()]
 
 
 class IdListField(Field):
@@ -73,7 +64,9 @@ class MeetingForm(VersionedForm):
         _l("Duration (minutes)"),
         validators=[Optional(), NumberRange(min=1, max=MAX_DURATION_MINUTES)],
     )
-    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
+    kind = SelectField(
+        _l("Kind"), choices=MEETING_KIND.choices(), default=MeetingKind.MEETING.value
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
     company_ids = IdListField(
@@ -119,9 +112,7 @@ class MeetingFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search title and notes"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(
-        _l("Kind"), choices=[SelectChoice("", _l("All kinds")), *KIND_CHOICES], default=""
-    )
+    kind = SelectField(_l("Kind"), choices=MEETING_KIND.choices(empty=_l("All kinds")), default="")
     company_id = IdListField(_l("Organisation"))
     user_id = SelectField(
         _l("Staff member"), coerce=optional_int, validate_choice=False, choices=[]

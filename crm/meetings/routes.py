@@ -19,7 +19,7 @@ from crm.common.markdown import render_markdown
 from crm.common.pagination import page_args
 from crm.extensions import db
 from crm.meetings import bp, queries, services
-from crm.meetings.forms import KIND_LABELS, MeetingForm, id_choices, meeting_filter_form
+from crm.meetings.forms import MeetingForm, id_choices, meeting_filter_form
 from crm.meetings.models import Meeting
 from crm.tasks import services as task_services
 from crm.tasks.forms import TaskDoneForm, TaskForm
@@ -29,13 +29,6 @@ from crm.tasks.forms import TaskDoneForm, TaskForm
 def markdown_filter(text: str | None) -> Markup:
     """Render Markdown written by users as sanitised HTML."""
     return render_markdown(text or "")
-
-
-@bp.app_template_filter("meeting_kind")
-def meeting_kind_filter(kind: str) -> str:
-    """The translated name of a meeting kind."""
-    label = KIND_LABELS.get(kind)
-    return str(label) if label is not None else kind
 
 
 def _get_meeting(meeting_id: int) -> Meeting:

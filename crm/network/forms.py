@@ -22,34 +22,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.clusters.forms import ORG_KIND_CHOICES, optional_int
+from crm.clusters.forms import optional_int
 from crm.common.forms import VersionedForm
+from crm.companies.labels import COMPANY_KIND
+from crm.network.labels import COLOUR_BY, DIRECTION, METRIC
 
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices."""
     return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-DIRECTION_CHOICES = [
-    ("none", _l("Both ways (no direction)")),
-    ("outgoing", _l("From this organisation to the other (e.g. it supplies or owns the other)")),
-    ("incoming", _l("From the other organisation to this one")),
-]
-
-METRIC_LABELS = {
-    "degree": _l("Ties"),
-    "weighted_degree": _l("Weighted ties"),
-    "pagerank": _l("PageRank"),
-    "betweenness": _l("Betweenness"),
-}
-
-COLOUR_CHOICES = [
-    ("community", _l("Community")),
-    ("cluster", _l("Cluster")),
-    ("sector", _l("Sector")),
-    ("kind", _l("Kind of organisation")),
-]
 
 
 def _link_type_coerce(value):
@@ -67,7 +48,7 @@ class LinkForm(FlaskForm):
         render_kw={"data-typeahead": "companies", "data-target": "other_id", "autocomplete": "off"},
     )
     link_type_id = SelectField(_l("Type of link"), coerce=_link_type_coerce, validate_choice=False)
-    direction = RadioField(_l("Direction"), choices=choices(DIRECTION_CHOICES), default="none")
+    direction = RadioField(_l("Direction"), choices=DIRECTION.choices(), default="none")
     start_date = DateField(_l("Start"), validators=[Optional()])
     end_date = DateField(
         _l("End"), validators=[Optional()], description=_l("Leave empty while it goes on.")
@@ -85,7 +66,7 @@ class LinkEditForm(VersionedForm):
     """A link's type, direction, period, evidence and note."""
 
     link_type_id = SelectField(_l("Type of link"), coerce=_link_type_coerce, validate_choice=False)
-    direction = RadioField(_l("Direction"), choices=choices(DIRECTION_CHOICES))
+    direction = RadioField(_l("Direction"), choices=DIRECTION.choices())
     start_date = DateField(_l("Start"), validators=[Optional()])
     end_date = DateField(
         _l("End"), validators=[Optional()], description=_l("Leave empty while it goes on.")
@@ -139,7 +120,7 @@ class NetworkFilterForm(FlaskForm):
     place = SelectMultipleField(_l("Places"), coerce=str, validate_choice=False)
     kind = SelectMultipleField(
         _l("Kinds of organisation"),
-        choices=choices(ORG_KIND_CHOICES),
+        choices=COMPANY_KIND.choices(),
         coerce=str,
         validate_choice=False,
     )
@@ -155,8 +136,8 @@ class NetworkFilterForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1000)],
         description=_l("A link counts 3, a shared person 2, a meeting 1, a cluster 0.5–2."),
     )
-    colour = SelectField(_l("Colour by"), choices=choices(COLOUR_CHOICES), default="community")
-    size = SelectField(_l("Size by"), choices=choices(METRIC_LABELS.items()), default="pagerank")
+    colour = SelectField(_l("Colour by"), choices=COLOUR_BY.choices(), default="community")
+    size = SelectField(_l("Size by"), choices=METRIC.choices(), default="pagerank")
     submit = SubmitField(_l("Show"))
 
 

@@ -25,20 +25,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from crm.clusters.forms import ORG_KIND_CHOICES
 from crm.clusters.models import Cluster
 from crm.common.access import admin_access, edit_access, read_access
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
+from crm.companies.labels import COMPANY_KIND
 from crm.companies.models import Company
 from crm.companies.services import resolve_organisation
 from crm.extensions import db
 from crm.network import bp, cache, forms, panels, queries, services
 from crm.network import graph as g
 from crm.network.forms import (
-    COLOUR_CHOICES,
-    METRIC_LABELS,
     DeactivateLinkTypeForm,
     DeleteLinkForm,
     EndLinkForm,
@@ -48,6 +46,7 @@ from crm.network.forms import (
     NetworkFilterForm,
     PathForm,
 )
+from crm.network.labels import COLOUR_BY, METRIC
 from crm.network.models import CollaborationLink, LinkType
 
 TABLE_SORTS = ("name", "degree", "weighted_degree", "pagerank", "betweenness", "community")
@@ -103,7 +102,7 @@ def _filter_form() -> tuple[NetworkFilterForm, queries.NetworkFilter, list[str]]
         field.data = [value for value in values if value in known_values]
         return tuple(field.data)
 
-    kinds = chosen(form.kind, ORG_KIND_CHOICES)
+    kinds = chosen(form.kind, COMPANY_KIND.lazy.items())
     clusters = tuple(int(v) for v in chosen(form.cluster, choices.clusters))
     sectors = tuple(int(v) for v in chosen(form.sector, choices.sectors))
     focus_areas = tuple(int(v) for v in chosen(form.focus_area, choices.focus_areas))
@@ -117,8 +116,8 @@ def _filter_form() -> tuple[NetworkFilterForm, queries.NetworkFilter, list[str]]
     min_weight = (
         float(form.min_weight.data) if form.min_weight.data and not form.min_weight.errors else 0.0
     )
-    for field, allowed in ((form.colour, COLOUR_CHOICES), (form.size, METRIC_LABELS.items())):
-        if field.data not in {value for value, _label in allowed}:
+    for field, allowed in ((form.colour, COLOUR_BY), (form.size, METRIC)):
+        if field.data not in allowed:
             field.data = field.default
     flt = queries.NetworkFilter(
         start=start,
@@ -205,8 +204,8 @@ def _node_rows(view: cache.NetworkView, sort: str) -> list[dict]:
 
 def _labels() -> dict:
     return {
-        "kind_labels": dict(ORG_KIND_CHOICES),
-        "metric_labels": METRIC_LABELS,
+        "kind_labels": COMPANY_KIND,
+        "metric_labels": METRIC,
         "link_type_names": {lt.key: lt.name for lt in queries.list_link_types(db.session)},
     }
 
@@ -322,7 +321,7 @@ def metrics():
     limit = 25
     names = {node: data.get("name") for node, data in view.graph.nodes(data=True)}
     rankings = []
-    for key, label in METRIC_LABELS.items():
+    for key, label in METRIC.items():
         if view.metrics and key in next(iter(view.metrics.values())):
             rankings.append((key, label, g.rank(view.metrics, key, limit=limit)))
         else:

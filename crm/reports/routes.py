@@ -6,7 +6,7 @@ from flask import Response, render_template
 from flask_babel import gettext as _
 
 from crm.common.access import read_access
-from crm.establishments.forms import LOST_REASON_LABELS
+from crm.establishments.labels import LOST_REASON
 from crm.exports.spreadsheets import write_csv, write_xlsx
 from crm.extensions import db
 from crm.reports import bp, queries
@@ -55,10 +55,8 @@ def pipeline_table(report: queries.PipelineReport) -> tuple[list[str], list[list
         for s in report.stages
     ]
     for reason, count in report.lost_reasons:
-        label = LOST_REASON_LABELS.get(reason)
         rows.append(
-            [_("Lost reason"), str(label) if label else reason or _("Not given"), count]
-            + [None] * 5
+            [_("Lost reason"), LOST_REASON.label(reason) or _("Not given"), count] + [None] * 5
         )
     return columns, rows
 

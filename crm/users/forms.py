@@ -2,14 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-ROLE_CHOICES = [
-    SelectChoice("reader", _l("Reader: sees everything, changes nothing")),
-    SelectChoice("editor", _l("Editor: logs meetings and edits records")),
-    SelectChoice("admin", _l("Administrator: also users and reference data")),
-]
+from crm.auth.labels import ROLE
+
+ROLE_HELP = _l(
+    "A reader sees everything and changes nothing; an editor also logs meetings and edits "
+    "records; an administrator also manages users and reference data."
+)
 
 
 class UserCreateForm(FlaskForm):
@@ -19,14 +20,14 @@ class UserCreateForm(FlaskForm):
         _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="editor")
+    role = SelectField(_l("Role"), choices=ROLE.choices(), default="editor", description=ROLE_HELP)
     submit = SubmitField(_l("Create user"))
 
 
 class UserEditForm(FlaskForm):
     """Role and active flag of an existing user."""
 
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE.choices(), description=ROLE_HELP)
     active = BooleanField(_l("Active (may sign in)"))
     submit = SubmitField(_l("Save"))
 

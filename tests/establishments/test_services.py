@@ -34,8 +34,8 @@ def test_seed_stages_makes_the_seven_stages_in_order(session):
     assert [(s.key, s.name, s.outcome, s.position) for s in stages] == [
         ("first_contact", "Første kontakt", "open", 1),
         ("needs_clarified", "Behov avklart", "open", 2),
-        ("site_search", "Tomt-/lokalsøk", "open", 3),
-        ("offer_decision", "Tilbud/beslutning", "open", 4),
+        ("site_search", "Tomte- og lokalsøk", "open", 3),
+        ("offer_decision", "Tilbud og beslutning", "open", 4),
         ("established", "Etablert", "established", 5),
         ("lost", "Tapt", "lost", 6),
         ("on_hold", "På vent", "on_hold", 7),

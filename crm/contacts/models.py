@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import Audited, UTCDateTime, utcnow
+from crm.common.models import Audited, UTCDateTime, enum_check, utcnow
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -61,6 +62,16 @@ class Affiliation(Audited, db.Model):
         return self.end_date is None or self.end_date >= date.today()
 
 
+class AccessAction(enum.StrEnum):
+    """What someone did with a person's data."""
+
+    VIEWED = "viewed"
+    EXPORTED = "exported"
+    ERASED = "erased"
+    # A list export names many people at once; `detail` says which list.
+    LISTED_IN_EXPORT = "listed_in_export"
+
+
 class ContactAccess(db.Model):
     """Someone saw, exported or erased a person's data: access to personal data is traceable.
 
@@ -69,6 +80,7 @@ class ContactAccess(db.Model):
     """
 
     __tablename__ = "contact_access_log"
+    __table_args__ = (enum_check("action", AccessAction),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

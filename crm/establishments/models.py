@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import Audited, UTCDateTime, utcnow
+from crm.common.models import Audited, UTCDateTime, enum_check, utcnow
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ class Stage(Audited, db.Model):
     """A column of the board; admins rename and reorder them."""
 
     __tablename__ = "establishment_stages"
+    __table_args__ = (enum_check("outcome", StageOutcome),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(50), unique=True)
@@ -106,6 +107,11 @@ class EstablishmentCase(Audited, db.Model):
     """A company that wants to establish, expand, move within, or might leave the municipality."""
 
     __tablename__ = "establishment_cases"
+    __table_args__ = (
+        enum_check("kind", CaseKind),
+        enum_check("premises_type", PremisesType),
+        enum_check("lost_reason", LostReason),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
@@ -175,6 +181,7 @@ class WarningFlag(Audited, db.Model):
     """An early warning on an organisation: it may move, close, shrink, grow or lack something."""
 
     __tablename__ = "warning_flags"
+    __table_args__ = (enum_check("severity", FlagSeverity), enum_check("kind", FlagKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(

@@ -128,14 +128,14 @@ def test_create_case_for_a_prospect_makes_a_company_without_org_number(session):
 def test_create_case_finds_the_organisation_by_org_number_without_javascript(session):
     seed(session)
     company = make_company(session, org_number="974760673")
-    case = services.create_case(session, org_number="974 760 673", opened_on=date(2025, 1, 1))
+    case = services.create_case(session, company_text="974 760 673", opened_on=date(2025, 1, 1))
     assert case.company_id == company.id
 
 
 def test_create_case_refuses_an_unknown_org_number_and_nothing_is_saved(session):
     seed(session)
     with pytest.raises(DomainError) as error:
-        services.create_case(session, org_number="923609016", opened_on=date(2025, 1, 1))
+        services.create_case(session, company_text="923609016", opened_on=date(2025, 1, 1))
     assert error.value.field == "company_search"
     assert _count(session, EstablishmentCase) == 0
 

@@ -452,11 +452,6 @@ def _record_change(
     return change
 
 
-def needs_details(stage: Stage) -> bool:
-    """Whether moving a case to `stage` asks for more than the stage (place, date, reason)."""
-    return stage.outcome in (StageOutcome.ESTABLISHED.value, StageOutcome.LOST.value)
-
-
 def move_case(
     session: Session,
     *,

@@ -57,7 +57,7 @@ def test_rename_stage_refuses_empty_and_duplicate_names(session):
     with pytest.raises(DomainError) as error:
         services.rename_stage(session, stage=stage, name="  ", version=stage.version)
     assert error.value.field == "name"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="En annen fase har allerede dette navnet"):
         services.rename_stage(session, stage=stage, name="tapt", version=stage.version)
     services.rename_stage(session, stage=stage, name="Første møte", version=stage.version)
     assert stage.name == "Første møte"
@@ -389,7 +389,7 @@ def test_a_meeting_of_another_case_is_not_taken_over(session):
     first = make_case(session, company_id=company.id)
     second = make_case(session, company_id=company.id)
     meeting = make_meeting(session, companies=[company], establishment_id=first.id)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Møtet hører allerede til en annen sak"):
         services.link_meeting(session, case=second, meeting_id=meeting.id)
 
 
@@ -405,7 +405,7 @@ def test_add_case_task_ties_it_to_case_and_organisation(session):
         case.company_id,
         user.id,
     )
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Gi oppgaven en tittel"):
         services.add_case_task(session, case=case, title=" ", due_on=None, assignee_id=None)
     assert _count(session, Task) == 1
 
@@ -468,7 +468,7 @@ def test_resolve_flag_needs_date_and_how_and_not_before_raised(session):
         resolution="Fant lokaler på Kjeller",
     )
     assert flag.resolved_on == date(2025, 6, 1)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Dette varselet er allerede løst"):
         services.resolve_flag(
             session, flag=flag, version=flag.version, resolved_on=date(2025, 6, 2), resolution="y"
         )

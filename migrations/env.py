@@ -86,10 +86,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by copy, DROP TABLE and rename. With foreign
+            # keys on (crm.common.database turns them on), that DROP deletes the rows referring
+            # to the table, or fails on a RESTRICT. The pragma only takes outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                _refuse_broken_references(connection)
+        finally:
+            if sqlite:
+                # The connection goes back to the pool: the app expects foreign keys on.
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _refuse_broken_references(connection):
+    """Fail loudly if a migration left rows pointing at nothing while foreign keys were off."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"The migration left broken references (table, rowid, parent): {broken}")
 
 
 if context.is_offline_mode():

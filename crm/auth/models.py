@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.access import Role
-from crm.common.models import UTCDateTime, utcnow
+from crm.common.models import UTCDateTime, enum_check, utcnow
 from crm.extensions import db
 
 
@@ -17,6 +17,7 @@ class User(UserMixin, db.Model):
     """A person who signs in: an adviser, the head of department, an administrator."""
 
     __tablename__ = "users"
+    __table_args__ = (enum_check("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.dates import local_today
-from crm.common.models import Audited
+from crm.common.models import Audited, enum_check
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -49,6 +49,10 @@ class Cluster(Audited, db.Model):
     """H2Cluster, Solenergiklyngen, Romerike Helsehub, LUP, …"""
 
     __tablename__ = "clusters"
+    __table_args__ = (
+        enum_check("kind", ClusterKind),
+        enum_check("programme_level", ProgrammeLevel),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -72,6 +76,7 @@ class Membership(Audited, db.Model):
     """An organisation's membership of a cluster; leaving sets left_on and keeps the history."""
 
     __tablename__ = "memberships"
+    __table_args__ = (enum_check("role", MembershipRole),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cluster_id: Mapped[int] = mapped_column(

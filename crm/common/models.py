@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Integer, event
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, column, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +36,20 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def enum_check(name: str, values: type[StrEnum]) -> CheckConstraint:
+    """A CHECK keeping the coded column `name` to the enum's values: ck_<table>_<name>.
+
+    Forms and services check the value already; the database refuses one that comes by another
+    path (an import, a script, SQL by hand), which no label, filter or report would know.
+    NULL passes a CHECK, so an optional column stays optional.
+    """
+    return CheckConstraint(
+        column(name).in_([member.value for member in values]),
+        name=name,
+        info={"column": name, "enum": values},
+    )
 
 
 class Audited:

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import Audited
+from crm.common.models import Audited, enum_check
 from crm.extensions import db
 
 
@@ -75,6 +75,11 @@ class Company(Audited, db.Model):
     """An organisation: company, research institute, school, public body, cluster organisation …"""
 
     __tablename__ = "companies"
+    __table_args__ = (
+        enum_check("kind", CompanyKind),
+        enum_check("register_status", RegisterStatus),
+        enum_check("industry_standard", IndustryStandard),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), index=True)
     # Optional: planned and foreign organisations have none. Unique when present.

@@ -404,23 +404,33 @@ def update_sector(
     return sector
 
 
+def _chosen_id(company_id: int | str | None) -> int | None:
+    """The type-ahead's hidden id as a number; anything else counts as no choice."""
+    if isinstance(company_id, str):
+        company_id = company_id.strip()
+        return int(company_id) if company_id.isascii() and company_id.isdigit() else None
+    return company_id
+
+
 def resolve_organisation(
     session: Session,
     *,
-    company_id: int | None,
+    company_id: int | str | None,
     typed: str | None,
     field: str,
     required: bool,
 ) -> Company | None:
-    """Find the organisation chosen in a type-ahead field.
+    """Find the organisation chosen in a type-ahead field: the one picker of every form.
 
     The hidden id (set by the type-ahead script) wins unless the visible field was changed to
     name another organisation; what was typed is taken as a 9-digit organisation number, else
     as an exact name (so the form works without JavaScript).
     """
     typed = (typed or "").strip()
+    company_id = _chosen_id(company_id)
     if company_id is not None:
-        company = session.get(Company, company_id)
+        # PostgreSQL refuses an integer beyond its range outright, rather than finding nothing.
+        company = session.get(Company, company_id) if 0 < company_id < 2**31 else None
         if company is None:
             raise DomainError(field, _l("The chosen organisation was not found."))
         if not typed or typed.casefold() == company.name.casefold():

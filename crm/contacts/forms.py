@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import VersionedForm, show_domain_error
-from crm.contacts import queries
+from crm.companies.services import resolve_organisation
 from crm.contacts.services import normalise_email, normalise_phone
 
 # The type-ahead (static/js/typeahead.js) fills the hidden company_id with the chosen id.
@@ -150,8 +150,12 @@ def contact_filters(session: Session, form: ContactFilterForm) -> dict:
     company_id = None
     if form.company_id.data or form.company.data:
         try:
-            company_id = queries.resolve_company(
-                session, company_id=form.company_id.data, text=form.company.data
+            company_id = resolve_organisation(
+                session,
+                company_id=form.company_id.data,
+                typed=form.company.data,
+                field="company",
+                required=True,
             ).id
         except DomainError as error:
             show_domain_error(form, error)

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.dates import local_today
-from crm.common.models import Audited, UTCDateTime, utcnow
+from crm.common.models import Audited, UTCDateTime, enum_check, utcnow
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ class ContactAccess(db.Model):
     """
 
     __tablename__ = "contact_access_log"
+    __table_args__ = (enum_check("action", AccessAction),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from crm.common.dates import local_today
-from crm.common.errors import DomainError
-from crm.common.orgnr import normalise_orgnr
 from crm.common.pagination import MAX_PER_PAGE
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact, ContactAccess
@@ -24,7 +21,6 @@ SORT_KEYS = ("name", "last_contacted", "updated")
 DEFAULT_SORT = "name"
 MEETINGS_SHOWN = 100
 _NOT_DIGITS = re.compile(r"\D+")
-_DIGITS = re.compile(r"^\d+$")
 
 
 def current_clause(affiliation=Affiliation, today: date | None = None) -> ColumnElement[bool]:
@@ -158,13 +154,6 @@ def list_contacts(
     return pagination, key
 
 
-def find_company(session: Session, company_id: int) -> Company | None:
-    """The organisation with this id, if any."""
-    if not 0 < company_id < 2**31:  # PostgreSQL refuses a bigger integer outright
-        return None
-    return session.get(Company, company_id)
-
-
 def contact_meetings(
     session: Session, contact_id: int, *, limit: int | None = MEETINGS_SHOWN
 ) -> list[Meeting]:
@@ -233,44 +222,6 @@ def contact_with_email(
     if excluding_id is not None:
         query = query.where(Contact.id != excluding_id)
     return session.scalars(query.order_by(Contact.id).limit(1)).first()
-
-
-def company_by_org_number(session: Session, org_number: str) -> Company | None:
-    """The organisation with this organisation number, if any."""
-    return session.scalar(select(Company).where(Company.org_number == org_number))
-
-
-def resolve_company(session: Session, *, company_id: str | int | None, text: str = "") -> Company:
-    """The organisation chosen: the id from the type-ahead, else an organisation number or id."""
-    chosen = str(company_id).strip() if company_id not in (None, "") else ""
-    if chosen:
-        company = find_company(session, int(chosen)) if _DIGITS.match(chosen) else None
-        if company is None:
-            raise DomainError("company", _l("This organisation was not found."))
-        return company
-    typed = (text or "").strip()
-    if not typed:
-        raise DomainError("company", _l("Choose an organisation."))
-    number = normalise_orgnr(typed)
-    if _DIGITS.match(number) and len(number) == 9:
-        company = company_by_org_number(session, number)
-        if company is None:
-            raise DomainError(
-                "company",
-                _l("No organisation has the organisation number %(number)s.", number=number),
-            )
-        return company
-    if _DIGITS.match(typed):
-        company = find_company(session, int(typed))
-        if company is not None:
-            return company
-    raise DomainError(
-        "company",
-        _l(
-            "This organisation was not found. Choose one from the suggestions, "
-            "or type its 9-digit organisation number."
-        ),
-    )
 
 
 def access_log(session: Session, contact_id: int, *, limit: int = 500) -> list[ContactAccess]:

@@ -15,6 +15,7 @@ from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
+from crm.companies.services import resolve_organisation
 from crm.contacts import queries
 from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.meetings.models import meeting_contacts
@@ -143,7 +144,10 @@ def add_affiliation(
     primary: bool = False,
 ) -> Affiliation:
     """Record that the person works (or worked) at an organisation."""
-    company = queries.resolve_company(session, company_id=company_id, text=company_text)
+    company = resolve_organisation(
+        session, company_id=company_id, typed=company_text, field="company", required=True
+    )
+    assert company is not None  # required=True refuses a missing one
     if start_date and end_date and end_date < start_date:
         raise DomainError("end_date", _l("The end date cannot be before the start date."))
     if primary and end_date is not None and end_date < local_today():

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.dates import local_today
-from crm.common.models import Audited, UTCDateTime, utcnow
+from crm.common.models import Audited, UTCDateTime, enum_check, utcnow
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class Stage(Audited, db.Model):
     """A column of the board; admins rename and reorder them."""
 
     __tablename__ = "establishment_stages"
+    __table_args__ = (enum_check("outcome", StageOutcome),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(50), unique=True)
@@ -107,6 +108,11 @@ class EstablishmentCase(Audited, db.Model):
     """A company that wants to establish, expand, move within, or might leave the municipality."""
 
     __tablename__ = "establishment_cases"
+    __table_args__ = (
+        enum_check("kind", CaseKind),
+        enum_check("premises_type", PremisesType),
+        enum_check("lost_reason", LostReason),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
@@ -176,6 +182,7 @@ class WarningFlag(Audited, db.Model):
     """An early warning on an organisation: it may move, close, shrink, grow or lack something."""
 
     __tablename__ = "warning_flags"
+    __table_args__ = (enum_check("severity", FlagSeverity), enum_check("kind", FlagKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(

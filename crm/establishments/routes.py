@@ -198,7 +198,7 @@ def create():
             case = services.create_case(
                 db.session,
                 company_id=form.company_id.data,
-                org_number=None if form.company_id.data else form.company_search.data,
+                company_text=form.company_search.data,
                 prospect_name=form.prospect_name.data,
                 stage_id=form.stage_id.data,
                 actor_id=current_user.id,

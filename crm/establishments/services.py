@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.common.errors import DomainError
 from crm.common.models import current_actor_id, utcnow
-from crm.common.orgnr import normalise_orgnr
 from crm.common.versioning import ensure_version
 from crm.companies import services as company_services
 from crm.companies.models import Company, CompanyKind, Place
@@ -188,43 +187,27 @@ def _load_all(session: Session, model: type, ids: Iterable[int], field: str, mes
     return found
 
 
-def _resolve_company(
+def _company_or_prospect(
     session: Session,
     *,
     company_id: int | None,
-    org_number: str | None,
+    company_text: str | None,
     prospect_name: str | None,
 ) -> Company | None:
     """The existing organisation chosen, or None when a prospect is to be made by name."""
-    prospect_name = (prospect_name or "").strip()
-    org_number = normalise_orgnr(org_number or "")
-    if company_id is None and org_number:
-        if not (org_number.isdigit() and len(org_number) == 9):
-            raise DomainError(
-                "company_search",
-                _l("Without JavaScript, type the organisation's 9-digit organisation number."),
-            )
-        company_id = session.scalar(select(Company.id).where(Company.org_number == org_number))
-        if company_id is None:
-            raise DomainError(
-                "company_search",
-                _l("No organisation has the organisation number %(n)s.", n=org_number),
-            )
-    if company_id is not None and prospect_name:
+    company = company_services.resolve_organisation(
+        session, company_id=company_id, typed=company_text, field="company_search", required=False
+    )
+    if company is not None and (prospect_name or "").strip():
         raise DomainError(
             "prospect_name",
             _l("Choose an existing organisation or name a new prospect, not both."),
         )
-    if company_id is None and not prospect_name:
+    if company is None and not (prospect_name or "").strip():
         raise DomainError(
             "company_search",
             _l("Choose an existing organisation, or give the name of a new prospect."),
         )
-    if company_id is None:
-        return None
-    company = session.get(Company, company_id)
-    if company is None:
-        raise DomainError("company_search", _l("That organisation was not found."))
     return company
 
 
@@ -249,7 +232,7 @@ def create_case(
     session: Session,
     *,
     company_id: int | None = None,
-    org_number: str | None = None,
+    company_text: str | None = None,
     prospect_name: str | None = None,
     kind: str = CaseKind.NEW.value,
     stage_id: int | None = None,
@@ -271,8 +254,8 @@ def create_case(
 
     The first stage is kept as a stage change from nothing, so time in it can be reported.
     """
-    company = _resolve_company(
-        session, company_id=company_id, org_number=org_number, prospect_name=prospect_name
+    company = _company_or_prospect(
+        session, company_id=company_id, company_text=company_text, prospect_name=prospect_name
     )
     stage = _stage(session, stage_id) if stage_id is not None else first_stage(session)
     if stage is None:
@@ -467,11 +450,6 @@ def _record_change(
     session.add(change)
     session.flush()
     return change
-
-
-def needs_details(stage: Stage) -> bool:
-    """Whether moving a case to `stage` asks for more than the stage (place, date, reason)."""
-    return stage.outcome in (StageOutcome.ESTABLISHED.value, StageOutcome.LOST.value)
 
 
 def move_case(

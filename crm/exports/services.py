@@ -253,11 +253,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
-def exported_tables() -> list[str]:
-    """The tables the full export holds, parents before children."""
-    return [t.name for t in db.metadata.sorted_tables if t.name not in EXCLUDED_TABLES]
-
-
 def stream_everything(engine: Engine, *, exported_at: datetime) -> Iterator[str]:
     """Every table as one JSON document, row by row: {"exported_at", "tables": {name: [rows]}}."""
     yield json.dumps({"format": "koblingsboks-export", "version": 1})[:-1]

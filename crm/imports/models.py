@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import UTCDateTime, utcnow
+from crm.common.models import UTCDateTime, enum_check, utcnow
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class ImportRun(db.Model):
     """One import: the register's bulk file, or a spreadsheet uploaded in the browser."""
 
     __tablename__ = "import_runs"
+    __table_args__ = (enum_check("kind", ImportKind), enum_check("status", ImportStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # "brreg" (register bulk file) or "organisations" / "contacts" (spreadsheet).
@@ -71,6 +72,7 @@ class ImportChange(db.Model):
     """A record an import created or updated, with the values before, so it can be reverted."""
 
     __tablename__ = "import_changes"
+    __table_args__ = (enum_check("action", ChangeAction),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(

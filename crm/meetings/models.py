@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import Audited, UTCDateTime
+from crm.common.models import Audited, UTCDateTime, enum_check
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class Meeting(Audited, db.Model):
     """A logged meeting; its notes may be a public document (offentleglova) and archived."""
 
     __tablename__ = "meetings"
+    __table_args__ = (enum_check("kind", MeetingKind),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

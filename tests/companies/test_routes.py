@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from crm.companies.models import Company, Place
-from crm.extensions import db
 from tests.conftest import post_form
 from tests.factories import (
     make_affiliation,
@@ -21,20 +19,6 @@ from tests.factories import (
     make_sector,
     make_task,
 )
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", _count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", _count)
 
 
 def _html(response) -> str:
@@ -188,7 +172,7 @@ def test_stored_unsafe_website_is_not_a_link(client, login, session):
     assert 'href="javascript' not in html
 
 
-def test_list_query_count_does_not_grow_with_rows(client, login, session):
+def test_list_query_count_does_not_grow_with_rows(client, login, session, count_queries):
     login(role="reader")
     sectors = [make_sector(session), make_sector(session)]
 
@@ -207,7 +191,7 @@ def test_list_query_count_does_not_grow_with_rows(client, login, session):
     assert len(many) == len(few)
 
 
-def test_detail_query_count_does_not_grow_with_the_timeline(client, login, session):
+def test_detail_query_count_does_not_grow_with_the_timeline(client, login, session, count_queries):
     login(role="reader")
     company = make_company(session)
     start = datetime(2024, 1, 1, 9, tzinfo=UTC)

@@ -204,7 +204,7 @@ def test_update_keeps_values_not_given(session):
 def test_update_refused_by_a_rule_changes_nothing(session):
     sector = make_sector(session)
     company = make_company(session, name="Uendret AS")
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Nettstedet må være en http- eller https-adresse"):
         services.update_company(
             session,
             company=company,
@@ -246,7 +246,7 @@ def test_place_update_keeps_its_own_name_but_not_anothers(session):
         session, place=heia, version=heia.version, name="Heia", growth_area=True, position=3
     )
     assert heia.growth_area and heia.position == 3
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Berger finnes allerede"):
         services.update_place(
             session, place=heia, version=heia.version, name="Berger", growth_area=True, position=3
         )
@@ -264,7 +264,7 @@ def test_place_update_over_a_newer_version_is_refused(session):
 
 def test_sector_create_and_update(session):
     sector = services.create_sector(session, name="Energi", prioritised=True, position=2)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="ENERGI finnes allerede"):
         services.create_sector(session, name="ENERGI")
     services.update_sector(
         session,

@@ -72,7 +72,7 @@ def test_create_contact_stores_normalised_values(session):
 
 
 def test_invalid_phone_saves_nothing(session):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Dette er ikke et gyldig telefonnummer"):
         services.create_contact(session, name="Kari", email="kari@ife.no", phone="123")
     assert session.scalar(select(func.count()).select_from(Contact)) == 0
 
@@ -222,7 +222,7 @@ def test_ending_before_the_start_is_refused(session):
 
 def test_an_ended_affiliation_cannot_be_ended_again(session):
     affiliation = make_affiliation(session, end_date=date(2021, 1, 1))
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Denne tilknytningen er allerede avsluttet"):
         services.end_affiliation(session, affiliation=affiliation, end_date=date(2022, 1, 1))
 
 

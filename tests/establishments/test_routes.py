@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from crm.common.dates import local_today
 from crm.establishments import services
 from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
-from crm.extensions import db
 from crm.meetings.models import Meeting
 from crm.tasks.models import Task
 from tests.conftest import csrf_token, post_form
@@ -370,32 +369,24 @@ def test_list_filters_and_marks_overdue(client, session, editor):
     assert f"/establishments/{late.id}" in html
 
 
-def test_list_query_count_does_not_grow_with_rows(app, client, session, editor):
+def test_list_query_count_does_not_grow_with_rows(client, session, editor, count_queries):
     seed(session)
     place = make_place(session)
     for _ in range(3):
         make_case(session, adviser_id=editor.id, place_ids=[place.id])
     session.commit()
 
-    def count_queries() -> int:
-        statements: list[str] = []
-
-        def listener(*args):
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+    def statements() -> int:
+        with count_queries() as run:
             assert client.get("/establishments/").status_code == 200
             assert client.get("/establishments/board").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(run)
 
-    few = count_queries()
+    few = statements()
     for _ in range(27):
         make_case(session, adviser_id=editor.id, place_ids=[place.id])
     session.commit()
-    assert count_queries() == few
+    assert statements() == few
 
 
 # --- stages -------------------------------------------------------------------------------

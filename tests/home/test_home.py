@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event
-
 from crm.common.dates import local_today
 from crm.establishments import services
-from crm.extensions import db
 from crm.home import queries
 from tests.establishments.helpers import make_case, seed
 from tests.factories import make_company, make_meeting, make_task, make_user
@@ -84,7 +81,7 @@ def test_home_page_shows_the_sections(client, session, login):
     assert html.index("Ring Ahus") < html.index("Follow up the case")  # overdue first
 
 
-def test_home_page_query_count_is_bounded(app, client, session, login):
+def test_home_page_query_count_is_bounded(client, session, login, count_queries):
     me = login(role="editor", locale="en")
     seed(session)
 
@@ -102,17 +99,10 @@ def test_home_page_query_count_is_bounded(app, client, session, login):
             )
         session.commit()
 
-    def count() -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
     add(2)
-    few = count()
+    with count_queries() as few:
+        assert client.get("/").status_code == 200
     add(10)
-    assert count() == few
+    with count_queries() as many:
+        assert client.get("/").status_code == 200
+    assert len(many) == len(few)

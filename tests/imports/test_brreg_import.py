@@ -9,6 +9,7 @@ import click
 import pytest
 from sqlalchemy import func, select
 
+from crm.common.errors import DomainError
 from crm.companies.models import Company
 from crm.imports import brreg
 from crm.imports.brreg import import_register_file, run_import_cli
@@ -242,7 +243,7 @@ def test_revert_is_refused_when_a_created_record_is_now_in_a_meeting(session, tm
     company = companies(session)[make_orgnr(1)]
     make_meeting(session, companies=[company])
     session.commit()
-    with pytest.raises(Exception, match=r"1 av postene den opprettet.*møter: 1"):
+    with pytest.raises(DomainError, match=r"kan ikke angres: 1 av postene.*\(møter: 1\)"):
         revert_import(session, run=run, user_id=None)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Company)) == run.summary["created"]

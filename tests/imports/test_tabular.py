@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from crm.common.errors import DomainError
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
 from crm.imports import tabular
@@ -252,5 +253,5 @@ def test_revert_refuses_when_an_imported_person_is_in_a_meeting(session):
     )
     person = session.scalars(select(Contact)).one()
     make_meeting(session, contacts=[person])
-    with pytest.raises(Exception, match="møter: 1"):
+    with pytest.raises(DomainError, match=r"kan ikke angres: 1 av postene.*\(møter: 1\)"):
         revert_import(session, run=run, user_id=None)

@@ -235,7 +235,7 @@ def test_saving_from_a_form_loaded_before_someone_elses_save_is_refused(session)
 def test_a_refused_update_changes_nothing(session):
     meeting = _meeting(session, title="Uendret")
     session.commit()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Disse strategiene finnes ikke: 987654"):
         services.update_meeting(
             session, **_update_args(meeting, title="Nytt", strategy_ids=[987_654])
         )

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event
-
-from crm.extensions import db
 from crm.network import cache, panels, services
 from crm.network import graph as g
 from crm.network.queries import NetworkFilter
@@ -104,7 +101,9 @@ def test_panel_shows_the_strongest_fifteen_of_more(session, link_types, network_
     ]
 
 
-def test_panel_query_count_does_not_grow_with_the_ties(session, link_types, network_cache):
+def test_panel_query_count_does_not_grow_with_the_ties(
+    session, link_types, network_cache, count_queries
+):
     hub = make_company(session, name="Navet")
     cluster = make_cluster(session)
     make_membership(session, cluster=cluster, company=hub)
@@ -126,13 +125,8 @@ def test_panel_query_count_does_not_grow_with_the_ties(session, link_types, netw
             cache.get_view(session, NetworkFilter(), cache_dir=network_cache)
         else:
             cache.memory.clear()
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as seen:
             panel = panels.company_panel(session, hub.id)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen), panel
 
     add(3)

@@ -6,9 +6,7 @@ import itertools
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event
 
-from crm.extensions import db
 from crm.network import queries, services
 from crm.network.graph import build_graph
 from crm.network.queries import NetworkFilter, graph_version, read_graph_rows
@@ -23,21 +21,6 @@ from tests.factories import (
     make_sector,
     make_strategy,
 )
-
-
-class StatementCounter:
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self)
 
 
 @pytest.fixture
@@ -207,7 +190,9 @@ def test_only_roles_that_overlap_a_role_elsewhere_are_read(session, district):
     assert graph.edges[d["ife"].id, d["nilu"].id]["person_count"] == 1
 
 
-def test_reading_rows_takes_the_same_few_statements_whatever_the_size(session, link_types):
+def test_reading_rows_takes_the_same_few_statements_whatever_the_size(
+    session, link_types, count_queries
+):
     def count_for(n):
         companies = [make_company(session) for _ in range(n)]
         for a, b in itertools.pairwise(companies):
@@ -221,9 +206,9 @@ def test_reading_rows_takes_the_same_few_statements_whatever_the_size(session, l
             meeting = make_meeting(session)
             meeting.companies = [a, b]
         session.flush()
-        with StatementCounter() as counter:
+        with count_queries() as statements:
             read_graph_rows(session, NetworkFilter(kinds=("company",)))
-        return counter.count
+        return len(statements)
 
     assert count_for(3) == count_for(30) <= 8
 
@@ -272,7 +257,7 @@ def test_version_changes_with_each_source(session, district, link_types):
     assert _version_changes(session, lambda: session.delete(d["ahus"]))
 
 
-def test_company_links_are_listed_with_one_query_for_any_number(session, link_types):
+def test_company_links_are_listed_with_one_query_for_any_number(session, link_types, count_queries):
     hub = make_company(session, name="Kunnskapsbyen")
 
     def count_for(n):
@@ -286,10 +271,10 @@ def test_company_links_are_listed_with_one_query_for_any_number(session, link_ty
             )
         session.flush()
         session.expire_all()
-        with StatementCounter() as counter:
+        with count_queries() as statements:
             links = queries.list_company_links(session, hub.id)
             names = [(link.source.name, link.target.name, link.link_type.name) for link in links]
-        return counter.count, len(names)
+        return len(statements), len(names)
 
     few, shown = count_for(3)
     many, shown_many = count_for(27)

@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.network import queries, services
@@ -296,7 +296,7 @@ def test_an_empty_result_explains_itself_instead_of_an_empty_map(
 
 
 def test_map_page_table_and_query_count_do_not_grow_with_rows(
-    app, client, login, session, link_types, network_cache
+    client, login, session, link_types, network_cache, count_queries
 ):
     login("reader")
 
@@ -306,13 +306,8 @@ def test_map_page_table_and_query_count_do_not_grow_with_rows(
             meeting = make_meeting(session)
             meeting.companies = [a, b]
         session.commit()
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as seen:
             response = client.get("/network/?sort=name")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         assert response.status_code == 200
         return len(seen), response.get_data(as_text=True)
 

@@ -3,9 +3,7 @@
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from crm.extensions import db
 from tests.factories import make_company, make_contact, make_meeting, make_user
 
 
@@ -131,21 +129,13 @@ def test_search_page_with_short_or_no_term(client, login):
     assert "Nothing found for “zzzz”." in nothing
 
 
-def test_search_page_query_count_does_not_grow_with_results(client, login, session):
+def test_search_page_query_count_does_not_grow_with_results(client, login, session, count_queries):
     login(role="reader")
 
-    def count_queries() -> int:
-        statements = []
-
-        def record(*_args):
-            statements.append(1)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
+    def statements() -> int:
+        with count_queries() as run:
             assert client.get("/search/?q=romerike").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
-        return len(statements)
+        return len(run)
 
     def add(n: int) -> None:
         for i in range(n):
@@ -155,9 +145,9 @@ def test_search_page_query_count_does_not_grow_with_results(client, login, sessi
         session.commit()
 
     add(3)
-    few = count_queries()
+    few = statements()
     add(27)
-    many = count_queries()
+    many = statements()
     assert many == few
 
 

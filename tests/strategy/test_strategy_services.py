@@ -237,7 +237,9 @@ def test_update_strategy(session):
         3,
     )
     session.flush()
-    with pytest.raises(DomainError):
+    with pytest.raises(
+        DomainError, match=r"Innsatsområdet har allerede en strategi med nummer 1\.2"
+    ):
         services.update_strategy(
             session,
             strategy=strategy,

@@ -52,12 +52,22 @@ def init_database(app: Flask) -> None:
 
 
 def init_security(app: Flask) -> None:
-    """Sign-in, CSRF, rate limits, the access guard and the response headers."""
+    """Proxies, sign-in, CSRF, rate limits, the access guard and the response headers."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from config import trusted_proxy_count
     from crm.auth.loader import init_login
+    from crm.auth.passwords import init_passwords
     from crm.common.access import enforce_access
     from crm.common.headers import set_security_headers
     from crm.extensions import csrf, limiter
 
+    proxies = trusted_proxy_count(app.config)
+    if proxies:
+        # The client's address (what the sign-in limits count) and scheme as the trusted proxies
+        # saw them; without a proxy the headers are the client's own words and are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    init_passwords(app)
     init_login(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -11,8 +11,7 @@ from crm.account.forms import LanguageForm, PasswordForm
 from crm.auth import services as auth_services
 from crm.auth.routes import SESSION_TOKEN_KEY
 from crm.common.access import public, read_access
-from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
+from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db
 
@@ -23,18 +22,16 @@ def password():
     """Change one's own password; other sessions of the user end, this one goes on."""
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             auth_services.change_password(
                 db.session,
                 user=current_user,
                 current=form.current_password.data,
                 new=form.new_password.data,
             )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            session[SESSION_TOKEN_KEY] = auth_services.start_session(db.session, user=current_user)
-            db.session.commit()
+            token = auth_services.start_session(db.session, user=current_user)
+        if saved.ok:
+            session[SESSION_TOKEN_KEY] = token
             flash(_("Your password is changed."), "success")
             return redirect(url_for("home.index"))
     return render_template("account/password.html", form=form), 400 if form.errors else 200

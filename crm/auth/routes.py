@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from crm.auth import bp, services
@@ -15,12 +18,28 @@ from crm.extensions import db, limiter
 SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name, not a secret)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_ACCOUNT"]
+
+
+def _account_key() -> str:
+    """The account a sign-in tries, as the email it is looked up by (hashed: no emails in Redis)."""
+    email = services.normalise_email(request.form.get("email", ""))
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def _failed(response) -> bool:
+    # Only a refused password counts: signing in, or a form sent half-filled, costs nothing.
+    return response.status_code == 401
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], key_func=get_remote_address, deduct_when=_failed)
+@limiter.limit(_account_limit, methods=["POST"], key_func=_account_key, deduct_when=_failed)
 @public
 def login():
     """Show the sign-in form and sign the user in."""

@@ -21,8 +21,7 @@ from crm.clusters.forms import (
 )
 from crm.clusters.models import Cluster, Membership
 from crm.common.access import edit_access, read_access
-from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
+from crm.common.saving import saving
 from crm.extensions import db
 from crm.network import panels as network_panels
 
@@ -105,7 +104,7 @@ def create():
     """Create a cluster, network or programme."""
     form = ClusterForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             cluster = services.create_cluster(
                 db.session,
                 name=form.name.data,
@@ -117,11 +116,7 @@ def create():
                 facilitator_id=_chosen_id(form.facilitator_id, form.facilitator_name),
                 facilitator_text=form.facilitator_name.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=cluster.name), "success")
             return redirect(url_for("clusters.detail", cluster_id=cluster.id))
     return render_template("clusters/form.html", form=form, cluster=None), (
@@ -140,7 +135,7 @@ def edit(cluster_id: int):
     else:
         form = ClusterForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_cluster(
                 db.session,
                 cluster=cluster,
@@ -154,11 +149,7 @@ def edit(cluster_id: int):
                 facilitator_id=_chosen_id(form.facilitator_id, form.facilitator_name),
                 facilitator_text=form.facilitator_name.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=cluster.name), "success")
             return redirect(url_for("clusters.detail", cluster_id=cluster.id))
     return render_template("clusters/form.html", form=form, cluster=cluster), (
@@ -173,7 +164,7 @@ def add_member(cluster_id: int):
     cluster = _get_cluster(cluster_id)
     form = MembershipForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             membership = services.add_membership(
                 db.session,
                 cluster=cluster,
@@ -184,11 +175,7 @@ def add_member(cluster_id: int):
                 left_on=form.left_on.data,
                 note=form.note.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s was added as a member.", name=membership.company.name), "success")
             return redirect(url_for("clusters.detail", cluster_id=cluster.id))
     return render_template("clusters/member_form.html", form=form, cluster=cluster), (
@@ -214,7 +201,7 @@ def edit_member(cluster_id: int, membership_id: int):
     membership = _get_membership(cluster_id, membership_id)
     form = MembershipEditForm(obj=membership) if request.method == "GET" else MembershipEditForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_membership(
                 db.session,
                 membership=membership,
@@ -224,11 +211,7 @@ def edit_member(cluster_id: int, membership_id: int):
                 left_on=form.left_on.data,
                 note=form.note.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(
                 _("The membership of %(name)s is saved.", name=membership.company.name), "success"
             )
@@ -244,15 +227,11 @@ def end_member(cluster_id: int, membership_id: int):
     membership = _get_membership(cluster_id, membership_id)
     end_form = EndMembershipForm(prefix="end")
     if end_form.validate_on_submit():
-        try:
+        with saving(end_form) as saved:
             services.end_membership(
                 db.session, membership=membership, left_on=end_form.left_on.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(end_form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(
                 _("The membership of %(name)s was ended.", name=membership.company.name), "success"
             )
@@ -269,7 +248,8 @@ def delete_member(cluster_id: int, membership_id: int):
     if not DeleteMembershipForm(prefix="delete").validate_on_submit():
         abort(400)
     name = membership.company.name
-    services.delete_membership(db.session, membership=membership)
-    db.session.commit()
-    flash(_("The membership of %(name)s was deleted.", name=name), "success")
+    with saving() as saved:
+        services.delete_membership(db.session, membership=membership)
+    if saved.ok:
+        flash(_("The membership of %(name)s was deleted.", name=name), "success")
     return redirect(url_for("clusters.detail", cluster_id=cluster_id))

@@ -23,11 +23,12 @@ class StaleObjectError(DomainError):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    # The health check is read by machines; every other error is read by a person.
+    return request.path == "/healthz"
 
 
 def register_error_pages(app: Flask) -> None:
-    """Answer errors with a page in the layout (JSON under /api), never a stack trace."""
+    """Answer errors with a page in the layout (JSON for the health check), never a stack trace."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

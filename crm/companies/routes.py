@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from crm.common.access import admin_access, edit_access, read_access
 from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
+from crm.common.saving import saving
 from crm.companies import bp, queries, services
 from crm.companies.forms import (
     CompanyEditForm,
@@ -132,16 +132,12 @@ def create():
     form.set_choices(queries.list_places(db.session), queries.list_sectors(db.session))
     duplicate = None
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             company = services.create_company(db.session, **form.values())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            duplicate = _duplicate(error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=company.name), "success")
             return redirect(url_for("companies.detail", company_id=company.id))
+        duplicate = _duplicate(saved.error)
     return _render_form(form, duplicate=duplicate, status=400 if form.errors else 200)
 
 
@@ -157,18 +153,14 @@ def edit(company_id: int):
         form.sector_ids.data = [sector.id for sector in company.sectors]
     duplicate = None
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_company(
                 db.session, company=company, version=form.version.data, **form.values()
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            duplicate = _duplicate(error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=company.name), "success")
             return redirect(url_for("companies.detail", company_id=company.id))
+        duplicate = _duplicate(saved.error)
     return _render_form(
         form, company=company, duplicate=duplicate, status=400 if form.errors else 200
     )
@@ -207,18 +199,14 @@ def _reference_create(kind: str):
     spec = _REFERENCE[kind]
     form = spec["form"]()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             record = spec["create"](
                 db.session,
                 name=form.name.data,
                 position=form.position.data or 0,
                 **{spec["flag"]: form[spec["flag"]].data},
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=record.name), "success")
             return redirect(url_for(f"companies.{kind}s"))
     return render_template(
@@ -235,7 +223,7 @@ def _reference_edit(kind: str, record_id: int):
     if not form.is_submitted():
         form.version.data = record.version
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             spec["update"](
                 db.session,
                 **{kind: record},
@@ -244,11 +232,7 @@ def _reference_edit(kind: str, record_id: int):
                 position=form.position.data or 0,
                 **{spec["flag"]: form[spec["flag"]].data},
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=record.name), "success")
             return redirect(url_for(f"companies.{kind}s"))
     return render_template(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import phonenumbers
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +16,7 @@ from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
+from crm.common.saving import saving
 from crm.contacts import bp, queries, services
 from crm.contacts.forms import (
     AffiliationForm,
@@ -121,7 +123,7 @@ def create():
     """Register a person."""
     form = ContactForm()
     if form.validate_on_submit():
-        try:
+        with saving(show=partial(_show_error, form)) as saved:
             contact = services.create_contact(
                 db.session,
                 name=form.name.data,
@@ -129,11 +131,7 @@ def create():
                 phone=form.phone.data,
                 notes=form.notes.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=contact.name), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
     return render_template("contacts/form.html", form=form, contact=None), (
@@ -150,7 +148,7 @@ def edit(contact_id: int):
     if request.method == "GET":
         form.version.data = contact.version
     if form.validate_on_submit():
-        try:
+        with saving(show=partial(_show_error, form)) as saved:
             services.update_contact(
                 db.session,
                 contact=contact,
@@ -160,11 +158,7 @@ def edit(contact_id: int):
                 phone=form.phone.data,
                 notes=form.notes.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=contact.name), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
     return render_template("contacts/form.html", form=form, contact=contact), (
@@ -179,7 +173,7 @@ def add_affiliation(contact_id: int):
     contact = _get_contact(contact_id)
     form = AffiliationForm()
     if form.validate_on_submit():
-        try:
+        with saving(show=partial(_show_error, form)) as saved:
             services.add_affiliation(
                 db.session,
                 contact=contact,
@@ -190,11 +184,7 @@ def add_affiliation(contact_id: int):
                 end_date=form.end_date.data,
                 primary=form.primary.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The affiliation is saved."), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
     return render_template("contacts/affiliation_form.html", form=form, contact=contact), (
@@ -212,13 +202,9 @@ def end_affiliation(contact_id: int, affiliation_id: int):
     if not form.validate_on_submit():
         flash(_("Give the date the affiliation ended."), "danger")
         return redirect(url_for("contacts.detail", contact_id=contact.id))
-    try:
+    with saving() as saved:
         services.end_affiliation(db.session, affiliation=affiliation, end_date=form.end_date.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    if saved.ok:
         flash(_("The affiliation is ended."), "success")
     return redirect(url_for("contacts.detail", contact_id=contact.id))
 
@@ -231,9 +217,10 @@ def remove_affiliation(contact_id: int, affiliation_id: int):
     affiliation = _get_affiliation(contact, affiliation_id)
     if not RemoveAffiliationForm().validate_on_submit():
         abort(400)
-    services.remove_affiliation(db.session, affiliation=affiliation)
-    db.session.commit()
-    flash(_("The affiliation is removed."), "success")
+    with saving() as saved:
+        services.remove_affiliation(db.session, affiliation=affiliation)
+    if saved.ok:
+        flash(_("The affiliation is removed."), "success")
     return redirect(url_for("contacts.detail", contact_id=contact.id))
 
 
@@ -246,16 +233,13 @@ def erase(contact_id: int):
     if request.method == "GET":
         form.version.data = contact.version
     elif form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             name = services.erase_contact(db.session, contact=contact, version=form.version.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
             # Who erased whom stays in the access log (the id only: the person's data is gone).
             services.record_access(
                 db.session, user_id=current_user.id, action="erased", contact_id=contact_id
             )
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is erased.", name=name), "success")
             return redirect(url_for("contacts.index"))
     detail = queries.get_contact_detail(db.session, contact_id)

@@ -9,9 +9,9 @@ from wtforms import SelectChoice
 
 from crm.common.access import admin_access, edit_access, read_access
 from crm.common.dates import local_today
-from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
+from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.establishments import bp, queries, services
 from crm.establishments.forms import (
@@ -194,7 +194,7 @@ def create():
         first = services.first_stage(db.session)
         form.stage_id.data = first.id if first else None
     elif form.validate():
-        try:
+        with saving(form) as saved:
             case = services.create_case(
                 db.session,
                 company_id=form.company_id.data,
@@ -204,11 +204,7 @@ def create():
                 actor_id=current_user.id,
                 **_case_values(form),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The case for %(name)s is opened.", name=case.company.name), "success")
             return redirect(url_for("establishments.detail", case_id=case.id))
     if company is None and form.company_id.data:
@@ -228,7 +224,7 @@ def edit(case_id: int):
         form.place_ids.data = [p.id for p in case.wished_places]
         form.strategy_ids.data = [s.id for s in case.strategies]
     elif form.validate():
-        try:
+        with saving(form) as saved:
             services.update_case(
                 db.session,
                 case=case,
@@ -240,11 +236,7 @@ def edit(case_id: int):
                 lost_to_municipality=form.lost_to_municipality.data,
                 **_case_values(form),
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The case for %(name)s is saved.", name=case.company.name), "success")
             return redirect(url_for("establishments.detail", case_id=case.id))
     return _render_case_form(form, case=case, company=case.company)
@@ -287,7 +279,8 @@ def move(case_id: int):
             return jsonify(ok=False, message=_("Please correct the fields marked below.")), 400
         return _move_page(case, form, 400)
     target = form.stage_id.data
-    try:
+    # Answered below: in JSON to the board, or as a flash or on the form to a plain post.
+    with saving(show=lambda _error: None) as saved:
         services.move_case(
             db.session,
             case=case,
@@ -299,8 +292,7 @@ def move(case_id: int):
             lost_reason=form.lost_reason.data,
             lost_to_municipality=form.lost_to_municipality.data,
         )
-    except DomainError as error:
-        db.session.rollback()
+    if (error := saved.error) is not None:
         needs_form = error.field in OUTCOME_FIELDS
         form_url = url_for("establishments.move", case_id=case_id, stage_id=target)
         if _wants_json():
@@ -316,7 +308,6 @@ def move(case_id: int):
             return redirect(form_url)
         show_domain_error(form, error)
         return _move_page(case, form, 400)
-    db.session.commit()
     message = _("%(name)s is moved to “%(stage)s”.", name=case.company.name, stage=case.stage.name)
     if _wants_json():
         return jsonify(ok=True, message=message, stage_id=case.stage_id, case_id=case.id)
@@ -334,13 +325,9 @@ def link_meeting(case_id: int):
     case = _case_or_404(case_id)
     form = LinkMeetingForm()
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             meeting = services.link_meeting(db.session, case=case, meeting_id=form.meeting_id.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(
                 _("The meeting “%(title)s” is linked to the case.", title=meeting.title), "success"
             )
@@ -355,7 +342,8 @@ def add_task(case_id: int):
     case = _case_or_404(case_id)
     form = CaseTaskForm()
     if form.validate_on_submit():
-        try:
+        # A refusal about a field this small form lacks lands on the form as a whole.
+        with saving(form) as saved:
             task = services.add_case_task(
                 db.session,
                 case=case,
@@ -363,13 +351,7 @@ def add_task(case_id: int):
                 due_on=form.due_on.data,
                 assignee_id=form.assignee_id.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            if error.field not in ("title", "due_on", "assignee_id"):
-                error = DomainError(None, error.message)
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The task “%(title)s” is added.", title=task.title), "success")
             return redirect(url_for("establishments.detail", case_id=case_id))
     return _render_detail(case_id, task_form=form, status=400)
@@ -418,15 +400,11 @@ def rename_stage(stage_id: int):
     stage = _stage_or_404(stage_id)
     form = StageForm(prefix=f"stage{stage.id}")
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.rename_stage(
                 db.session, stage=stage, name=form.name.data, version=form.version.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The stage is renamed to “%(name)s”.", name=stage.name), "success")
             return redirect(url_for("establishments.stages"))
     return _render_stages(form, stage_id, 400)
@@ -440,11 +418,12 @@ def move_stage(stage_id: int):
     form = StageMoveForm()
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
-    services.move_stage_position(
-        db.session, stage=stage, offset=-1 if form.direction.data == "up" else 1
-    )
-    db.session.commit()
-    flash(_("The stage “%(name)s” is moved.", name=stage.name), "success")
+    with saving() as saved:
+        services.move_stage_position(
+            db.session, stage=stage, offset=-1 if form.direction.data == "up" else 1
+        )
+    if saved.ok:
+        flash(_("The stage “%(name)s” is moved.", name=stage.name), "success")
     return redirect(url_for("establishments.stages"))
 
 
@@ -470,7 +449,7 @@ def new_flag():
     if company is None:
         abort(404)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             flag = services.raise_flag(
                 db.session,
                 company_id=company.id,
@@ -481,11 +460,7 @@ def new_flag():
                 raised_on=local_today(),
                 raised_by_id=current_user.id,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The warning on %(name)s is raised.", name=company.name), "success")
             if flag.severity == "red" and not queries.has_active_case(db.session, company.id):
                 flash(_("No open case follows %(name)s up yet.", name=company.name), "info")
@@ -519,7 +494,7 @@ def resolve_flag(flag_id: int):
         form.resolved_on.data = local_today()
         form.version.data = flag.version
     elif form.validate():
-        try:
+        with saving(form) as saved:
             services.resolve_flag(
                 db.session,
                 flag=flag,
@@ -527,11 +502,7 @@ def resolve_flag(flag_id: int):
                 resolved_on=form.resolved_on.data,
                 resolution=form.resolution.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The warning on %(name)s is resolved.", name=flag.company.name), "success")
             return redirect(url_for("establishments.flags"))
     return render_template(

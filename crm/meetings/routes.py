@@ -13,10 +13,9 @@ from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
 from crm.common.dates import local_today
-from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
 from crm.common.markdown import render_markdown
 from crm.common.pagination import page_args
+from crm.common.saving import saving
 from crm.extensions import db
 from crm.meetings import bp, queries, services
 from crm.meetings.forms import MeetingForm, id_choices, meeting_filter_form
@@ -142,17 +141,13 @@ def create():
             form.contact_ids.data = [contact_id]
         form.establishment_id.data = request.args.get("establishment_id", type=int)
     elif form.validate():
-        try:
+        with saving(form) as saved:
             meeting = services.create_meeting(
                 db.session,
                 **_meeting_values(form),
                 establishment_id=form.establishment_id.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return _render_form(form)
@@ -183,15 +178,11 @@ def edit(meeting_id: int):
             }
         )
     elif form.validate():
-        try:
+        with saving(form) as saved:
             services.update_meeting(
                 db.session, meeting=meeting, version=form.version.data, **_meeting_values(form)
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return _render_form(form, meeting)
@@ -204,7 +195,7 @@ def add_task(meeting_id: int):
     meeting = _get_meeting(meeting_id)
     form = _task_form(TaskForm())
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             task = task_services.create_task(
                 db.session,
                 title=form.title.data or "",
@@ -213,11 +204,7 @@ def add_task(meeting_id: int):
                 assignee_id=form.assignee_id.data,
                 meeting=meeting,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The task “%(title)s” is added.", title=task.title), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="tasks"))
     return _render_detail(meeting_id, task_form=form, status=400)

@@ -6,8 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from crm.common.access import admin_access, read_access
-from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
+from crm.common.saving import saving
 from crm.extensions import db
 from crm.strategy import bp, queries, services
 from crm.strategy.forms import (
@@ -94,7 +93,7 @@ def create_period():
     form = PeriodCreateForm()
     current = queries.get_current_period(db.session)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             period = services.create_period(
                 db.session,
                 name=form.name.data,
@@ -103,11 +102,7 @@ def create_period():
                 copy_from=current if form.copy_current.data else None,
                 current=form.make_current.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The strategy period %(name)s is created.", name=period.name), "success")
             return redirect(_period_page(period))
     fields = ["name", "start_year", "end_year", "make_current"]
@@ -134,7 +129,7 @@ def edit_period(period_id: int):
     if request.method == "GET":
         form.version.data = period.version
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_period(
                 db.session,
                 period=period,
@@ -143,11 +138,7 @@ def edit_period(period_id: int):
                 start_year=form.start_year.data,
                 end_year=form.end_year.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=period.name), "success")
             return redirect(_period_page(period))
     return _render_form(
@@ -166,9 +157,10 @@ def make_current(period_id: int):
     form = MakeCurrentForm()
     if not form.validate_on_submit():
         abort(400)
-    services.make_period_current(db.session, period=period)
-    db.session.commit()
-    flash(_("%(name)s is now the current strategy period.", name=period.name), "success")
+    with saving() as saved:
+        services.make_period_current(db.session, period=period)
+    if saved.ok:
+        flash(_("%(name)s is now the current strategy period.", name=period.name), "success")
     return redirect(url_for("strategy.periods"))
 
 
@@ -181,7 +173,7 @@ def create_focus_area(period_id: int):
     if request.method == "GET":
         form.number.data = queries.suggest_focus_area_number(db.session, period=period)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             area = services.create_focus_area(
                 db.session,
                 period=period,
@@ -189,11 +181,7 @@ def create_focus_area(period_id: int):
                 name=form.name.data,
                 sdgs=form.sdg_numbers,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=area.name), "success")
             return redirect(_period_page(period))
     return _render_form(
@@ -214,7 +202,7 @@ def edit_focus_area(focus_area_id: int):
         form.version.data = area.version
         form.sdgs.data = ", ".join(str(n) for n in area.sdg_list)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_focus_area(
                 db.session,
                 focus_area=area,
@@ -223,11 +211,7 @@ def edit_focus_area(focus_area_id: int):
                 name=form.name.data,
                 sdgs=form.sdg_numbers,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=area.name), "success")
             return redirect(_period_page(area.period))
     return _render_form(
@@ -247,7 +231,7 @@ def create_strategy(focus_area_id: int):
     if request.method == "GET":
         form.number.data = queries.suggest_strategy_number(db.session, focus_area=area)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             strategy = services.create_strategy(
                 db.session,
                 focus_area=area,
@@ -255,11 +239,7 @@ def create_strategy(focus_area_id: int):
                 name=form.name.data,
                 description=form.description.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=strategy.label), "success")
             return redirect(_period_page(area.period))
     return _render_form(
@@ -280,7 +260,7 @@ def edit_strategy(strategy_id: int):
     if request.method == "GET":
         form.version.data = strategy.version
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             services.update_strategy(
                 db.session,
                 strategy=strategy,
@@ -289,11 +269,7 @@ def edit_strategy(strategy_id: int):
                 name=form.name.data,
                 description=form.description.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=strategy.label), "success")
             return redirect(_period_page(area.period))
     return _render_form(

@@ -9,8 +9,7 @@ from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
 from crm.common.dates import local_today
-from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
+from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db
 from crm.meetings import queries as meeting_queries
@@ -50,11 +49,11 @@ def done(task_id: int):
     form = TaskDoneForm()
     if not form.validate_on_submit() or form.done.data not in ("0", "1"):
         abort(400)
-    services.set_task_done(db.session, task=task, done=form.done.data == "1")
-    db.session.commit()
-    if task.done:
+    with saving() as saved:
+        services.set_task_done(db.session, task=task, done=form.done.data == "1")
+    if saved.ok and task.done:
         flash(_("The task “%(title)s” is done.", title=task.title), "success")
-    else:
+    elif saved.ok:
         flash(_("The task “%(title)s” is open again.", title=task.title), "success")
     target = form.next.data
     return redirect(target if is_safe_redirect(target) else url_for("tasks.index"))
@@ -77,7 +76,7 @@ def edit(task_id: int):
             }
         )
     elif form.validate():
-        try:
+        with saving(form) as saved:
             services.update_task(
                 db.session,
                 task=task,
@@ -87,11 +86,7 @@ def edit(task_id: int):
                 due_on=form.due_on.data,
                 assignee_id=form.assignee_id.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("The task “%(title)s” is saved.", title=task.title), "success")
             if task.meeting_id:
                 return redirect(

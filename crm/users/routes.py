@@ -9,8 +9,7 @@ from flask_login import current_user
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.common.access import admin_access
-from crm.common.errors import DomainError
-from crm.common.forms import show_domain_error
+from crm.common.saving import saving
 from crm.extensions import db
 from crm.users import bp, queries
 from crm.users.forms import PasswordResetForm, UserCreateForm, UserEditForm
@@ -34,7 +33,7 @@ def create():
     form = UserCreateForm()
     if form.validate_on_submit():
         password = auth_services.generate_password()
-        try:
+        with saving(form) as saved:
             user = auth_services.create_user(
                 db.session,
                 email=form.email.data,
@@ -43,10 +42,7 @@ def create():
                 password=password,
                 must_change_password=True,
             )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             return render_template("users/password_shown.html", user=user, password=password)
     return render_template("users/form.html", form=form), 400 if form.errors else 200
 
@@ -58,7 +54,7 @@ def edit(user_id: int):
     user = _get_user(user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with saving(form) as saved:
             auth_services.update_user(
                 db.session,
                 user=user,
@@ -66,11 +62,7 @@ def edit(user_id: int):
                 role=form.role.data,
                 active=form.active.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(_("%(name)s is saved.", name=user.name), "success")
             return redirect(url_for("users.index"))
     return render_template(

@@ -38,3 +38,11 @@ def test_500_shows_no_stack_trace(app, session):
 def test_upload_over_the_limit_is_413(client, path):
     response = client.post(path, data={"email": "x" * (11 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_only_the_health_check_answers_errors_in_json(client, login):
+    login()
+    # There is no JSON API: a page under /api/ is a missing page like any other.
+    page = client.get("/api/companies")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert client.post("/healthz").mimetype == "application/json"

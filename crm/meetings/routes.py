@@ -62,12 +62,15 @@ def index():
     )
 
 
-def _task_form(form: TaskForm | None = None) -> TaskForm:
-    form = form or TaskForm(formdata=None, assignee_id=current_user.id)
+def _task_form(meeting: Meeting, form: TaskForm | None = None) -> TaskForm:
+    form = form or TaskForm(
+        formdata=None, assignee_id=current_user.id, company_id=meeting.follow_up_company_id
+    )
     form.assignee_id.choices = [
         SelectChoice("", _("Nobody")),
         *id_choices(queries.user_choices(db.session, active_only=True)),
     ]
+    form.company_id.choices = id_choices((c.id, c.name) for c in meeting.companies)
     return form
 
 
@@ -79,7 +82,7 @@ def _render_detail(meeting_id: int, task_form: TaskForm | None = None, status: i
         "meetings/detail.html",
         detail=detail,
         meeting=detail.meeting,
-        task_form=_task_form(task_form),
+        task_form=_task_form(detail.meeting, task_form),
         done_form=TaskDoneForm(formdata=None),
         today=local_today(),
     ), status
@@ -143,6 +146,7 @@ def create():
         company = queries.get_company(db.session, request.args.get("company_id", type=int))
         if company is not None:
             form.company_ids.data = [company.id]
+            form.logged_from_id.data = company.id
             form.title.data = _("Meeting with %(name)s", name=company.name)
         contact_id = request.args.get("contact_id", type=int)
         if contact_id:
@@ -154,6 +158,7 @@ def create():
                 db.session,
                 **_meeting_values(form),
                 establishment_id=form.establishment_id.data,
+                logged_from_id=form.logged_from_id.data,
             )
         except DomainError as error:
             db.session.rollback()
@@ -207,9 +212,9 @@ def edit(meeting_id: int):
 @bp.route("/<int:meeting_id>/tasks", methods=["POST"])
 @edit_access
 def add_task(meeting_id: int):
-    """Add a follow-up task to a meeting; its first organisation becomes the task's."""
+    """Add a follow-up task to a meeting, for the organisation the adviser chose among its own."""
     meeting = _get_meeting(meeting_id)
-    form = _task_form(TaskForm())
+    form = _task_form(meeting, TaskForm())
     if form.validate_on_submit():
         try:
             task = task_services.create_task(
@@ -219,6 +224,7 @@ def add_task(meeting_id: int):
                 due_on=form.due_on.data,
                 assignee_id=form.assignee_id.data,
                 meeting=meeting,
+                company_id=form.company_id.data,
             )
         except DomainError as error:
             db.session.rollback()

@@ -66,7 +66,6 @@ def test_a_task_goes_to_the_chosen_organisation_of_the_meeting_and_no_other(sess
     with pytest.raises(DomainError) as error:
         services.create_task(session, title="Feil", meeting=meeting, company_id=outsider.id)
     assert error.value.field == "company_id"
-    assert str(error.value.message) == "Choose one of the meeting's organisations."
 
 
 def test_a_removed_organisation_is_no_longer_where_the_meeting_was_logged_from(session):

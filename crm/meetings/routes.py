@@ -8,14 +8,12 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
-from crm.common.markdown import render_markdown
 from crm.common.pagination import page_args
 from crm.extensions import db
 from crm.meetings import bp, queries, services
@@ -23,12 +21,6 @@ from crm.meetings.forms import KIND_LABELS, MeetingForm, id_choices, meeting_fil
 from crm.meetings.models import Meeting
 from crm.tasks import services as task_services
 from crm.tasks.forms import TaskDoneForm, TaskForm
-
-
-@bp.app_template_filter("markdown")
-def markdown_filter(text: str | None) -> Markup:
-    """Render Markdown written by users as sanitised HTML."""
-    return render_markdown(text or "")
 
 
 @bp.app_template_filter("meeting_kind")

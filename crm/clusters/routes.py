@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,16 +20,9 @@ from crm.clusters.forms import (
 from crm.clusters.models import Cluster, Membership
 from crm.common.access import edit_access, read_access
 from crm.common.saving import saving
+from crm.common.urls import safe_link
 from crm.extensions import db
 from crm.network import panels as network_panels
-
-
-def _safe_link(url: str | None) -> str | None:
-    """The address when it is an http(s) URL, else None (never a `javascript:` link)."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def _chosen_id(hidden, visible) -> int | None:
@@ -86,7 +77,7 @@ def detail(cluster_id: int):
     return render_template(
         "clusters/detail.html",
         cluster=cluster,
-        website=_safe_link(cluster.website),
+        website=safe_link(cluster.website),
         form=form,
         members=members,
         counts=counts,

@@ -167,8 +167,13 @@ def _check_membership(
     joined_on: date | None,
     left_on: date | None,
     exclude_id: int | None,
+    overlap_field: str,
 ) -> None:
-    """Role known, left not before joined, and no other membership of the same period."""
+    """Role known, left not before joined, and no other membership of the same period.
+
+    An overlap is shown on `overlap_field`: the organisation when one is being added (that is
+    the choice to change), the dates when an existing membership is changed.
+    """
     if role not in {r.value for r in MembershipRole}:
         raise DomainError("role", _l("Choose a role from the list."))
     if joined_on and left_on and left_on < joined_on:
@@ -181,7 +186,7 @@ def _check_membership(
     for other in session.scalars(others.order_by(Membership.joined_on)):
         if _overlaps(joined_on, left_on, other.joined_on, other.left_on):
             raise DomainError(
-                "joined_on",
+                overlap_field,
                 _l(
                     "This organisation already has a membership of this cluster in that period "
                     "(%(joined)s – %(left)s).",
@@ -215,6 +220,7 @@ def add_membership(
         joined_on=joined_on,
         left_on=left_on,
         exclude_id=None,
+        overlap_field="company_name",
     )
     membership = Membership(
         cluster=cluster,
@@ -266,6 +272,7 @@ def update_membership(
         joined_on=joined_on,
         left_on=left_on,
         exclude_id=membership.id,
+        overlap_field="joined_on",
     )
     membership.role = role
     membership.joined_on = joined_on

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 # The same zone as BABEL_DEFAULT_TIMEZONE in config.py, for code that runs outside a request.
@@ -12,3 +12,8 @@ LOCAL_TIMEZONE = "Europe/Oslo"
 def local_today(timezone: str = LOCAL_TIMEZONE) -> date:
     """Today's date in the municipality (the server may run in UTC)."""
     return datetime.now(ZoneInfo(timezone)).date()
+
+
+def local_midnight(day: date, timezone: str = LOCAL_TIMEZONE) -> datetime:
+    """The instant a day begins in the municipality, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))

@@ -1,4 +1,8 @@
-"""Markdown written by users (meeting notes), rendered to HTML that cannot carry script."""
+"""Markdown written by users (every note and description), as HTML that cannot carry script.
+
+Templates show such text only through the `markdown` filter (or `markdown_text` for a short
+excerpt in a list); tests/common/test_markdown_everywhere.py holds every template to that.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ ALLOWED_TAGS = frozenset(
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 
 # CommonMark with raw HTML off: `<script>` in the source is shown as text, never as markup.
-_markdown = MarkdownIt("commonmark", {"html": False})
+# A line break typed in the text box stays a line break, as it did before notes were Markdown.
+_markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})
 
 
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
@@ -60,3 +65,8 @@ def render_markdown(text: str | None) -> Markup:
             token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
     html = _markdown.renderer.render(tokens, _markdown.options, {})
     return Markup(_cleaner.clean(html))  # noqa: S704  (sanitised by nh3 just above)
+
+
+def markdown_text(text: str | None) -> str:
+    """The plain text of rendered Markdown, for an excerpt: `**bold**` reads as "bold"."""
+    return render_markdown(text).striptags()

@@ -13,3 +13,15 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def safe_link(url: str | None) -> str | None:
+    """The address when it is an http(s) URL with a host, else None (never a `javascript:` link).
+
+    Stored addresses may predate the checks on input (imports, old rows): pages link only these.
+    """
+    url = (url or "").strip()
+    if not url or any(c.isspace() or ord(c) < 32 for c in url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None

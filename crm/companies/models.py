@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited, enum_check
+from crm.common.urls import safe_link
 from crm.extensions import db
 
 
@@ -113,6 +114,11 @@ class Company(Audited, db.Model):
         secondary=company_sectors, order_by="Sector.position"
     )
     parent: Mapped[Company | None] = relationship(remote_side="Company.id")
+
+    @property
+    def website_link(self) -> str | None:
+        """The website as a link target when it is a plain http(s) address, else None."""
+        return safe_link(self.website)
 
     def __repr__(self) -> str:
         return f"<Company {self.id} {self.name!r}>"

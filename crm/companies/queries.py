@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
@@ -18,6 +18,7 @@ from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_staff
+from crm.meetings.queries import has_happened
 from crm.tasks.models import Task
 
 # Dates without a time (memberships) are placed at the start of the day where the users are.
@@ -153,6 +154,23 @@ class CompanyDetail:
     current_memberships: list[Membership]
     former_memberships: list[Membership]
     people: list[Affiliation]
+    last_contacted: datetime | None = None
+    next_meeting: datetime | None = None
+
+
+def contact_dates(
+    session: Session, company_id: int, *, today: date
+) -> tuple[datetime | None, datetime | None]:
+    """The organisation's newest meeting that has happened and its first planned one."""
+    happened = has_happened(today)
+    return session.execute(
+        select(
+            func.max(case((happened, Meeting.starts_at))),
+            func.min(case((~happened, Meeting.starts_at))),
+        )
+        .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+        .where(meeting_companies.c.company_id == company_id)
+    ).one()
 
 
 def get_company_detail(session: Session, company_id: int) -> CompanyDetail | None:
@@ -198,6 +216,7 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
             .order_by(func.lower(Contact.name), Affiliation.id)
         )
     )
+    last_contacted, next_meeting = contact_dates(session, company_id, today=local_today())
     return CompanyDetail(
         company=company,
         sub_units=sub_units[:SUB_UNIT_LIMIT],
@@ -205,6 +224,8 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
         current_memberships=[m for m in memberships if m.current],
         former_memberships=[m for m in memberships if not m.current],
         people=people,
+        last_contacted=last_contacted,
+        next_meeting=next_meeting,
     )
 
 

@@ -22,7 +22,7 @@ from crm.common.forms import VersionedForm, show_domain_error
 from crm.companies.services import resolve_organisation
 from crm.contacts.services import normalise_email, normalise_phone
 
-# The type-ahead (static/js/typeahead.js) fills the hidden company_id with the chosen id.
+# The type-ahead (static/js/combobox.js) fills the hidden company_id with the chosen id.
 COMPANY_TYPEAHEAD = {
     "data-typeahead": "companies",
     "data-target": "company_id",

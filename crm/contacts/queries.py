@@ -16,6 +16,7 @@ from crm.common.pagination import MAX_PER_PAGE
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.meetings.models import Meeting, meeting_contacts
+from crm.meetings.queries import has_happened
 
 SORT_KEYS = ("name", "last_contacted", "updated")
 DEFAULT_SORT = "name"
@@ -29,15 +30,24 @@ def current_clause(affiliation=Affiliation, today: date | None = None) -> Column
     return or_(affiliation.end_date.is_(None), affiliation.end_date >= today)
 
 
-def last_contacted_expression(contact=Contact):
-    """The newest meeting the person attended: derived from meetings, never typed."""
+def _attended(aggregate, when: ColumnElement[bool], contact):
     return (
-        select(func.max(Meeting.starts_at))
+        select(aggregate(Meeting.starts_at))
         .join(meeting_contacts, meeting_contacts.c.meeting_id == Meeting.id)
-        .where(meeting_contacts.c.contact_id == contact.id)
+        .where(meeting_contacts.c.contact_id == contact.id, when)
         .correlate(contact)
         .scalar_subquery()
     )
+
+
+def last_contacted_expression(contact=Contact, *, today: date):
+    """The newest meeting the person attended that has happened: derived, never typed."""
+    return _attended(func.max, has_happened(today), contact)
+
+
+def next_meeting_expression(contact=Contact, *, today: date):
+    """The first planned meeting (after `today`) the person is to attend."""
+    return _attended(func.min, ~has_happened(today), contact)
 
 
 def _shown_affiliation_id():
@@ -64,6 +74,7 @@ class ContactRow:
 
     contact: Contact
     last_contacted: datetime | None
+    next_meeting: datetime | None
     affiliation: Affiliation | None
     company: Company | None
 
@@ -116,13 +127,19 @@ def list_contacts(
     sort: str | None = None,
     page: int = 1,
     per_page: int = 50,
+    today: date | None = None,
 ) -> tuple[RowPagination, str]:
-    """One page of people with their shown organisation and last contact: one query + count."""
-    last_contacted = last_contacted_expression().label("last_contacted")
+    """One page of people with their shown organisation, last contact and next meeting.
+
+    One query and a count; `today` (Oslo's by default) divides past meetings from planned ones.
+    """
+    today = today or local_today()
+    last_contacted = last_contacted_expression(today=today).label("last_contacted")
+    next_meeting = next_meeting_expression(today=today).label("next_meeting")
     shown = aliased(Affiliation)
     shown_company = aliased(Company)
     rows = (
-        select(Contact, last_contacted, shown, shown_company)
+        select(Contact, last_contacted, next_meeting, shown, shown_company)
         .select_from(Contact)
         .outerjoin(shown, shown.id == _shown_affiliation_id())
         .outerjoin(shown_company, shown_company.id == shown.company_id)
@@ -134,7 +151,7 @@ def list_contacts(
     descending = key.startswith("-")
     column = {
         "name": func.lower(Contact.name),
-        "last_contacted": last_contacted_expression(),
+        "last_contacted": last_contacted_expression(today=today),
         "updated": Contact.updated_at,
     }[key.lstrip("-")]
     # Never contacted goes last in both directions; NULLS LAST written portably.
@@ -176,6 +193,7 @@ class ContactDetail:
 
     contact: Contact
     last_contacted: datetime | None
+    next_meeting: datetime | None
     meetings: list[Meeting]
     meeting_count: int
     current: list[Affiliation] = field(default_factory=list)
@@ -187,16 +205,23 @@ def get_contact(session: Session, contact_id: int) -> Contact | None:
     return session.get(Contact, contact_id)
 
 
-def get_contact_detail(session: Session, contact_id: int) -> ContactDetail | None:
-    """The person, their affiliations (current, then former) and the meetings they attended."""
+def get_contact_detail(
+    session: Session, contact_id: int, *, today: date | None = None
+) -> ContactDetail | None:
+    """The person, their affiliations (current, then former) and their meetings."""
+    today = today or local_today()
     row = session.execute(
-        select(Contact, last_contacted_expression())
+        select(
+            Contact,
+            last_contacted_expression(today=today),
+            next_meeting_expression(today=today),
+        )
         .where(Contact.id == contact_id)
         .options(selectinload(Contact.affiliations).joinedload(Affiliation.company))
     ).first()
     if row is None:
         return None
-    contact, last_contacted = row
+    contact, last_contacted, next_meeting = row
     meeting_count = session.scalar(
         select(func.count()).where(meeting_contacts.c.contact_id == contact_id)
     )
@@ -207,6 +232,7 @@ def get_contact_detail(session: Session, contact_id: int) -> ContactDetail | Non
     return ContactDetail(
         contact=contact,
         last_contacted=last_contacted,
+        next_meeting=next_meeting,
         meetings=contact_meetings(session, contact_id),
         meeting_count=meeting_count or 0,
         current=current,

@@ -23,7 +23,7 @@ from crm.companies.services import EDITABLE_FIELDS
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments.models import EstablishmentCase, WarningFlag
 from crm.imports.models import ImportRun
-from crm.meetings.models import meeting_companies, meeting_contacts
+from crm.meetings.models import Meeting, meeting_companies, meeting_contacts
 from crm.network.models import CollaborationLink
 from crm.tasks.models import Task
 
@@ -137,6 +137,8 @@ def merge_companies(
         ).rowcount
         or 0
     )
+    # Follow-up tasks of a meeting logged from the removed organisation go to the kept one.
+    session.execute(_bump(Meeting, Meeting.logged_from_id == other_id, logged_from_id=kept_id))
     counts["sub_units"] = (
         session.execute(
             _bump(

@@ -97,6 +97,8 @@ class MeetingForm(VersionedForm):
     )
     # Set when the meeting is logged from an establishment case's page (new meetings only).
     establishment_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    # Set when the meeting is logged from an organisation's page (new meetings only).
+    logged_from_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField(_l("Save meeting"))
 
 

@@ -64,6 +64,11 @@ class Meeting(Audited, db.Model):
     location: Mapped[str] = mapped_column(String(300), default="")
     # Markdown, rendered through a sanitiser; never trusted HTML.
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The organisation whose page the meeting was logged from: its follow-up tasks go there
+    # unless the adviser chooses another of the meeting's organisations.
+    logged_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
     # The establishment case the meeting belongs to, if any.
     establishment_id: Mapped[int | None] = mapped_column(
         ForeignKey("establishment_cases.id", ondelete="SET NULL"), index=True
@@ -80,3 +85,12 @@ class Meeting(Audited, db.Model):
     strategies: Mapped[list[Strategy]] = relationship(
         secondary=meeting_strategies, order_by="Strategy.number"
     )
+
+    @property
+    def follow_up_company_id(self) -> int | None:
+        """Where a follow-up task goes unless the adviser chooses: the organisation the meeting
+        was logged from, else its first organisation by name."""
+        companies = sorted(self.companies, key=lambda company: (company.name, company.id))
+        if any(company.id == self.logged_from_id for company in companies):
+            return self.logged_from_id
+        return companies[0].id if companies else None

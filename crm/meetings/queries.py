@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
-from crm.common.dates import LOCAL_TIMEZONE
+from crm.common.dates import LOCAL_TIMEZONE, local_midnight
 from crm.common.models import utcnow
 from crm.companies.models import Company
 from crm.contacts.models import Contact
@@ -28,8 +28,12 @@ from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(LOCAL_TIMEZONE))
+def has_happened(today: date) -> ColumnElement[bool]:
+    """SQL for "the meeting has happened": it is dated `today` or earlier in Oslo.
+
+    "Last contacted" counts these only; later ones are planned ("next meeting").
+    """
+    return Meeting.starts_at < local_midnight(today + timedelta(days=1))
 
 
 def list_meetings(
@@ -79,9 +83,9 @@ def list_meetings(
             )
         )
     if date_from:
-        query = query.where(Meeting.starts_at >= _local_midnight(date_from))
+        query = query.where(Meeting.starts_at >= local_midnight(date_from))
     if date_to:
-        query = query.where(Meeting.starts_at < _local_midnight(date_to + timedelta(days=1)))
+        query = query.where(Meeting.starts_at < local_midnight(date_to + timedelta(days=1)))
     query = query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 

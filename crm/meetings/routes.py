@@ -8,12 +8,10 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
 from crm.common.dates import local_today
-from crm.common.markdown import render_markdown
 from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.extensions import db
@@ -22,12 +20,6 @@ from crm.meetings.forms import MeetingForm, id_choices, meeting_filter_form
 from crm.meetings.models import Meeting
 from crm.tasks import services as task_services
 from crm.tasks.forms import TaskDoneForm, TaskForm
-
-
-@bp.app_template_filter("markdown")
-def markdown_filter(text: str | None) -> Markup:
-    """Render Markdown written by users as sanitised HTML."""
-    return render_markdown(text or "")
 
 
 def _get_meeting(meeting_id: int) -> Meeting:
@@ -54,12 +46,15 @@ def index():
     )
 
 
-def _task_form(form: TaskForm | None = None) -> TaskForm:
-    form = form or TaskForm(formdata=None, assignee_id=current_user.id)
+def _task_form(meeting: Meeting, form: TaskForm | None = None) -> TaskForm:
+    form = form or TaskForm(
+        formdata=None, assignee_id=current_user.id, company_id=meeting.follow_up_company_id
+    )
     form.assignee_id.choices = [
         SelectChoice("", _("Nobody")),
         *id_choices(queries.user_choices(db.session, active_only=True)),
     ]
+    form.company_id.choices = id_choices((c.id, c.name) for c in meeting.companies)
     return form
 
 
@@ -71,7 +66,7 @@ def _render_detail(meeting_id: int, task_form: TaskForm | None = None, status: i
         "meetings/detail.html",
         detail=detail,
         meeting=detail.meeting,
-        task_form=_task_form(task_form),
+        task_form=_task_form(detail.meeting, task_form),
         done_form=TaskDoneForm(formdata=None),
         today=local_today(),
     ), status
@@ -135,6 +130,7 @@ def create():
         company = queries.get_company(db.session, request.args.get("company_id", type=int))
         if company is not None:
             form.company_ids.data = [company.id]
+            form.logged_from_id.data = company.id
             form.title.data = _("Meeting with %(name)s", name=company.name)
         contact_id = request.args.get("contact_id", type=int)
         if contact_id:
@@ -146,6 +142,7 @@ def create():
                 db.session,
                 **_meeting_values(form),
                 establishment_id=form.establishment_id.data,
+                logged_from_id=form.logged_from_id.data,
             )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
@@ -191,9 +188,9 @@ def edit(meeting_id: int):
 @bp.route("/<int:meeting_id>/tasks", methods=["POST"])
 @edit_access
 def add_task(meeting_id: int):
-    """Add a follow-up task to a meeting; its first organisation becomes the task's."""
+    """Add a follow-up task to a meeting, for the organisation the adviser chose among its own."""
     meeting = _get_meeting(meeting_id)
-    form = _task_form(TaskForm())
+    form = _task_form(meeting, TaskForm())
     if form.validate_on_submit():
         with saving(form) as saved:
             task = task_services.create_task(
@@ -203,6 +200,7 @@ def add_task(meeting_id: int):
                 due_on=form.due_on.data,
                 assignee_id=form.assignee_id.data,
                 meeting=meeting,
+                company_id=form.company_id.data,
             )
         if saved.ok:
             flash(_("The task “%(title)s” is added.", title=task.title), "success")

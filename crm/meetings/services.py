@@ -129,6 +129,11 @@ def _participants(
     return companies, contacts, staff, strategies
 
 
+def _taking_part(company_id: int | None, companies: Sequence[Company]) -> int | None:
+    """The organisation id if it is among the meeting's organisations, else None."""
+    return company_id if any(c.id == company_id for c in companies) else None
+
+
 def _establishment_exists(session: Session, establishment_id: int) -> bool:
     # Imported here: the establishments package imports this feature's forms at load time.
     from crm.establishments.models import EstablishmentCase
@@ -150,10 +155,13 @@ def create_meeting(
     strategy_ids: Sequence[int] = (),
     notes: str = "",
     establishment_id: int | None = None,
+    logged_from_id: int | None = None,
 ) -> Meeting:
     """Log a meeting with its participants and strategies; refused whole if anything is wrong.
 
     `establishment_id` ties it to an establishment case (etableringssak), if given.
+    `logged_from_id` is the organisation whose page it was logged from; it is kept only while
+    that organisation takes part (its follow-up tasks go there by default).
     """
     title, location = (title or "").strip(), (location or "").strip()
     notes = notes or ""
@@ -176,6 +184,7 @@ def create_meeting(
         raise DomainError(None, _l("That establishment case was not found."))
     meeting = Meeting(
         establishment_id=establishment_id,
+        logged_from_id=_taking_part(logged_from_id, companies),
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         kind=kind,
@@ -235,6 +244,7 @@ def update_meeting(
     meeting.location = location
     meeting.notes = notes
     meeting.companies = companies
+    meeting.logged_from_id = _taking_part(meeting.logged_from_id, companies)
     meeting.contacts = contacts
     meeting.staff = staff
     meeting.strategies = strategies

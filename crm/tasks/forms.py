@@ -28,6 +28,14 @@ class _TaskFields:
     assignee_id = SelectField(
         _l("Assigned to"), coerce=optional_int, validate_choice=False, choices=[]
     )
+    # The meeting's organisations; the service refuses any other.
+    company_id = SelectField(
+        _l("Organisation"),
+        coerce=optional_int,
+        validate_choice=False,
+        choices=[],
+        description=_l("The task shows on this organisation's timeline."),
+    )
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=10_000)], render_kw={"rows": 3}
     )

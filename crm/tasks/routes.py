@@ -59,12 +59,22 @@ def done(task_id: int):
     return redirect(target if is_safe_redirect(target) else url_for("tasks.index"))
 
 
+def _company_choices(task: Task) -> list[SelectChoice]:
+    """The meeting's organisations, and the one the task has if it is no longer among them."""
+    companies = list(task.meeting.companies) if task.meeting else []
+    if task.company is not None and task.company not in companies:
+        companies.append(task.company)
+    return id_choices((company.id, company.name) for company in companies)
+
+
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
 @edit_access
 def edit(task_id: int):
-    """Change a task's title, due date, assignee or description."""
+    """Change a task's title, due date, assignee, organisation or description."""
     task = _get_task(task_id)
     form = TaskEditForm()
+    # Without a meeting there is nothing to choose from: the task keeps its organisation.
+    form.company_id.choices = _company_choices(task) if task.meeting else []
     if not form.is_submitted():
         form.process(
             data={
@@ -72,6 +82,7 @@ def edit(task_id: int):
                 "title": task.title,
                 "due_on": task.due_on,
                 "assignee_id": task.assignee_id,
+                "company_id": task.company_id,
                 "description": task.description,
             }
         )
@@ -85,6 +96,7 @@ def edit(task_id: int):
                 description=form.description.data or "",
                 due_on=form.due_on.data,
                 assignee_id=form.assignee_id.data,
+                company_id=form.company_id.data if form.company_id.choices else task.company_id,
             )
         if saved.ok:
             flash(_("The task “%(title)s” is saved.", title=task.title), "success")

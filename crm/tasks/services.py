@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
@@ -13,7 +12,7 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
-from crm.meetings.models import Meeting, meeting_companies
+from crm.meetings.models import Meeting
 from crm.tasks.models import Task
 
 MAX_TITLE_LENGTH = 300
@@ -51,16 +50,11 @@ def _check(
             raise DomainError("assignee_id", _l("That user is deactivated."))
 
 
-def _first_company_id(session: Session, meeting: Meeting) -> int | None:
-    """The meeting's first organisation as its page lists them (by name), from the database."""
-    session.flush()
-    return session.scalar(
-        select(Company.id)
-        .join(meeting_companies, meeting_companies.c.company_id == Company.id)
-        .where(meeting_companies.c.meeting_id == meeting.id)
-        .order_by(Company.name, Company.id)
-        .limit(1)
-    )
+def _check_company(company_id: int | None, *, meeting: Meeting | None, kept: int | None) -> None:
+    """A task from a meeting goes to one of the meeting's organisations (or keeps its own)."""
+    allowed = {company.id for company in meeting.companies} if meeting is not None else set()
+    if company_id is not None and company_id != kept and company_id not in allowed:
+        raise DomainError("company_id", _l("Choose one of the meeting's organisations."))
 
 
 def _establishment_exists(session: Session, establishment_id: int) -> bool:
@@ -81,15 +75,18 @@ def create_task(
     company_id: int | None = None,
     establishment_id: int | None = None,
 ) -> Task:
-    """A task, usually a follow-up from `meeting` (its first organisation becomes the company).
+    """A task, usually a follow-up from `meeting`, for one of the meeting's organisations.
 
-    A due date before the meeting is allowed: the task is then a reminder. A task from a
-    meeting tied to an establishment case belongs to that case too.
+    Without `company_id` the task goes to the organisation the meeting was logged from, else
+    to its first organisation by name. A due date before the meeting is allowed: the task is
+    then a reminder. A task from a meeting tied to an establishment case belongs to that case.
     """
     title, description = (title or "").strip(), description or ""
     _check(session, title=title, description=description, assignee_id=assignee_id)
+    if meeting is not None:
+        _check_company(company_id, meeting=meeting, kept=None)
     if meeting is not None and company_id is None:
-        company_id = _first_company_id(session, meeting)
+        company_id = meeting.follow_up_company_id
     if company_id is not None and session.get(Company, company_id) is None:
         raise DomainError("company_id", _l("That organisation was not found."))
     if establishment_id is None and meeting is not None:
@@ -119,8 +116,9 @@ def update_task(
     description: str,
     due_on: date | None,
     assignee_id: int | None,
+    company_id: int | None,
 ) -> Task:
-    """Change a task loaded at `version`."""
+    """Change a task loaded at `version`; it may move to another of its meeting's organisations."""
     ensure_version(task, version)
     title, description = (title or "").strip(), description or ""
     _check(
@@ -130,10 +128,12 @@ def update_task(
         assignee_id=assignee_id,
         current_assignee_id=task.assignee_id,
     )
+    _check_company(company_id, meeting=task.meeting, kept=task.company_id)
     task.title = title
     task.description = description
     task.due_on = due_on
     task.assignee_id = assignee_id
+    task.company_id = company_id
     session.flush()
     return task
 

@@ -197,31 +197,47 @@
   function setUpSearch(container, renderer, graph, labels) {
     var input = document.getElementById("network-search");
     var button = document.getElementById("network-find");
-    var names = document.getElementById("network-names");
     if (!input) return;
     var byLabel = new Map();
-    var options = document.createDocumentFragment();
     graph.forEachNode(function (node, attributes) {
       byLabel.set(String(attributes.label).toLowerCase(), node);
-      var option = document.createElement("option");
-      option.value = attributes.label;
-      options.appendChild(option);
     });
-    if (names) names.appendChild(options);
+    function matching(wanted, limit) {
+      var found = [];
+      for (var entry of byLabel) {
+        if (entry[0].indexOf(wanted) !== -1) {
+          found.push(entry[1]);
+          if (found.length === limit) break;
+        }
+      }
+      return found;
+    }
+    /* The app's one combobox (static/js/combobox.js), offering the organisations on the map. */
+    if (window.Combobox) {
+      window.Combobox.attach(input, {
+        source: function (query) {
+          return matching(query.toLowerCase(), 10).map(function (node) {
+            return { id: node, label: graph.getNodeAttribute(node, "label") };
+          });
+        },
+        pick: function (result) {
+          input.value = result.label;
+          choose(result.id);
+        }
+      });
+    }
     var status = document.getElementById("network-layout-status");
     function find() {
       var wanted = input.value.trim().toLowerCase();
       if (!wanted) return;
-      var node = byLabel.get(wanted);
-      if (node === undefined) {
-        for (var entry of byLabel) {
-          if (entry[0].indexOf(wanted) !== -1) { node = entry[1]; break; }
-        }
-      }
+      var node = byLabel.has(wanted) ? byLabel.get(wanted) : matching(wanted, 1)[0];
       if (node === undefined) {
         if (status) status.textContent = text(container, "notfound");
         return;
       }
+      choose(node);
+    }
+    function choose(node) {
       if (status) status.textContent = "";
       /* Enter, then the change event when the box loses focus (e.g. on a click on the panel's
          link), both ask for the same node: drawing the panel again would swallow that click. */
@@ -231,7 +247,8 @@
       showPanel(container, graph, node, labels);
     }
     input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") { event.preventDefault(); find(); }
+      /* The combobox has already handled an Enter that picked a suggestion. */
+      if (event.key === "Enter" && !event.defaultPrevented) { event.preventDefault(); find(); }
     });
     input.addEventListener("change", find);
     if (button) button.addEventListener("click", find);

@@ -233,7 +233,10 @@ def test_overlap_unknown_organisation_and_left_before_joined_are_shown_beside_fi
     path = f"/clusters/{existing.cluster_id}/members/new"
     response = post_form(client, path, _member_data(company_id=str(existing.company_id)))
     assert response.status_code == 400
-    assert 'id="joined_on-error"' in response.get_data(as_text=True)
+    # The organisation already a member is the choice to change, not the date.
+    error = re.search(r'id="company_name-error".*?</div>', response.text, re.S)
+    assert error and "already has a membership" in error[0]
+    assert 'id="joined_on-error"' not in response.text
     response = post_form(client, path, _member_data(company_name="Finnes ikke AS"))
     assert response.status_code == 400
     html = response.get_data(as_text=True)

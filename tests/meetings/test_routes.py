@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -313,6 +314,78 @@ def test_a_follow_up_task_gets_the_meetings_first_organisation(client, login, se
     assert task.company_id == first.id  # the first by name
     assert task.meeting_id == meeting.id and task.assignee_id == me.id
     assert task.due_on == date(2024, 1, 1)  # before the meeting: a reminder, allowed
+
+
+def _timeline(client, company_id: int) -> str:
+    html = client.get(f"/companies/{company_id}").text
+    return re.search(r'<section aria-labelledby="timeline-heading">.*?</section>', html, re.S)[0]
+
+
+def _task_row(html: str, title: str) -> str:
+    rows = [row for row in re.findall(r"<tr>.*?</tr>", html, flags=re.S) if title in row]
+    assert len(rows) == 1, f"one row for {title!r} expected"
+    return rows[0]
+
+
+def test_a_follow_up_task_goes_to_the_organisation_the_adviser_chooses(client, login, session):
+    """Logged from Kjeller Innovasjon's page with IFE added: the task stays with Kjeller."""
+    me = login(role="editor")
+    kjeller, ife = (
+        make_company(session, name="Kjeller Innovasjon"),
+        make_company(session, name="IFE"),
+    )
+    session.commit()
+    new_page = f"/meetings/new?company_id={kjeller.id}"
+    response = post_form(
+        client,
+        new_page,
+        _form(
+            company_ids=[str(kjeller.id), str(ife.id)],
+            staff_ids=[str(me.id)],
+            logged_from_id=re.search(
+                r'name="logged_from_id"[^>]*value="(\d+)"', client.get(new_page).text
+            )[1],
+        ),
+    )
+    assert response.status_code == 302, response.text
+    meeting = session.scalar(select(Meeting))
+    page = client.get(f"/meetings/{meeting.id}").text
+    # The organisation field offers the meeting's two, the one it was logged from chosen.
+    options = re.search(r'<select[^>]*name="company_id".*?</select>', page, flags=re.S)[0]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", options) == ["IFE", "Kjeller Innovasjon"]
+    assert re.search(rf'<option selected value="{kjeller.id}">', options)
+
+    for title, company in (("Sende tilbud", kjeller), ("Ringe om lab", ife)):
+        response = post_form(
+            client,
+            f"/meetings/{meeting.id}/tasks",
+            {"title": title, "assignee_id": str(me.id), "company_id": str(company.id)},
+            form_page=f"/meetings/{meeting.id}",
+        )
+        assert response.status_code == 302, response.text
+
+    kjeller_timeline, ife_timeline = (_timeline(client, c.id) for c in (kjeller, ife))
+    assert "Sende tilbud" in kjeller_timeline and "Sende tilbud" not in ife_timeline
+    assert "Ringe om lab" in ife_timeline and "Ringe om lab" not in kjeller_timeline
+    my_tasks = client.get("/tasks/").text
+    assert "Kjeller Innovasjon" in _task_row(my_tasks, "Sende tilbud")
+    assert "IFE" in _task_row(my_tasks, "Ringe om lab")
+
+
+def test_a_task_for_an_organisation_outside_the_meeting_is_refused(client, login, session):
+    login(role="editor")
+    meeting = _meeting_with_company(session)
+    outsider = make_company(session, name="Norsar")
+    session.commit()
+    response = post_form(
+        client,
+        f"/meetings/{meeting.id}/tasks",
+        {"title": "Ring", "company_id": str(outsider.id)},
+        form_page=f"/meetings/{meeting.id}",
+    )
+    assert response.status_code == 400
+    assert 'id="company_id-error"' in response.text
+    assert session.scalar(select(func.count()).select_from(Task)) == 0
 
 
 def test_a_task_without_title_is_refused_on_the_meeting_page(client, login, session):

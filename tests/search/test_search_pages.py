@@ -161,4 +161,4 @@ def test_navbar_form_partial_is_a_labelled_get_form(app, client, login):
     assert 'action="/search/"' in html and 'data-search-suggest="/search/suggest"' in html
     assert '<label for="navbar-search"' in html and 'id="navbar-search"' in html
     assert 'name="q"' in html
-    assert "<script>" not in html and 'src="/static/js/search.js' in html
+    assert "<script" not in html  # the combobox script comes with base.html, on every page

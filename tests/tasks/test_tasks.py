@@ -36,6 +36,65 @@ def test_a_task_from_a_meeting_gets_its_first_organisation(session):
     assert task.company_id == first.id and task.meeting_id == meeting.id
 
 
+def _meeting_logged_from_kjeller_innovasjon(session):
+    """Logged from Kjeller Innovasjon's page; IFE (first by name) added as a second."""
+    kjeller, ife = (
+        make_company(session, name="Kjeller Innovasjon"),
+        make_company(session, name="IFE"),
+    )
+    meeting = meeting_services.create_meeting(
+        session,
+        starts_at=datetime(2024, 1, 15, 9, tzinfo=UTC),
+        title="Møte om radiofarmasi",
+        company_ids=[kjeller.id, ife.id],
+        logged_from_id=kjeller.id,
+    )
+    return meeting, kjeller, ife
+
+
+def test_a_task_goes_to_the_organisation_the_meeting_was_logged_from(session):
+    meeting, kjeller, _ = _meeting_logged_from_kjeller_innovasjon(session)
+    task = services.create_task(session, title="Sende tilbud", meeting=meeting)
+    assert task.company_id == kjeller.id
+
+
+def test_a_task_goes_to_the_chosen_organisation_of_the_meeting_and_no_other(session):
+    meeting, _, ife = _meeting_logged_from_kjeller_innovasjon(session)
+    task = services.create_task(session, title="Ringe IFE", meeting=meeting, company_id=ife.id)
+    assert task.company_id == ife.id
+    outsider = make_company(session, name="Norsar")
+    with pytest.raises(DomainError) as error:
+        services.create_task(session, title="Feil", meeting=meeting, company_id=outsider.id)
+    assert error.value.field == "company_id"
+
+
+def test_a_removed_organisation_is_no_longer_where_the_meeting_was_logged_from(session):
+    meeting, _, ife = _meeting_logged_from_kjeller_innovasjon(session)
+    meeting_services.update_meeting(
+        session, meeting=meeting, version=meeting.version, starts_at=meeting.starts_at,
+        title=meeting.title, kind=meeting.kind, duration_minutes=None, location="",
+        company_ids=[ife.id], contact_ids=[], staff_ids=[], strategy_ids=[], notes="",
+    )  # fmt: skip
+    assert meeting.logged_from_id is None
+    assert services.create_task(session, title="Etterpå", meeting=meeting).company_id == ife.id
+
+
+def test_changing_a_task_moves_it_to_another_of_the_meetings_organisations(session):
+    meeting, _, ife = _meeting_logged_from_kjeller_innovasjon(session)
+    task = services.create_task(session, title="Sende tilbud", meeting=meeting)
+    services.update_task(
+        session, task=task, version=task.version, title=task.title, description="",
+        due_on=None, assignee_id=None, company_id=ife.id,
+    )  # fmt: skip
+    assert task.company_id == ife.id
+    with pytest.raises(DomainError) as error:
+        services.update_task(
+            session, task=task, version=task.version, title=task.title, description="",
+            due_on=None, assignee_id=None, company_id=make_company(session).id,
+        )  # fmt: skip
+    assert error.value.field == "company_id"
+
+
 def test_a_due_date_before_the_meeting_is_allowed(session):
     meeting = make_meeting(session, starts_at=datetime(2024, 6, 1, 9, tzinfo=UTC))
     task = services.create_task(
@@ -81,18 +140,18 @@ def test_update_task_refuses_a_stale_version_and_an_empty_title(session):
     loaded = task.version
     services.update_task(
         session, task=task, version=loaded, title="Etter", description="", due_on=None,
-        assignee_id=None,
+        assignee_id=None, company_id=None,
     )  # fmt: skip
     session.commit()
     with pytest.raises(StaleObjectError):
         services.update_task(
             session, task=task, version=loaded, title="Gammel", description="", due_on=None,
-            assignee_id=None,
+            assignee_id=None, company_id=None,
         )  # fmt: skip
     with pytest.raises(DomainError) as error:
         services.update_task(
             session, task=task, version=task.version, title=" ", description="", due_on=None,
-            assignee_id=None,
+            assignee_id=None, company_id=None,
         )  # fmt: skip
     assert error.value.field == "title"
     session.rollback()

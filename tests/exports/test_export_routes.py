@@ -6,10 +6,10 @@ import csv
 import io
 import json
 import logging
-from datetime import date
 
 from openpyxl import load_workbook
 
+from crm.common.dates import local_today
 from crm.extensions import db
 from tests.factories import (
     make_affiliation,
@@ -36,7 +36,7 @@ def test_companies_csv_holds_what_the_filtered_list_shows(client, login, session
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     disposition = response.headers["Content-Disposition"]
-    assert disposition == f'attachment; filename="organisations-{date.today().isoformat()}.csv"'
+    assert disposition == f'attachment; filename="organisations-{local_today().isoformat()}.csv"'
     rows = _csv_rows(response)
     assert [row[1] for row in rows[1:]] == ["'=Kjeller Energi AS"]
     assert "Kjeller" in rows[1]

@@ -69,3 +69,10 @@ def test_csv_has_a_bom_crlf_quotes_and_neutralised_cells():
 def test_sheet_title_is_cut_to_what_excel_accepts():
     assert len(safe_sheet_title("x" * 40)) == 31
     assert safe_sheet_title("a/b?c") == "a b c"
+
+
+def test_xlsx_keeps_text_that_looks_like_an_error_code_as_text():
+    data = io.BytesIO()
+    save_xlsx(["Navn"], [["#N/A"], ["#DIV/0!"]], data, sheet_title="Koder")
+    cells = [row[0] for row in load_workbook(data).worksheets[0].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("#DIV/0!", "s")]

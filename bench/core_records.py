@@ -228,12 +228,19 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
         (
             f"companies ?q={q}&kind=company",
             f"/companies/?q={q}&kind=company",
-            floor("list_companies", companies, q=q, kind="company"),
+            floor(
+                "list_companies", companies, filters=companies.CompanyFilters(q=q, kind="company")
+            ),
         ),
         (
             f"companies ?place={biggest_place.name}&sort=name",
             f"/companies/?{urlencode({'place': biggest_place.id, 'sort': 'name'})}",
-            floor("list_companies", companies, place_id=biggest_place.id, sort="name"),
+            floor(
+                "list_companies",
+                companies,
+                filters=companies.CompanyFilters(place_id=biggest_place.id),
+                sort="name",
+            ),
         ),
         (
             f"company page, 200 of {typical.n} meetings",

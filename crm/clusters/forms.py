@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     HiddenField,
@@ -15,8 +18,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.clusters import queries
 from crm.clusters.labels import CLUSTER_KIND, MEMBERSHIP_ROLE, PROGRAMME_LEVEL
 from crm.common.dates import local_today
+from crm.common.filters import valid_filter_values
 from crm.common.forms import VersionedForm
 from crm.companies.labels import COMPANY_KIND
 
@@ -147,12 +152,20 @@ class MemberFilterForm(FlaskForm):
     )
 
 
-def read_filters(form: FlaskForm) -> dict[str, str]:
-    """The filter values asked for; an unknown value falls back to the field's default."""
-    values = {}
-    for field in form:
-        allowed = {choice.value for choice in field.choices}
-        if field.data not in allowed:
-            field.data = field.default
-        values[field.name] = field.data
-    return values
+def cluster_filter_form(
+    args: Mapping[str, str],
+) -> tuple[ClusterFilterForm, queries.ClusterFilters]:
+    """The cluster list's filter form and the filter it asks for; an unknown kind is marked."""
+    form = ClusterFilterForm(formdata=MultiDict(args))
+    values = valid_filter_values(form)
+    return form, queries.ClusterFilters(kind=values["kind"] or None)
+
+
+def member_filter_form(args: Mapping[str, str]) -> tuple[MemberFilterForm, queries.MemberFilters]:
+    """The members table's filter form and the filters it asks for; unknown values are marked."""
+    form = MemberFilterForm(formdata=MultiDict(args))
+    values = valid_filter_values(form)
+    filters = queries.MemberFilters(
+        status=values["status"], role=values["role"] or None, kind=values["kind"] or None
+    )
+    return form, filters

@@ -20,6 +20,22 @@ STATUSES = ("current", "former", "all")
 
 
 @dataclass(frozen=True)
+class ClusterFilters:
+    """The cluster list's filter (crm.common.filters); None means every kind."""
+
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    """The filters of a cluster's members table; status is current, former or all."""
+
+    status: str = "current"
+    role: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
 class ClusterRow:
     """A cluster on the list page with its number of current members."""
 
@@ -62,7 +78,7 @@ def is_former(today: date | None = None) -> ColumnElement[bool]:
     return and_(Membership.left_on.is_not(None), Membership.left_on <= today)
 
 
-def list_clusters(session: Session, *, kind: str | None = None) -> list[ClusterRow]:
+def list_clusters(session: Session, *, filters: ClusterFilters) -> list[ClusterRow]:
     """Every cluster by name, with its facilitator and number of current members, in one query."""
     counts = (
         select(
@@ -79,8 +95,8 @@ def list_clusters(session: Session, *, kind: str | None = None) -> list[ClusterR
         .options(joinedload(Cluster.facilitator))
         .order_by(func.lower(Cluster.name), Cluster.id)
     )
-    if kind in {k.value for k in ClusterKind}:
-        query = query.where(Cluster.kind == kind)
+    if filters.kind in {k.value for k in ClusterKind}:
+        query = query.where(Cluster.kind == filters.kind)
     return [ClusterRow(cluster, int(n)) for cluster, n in session.execute(query)]
 
 
@@ -104,9 +120,7 @@ def cluster_members(
     session: Session,
     cluster_id: int,
     *,
-    status: str = "current",
-    role: str | None = None,
-    kind: str | None = None,
+    filters: MemberFilters,
 ) -> list[Membership]:
     """The memberships of a cluster by organisation name; status is current, former or all."""
     query = (
@@ -116,14 +130,14 @@ def cluster_members(
         .options(contains_eager(Membership.company))
         .order_by(func.lower(Company.name), Company.id, Membership.joined_on, Membership.id)
     )
-    if status == "current":
+    if filters.status == "current":
         query = query.where(is_current())
-    elif status == "former":
+    elif filters.status == "former":
         query = query.where(is_former())
-    if role:
-        query = query.where(Membership.role == role)
-    if kind:
-        query = query.where(Company.kind == kind)
+    if filters.role:
+        query = query.where(Membership.role == filters.role)
+    if filters.kind:
+        query = query.where(Company.kind == filters.kind)
     return list(session.scalars(query))
 
 

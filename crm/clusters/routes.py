@@ -8,14 +8,13 @@ from flask_login import current_user
 
 from crm.clusters import bp, queries, services
 from crm.clusters.forms import (
-    ClusterFilterForm,
     ClusterForm,
     DeleteMembershipForm,
     EndMembershipForm,
-    MemberFilterForm,
     MembershipEditForm,
     MembershipForm,
-    read_filters,
+    cluster_filter_form,
+    member_filter_form,
 )
 from crm.clusters.models import Cluster, Membership
 from crm.common.access import edit_access, read_access
@@ -48,9 +47,8 @@ def _get_membership(cluster_id: int, membership_id: int) -> Membership:
 @read_access
 def index():
     """All clusters with their number of current members, filtered by kind."""
-    form = ClusterFilterForm(formdata=request.args)
-    filters = read_filters(form)
-    rows = queries.list_clusters(db.session, kind=filters["kind"] or None)
+    form, filters = cluster_filter_form(request.args)
+    rows = queries.list_clusters(db.session, filters=filters)
     return render_template(
         "clusters/index.html",
         rows=rows,
@@ -64,15 +62,8 @@ def index():
 def detail(cluster_id: int):
     """A cluster's facts, its members (filtered) and the triple-helix check."""
     cluster = _get_cluster(cluster_id)
-    form = MemberFilterForm(formdata=request.args)
-    filters = read_filters(form)
-    members = queries.cluster_members(
-        db.session,
-        cluster.id,
-        status=filters["status"],
-        role=filters["role"] or None,
-        kind=filters["kind"] or None,
-    )
+    form, filters = member_filter_form(request.args)
+    members = queries.cluster_members(db.session, cluster.id, filters=filters)
     counts = queries.member_counts_by_kind(db.session, cluster.id)
     return render_template(
         "clusters/detail.html",

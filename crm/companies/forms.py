@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -19,9 +21,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm.common.filters import valid_filter_values
 from crm.common.forms import VersionedForm
+from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, INDUSTRY_STANDARD, REGISTER_STATUS
 from crm.companies.models import Place, Sector
+from crm.companies.queries import CompanyFilters
 
 FOUR_DIGITS = Regexp(r"^[0-9]{4}$", message=_l("Four digits, e.g. 2000."))
 
@@ -42,13 +47,6 @@ def _choices(pairs: Iterable[tuple]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _int_or_none(value) -> int | None:
-    try:
-        return optional_int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class CompanyFilterForm(FlaskForm):
     """The search and filters above the list, sent with GET."""
 
@@ -56,37 +54,41 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), validate_choice=False)
-    place = SelectField(_l("Place"), validate_choice=False)
-    sector = SelectField(_l("Sector"), validate_choice=False)
-    cluster = SelectField(_l("Cluster"), validate_choice=False)
-    status = SelectField(_l("Register status"), validate_choice=False)
+    kind = SelectField(_l("Kind"), coerce=optional_text, choices=[])
+    place = SelectField(_l("Place"), coerce=optional_int, choices=[])
+    sector = SelectField(_l("Sector"), coerce=optional_int, choices=[])
+    cluster = SelectField(_l("Cluster"), coerce=optional_int, choices=[])
+    status = SelectField(_l("Register status"), coerce=optional_text, choices=[])
     submit = SubmitField(_l("Search"))
 
-    def set_choices(
-        self,
-        places: Iterable[Place],
-        sectors: Iterable[Sector],
-        clusters: Iterable[tuple[int, str]],
-    ) -> None:
-        """Fill the selects; each starts with "all"."""
-        every = SelectChoice("", _l("All"))
-        self.kind.choices = COMPANY_KIND.choices(empty=every.label)
-        self.place.choices = [every, *_choices((str(p.id), p.name) for p in places)]
-        self.sector.choices = [every, *_choices((str(s.id), s.name) for s in sectors)]
-        self.cluster.choices = [every, *_choices((str(cid), name) for cid, name in clusters)]
-        self.status.choices = REGISTER_STATUS.choices(empty=every.label)
 
-    def filters(self) -> dict:
-        """The filters as list_companies takes them; unknown values are ignored."""
-        return {
-            "q": (self.q.data or "").strip()[:300] or None,
-            "kind": self.kind.data if self.kind.data in COMPANY_KIND else None,
-            "place_id": _int_or_none(self.place.data),
-            "sector_id": _int_or_none(self.sector.data),
-            "cluster_id": _int_or_none(self.cluster.data),
-            "status": self.status.data if self.status.data in REGISTER_STATUS else None,
-        }
+def company_filter_form(
+    session: Session, args: Mapping[str, str]
+) -> tuple[CompanyFilterForm, CompanyFilters]:
+    """The list's filter form with its choices, and the filters it asks for (list and export).
+
+    A value that is not among the choices filters nothing and is marked on the form.
+    """
+    form = CompanyFilterForm(formdata=MultiDict(args))
+    every = SelectChoice("", _l("All"))
+    places = ((str(p.id), p.name) for p in queries.list_places(session))
+    sectors = ((str(s.id), s.name) for s in queries.list_sectors(session))
+    clusters = ((str(cid), name) for cid, name in queries.cluster_choices(session))
+    form.kind.choices = COMPANY_KIND.choices(empty=every.label)
+    form.place.choices = [every, *_choices(places)]
+    form.sector.choices = [every, *_choices(sectors)]
+    form.cluster.choices = [every, *_choices(clusters)]
+    form.status.choices = REGISTER_STATUS.choices(empty=every.label)
+    values = valid_filter_values(form)
+    filters = CompanyFilters(
+        q=(values["q"] or "").strip() or None,
+        kind=values["kind"] or None,
+        place_id=values["place"],
+        sector_id=values["sector"],
+        cluster_id=values["cluster"],
+        status=values["status"] or None,
+    )
+    return form, filters
 
 
 class CompanyForm(FlaskForm):

@@ -56,60 +56,50 @@ def _current_member_of(cluster_id: int, today: date):
     )
 
 
-def company_list_query(
-    *,
-    q: str | None = None,
-    kind: str | None = None,
-    place_id: int | None = None,
-    sector_id: int | None = None,
-    cluster_id: int | None = None,
-    status: str | None = None,
-    sort: str | None = None,
-) -> tuple[Select, str]:
-    """The filtered, sorted select behind the list, and the sort key in effect."""
+@dataclass(frozen=True)
+class CompanyFilters:
+    """The list's filters (crm.common.filters); None means not filtered."""
+
+    q: str | None = None
+    kind: str | None = None
+    place_id: int | None = None
+    sector_id: int | None = None
+    cluster_id: int | None = None
+    status: str | None = None
+
+
+def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> tuple[Select, str]:
+    """The filtered, sorted select behind the list and its export, and the sort key in effect."""
     query = (
         select(Company)
         .outerjoin(Company.place)
         .options(contains_eager(Company.place), selectinload(Company.sectors))
     )
-    if q and q.strip():
-        query = query.where(_search_filter(q.strip()))
-    if kind:
-        query = query.where(Company.kind == kind)
-    if place_id:
-        query = query.where(Company.place_id == place_id)
-    if sector_id:
-        query = query.where(Company.sectors.any(Sector.id == sector_id))
-    if cluster_id:
-        query = query.where(_current_member_of(cluster_id, local_today()))
-    if status:
-        query = query.where(Company.register_status == status)
+    if filters.q and filters.q.strip():
+        query = query.where(_search_filter(filters.q.strip()))
+    if filters.kind:
+        query = query.where(Company.kind == filters.kind)
+    if filters.place_id:
+        query = query.where(Company.place_id == filters.place_id)
+    if filters.sector_id:
+        query = query.where(Company.sectors.any(Sector.id == filters.sector_id))
+    if filters.cluster_id:
+        query = query.where(_current_member_of(filters.cluster_id, local_today()))
+    if filters.status:
+        query = query.where(Company.register_status == filters.status)
     return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
 
 
 def list_companies(
     session: Session,
     *,
-    q: str | None = None,
-    kind: str | None = None,
-    place_id: int | None = None,
-    sector_id: int | None = None,
-    cluster_id: int | None = None,
-    status: str | None = None,
+    filters: CompanyFilters,
     sort: str | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> tuple[Pagination, str]:
     """One page of organisations (place and sectors loaded) and the sort key in effect."""
-    query, sort_key = company_list_query(
-        q=q,
-        kind=kind,
-        place_id=place_id,
-        sector_id=sector_id,
-        cluster_id=cluster_id,
-        status=status,
-        sort=sort,
-    )
+    query, sort_key = company_list_query(filters, sort=sort)
     # db.paginate runs on db.session, the session routes and tests pass in.
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return pagination, sort_key

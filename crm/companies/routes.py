@@ -14,12 +14,12 @@ from crm.common.saving import saving
 from crm.companies import bp, queries, services
 from crm.companies.forms import (
     CompanyEditForm,
-    CompanyFilterForm,
     CompanyForm,
     PlaceEditForm,
     PlaceForm,
     SectorEditForm,
     SectorForm,
+    company_filter_form,
 )
 from crm.companies.labels import STATUS_BADGES, format_orgnr
 from crm.companies.models import Place, Sector
@@ -57,16 +57,10 @@ def _parse_before(value: str | None) -> datetime | None:
 @read_access
 def index():
     """Organisations: search, filter, sort, page."""
-    form = CompanyFilterForm(request.args)
-    form.set_choices(
-        queries.list_places(db.session),
-        queries.list_sectors(db.session),
-        queries.cluster_choices(db.session),
-    )
-    filters = form.filters()
+    form, filters = company_filter_form(db.session, request.args)
     page, per_page = page_args()
     pagination, sort = queries.list_companies(
-        db.session, **filters, sort=request.args.get("sort"), page=page, per_page=per_page
+        db.session, filters=filters, sort=request.args.get("sort"), page=page, per_page=per_page
     )
     # What the sort links and pager carry along: the filters as typed and the sort in effect.
     endpoint_args = {
@@ -81,7 +75,7 @@ def index():
         pagination=pagination,
         sort=sort,
         endpoint_args=endpoint_args,
-        filtered=any(filters.values()),
+        filtered=filters != queries.CompanyFilters(),
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,8 +21,10 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
+from crm.common.filters import valid_filter_values
 from crm.common.forms import VersionedForm, show_domain_error
 from crm.companies.services import resolve_organisation
+from crm.contacts import queries
 from crm.contacts.services import normalise_email, normalise_phone
 
 # The type-ahead (static/js/combobox.js) fills the hidden company_id with the chosen id.
@@ -142,26 +147,32 @@ class EraseContactForm(VersionedForm):
     submit = SubmitField(_l("Erase the person"))
 
 
-def contact_filters(session: Session, form: ContactFilterForm) -> dict:
-    """The list_contacts filters the form asks for; an unknown organisation is marked on it.
+def contact_filter_form(
+    session: Session, args: Mapping[str, str]
+) -> tuple[ContactFilterForm, queries.ContactFilters]:
+    """The list's filter form and the filters it asks for (list and export).
 
-    The list page and its CSV/XLSX export both use this, so the file holds what the page shows.
+    An organisation that is not found is marked on the form and matches nobody: the list must
+    not fall back to everyone.
     """
+    form = ContactFilterForm(formdata=MultiDict(args))
+    values = valid_filter_values(form)
     company_id = None
-    if form.company_id.data or form.company.data:
+    if values["company_id"] or values["company"]:
         try:
             company_id = resolve_organisation(
                 session,
-                company_id=form.company_id.data,
-                typed=form.company.data,
+                company_id=values["company_id"],
+                typed=values["company"],
                 field="company",
                 required=True,
             ).id
         except DomainError as error:
             show_domain_error(form, error)
-            company_id = 0  # an unknown organisation has no people; don't show everyone
-    return {
-        "q": form.q.data or "",
-        "company_id": company_id,
-        "include_former": bool(form.include_former.data),
-    }
+            company_id = 0
+    filters = queries.ContactFilters(
+        q=values["q"] or "",
+        company_id=company_id,
+        include_former=bool(values["include_former"]),
+    )
+    return form, filters

@@ -91,8 +91,17 @@ class RowPagination(Pagination):
         return self._query_args["session"].scalar(count_query) or 0
 
 
-def _filtered(query: Select, *, q: str, company_id: int | None, include_former: bool) -> Select:
-    q = (q or "").strip()
+@dataclass(frozen=True)
+class ContactFilters:
+    """The list's filters (crm.common.filters); company_id 0 is an organisation not found."""
+
+    q: str = ""
+    company_id: int | None = None
+    include_former: bool = False
+
+
+def _filtered(query: Select, filters: ContactFilters) -> Select:
+    q = (filters.q or "").strip()
     if q:
         conditions = [
             Contact.name.icontains(q, autoescape=True),
@@ -103,9 +112,9 @@ def _filtered(query: Select, *, q: str, company_id: int | None, include_former: 
         if len(digits) >= 3:
             conditions.append(Contact.phone.icontains(digits, autoescape=True))
         query = query.where(or_(*conditions))
-    if company_id is not None:
-        where = [Affiliation.contact_id == Contact.id, Affiliation.company_id == company_id]
-        if not include_former:
+    if filters.company_id is not None:
+        where = [Affiliation.contact_id == Contact.id, Affiliation.company_id == filters.company_id]
+        if not filters.include_former:
             where.append(current_clause())
         query = query.where(exists(select(Affiliation.id).where(and_(*where))))
     return query
@@ -118,20 +127,12 @@ def resolve_sort(sort: str | None) -> str:
     return DEFAULT_SORT
 
 
-def list_contacts(
-    session: Session,
-    *,
-    q: str = "",
-    company_id: int | None = None,
-    include_former: bool = False,
-    sort: str | None = None,
-    page: int = 1,
-    per_page: int = 50,
-    today: date | None = None,
-) -> tuple[RowPagination, str]:
-    """One page of people with their shown organisation, last contact and next meeting.
+def contact_list_query(
+    filters: ContactFilters, *, sort: str | None, today: date | None = None
+) -> tuple[Select, Select, str]:
+    """The list's rows (sorted), the matching people's ids (to count) and the sort key in effect.
 
-    One query and a count; `today` (Oslo's by default) divides past meetings from planned ones.
+    `today` (Oslo's by default) divides past meetings ("last contacted") from planned ones.
     """
     today = today or local_today()
     last_contacted = last_contacted_expression(today=today).label("last_contacted")
@@ -144,8 +145,8 @@ def list_contacts(
         .outerjoin(shown, shown.id == _shown_affiliation_id())
         .outerjoin(shown_company, shown_company.id == shown.company_id)
     )
-    rows = _filtered(rows, q=q, company_id=company_id, include_former=include_former)
-    count = _filtered(select(Contact.id), q=q, company_id=company_id, include_former=include_former)
+    rows = _filtered(rows, filters)
+    count = _filtered(select(Contact.id), filters)
 
     key = resolve_sort(sort)
     descending = key.startswith("-")
@@ -157,8 +158,23 @@ def list_contacts(
     # Never contacted goes last in both directions; NULLS LAST written portably.
     ordering = [case((column.is_(None), 1), else_=0)]
     ordering.append(column.desc() if descending else column.asc())
-    rows = rows.order_by(*ordering, Contact.id)
+    return rows.order_by(*ordering, Contact.id), count, key
 
+
+def list_contacts(
+    session: Session,
+    *,
+    filters: ContactFilters,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    today: date | None = None,
+) -> tuple[RowPagination, str]:
+    """One page of people with their shown organisation, last contact and next meeting.
+
+    One query and a count.
+    """
+    rows, count, key = contact_list_query(filters, sort=sort, today=today)
     pagination = RowPagination(
         page=page,
         per_page=per_page,

@@ -21,12 +21,11 @@ from crm.contacts import bp, queries, services
 from crm.contacts.forms import (
     AffiliationForm,
     ContactEditForm,
-    ContactFilterForm,
     ContactForm,
     EndAffiliationForm,
     EraseContactForm,
     RemoveAffiliationForm,
-    contact_filters,
+    contact_filter_form,
 )
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
@@ -79,11 +78,11 @@ def _show_error(form, error: DomainError) -> None:
 @read_access
 def index():
     """People, searchable, filtered by organisation and sortable."""
-    form = ContactFilterForm(request.args)
+    form, filters = contact_filter_form(db.session, request.args)
     page, per_page = page_args()
     pagination, sort = queries.list_contacts(
         db.session,
-        **contact_filters(db.session, form),
+        filters=filters,
         sort=request.args.get("sort"),
         page=page,
         per_page=per_page,

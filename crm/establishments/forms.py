@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
+from crm.common.filters import valid_filter_values
 from crm.common.forms import VersionedForm
 from crm.establishments import queries
 from crm.establishments.labels import (
@@ -232,17 +233,13 @@ def case_filter_form(
         SelectChoice("", _l("All places")),
         *id_choices((p.id, p.name) for p in queries.place_choices(session)),
     ]
-    form.validate()
-
-    def valid(field):
-        return None if field.errors else field.data
-
+    values = valid_filter_values(form)
     filters = CaseFilters(
-        stage_id=valid(form.stage_id),
-        adviser_id=valid(form.adviser_id),
-        place_id=valid(form.place_id),
-        kind=valid(form.kind),
-        overdue=bool(valid(form.overdue)),
+        stage_id=values["stage_id"],
+        adviser_id=values["adviser_id"],
+        place_id=values["place_id"],
+        kind=values["kind"] or None,
+        overdue=bool(values["overdue"]),
         today=today,
     )
     return form, filters

@@ -139,9 +139,9 @@ def get_case_detail(session: Session, case_id: int) -> CaseDetail | None:
     return CaseDetail(case, stage_stays(changes), meetings, tasks, linkable)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CaseFilters:
-    """The list's filters; None means not filtered."""
+    """The list's filters (crm.common.filters); None means not filtered."""
 
     stage_id: int | None = None
     adviser_id: int | None = None

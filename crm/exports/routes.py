@@ -2,47 +2,54 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, flash, redirect, request, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.common.access import admin_access, read_access
 from crm.common.dates import local_today
 from crm.common.models import utcnow
-from crm.companies.forms import CompanyFilterForm
-from crm.contacts.forms import ContactFilterForm, contact_filters
+from crm.companies.forms import company_filter_form
+from crm.contacts.forms import contact_filter_form
 from crm.contacts.services import record_access
 from crm.establishments.forms import case_filter_form
 from crm.exports import bp, services
-from crm.exports.spreadsheets import write_csv, write_xlsx
+from crm.exports.downloads import spreadsheet_download
+from crm.exports.spreadsheets import XLSX_MAX_ROWS
 from crm.extensions import db
 from crm.meetings.forms import meeting_filter_form
 
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+
+def _refusal(export: services.Export, *, fmt: str) -> str | None:
+    """Why this export cannot be made whole, if it cannot: never send a part as if it were all."""
+    if fmt == "xlsx" and export.total > XLSX_MAX_ROWS:
+        return _(
+            "An Excel sheet holds at most %(most)s rows and this list has %(total)s. "
+            "Download it as CSV, or narrow the filters.",
+            most=format_number(XLSX_MAX_ROWS),
+            total=format_number(export.total),
+        )
+    return None
 
 
-def _send(export: services.Export, *, fmt: str, name: str, title: str) -> Response:
-    if fmt == "xlsx":
-        body = write_xlsx(export.columns, export.rows, sheet_title=title)
-    else:
-        body = write_csv(export.columns, export.rows)
-    filename = f"{name}-{local_today().isoformat()}.{fmt}"
+def _send(export: services.Export, *, fmt: str, name: str, title: str, list_endpoint: str):
+    """The export as a file; or, when it cannot be whole, back to the list with the reason."""
+    refusal = _refusal(export, fmt=fmt)
+    if refusal:
+        flash(refusal, "warning")
+        return redirect(url_for(list_endpoint, **request.args))
+    filename = f"{name}-{local_today().isoformat()}"
     current_app.logger.info(
-        "Export %s by user %s: %d of %d rows, filters %s",
+        "Export %s.%s by user %s: %d rows, filters %s",
         filename,
+        fmt,
         current_user.id,
-        len(export.rows),
         export.total,
         dict(request.args),
     )
-    response = Response(body, content_type=CONTENT_TYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if export.truncated:
-        response.headers["X-Export-Truncated"] = f"{len(export.rows)} of {export.total}"
-    return response
+    rows = export.rows(db.engine)
+    return spreadsheet_download(fmt, export.columns, rows, filename=filename, sheet_title=title)
 
 
 @bp.route("/companies.csv", defaults={"fmt": "csv"})
@@ -50,11 +57,15 @@ def _send(export: services.Export, *, fmt: str, name: str, title: str) -> Respon
 @read_access
 def companies(fmt: str):
     """The organisations list with the filters of /companies/, as a file."""
-    form = CompanyFilterForm(request.args)
-    export = services.export_companies(
-        db.session, filters=form.filters(), sort=request.args.get("sort")
+    _form, filters = company_filter_form(db.session, request.args)
+    export = services.export_companies(db.session, filters=filters, sort=request.args.get("sort"))
+    return _send(
+        export,
+        fmt=fmt,
+        name="organisations",
+        title=_("Organisations"),
+        list_endpoint="companies.index",
     )
-    return _send(export, fmt=fmt, name="organisations", title=_("Organisations"))
 
 
 @bp.route("/contacts.csv", defaults={"fmt": "csv"})
@@ -62,19 +73,21 @@ def companies(fmt: str):
 @read_access
 def contacts(fmt: str):
     """The people list with the filters of /contacts/, as a file."""
-    form = ContactFilterForm(request.args)
-    export = services.export_contacts(
-        db.session, **contact_filters(db.session, form), sort=request.args.get("sort")
+    _form, filters = contact_filter_form(db.session, request.args)
+    export = services.export_contacts(db.session, filters=filters, sort=request.args.get("sort"))
+    response = _send(
+        export, fmt=fmt, name="people", title=_("People"), list_endpoint="contacts.index"
     )
-    # A list of people is personal data leaving the system: it goes into the access log.
-    record_access(
-        db.session,
-        user_id=current_user.id,
-        action="listed_in_export",
-        detail=f"{len(export.rows)} people, filters {dict(request.args)}",
-    )
-    db.session.commit()
-    return _send(export, fmt=fmt, name="people", title=_("People"))
+    if response.status_code == 200:
+        # A list of people is personal data leaving the system: it goes into the access log.
+        record_access(
+            db.session,
+            user_id=current_user.id,
+            action="listed_in_export",
+            detail=f"{export.total} people, filters {dict(request.args)}",
+        )
+        db.session.commit()
+    return response
 
 
 @bp.route("/meetings.csv", defaults={"fmt": "csv"})
@@ -84,7 +97,9 @@ def meetings(fmt: str):
     """The meetings list with the filters of /meetings/, as a file."""
     _form, filters = meeting_filter_form(db.session, request.args)
     export = services.export_meetings(db.session, filters=filters)
-    return _send(export, fmt=fmt, name="meetings", title=_("Meetings"))
+    return _send(
+        export, fmt=fmt, name="meetings", title=_("Meetings"), list_endpoint="meetings.index"
+    )
 
 
 @bp.route("/establishments.csv", defaults={"fmt": "csv"})
@@ -94,7 +109,13 @@ def establishments(fmt: str):
     """The establishment cases with the filters of /establishments/, as a file."""
     _form, filters = case_filter_form(db.session, request.args, today=local_today())
     export = services.export_cases(db.session, filters=filters)
-    return _send(export, fmt=fmt, name="establishment-cases", title=_("Establishment cases"))
+    return _send(
+        export,
+        fmt=fmt,
+        name="establishment-cases",
+        title=_("Establishment cases"),
+        list_endpoint="establishments.index",
+    )
 
 
 @bp.route("/everything.json")

@@ -1,34 +1,38 @@
 """What the exports hold: the list pages' rows as columns, and the whole database as JSON.
 
-The list exports call the list pages' own query functions with the same filters, so a file
-holds exactly what the list shows (every page of it, up to MAX_ROWS).
+The list exports run the list pages' own queries with the same filters (crm.common.filters), so
+a file holds exactly what the list shows: every matching row, never a silently cut part. Rows
+are read from the database in chunks (yield_per) while the file is written, so memory stays
+bounded however long the list is.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
-from crm.companies.queries import list_companies
+from crm.companies.queries import CompanyFilters, company_list_query
 from crm.contacts.models import Contact
-from crm.contacts.queries import list_contacts
+from crm.contacts.queries import ContactFilters, contact_list_query
 from crm.establishments.labels import CASE_KIND, LOST_REASON
+from crm.establishments.models import EstablishmentCase
 from crm.establishments.queries import CaseFilters, case_list_query
 from crm.extensions import db
+from crm.meetings.labels import MEETING_KIND
 from crm.meetings.models import meeting_contacts
-from crm.meetings.queries import list_meetings
+from crm.meetings.queries import MeetingFilters, meeting_list_query
 
-MAX_ROWS = 50_000
 LOCAL_ZONE = ZoneInfo("Europe/Oslo")
 CHUNK = 1000
 
@@ -37,27 +41,40 @@ EXCLUDED_TABLES = frozenset({"user_sessions", "alembic_version"})
 EXCLUDED_COLUMNS = {"users": frozenset({"password_hash", "calendar_token_hash"})}
 
 
+@dataclass(frozen=True)
 class Export:
-    """Columns, rows and how many rows the filter matched in all."""
+    """A list as a file: its columns, how many rows match, and how to read the rows."""
 
-    def __init__(self, columns: Sequence[str], rows: list[list[Any]], total: int) -> None:
-        self.columns = list(columns)
-        self.rows = rows
-        self.total = total
+    columns: list[str]
+    total: int
+    read: Callable[[Session], Iterator[list[Any]]]
 
-    @property
-    def truncated(self) -> bool:
-        """Whether the filter matched more rows than an export holds."""
-        return self.total > len(self.rows)
+    def rows(self, engine: Engine) -> Iterator[list[Any]]:
+        """The rows, read in a session of their own: a streamed response outlives the request.
+
+        Everything translated (columns, labels) is translated before, in the request.
+        """
+        with Session(engine) as session:
+            yield from self.read(session)
 
 
 def _local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(LOCAL_ZONE) if moment is not None else None
 
 
-def export_companies(session: Session, *, filters: dict[str, Any], sort: str | None) -> Export:
+def _count(session: Session, query: Select) -> int:
+    return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def _in_chunks(query: Select) -> Select:
+    # Rows come from the database CHUNK at a time (a server-side cursor on PostgreSQL).
+    return query.execution_options(yield_per=CHUNK)
+
+
+def export_companies(session: Session, *, filters: CompanyFilters, sort: str | None) -> Export:
     """The organisations the list shows with these filters and this sort."""
-    pagination, _sort = list_companies(session, **filters, sort=sort, page=1, per_page=MAX_ROWS)
+    query, _sort = company_list_query(filters, sort=sort)
+    kinds, statuses = dict(COMPANY_KIND), dict(REGISTER_STATUS)
     columns = [
         _("Id"),
         _("Name"),
@@ -79,51 +96,37 @@ def export_companies(session: Session, *, filters: dict[str, Any], sort: str | N
         _("Description"),
         _("Last changed"),
     ]
-    rows = [
-        [
-            c.id,
-            c.name,
-            c.org_number,
-            COMPANY_KIND.label(c.kind),
-            c.org_form,
-            c.industry_code,
-            c.industry_standard,
-            c.industry_description,
-            c.employees,
-            c.address,
-            c.postcode,
-            c.post_town,
-            c.municipality_number,
-            c.place.name if c.place else None,
-            ", ".join(s.name for s in c.sectors),
-            c.website,
-            REGISTER_STATUS.label(c.register_status),
-            c.description,
-            _local(c.updated_at),
-        ]
-        for c in pagination.items
-    ]
-    return Export(columns, rows, pagination.total or 0)
+
+    def read(session: Session) -> Iterator[list[Any]]:
+        for c in session.scalars(_in_chunks(query)):
+            yield [
+                c.id,
+                c.name,
+                c.org_number,
+                kinds.get(c.kind, c.kind),
+                c.org_form,
+                c.industry_code,
+                c.industry_standard,
+                c.industry_description,
+                c.employees,
+                c.address,
+                c.postcode,
+                c.post_town,
+                c.municipality_number,
+                c.place.name if c.place else None,
+                ", ".join(s.name for s in c.sectors),
+                c.website,
+                statuses.get(c.register_status, c.register_status),
+                c.description,
+                _local(c.updated_at),
+            ]
+
+    return Export(columns, _count(session, query), read)
 
 
-def export_contacts(
-    session: Session,
-    *,
-    q: str,
-    company_id: int | None,
-    include_former: bool,
-    sort: str | None,
-) -> Export:
+def export_contacts(session: Session, *, filters: ContactFilters, sort: str | None) -> Export:
     """The people the list shows with these filters and this sort."""
-    pagination, _sort = list_contacts(
-        session,
-        q=q,
-        company_id=company_id,
-        include_former=include_former,
-        sort=sort,
-        page=1,
-        per_page=MAX_ROWS,
-    )
+    query, count_query, _sort = contact_list_query(filters, sort=sort)
     columns = [
         _("Id"),
         _("Name"),
@@ -133,39 +136,44 @@ def export_contacts(
         _("Organisation number"),
         _("Title"),
         _("Last contacted"),
+        _("Next meeting"),
     ]
-    rows = [
-        [
-            row.contact.id,
-            row.contact.name,
-            row.contact.email,
-            row.contact.phone,
-            row.company.name if row.company else None,
-            row.company.org_number if row.company else None,
-            row.affiliation.title if row.affiliation else None,
-            _local(row.last_contacted),
-        ]
-        for row in pagination.items
-    ]
-    return Export(columns, rows, pagination.total or 0)
+
+    def read(session: Session) -> Iterator[list[Any]]:
+        rows = session.execute(_in_chunks(query))
+        for contact, last_contacted, next_meeting, affiliation, company in rows:
+            yield [
+                contact.id,
+                contact.name,
+                contact.email,
+                contact.phone,
+                company.name if company else None,
+                company.org_number if company else None,
+                affiliation.title if affiliation else None,
+                _local(last_contacted),
+                _local(next_meeting),
+            ]
+
+    return Export(columns, _count(session, count_query), read)
 
 
-def export_meetings(session: Session, *, filters: dict[str, Any]) -> Export:
-    """The meetings the list shows with these filters, newest first, with their participants."""
-    pagination = list_meetings(session, **filters, page=1, per_page=MAX_ROWS)
-    meetings = list(pagination.items)
+def _participants(session: Session, meeting_ids: list[int]) -> dict[int, list[str]]:
     people: dict[int, list[str]] = {}
-    ids = [m.id for m in meetings]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        found = session.execute(
-            select(meeting_contacts.c.meeting_id, Contact.name)
-            .join(Contact, Contact.id == meeting_contacts.c.contact_id)
-            .where(meeting_contacts.c.meeting_id.in_(chunk))
-            .order_by(Contact.name)
-        )
-        for meeting_id, name in found:
-            people.setdefault(meeting_id, []).append(name)
+    found = session.execute(
+        select(meeting_contacts.c.meeting_id, Contact.name)
+        .join(Contact, Contact.id == meeting_contacts.c.contact_id)
+        .where(meeting_contacts.c.meeting_id.in_(meeting_ids))
+        .order_by(Contact.name)
+    )
+    for meeting_id, name in found:
+        people.setdefault(meeting_id, []).append(name)
+    return people
+
+
+def export_meetings(session: Session, *, filters: MeetingFilters) -> Export:
+    """The meetings the list shows with these filters, newest first, with their participants."""
+    query = meeting_list_query(filters)
+    kinds = dict(MEETING_KIND)
     columns = [
         _("Id"),
         _("Starts"),
@@ -178,29 +186,32 @@ def export_meetings(session: Session, *, filters: dict[str, Any]) -> Export:
         _("Staff"),
         _("Notes"),
     ]
-    rows = [
-        [
-            m.id,
-            _local(m.starts_at),
-            m.duration_minutes,
-            m.kind,
-            m.title,
-            m.location,
-            ", ".join(c.name for c in m.companies),
-            ", ".join(people.get(m.id, [])),
-            ", ".join(u.name for u in m.staff),
-            m.notes,
-        ]
-        for m in meetings
-    ]
-    return Export(columns, rows, pagination.total or 0)
+
+    def read(session: Session) -> Iterator[list[Any]]:
+        for meetings in session.scalars(_in_chunks(query)).partitions():
+            # One query for the participants of each chunk, not one per meeting.
+            people = _participants(session, [m.id for m in meetings])
+            for m in meetings:
+                yield [
+                    m.id,
+                    _local(m.starts_at),
+                    m.duration_minutes,
+                    kinds.get(m.kind, m.kind),
+                    m.title,
+                    m.location,
+                    ", ".join(c.name for c in m.companies),
+                    ", ".join(people.get(m.id, [])),
+                    ", ".join(u.name for u in m.staff),
+                    m.notes,
+                ]
+
+    return Export(columns, _count(session, query), read)
 
 
 def export_cases(session: Session, *, filters: CaseFilters) -> Export:
     """The establishment cases the list shows with these filters, in the list's order."""
-    query = case_list_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    cases = session.scalars(query.limit(MAX_ROWS)).all()
+    query = case_list_query(filters).options(joinedload(EstablishmentCase.established_place))
+    kinds, lost_reasons = dict(CASE_KIND), dict(LOST_REASON)
     columns = [
         _("Id"),
         _("Organisation"),
@@ -219,28 +230,29 @@ def export_cases(session: Session, *, filters: CaseFilters) -> Export:
         _("Actual jobs"),
         _("Lost reason"),
     ]
-    rows = [
-        [
-            case.id,
-            case.company.name,
-            CASE_KIND.label(case.kind),
-            case.stage.name,
-            case.opened_on,
-            case.adviser.name if case.adviser else None,
-            case.next_follow_up_on,
-            ", ".join(place.name for place in case.wished_places),
-            case.area_m2,
-            case.expected_jobs,
-            case.expected_investment_nok,
-            case.expected_decision_on,
-            case.established_place.name if case.established_place else None,
-            case.established_on,
-            case.actual_jobs,
-            LOST_REASON.label(case.lost_reason) or None,
-        ]
-        for case in cases
-    ]
-    return Export(columns, rows, total or 0)
+
+    def read(session: Session) -> Iterator[list[Any]]:
+        for case in session.scalars(_in_chunks(query)):
+            yield [
+                case.id,
+                case.company.name,
+                kinds.get(case.kind, case.kind),
+                case.stage.name,
+                case.opened_on,
+                case.adviser.name if case.adviser else None,
+                case.next_follow_up_on,
+                ", ".join(place.name for place in case.wished_places),
+                case.area_m2,
+                case.expected_jobs,
+                case.expected_investment_nok,
+                case.expected_decision_on,
+                case.established_place.name if case.established_place else None,
+                case.established_on,
+                case.actual_jobs,
+                lost_reasons.get(case.lost_reason) if case.lost_reason else None,
+            ]
+
+    return Export(columns, _count(session, query), read)
 
 
 def _json_default(value: Any) -> Any:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from os import PathLike
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -25,6 +27,8 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 Cell = str | int | float | Decimal | bool | date | datetime | None
+# A worksheet holds 1,048,576 rows in Excel and LibreOffice; one of them is the header.
+XLSX_MAX_ROWS = 1_048_575
 
 
 def neutralise(value: str) -> str:
@@ -48,14 +52,29 @@ def _text(value: Any) -> str:
     return neutralise(str(value))
 
 
-def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """CSV per RFC 4180 with a UTF-8 BOM; text cells neutralised against formulas."""
+def iter_csv(
+    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, rows_per_chunk: int = 500
+) -> Iterator[bytes]:
+    """CSV per RFC 4180 with a UTF-8 BOM, in chunks of rows: a response streams it as it goes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow([_text(c) for c in columns])
-    for row in rows:
+    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    for number, row in enumerate(rows, start=1):
         writer.writerow([_text(value) for value in row])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+        if number % rows_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """The whole CSV of iter_csv at once, for small files (such as the members of a zip)."""
+    return b"".join(iter_csv(columns, rows))
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -69,34 +88,52 @@ def _xlsx_value(value: Any) -> Any:
     return _ILLEGAL_XML.sub("", neutralise(str(value)))
 
 
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """The value as openpyxl should store it; a cell object only where the plain value won't do.
+
+    Plain values are much faster to write (openpyxl tries a value before it takes a cell). A
+    neutralised text never starts with "=", so openpyxl stores it as text; only the texts that
+    look like error codes ("#N/A") would be stored otherwise.
+    """
+    converted = _xlsx_value(value)
+    if isinstance(converted, str) and converted in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value=converted)
+        cell.data_type = "s"
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=converted)
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    return converted
+
+
 def safe_sheet_title(title: str) -> str:
     """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
     cleaned = _SHEET_TITLE_FORBIDDEN.sub(" ", title).strip("' ") or "Sheet"
     return cleaned[:31]
 
 
-def write_xlsx(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet_title: str) -> bytes:
-    """An XLSX workbook with one sheet: a bold header row, then the rows, typed."""
+def save_xlsx(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    target: str | PathLike | BinaryIO,
+    *,
+    sheet_title: str,
+) -> None:
+    """Write an XLSX workbook with one sheet (a bold header row, then the rows, typed) to target.
+
+    openpyxl's write-only workbook keeps the sheet in a temporary file, not in memory, so a
+    list of any length costs the same memory; Excel holds at most XLSX_MAX_ROWS rows.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=safe_sheet_title(sheet_title))
     header = []
     for name in columns:
         cell = WriteOnlyCell(sheet, value=_xlsx_value(name))
+        cell.data_type = "s"
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever openpyxl guesses
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    workbook.save(target)

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from crm.common.filters import valid_filter_values
 from crm.common.forms import VersionedForm
 from crm.meetings import queries
 from crm.meetings.labels import MEETING_KIND
@@ -128,8 +129,8 @@ class MeetingFilterForm(FlaskForm):
 
 def meeting_filter_form(
     session: Session, args: Mapping[str, str]
-) -> tuple[MeetingFilterForm, dict]:
-    """The meetings list's filter form with its choices, and the list_meetings filters it asks for.
+) -> tuple[MeetingFilterForm, queries.MeetingFilters]:
+    """The meetings list's filter form with its choices, and the filters it asks for.
 
     Invalid values are left out (and marked on the form). The list page and its CSV/XLSX
     export both use this, so the file holds what the page shows.
@@ -142,19 +143,14 @@ def meeting_filter_form(
     form.strategy_id.choices = [SelectChoice("", _l("All strategies"))]
     for area, strategies in queries.strategy_choices(session):
         form.strategy_id.choices += id_choices(strategies, optgroup=area)
-    form.validate()
-
-    def valid(field):
-        return None if field.errors else field.data
-
-    company_id = (form.company_id.data or [None])[0] if not form.company_id.errors else None
-    filters = {
-        "q": (valid(form.q) or "").strip() or None,
-        "kind": valid(form.kind) or None,
-        "company_id": company_id,
-        "user_id": valid(form.user_id),
-        "strategy_id": valid(form.strategy_id),
-        "date_from": valid(form.date_from),
-        "date_to": valid(form.date_to),
-    }
+    values = valid_filter_values(form)
+    filters = queries.MeetingFilters(
+        q=(values["q"] or "").strip() or None,
+        kind=values["kind"] or None,
+        company_id=(values["company_id"] or [None])[0],
+        user_id=values["user_id"],
+        strategy_id=values["strategy_id"],
+        date_from=values["date_from"],
+        date_to=values["date_to"],
+    )
     return form, filters

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
@@ -36,58 +36,65 @@ def has_happened(today: date) -> ColumnElement[bool]:
     return Meeting.starts_at < local_midnight(today + timedelta(days=1))
 
 
-def list_meetings(
-    session: Session,
-    *,
-    q: str | None = None,
-    kind: str | None = None,
-    company_id: int | None = None,
-    user_id: int | None = None,
-    strategy_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    page: int = 1,
-    per_page: int = 50,
-) -> Pagination:
-    """One page of meetings, newest first, filtered; dates are whole days in Oslo time."""
+@dataclass(frozen=True)
+class MeetingFilters:
+    """The list's filters (crm.common.filters); None means not filtered."""
+
+    q: str | None = None
+    kind: str | None = None
+    company_id: int | None = None
+    user_id: int | None = None
+    strategy_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def meeting_list_query(filters: MeetingFilters) -> Select:
+    """The meetings matching `filters`, newest first; dates are whole days in Oslo time."""
     query = select(Meeting).options(selectinload(Meeting.companies), selectinload(Meeting.staff))
-    if q:
+    if filters.q:
         query = query.where(
             or_(
-                Meeting.title.icontains(q, autoescape=True),
-                Meeting.notes.icontains(q, autoescape=True),
+                Meeting.title.icontains(filters.q, autoescape=True),
+                Meeting.notes.icontains(filters.q, autoescape=True),
             )
         )
-    if kind:
-        query = query.where(Meeting.kind == kind)
-    if company_id:
+    if filters.kind:
+        query = query.where(Meeting.kind == filters.kind)
+    if filters.company_id:
         query = query.where(
             Meeting.id.in_(
                 select(meeting_companies.c.meeting_id).where(
-                    meeting_companies.c.company_id == company_id
+                    meeting_companies.c.company_id == filters.company_id
                 )
             )
         )
-    if user_id:
+    if filters.user_id:
         query = query.where(
             Meeting.id.in_(
-                select(meeting_staff.c.meeting_id).where(meeting_staff.c.user_id == user_id)
+                select(meeting_staff.c.meeting_id).where(meeting_staff.c.user_id == filters.user_id)
             )
         )
-    if strategy_id:
+    if filters.strategy_id:
         query = query.where(
             Meeting.id.in_(
                 select(meeting_strategies.c.meeting_id).where(
-                    meeting_strategies.c.strategy_id == strategy_id
+                    meeting_strategies.c.strategy_id == filters.strategy_id
                 )
             )
         )
-    if date_from:
-        query = query.where(Meeting.starts_at >= local_midnight(date_from))
-    if date_to:
-        query = query.where(Meeting.starts_at < local_midnight(date_to + timedelta(days=1)))
-    query = query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if filters.date_from:
+        query = query.where(Meeting.starts_at >= local_midnight(filters.date_from))
+    if filters.date_to:
+        query = query.where(Meeting.starts_at < local_midnight(filters.date_to + timedelta(days=1)))
+    return query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+
+
+def list_meetings(
+    session: Session, *, filters: MeetingFilters, page: int = 1, per_page: int = 50
+) -> Pagination:
+    """One page of the meetings matching `filters`, newest first."""
+    return db.paginate(meeting_list_query(filters), page=page, per_page=per_page, error_out=False)
 
 
 @dataclass

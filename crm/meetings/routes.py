@@ -35,13 +35,13 @@ def index():
     """Meetings, newest first, with search and filters."""
     form, filters = meeting_filter_form(db.session, request.args)
     page, per_page = page_args()
-    pagination = queries.list_meetings(db.session, **filters, page=page, per_page=per_page)
+    pagination = queries.list_meetings(db.session, filters=filters, page=page, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "meetings/index.html",
         form=form,
         pagination=pagination,
-        company=queries.get_company(db.session, filters["company_id"]),
+        company=queries.get_company(db.session, filters.company_id),
         endpoint_args=args,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Table, and_, func, or_, select
+from sqlalchemy import BigInteger, Select, Table, and_, cast, func, or_, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import ColumnElement
@@ -616,7 +616,9 @@ def graph_version(session: Session) -> str:
     for table in _ASSOCIATIONS:
         a, b = list(table.c)
         columns.append(select(func.count()).select_from(table).scalar_subquery())
-        columns.append(select(func.coalesce(func.sum(a * b), 0)).scalar_subquery())
+        # As 64-bit: two ids above 46,340 multiply past PostgreSQL's 32-bit integer.
+        product = cast(a, BigInteger) * b
+        columns.append(select(func.coalesce(func.sum(product), 0)).scalar_subquery())
     values = session.execute(select(*columns)).one()
     text = "|".join(str(value) for value in values)
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]

@@ -3,7 +3,6 @@ introduction paths, cluster figures and exports."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -33,6 +32,7 @@ from crm.common.pagination import page_args
 from crm.companies.labels import COMPANY_KIND
 from crm.companies.models import Company
 from crm.companies.services import resolve_organisation
+from crm.exports.spreadsheets import write_csv
 from crm.extensions import db
 from crm.network import bp, cache, forms, panels, queries, services
 from crm.network import graph as g
@@ -592,14 +592,6 @@ def export_graph(view: cache.NetworkView, *, viz: bool) -> nx.Graph:
     return cleaned
 
 
-def _csv_text(header: list[str], rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 @bp.route("/export.<fmt>")
 @read_access
 def export(fmt: str):
@@ -626,14 +618,14 @@ def export(fmt: str):
         graph = export_graph(view, viz=False)
         node_keys = sorted({key for _, data in graph.nodes(data=True) for key in data})
         edge_keys = sorted({key for _, _, data in graph.edges(data=True) for key in data})
-        nodes = _csv_text(
+        nodes = write_csv(
             ["id", *node_keys],
             (
                 [node, *(data.get(key, "") for key in node_keys)]
                 for node, data in graph.nodes(data=True)
             ),
         )
-        edges = _csv_text(
+        edges = write_csv(
             ["source", "target", *edge_keys],
             (
                 [a, b, *(data.get(key, "") for key in edge_keys)]

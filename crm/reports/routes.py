@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import render_template
 from flask_babel import gettext as _
 
 from crm.common.access import read_access
 from crm.establishments.labels import LOST_REASON
-from crm.exports.spreadsheets import write_csv, write_xlsx
+from crm.exports.downloads import spreadsheet_download
 from crm.extensions import db
 from crm.reports import bp, queries
-
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _percent(value: float | None) -> float | None:
@@ -85,21 +76,13 @@ def pipeline():
     return render_template("reports/pipeline.html", report=queries.pipeline_report(db.session))
 
 
-@bp.route("/pipeline.csv")
+@bp.route("/pipeline.csv", defaults={"fmt": "csv"}, endpoint="pipeline_csv")
+@bp.route("/pipeline.xlsx", defaults={"fmt": "xlsx"}, endpoint="pipeline_xlsx")
 @read_access
-def pipeline_csv():
-    """The pipeline report as CSV."""
+def pipeline_file(fmt: str):
+    """The pipeline report as CSV or XLSX."""
     columns, rows = pipeline_table(queries.pipeline_report(db.session))
-    return _download(write_csv(columns, rows), CSV, "pipeline.csv")
-
-
-@bp.route("/pipeline.xlsx")
-@read_access
-def pipeline_xlsx():
-    """The pipeline report as XLSX."""
-    columns, rows = pipeline_table(queries.pipeline_report(db.session))
-    body = write_xlsx(columns, rows, sheet_title=_("Pipeline"))
-    return _download(body, XLSX, "pipeline.xlsx")
+    return spreadsheet_download(fmt, columns, rows, filename="pipeline", sheet_title=_("Pipeline"))
 
 
 @bp.route("/results")
@@ -109,18 +92,10 @@ def results():
     return render_template("reports/results.html", report=queries.results_report(db.session))
 
 
-@bp.route("/results.csv")
+@bp.route("/results.csv", defaults={"fmt": "csv"}, endpoint="results_csv")
+@bp.route("/results.xlsx", defaults={"fmt": "xlsx"}, endpoint="results_xlsx")
 @read_access
-def results_csv():
-    """The results report as CSV."""
+def results_file(fmt: str):
+    """The results report as CSV or XLSX."""
     columns, rows = results_table(queries.results_report(db.session))
-    return _download(write_csv(columns, rows), CSV, "results.csv")
-
-
-@bp.route("/results.xlsx")
-@read_access
-def results_xlsx():
-    """The results report as XLSX."""
-    columns, rows = results_table(queries.results_report(db.session))
-    body = write_xlsx(columns, rows, sheet_title=_("Results"))
-    return _download(body, XLSX, "results.xlsx")
+    return spreadsheet_download(fmt, columns, rows, filename="results", sheet_title=_("Results"))

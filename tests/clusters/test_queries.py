@@ -26,9 +26,15 @@ def test_current_and_former_follow_the_left_date(session):
         make_membership(
             session, cluster=cluster, company=make_company(session, name=name), left_on=left
         )
-    current = queries.cluster_members(session, cluster.id, status="current")
-    former = queries.cluster_members(session, cluster.id, status="former")
-    everyone = queries.cluster_members(session, cluster.id, status="all")
+    current = queries.cluster_members(
+        session, cluster.id, filters=queries.MemberFilters(status="current")
+    )
+    former = queries.cluster_members(
+        session, cluster.id, filters=queries.MemberFilters(status="former")
+    )
+    everyone = queries.cluster_members(
+        session, cluster.id, filters=queries.MemberFilters(status="all")
+    )
     assert _names(current) == ["A open", "B leaves later"]
     assert _names(former) == ["C left today", "D left long ago"]
     assert len(everyone) == 4
@@ -39,7 +45,9 @@ def test_members_default_to_current_and_other_clusters_are_left_out(session):
     make_membership(session, cluster=cluster, company=make_company(session, name="Inne"))
     make_membership(session, cluster=cluster, left_on=date(2020, 1, 1))
     make_membership(session, company=make_company(session, name="Annen klynge"))
-    assert _names(queries.cluster_members(session, cluster.id)) == ["Inne"]
+    assert _names(
+        queries.cluster_members(session, cluster.id, filters=queries.MemberFilters())
+    ) == ["Inne"]
 
 
 def test_members_filtered_by_role_and_kind_of_organisation(session):
@@ -50,9 +58,17 @@ def test_members_filtered_by_role_and_kind_of_organisation(session):
     make_membership(session, cluster=cluster, company=ife, role="board")
     make_membership(session, cluster=cluster, company=nilu, role="member")
     make_membership(session, cluster=cluster, company=pon, role="board")
-    board = queries.cluster_members(session, cluster.id, status="all", role="board")
-    research = queries.cluster_members(session, cluster.id, status="all", kind="research")
-    both = queries.cluster_members(session, cluster.id, status="all", role="board", kind="research")
+    board = queries.cluster_members(
+        session, cluster.id, filters=queries.MemberFilters(status="all", role="board")
+    )
+    research = queries.cluster_members(
+        session, cluster.id, filters=queries.MemberFilters(status="all", kind="research")
+    )
+    both = queries.cluster_members(
+        session,
+        cluster.id,
+        filters=queries.MemberFilters(status="all", role="board", kind="research"),
+    )
     assert _names(board) == ["IFE", "Pon Equipment"]
     assert _names(research) == ["IFE", "NILU"]
     assert _names(both) == ["IFE"]
@@ -88,7 +104,7 @@ def test_list_clusters_counts_current_members_sorted_by_name(session):
         make_membership(session, cluster=solar)
     make_membership(session, cluster=solar, left_on=date(2020, 1, 1))
     make_membership(session, cluster=hydrogen)
-    rows = queries.list_clusters(session)
+    rows = queries.list_clusters(session, filters=queries.ClusterFilters())
     assert [(r.cluster.name, r.current_members) for r in rows] == [
         ("H2Cluster", 1),
         ("LUP", 0),
@@ -100,10 +116,11 @@ def test_list_clusters_counts_current_members_sorted_by_name(session):
 def test_list_clusters_filters_by_kind_and_ignores_unknown_kinds(session):
     make_cluster(session, name="H2Cluster", kind="cluster")
     make_cluster(session, name="Tømmerruta", kind="network")
-    assert [r.cluster.name for r in queries.list_clusters(session, kind="network")] == [
-        "Tømmerruta"
-    ]
-    assert len(queries.list_clusters(session, kind="nonsense")) == 2
+    assert [
+        r.cluster.name
+        for r in queries.list_clusters(session, filters=queries.ClusterFilters(kind="network"))
+    ] == ["Tømmerruta"]
+    assert len(queries.list_clusters(session, filters=queries.ClusterFilters(kind="nonsense"))) == 2
 
 
 def test_helix_check_flags_few_members_or_few_kinds():

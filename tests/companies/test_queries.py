@@ -18,8 +18,9 @@ from tests.factories import (
 )
 
 
-def _names(session, **kwargs) -> list[str]:
-    pagination, _sort = queries.list_companies(session, **kwargs)
+def _names(session, sort: str | None = None, **filters) -> list[str]:
+    filters = queries.CompanyFilters(**filters)
+    pagination, _sort = queries.list_companies(session, filters=filters, sort=sort)
     return [company.name for company in pagination.items]
 
 
@@ -80,14 +81,18 @@ def test_sorting_by_allowed_columns(session):
     assert _names(session, sort="-employees") == ["Gamma", "beta", "Alfa"]  # not reported last
     assert _names(session, sort="org_number") == ["Gamma", "Alfa", "beta"]
     assert _names(session, sort="place") == ["Gamma", "Alfa", "beta"]
-    _pagination, sort = queries.list_companies(session, sort="password_hash")
+    _pagination, sort = queries.list_companies(
+        session, filters=queries.CompanyFilters(), sort="password_hash"
+    )
     assert sort == "name"
 
 
 def test_pages_hold_per_page_rows(session):
     for n in range(5):
         make_company(session, name=f"Firma {n}")
-    pagination, _sort = queries.list_companies(session, page=2, per_page=2)
+    pagination, _sort = queries.list_companies(
+        session, filters=queries.CompanyFilters(), page=2, per_page=2
+    )
     assert [c.name for c in pagination.items] == ["Firma 2", "Firma 3"]
     assert pagination.total == 5 and pagination.pages == 3
 

@@ -18,8 +18,10 @@ def _at(year: int, month: int, day: int) -> datetime:
     return datetime(year, month, day, 10, tzinfo=UTC)
 
 
-def _names(session, **kwargs) -> list[str]:
-    pagination, _ = queries.list_contacts(session, **kwargs)
+def _names(session, sort: str | None = None, **filters) -> list[str]:
+    pagination, _ = queries.list_contacts(
+        session, filters=queries.ContactFilters(**filters), sort=sort
+    )
     return [row.contact.name for row in pagination.items]
 
 
@@ -30,7 +32,7 @@ def test_last_contacted_is_the_newest_meeting_attended(session):
     make_meeting(session, starts_at=_at(2024, 3, 5), contacts=[kari])
     make_meeting(session, starts_at=_at(2025, 1, 1))  # without Kari
     session.commit()
-    pagination, _ = queries.list_contacts(session)
+    pagination, _ = queries.list_contacts(session, filters=queries.ContactFilters())
     last = {row.contact.name: row.last_contacted for row in pagination.items}
     assert last == {"Kari": _at(2024, 3, 5), "Ola": None}
     detail = queries.get_contact_detail(session, kari.id)
@@ -87,7 +89,7 @@ def test_shown_organisation_is_the_current_primary_one(session):
         start_date=date(2023, 1, 1),
     )
     session.commit()
-    pagination, _ = queries.list_contacts(session)
+    pagination, _ = queries.list_contacts(session, filters=queries.ContactFilters())
     row = pagination.items[0]
     assert (row.company.name, row.affiliation.title) == ("Main employer", "CEO")
 
@@ -109,7 +111,9 @@ def test_sort_by_name_and_unknown_sort_falls_back(session):
         make_contact(session, name=name)
     session.commit()
     assert _names(session, sort="-name") == ["Carl", "bjørn", "Anne"]
-    pagination, key = queries.list_contacts(session, sort="password_hash")
+    pagination, key = queries.list_contacts(
+        session, filters=queries.ContactFilters(), sort="password_hash"
+    )
     assert key == "name"
     assert [r.contact.name for r in pagination.items] == ["Anne", "bjørn", "Carl"]
 
@@ -127,7 +131,9 @@ def test_pagination_counts_every_match(session):
     for n in range(7):
         make_contact(session, name=f"Person {n}")
     session.commit()
-    pagination, _ = queries.list_contacts(session, page=2, per_page=3)
+    pagination, _ = queries.list_contacts(
+        session, filters=queries.ContactFilters(), page=2, per_page=3
+    )
     assert pagination.total == 7 and pagination.pages == 3
     assert [r.contact.name for r in pagination.items] == ["Person 3", "Person 4", "Person 5"]
 

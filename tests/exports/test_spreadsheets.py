@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from crm.exports.spreadsheets import neutralise, safe_sheet_title, write_csv, write_xlsx
+from crm.exports.spreadsheets import neutralise, safe_sheet_title, save_xlsx, write_csv
 
 DANGEROUS = [
     '=HYPERLINK("http://evil.example","klikk")',
@@ -34,9 +34,10 @@ def test_harmless_text_is_unchanged():
 def test_xlsx_cells_are_neutralised_and_typed_when_opened_with_openpyxl():
     rows = [[value, -5, date(2025, 1, 2), None] for value in DANGEROUS]
     rows.append(["Ærlig Grønn Åkerbruk AS", 12, None, True])
-    data = write_xlsx(["Navn", "Tall", "Dato", "Ja"], rows, sheet_title="Organisasjoner: [alle]")
+    data = io.BytesIO()
+    save_xlsx(["Navn", "Tall", "Dato", "Ja"], rows, data, sheet_title="Organisasjoner: [alle]")
 
-    book = load_workbook(io.BytesIO(data))
+    book = load_workbook(data)
     sheet = book.worksheets[0]
     assert sheet.title == "Organisasjoner   alle"
     values = list(sheet.iter_rows(values_only=True))
@@ -68,3 +69,10 @@ def test_csv_has_a_bom_crlf_quotes_and_neutralised_cells():
 def test_sheet_title_is_cut_to_what_excel_accepts():
     assert len(safe_sheet_title("x" * 40)) == 31
     assert safe_sheet_title("a/b?c") == "a b c"
+
+
+def test_xlsx_keeps_text_that_looks_like_an_error_code_as_text():
+    data = io.BytesIO()
+    save_xlsx(["Navn"], [["#N/A"], ["#DIV/0!"]], data, sheet_title="Koder")
+    cells = [row[0] for row in load_workbook(data).worksheets[0].iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("#DIV/0!", "s")]

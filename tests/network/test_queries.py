@@ -224,6 +224,15 @@ def test_version_is_stable_without_changes(session, district):
     assert graph_version(session) == graph_version(session)
 
 
+def test_version_holds_ids_whose_product_passes_32_bits(session):
+    # A register of 50,000 meetings: 50,000 x 50,000 is past PostgreSQL's integer.
+    company = make_company(session, id=50_000)
+    meeting = make_meeting(session, id=50_000)
+    meeting.companies = [company]
+    session.flush()
+    assert _version_changes(session, lambda: meeting.companies.remove(company))
+
+
 def test_version_changes_with_each_source(session, district, link_types):
     d = district
     assert _version_changes(

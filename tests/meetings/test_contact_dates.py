@@ -40,7 +40,9 @@ def _meetings_around_today(session):
 
 def test_people_list_and_detail_count_only_meetings_dated_today_or_earlier_in_oslo(session):
     kari, _ = _meetings_around_today(session)
-    pagination, _ = contact_queries.list_contacts(session, today=TODAY)
+    pagination, _ = contact_queries.list_contacts(
+        session, filters=contact_queries.ContactFilters(), today=TODAY
+    )
     (row,) = pagination.items
     assert row.last_contacted == _oslo(TODAY, 23, 30)
     assert row.next_meeting == _oslo(TODAY + timedelta(days=1), 0, 30)
@@ -55,7 +57,9 @@ def test_sorting_by_last_contacted_ignores_planned_meetings(session):
     make_meeting(session, starts_at=_oslo(date(2026, 10, 2), 9), contacts=[planned])
     make_meeting(session, starts_at=_oslo(date(2027, 1, 5), 9), contacts=[planned])
     session.commit()
-    pagination, _ = contact_queries.list_contacts(session, sort="-last_contacted", today=TODAY)
+    pagination, _ = contact_queries.list_contacts(
+        session, filters=contact_queries.ContactFilters(), sort="-last_contacted", today=TODAY
+    )
     assert [row.contact.name for row in pagination.items] == [early.name, planned.name]
 
 

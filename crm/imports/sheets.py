@@ -246,16 +246,23 @@ def _count_parts(archive: zipfile.ZipFile) -> None:
     """Measure every XML part before openpyxl builds anything from it."""
     counter = _PartCounter()
     for entry in archive.infolist():
-        if not entry.filename.lower().endswith((".xml", ".rels")):
-            continue
         try:
             with archive.open(entry) as stream:
-                counter.count(stream)
+                # By content, not name: openpyxl follows the workbook's links, whatever a part
+                # is called. Images and other binary parts are left alone.
+                if _looks_like_xml(stream.peek(64)):
+                    counter.count(stream)
         except TableError:
             raise
         except (expat.ExpatError, _Forbidden, ValueError, zipfile.BadZipFile) as error:
             # ValueError: a cell reference that is no reference ("r" of a crafted cell).
             raise TableError(_l("The XLSX file cannot be read: it is damaged.")) from error
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.lstrip(
+        codecs.BOM_UTF8 + b" \t\r\n"
+    ).startswith(b"<")
 
 
 def _cell_text(value: Any) -> str:

@@ -150,3 +150,16 @@ def test_a_csv_with_more_cells_than_the_limit_is_refused():
     header = ",".join(f"kolonne {i}" for i in range(60))
     data = "\n".join([header] + [",".join(["x"] * 60)] * 9_000).encode()
     assert "more than 500000 cells" in _refusal(data)
+
+
+def test_parts_are_measured_by_their_content_not_their_name():
+    # openpyxl follows the workbook's links to a part whatever it is called.
+    source = zipfile.ZipFile(io.BytesIO(_workbook({"A1": "Navn", "A2": "Nitja"})))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for entry in source.infolist():
+            target.writestr(entry, source.read(entry))
+        # An image is no XML: passed over, not called damaged.
+        target.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(100))
+        target.writestr("xl/worksheets/data.bin", b'<sheetData><row r="999999"/></sheetData>')
+    assert "row 999999" in _refusal(buffer.getvalue())

@@ -18,7 +18,7 @@ from crm.demo.generate import generate
 from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
 from crm.extensions import db
-from crm.imports.brreg import run_import_cli
+from crm.imports.cli import run_import_cli
 from crm.network.services import seed_link_types
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")

@@ -5,7 +5,7 @@ from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
-from crm.imports.models import ImportChange, ImportRun
+from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
@@ -22,6 +22,7 @@ __all__ = [
     "FocusArea",
     "ImportChange",
     "ImportRun",
+    "ImportUpload",
     "LinkType",
     "Meeting",
     "Membership",

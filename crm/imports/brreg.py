@@ -24,7 +24,6 @@ Choices:
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,13 +34,9 @@ from sqlalchemy.orm import Session
 
 from crm.common.models import utcnow
 from crm.companies.models import Company, CompanyKind
-from crm.imports.brreg_reader import (
-    ReadStats,
-    RegisterFileError,
-    RegisterUnit,
-    RejectedRow,
-    iter_units,
-)
+from crm.imports.brreg_detection import RegisterFileError
+from crm.imports.brreg_reader import ReadStats, iter_units
+from crm.imports.brreg_units import RegisterUnit, RejectedRow
 from crm.imports.models import ImportChange, ImportRun
 
 DEFAULT_KOMMUNER = frozenset({"3205"})
@@ -343,9 +338,9 @@ def import_register_file(
 ) -> ImportRun:
     """Upsert the municipalities' units of a register file; return the run (flushed).
 
-    On a fatal file error (RegisterFileError) the session is rolled back, so nothing of the file
-    is kept, and a failed run carrying the message is added instead. Either way the caller
-    commits once.
+    On a fatal file error (RegisterFileError) the import's own savepoint is rolled back, so
+    nothing of the file is kept, and the run is marked failed with the message. Either way the
+    caller commits once.
     """
     kommuner = frozenset(kommuner) or DEFAULT_KOMMUNER
     filename = Path(path).name[:300]
@@ -354,44 +349,47 @@ def import_register_file(
     session.flush()
     stats = ReadStats()
     importer = _Importer(session, run, user_id)
-    next_report = PROGRESS_EVERY
     try:
-        for item in iter_units(
-            path, kommuner=kommuner, stats=stats, industry_standard=industry_standard
-        ):
-            if isinstance(item, RejectedRow):
-                importer.counts.reject(item.describe())
-            else:
-                # A unit carries no position: count as RejectedRow does (CSV: header is row 1).
-                importer.add(stats.read + 1 if stats.format == "csv" else stats.read, item)
-            if progress is not None and stats.read >= next_report:
-                progress(stats)
-                next_report = (stats.read // PROGRESS_EVERY + 1) * PROGRESS_EVERY
-        importer.flush_batch()
-        importer.link_late_parents()
+        # A savepoint: a broken file undoes this import's rows, not the caller's other work.
+        with session.begin_nested():
+            _read_into(importer, path, kommuner, stats, industry_standard, progress)
     except RegisterFileError as error:
-        session.rollback()
-        failed = ImportRun(
-            kind="brreg",
-            filename=filename,
-            status="failed",
-            user_id=user_id,
-            finished_at=utcnow(),
-            summary=_summary(stats, importer.counts, kommuner) | {"created": 0, "updated": 0},
-            messages=importer.counts.messages,
-            error=str(error),
-        )
-        session.add(failed)
-        session.flush()
-        return failed
-    if progress is not None:
-        progress(stats)
-    run.status = "finished"
+        run.status = "failed"
+        run.summary = _summary(stats, importer.counts, kommuner) | {"created": 0, "updated": 0}
+        run.error = str(error)
+    else:
+        if progress is not None:
+            progress(stats)
+        run.status = "finished"
+        run.summary = _summary(stats, importer.counts, kommuner)
     run.finished_at = utcnow()
-    run.summary = _summary(stats, importer.counts, kommuner)
     run.messages = importer.counts.messages
     session.flush()
     return run
+
+
+def _read_into(
+    importer: _Importer,
+    path: str | os.PathLike[str],
+    kommuner: frozenset[str],
+    stats: ReadStats,
+    industry_standard: str | None,
+    progress: ProgressCallback | None,
+) -> None:
+    next_report = PROGRESS_EVERY
+    for item in iter_units(
+        path, kommuner=kommuner, stats=stats, industry_standard=industry_standard
+    ):
+        if isinstance(item, RejectedRow):
+            importer.counts.reject(item.describe())
+        else:
+            # A unit carries no position: count as RejectedRow does (CSV: header is row 1).
+            importer.add(stats.read + 1 if stats.format == "csv" else stats.read, item)
+        if progress is not None and stats.read >= next_report:
+            progress(stats)
+            next_report = (stats.read // PROGRESS_EVERY + 1) * PROGRESS_EVERY
+    importer.flush_batch()
+    importer.link_late_parents()
 
 
 def _summary(stats: ReadStats, counts: _Counts, kommuner: frozenset[str]) -> dict[str, Any]:
@@ -407,79 +405,3 @@ def _summary(stats: ReadStats, counts: _Counts, kommuner: frozenset[str]) -> dic
         "rejected": stats.rejected + counts.duplicates,
         "parents_linked": counts.parents_linked,
     }
-
-
-def format_summary(run: ImportRun) -> str:
-    """The summary as the command prints it (English: the CLI speaks to administrators)."""
-    s = run.summary
-    lines = [
-        f"Import {run.id} of {run.filename}: {run.status}",
-        f"  read {s.get('read', 0):,}, kept {s.get('kept', 0):,} "
-        f"(municipalities {', '.join(s.get('kommuner', []))}), "
-        f"other municipalities {s.get('other_municipalities', 0):,}",
-        f"  created {s.get('created', 0):,}, updated {s.get('updated', 0):,}, "
-        f"unchanged {s.get('unchanged', 0):,}, rejected {s.get('rejected', 0):,}, "
-        f"parents linked {s.get('parents_linked', 0):,}",
-    ]
-    shown = run.messages[:20]
-    if shown:
-        lines.append("  rejected rows:")
-        lines.extend(f"    {message}" for message in shown)
-        if len(run.messages) > len(shown) or s.get("rejected", 0) > len(shown):
-            lines.append(f"    … {s.get('rejected', 0) - len(shown):,} more (see the app)")
-    if run.error:
-        lines.append(f"  error: {run.error}")
-    return "\n".join(lines)
-
-
-def progress_bar(fraction: float | None, width: int = 30) -> str:
-    """A text progress bar such as `[#########.....]  60 %` (or none when unknown)."""
-    if fraction is None:
-        return ""
-    filled = round(fraction * width)
-    return f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}"
-
-
-def run_import_cli(
-    path: str | os.PathLike[str],
-    kommuner: Iterable[str] = (),
-    industry_standard: str | None = None,
-) -> ImportRun:
-    """`flask crm import-brreg`: import with a progress line on stderr, print, commit.
-
-    Raises click.ClickException (exit status 1, message on stderr) when the file cannot be read;
-    the failed run is committed first, so admins see it in the app.
-    """
-    import click
-
-    from crm.extensions import db
-
-    def report(stats: ReadStats) -> None:
-        click.echo(
-            f"\r  {progress_bar(stats.fraction_done)} read {stats.read:,} units, "
-            f"kept {stats.kept:,}, rejected {stats.rejected:,}",
-            err=True,
-            nl=False,
-        )
-
-    chosen = frozenset(k.strip() for k in kommuner if k and k.strip()) or DEFAULT_KOMMUNER
-    click.echo(f"Importing {path} (municipalities {', '.join(sorted(chosen))}) …", err=True)
-    try:
-        run = import_register_file(
-            db.session,
-            path,
-            kommuner=chosen,
-            user_id=None,
-            industry_standard=industry_standard,
-            progress=report,
-        )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    click.echo("", err=True)
-    click.echo(format_summary(run))
-    sys.stdout.flush()
-    if run.status == "failed":
-        raise click.ClickException(run.error)
-    return run

@@ -29,8 +29,8 @@ class UploadForm(FlaskForm):
         _l("CSV or Excel (XLSX) file"),
         validators=[FileRequired(_l("Choose a file."))],
         description=_l(
-            "At most 10 MB and 10,000 rows. The first row must hold the column names. "
-            "CSV files should be UTF-8."
+            "At most 10 MB, 10,000 rows and 200 columns. The first row must hold the column "
+            "names. CSV files should be UTF-8."
         ),
     )
     kind = SelectField(

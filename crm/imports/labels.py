@@ -81,5 +81,7 @@ RECORD_USE = label_table(
         "cluster_facilitators": _l("clusters (as facilitator)"),
         "sub_units": _l("sub-units"),
         "links": _l("links"),
+        "sectors": _l("sectors"),
+        "meetings_logged_from": _l("meetings logged from its page"),
     },
 )

@@ -8,50 +8,112 @@ records the merge as an ImportRun of kind "merge" naming both records.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm.clusters.models import Cluster, Membership
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
-from crm.companies.models import Company, company_sectors
+from crm.companies.models import Company
 from crm.companies.services import EDITABLE_FIELDS
-from crm.contacts.models import Affiliation, Contact
-from crm.establishments.models import EstablishmentCase, WarningFlag
+from crm.contacts.models import Contact
+from crm.extensions import db
 from crm.imports.models import ImportRun
-from crm.meetings.models import Meeting, meeting_companies, meeting_contacts
 from crm.network.models import CollaborationLink
-from crm.tasks.models import Task
 
 # The fields a user chooses between on the merge page, in the order shown.
 COMPANY_FIELDS = EDITABLE_FIELDS
 CONTACT_FIELDS = ("name", "email", "phone", "notes")
 
 
-def differing_fields(kept: Any, other: Any, fields: tuple[str, ...]) -> list[str]:
-    """The fields whose values differ between the two records."""
-    return [name for name in fields if getattr(kept, name) != getattr(other, name)]
+@dataclass(frozen=True)
+class Move:
+    """What a merge does with the rows that point at the removed record through one column.
+
+    - "repoint": the rows point at the kept record instead (their version goes up, so an open
+      edit form goes stale); a table pointing at its own kind never points a row at itself.
+    - "union": a link table (the column plus one other key is the primary key): each row moves
+      unless the kept record has the same link already; the rest go.
+    - "links": collaboration links, which must not become self-links or duplicates.
+    """
+
+    label: str  # the key in the merge's summary and on the merge page
+    strategy: Literal["repoint", "union", "links"]
 
 
-def _move_link_table(session: Session, table, column: str, kept_id: int, other_id: int) -> int:
-    """Repoint a (meeting_id, <column>) table from other to kept without duplicate rows."""
+# Every foreign key to organisations and people, by (table, column). A foreign key missing here
+# would be deleted by its ON DELETE CASCADE (or block the merge) when the removed record goes;
+# tests/imports/test_merge.py walks the metadata and fails for any foreign key not listed.
+COMPANY_MOVES: dict[tuple[str, str], Move] = {
+    ("meeting_companies", "company_id"): Move("meetings", "union"),
+    ("memberships", "company_id"): Move("memberships", "repoint"),
+    ("affiliations", "company_id"): Move("affiliations", "repoint"),
+    ("tasks", "company_id"): Move("tasks", "repoint"),
+    ("establishment_cases", "company_id"): Move("establishment_cases", "repoint"),
+    ("warning_flags", "company_id"): Move("warning_flags", "repoint"),
+    ("clusters", "facilitator_id"): Move("cluster_facilitators", "repoint"),
+    # Follow-up tasks of a meeting logged from the removed organisation go to the kept one.
+    ("meetings", "logged_from_id"): Move("meetings_logged_from", "repoint"),
+    ("companies", "parent_id"): Move("sub_units", "repoint"),
+    ("company_sectors", "company_id"): Move("sectors", "union"),
+    ("collaboration_links", "source_id"): Move("links", "links"),
+    ("collaboration_links", "target_id"): Move("links", "links"),
+}
+CONTACT_MOVES: dict[tuple[str, str], Move] = {
+    ("meeting_contacts", "contact_id"): Move("meetings", "union"),
+    ("affiliations", "contact_id"): Move("affiliations", "repoint"),
+}
+
+
+def _repoint(session: Session, table: Table, column: str, kept_id: int, other_id: int) -> int:
+    where = table.c[column] == other_id
+    (key,) = table.c[column].foreign_keys
+    if key.column.table is table:  # the removed record's sub-units, never the kept one itself
+        where &= table.c.id != kept_id
+    values: dict[str, Any] = {column: kept_id}
+    if "version" in table.c:
+        values["version"] = table.c.version + 1
+        values["updated_at"] = utcnow()
+    return session.execute(update(table).where(where).values(values)).rowcount or 0
+
+
+def _union(session: Session, table: Table, column: str, kept_id: int, other_id: int) -> int:
+    """Repoint a link table's rows from other to kept without duplicate rows."""
     col = table.c[column]
-    already = select(table.c.meeting_id).where(col == kept_id)
+    (partner,) = (c for c in table.primary_key.columns if c.name != column)
+    already = select(partner).where(col == kept_id)
     moved = session.execute(
-        update(table)
-        .where(col == other_id, table.c.meeting_id.not_in(already))
-        .values({column: kept_id})
+        update(table).where(col == other_id, partner.not_in(already)).values({column: kept_id})
     ).rowcount
     session.execute(delete(table).where(col == other_id))
     return moved or 0
 
 
-def _bump(model, where, **values):
-    return update(model).where(where).values(**values, version=model.version + 1)
+def _move_references(
+    session: Session, moves: Mapping[tuple[str, str], Move], kept_id: int, other_id: int
+) -> dict[str, int]:
+    """Carry out every move of the table; return the rows moved per label."""
+    counts: dict[str, int] = {}
+    for (table_name, column), move in moves.items():
+        if move.strategy == "links":
+            if move.label not in counts:  # one pass handles both ends of a link
+                counts[move.label] = _move_links(session, kept_id, other_id)
+            continue
+        table = db.metadata.tables[table_name]
+        mover = _repoint if move.strategy == "repoint" else _union
+        counts[move.label] = counts.get(move.label, 0) + mover(
+            session, table, column, kept_id, other_id
+        )
+    return counts
+
+
+def differing_fields(kept: Any, other: Any, fields: tuple[str, ...]) -> list[str]:
+    """The fields whose values differ between the two records."""
+    return [name for name in fields if getattr(kept, name) != getattr(other, name)]
 
 
 def _choose(kept: Any, other: Any, fields: tuple[str, ...], choices: Mapping[str, str]) -> dict:
@@ -112,60 +174,7 @@ def merge_companies(
     chosen = _choose(kept, other, COMPANY_FIELDS, choices)
     if chosen.get("parent_id") in (kept_id, other_id):
         chosen["parent_id"] = None
-    counts: dict[str, int] = {}
-    now = utcnow()
-
-    counts["meetings"] = _move_link_table(
-        session, meeting_companies, "company_id", kept_id, other_id
-    )
-    for label, model in (
-        ("memberships", Membership),
-        ("affiliations", Affiliation),
-        ("tasks", Task),
-        ("establishment_cases", EstablishmentCase),
-        ("warning_flags", WarningFlag),
-    ):
-        counts[label] = (
-            session.execute(
-                _bump(model, model.company_id == other_id, company_id=kept_id, updated_at=now)
-            ).rowcount
-            or 0
-        )
-    counts["facilitated_clusters"] = (
-        session.execute(
-            _bump(Cluster, Cluster.facilitator_id == other_id, facilitator_id=kept_id)
-        ).rowcount
-        or 0
-    )
-    # Follow-up tasks of a meeting logged from the removed organisation go to the kept one.
-    session.execute(_bump(Meeting, Meeting.logged_from_id == other_id, logged_from_id=kept_id))
-    counts["sub_units"] = (
-        session.execute(
-            _bump(
-                Company,
-                and_(Company.parent_id == other_id, Company.id != kept_id),
-                parent_id=kept_id,
-            )
-        ).rowcount
-        or 0
-    )
-    counts["links"] = _move_links(session, kept_id, other_id)
-
-    sector_ids = set(
-        session.scalars(
-            select(company_sectors.c.sector_id).where(company_sectors.c.company_id == other_id)
-        )
-    ) - set(
-        session.scalars(
-            select(company_sectors.c.sector_id).where(company_sectors.c.company_id == kept_id)
-        )
-    )
-    if sector_ids:
-        session.execute(
-            insert(company_sectors),
-            [{"company_id": kept_id, "sector_id": s} for s in sorted(sector_ids)],
-        )
-    counts["sectors"] = len(sector_ids)
+    counts = _move_references(session, COMPANY_MOVES, kept_id, other_id)
 
     # The removed record goes first, so its organisation number can move to the kept one.
     session.execute(delete(Company).where(Company.id == other_id))
@@ -246,13 +255,7 @@ def merge_contacts(
     ensure_version(other, other_version)
     kept_id, other_id, other_name = kept.id, other.id, other.name
     chosen = _choose(kept, other, CONTACT_FIELDS, choices)
-    counts = {
-        "meetings": _move_link_table(session, meeting_contacts, "contact_id", kept_id, other_id),
-        "affiliations": session.execute(
-            _bump(Affiliation, Affiliation.contact_id == other_id, contact_id=kept_id)
-        ).rowcount
-        or 0,
-    }
+    counts = _move_references(session, CONTACT_MOVES, kept_id, other_id)
     session.execute(delete(Contact).where(Contact.id == other_id))
     session.expire_all()
     kept = session.get(Contact, kept_id)
@@ -306,35 +309,19 @@ def display_value(record: Any, name: str) -> str:
 
 
 def count_uses(session: Session, *, table: str, record_id: int) -> dict[str, int]:
-    """How many records of each kind point at the organisation or person."""
-    if table == "companies":
-        checks = {
-            "meetings": (meeting_companies.c.company_id, meeting_companies.c.meeting_id),
-            "memberships": (Membership.company_id, Membership.id),
-            "affiliations": (Affiliation.company_id, Affiliation.id),
-            "tasks": (Task.company_id, Task.id),
-            "establishment_cases": (EstablishmentCase.company_id, EstablishmentCase.id),
-            "warning_flags": (WarningFlag.company_id, WarningFlag.id),
-            "sub_units": (Company.parent_id, Company.id),
-        }
-    else:
-        checks = {
-            "meetings": (meeting_contacts.c.contact_id, meeting_contacts.c.meeting_id),
-            "affiliations": (Affiliation.contact_id, Affiliation.id),
-        }
-    uses = {}
-    for label, (column, counted) in checks.items():
-        uses[label] = session.scalar(select(func.count(counted)).where(column == record_id)) or 0
-    if table == "companies":
-        uses["links"] = (
-            session.scalar(
-                select(func.count(CollaborationLink.id)).where(
-                    or_(
-                        CollaborationLink.source_id == record_id,
-                        CollaborationLink.target_id == record_id,
-                    )
-                )
-            )
-            or 0
+    """How many records of each kind point at the organisation or person (one count per move)."""
+    moves = COMPANY_MOVES if table == "companies" else CONTACT_MOVES
+    uses: dict[str, int] = {}
+    for (table_name, column), move in moves.items():
+        referring = db.metadata.tables[table_name]
+        where = referring.c[column] == record_id
+        if move.strategy == "links":
+            # A link is counted once, whichever end the record is at.
+            if move.label in uses:
+                continue
+            link = CollaborationLink.__table__
+            where = or_(link.c.source_id == record_id, link.c.target_id == record_id)
+        uses[move.label] = (
+            session.scalar(select(func.count()).select_from(referring).where(where)) or 0
         )
     return uses

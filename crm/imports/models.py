@@ -88,3 +88,35 @@ class ImportChange(db.Model):
     row_number: Mapped[int | None] = mapped_column(Integer)
 
     run: Mapped[ImportRun] = relationship(back_populates="changes")
+
+
+class ImportUpload(db.Model):
+    """A spreadsheet between the wizard's steps: read once at upload, imported at most once.
+
+    The rows are stored as read (header, then (row number, cells) per row), so no later step
+    opens the file again. `state` goes from "pending" to "imported" in the same transaction as
+    the import itself, by a conditional UPDATE: of two clicks, or two workers, only one imports.
+    """
+
+    __tablename__ = "import_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The random name in the wizard's URLs (never the id: the next upload's is easy to guess).
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # "organisations" or "contacts".
+    kind: Mapped[str] = mapped_column(String(30))
+    filename: Mapped[str] = mapped_column(String(200))
+    file_format: Mapped[str] = mapped_column(String(10))
+    encoding: Mapped[str] = mapped_column(String(20))
+    header: Mapped[list] = mapped_column(JSON)
+    row_count: Mapped[int] = mapped_column(Integer)
+    # The first rows, for the column page, which then need not load them all.
+    samples: Mapped[list] = mapped_column(JSON)
+    rows: Mapped[list | None] = mapped_column(JSON, deferred=True)
+    # The field each column fills, once chosen.
+    mapping: Mapped[list | None] = mapped_column(JSON)
+    # "pending", then "imported" (the rows are then dropped; the run says what happened).
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

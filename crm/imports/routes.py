@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +13,7 @@ from crm.common.pagination import page_args
 from crm.companies.models import Company
 from crm.contacts.models import Contact
 from crm.extensions import db
-from crm.imports import bp, merge, queries, services, tabular
+from crm.imports import bp, merge, planning, queries, services, sheets, uploads
 from crm.imports.forms import (
     CancelForm,
     RevertForm,
@@ -27,18 +25,9 @@ from crm.imports.forms import (
     mapping_from,
     merge_form,
 )
+from crm.imports.models import ImportUpload
 
 MERGE_TABLES = {"companies": Company, "contacts": Contact}
-
-
-def _uploads() -> Path:
-    # IMPORT_UPLOAD_DIR lets tests (or a deployment) put the waiting files elsewhere.
-    configured = current_app.config.get("IMPORT_UPLOAD_DIR")
-    if configured:
-        path = Path(configured)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-    return tabular.upload_dir(current_app.instance_path)
 
 
 # --- runs (admins) ---------------------------------------------------------------------------
@@ -103,59 +92,62 @@ def revert(run_id: int):
 @bp.route("/spreadsheet", methods=["GET", "POST"])
 @edit_access
 def upload():
-    """Step 1: upload a CSV or XLSX file and say what its rows are."""
+    """Step 1: upload a CSV or XLSX file and say what its rows are; it is read here, once."""
     form = UploadForm()
     if form.validate_on_submit():
-        data = form.file.data.read()
         try:
-            table = tabular.read_table(data)
-        except tabular.TableError as error:
+            table = sheets.read_table(form.file.data.read())
+        except sheets.TableError as error:
             show_domain_error(form, error)
         else:
-            directory = _uploads()
-            tabular.remove_stale_uploads(directory)
-            token = tabular.store_upload(
-                directory,
-                data=data,
+            uploads.remove_stale_uploads(db.session)
+            stored = uploads.store_upload(
+                db.session,
+                table=table,
                 filename=form.file.data.filename or "",
                 kind=form.kind.data,
                 user_id=current_user.id,
-                encoding=table.encoding,
             )
-            return redirect(url_for("imports.columns", token=token))
+            db.session.commit()
+            return redirect(url_for("imports.columns", token=stored.token))
     return render_template("imports/upload.html", form=form), 400 if form.errors else 200
 
 
-def _load(token: str) -> tuple[dict, tabular.Table]:
-    try:
-        meta, data = tabular.load_upload(_uploads(), token, user_id=current_user.id)
-        return meta, tabular.read_table(data)
-    except (LookupError, tabular.TableError):
+def _pending(token: str, *, with_rows: bool = False) -> ImportUpload | Response:
+    """This user's upload, or a redirect to its run when it is imported already."""
+    upload = uploads.get_upload(db.session, token, user_id=current_user.id, with_rows=with_rows)
+    if upload is None:
         abort(404)
+    if upload.state == "pending":
+        return upload
+    flash(_("This file has been imported already; here is what the import did."), "info")
+    if upload.run_id is None:  # the run was deleted since
+        return redirect(url_for("imports.upload"))
+    return redirect(url_for("imports.result", run_id=upload.run_id))
 
 
 @bp.route("/spreadsheet/<token>/columns", methods=["GET", "POST"])
 @edit_access
 def columns(token: str):
     """Step 2: which column fills which field (guessed from the header)."""
-    meta, table = _load(token)
-    fields = tabular.fields_for(meta["kind"])
-    guesses = meta.get("mapping") or tabular.guess_mapping(table.header, meta["kind"])
+    upload = _pending(token)
+    if not isinstance(upload, ImportUpload):
+        return upload
+    fields = planning.fields_for(upload.kind)
+    guesses = upload.mapping or planning.guess_mapping(upload.header, upload.kind)
     form = mapping_form(
-        table.header, fields, guesses, formdata=request.form if request.method == "POST" else None
+        upload.header, fields, guesses, formdata=request.form if request.method == "POST" else None
     )
     if form.validate_on_submit():
         mapping = mapping_from(form)
         if check_mapping(form, mapping):
-            tabular.save_mapping(_uploads(), token, mapping)
+            uploads.save_mapping(db.session, upload=upload, mapping=mapping)
+            db.session.commit()
             return redirect(url_for("imports.preview", token=token))
-    samples = [cells for _number, cells in table.rows[:3]]
     return render_template(
         "imports/columns.html",
         form=form,
-        meta=meta,
-        table=table,
-        samples=samples,
+        upload=upload,
         cancel_form=CancelForm(),
         token=token,
     ), 400 if form.errors or form.form_errors else 200
@@ -164,25 +156,34 @@ def columns(token: str):
 @bp.route("/spreadsheet/<token>/preview", methods=["GET", "POST"])
 @edit_access
 def preview(token: str):
-    """Step 3: what each row will do; POST runs the import of the valid rows."""
-    meta, table = _load(token)
-    if not meta.get("mapping"):
+    """Step 3: what each row will do; POST runs the import of the valid rows, once."""
+    upload = _pending(token, with_rows=True)
+    if not isinstance(upload, ImportUpload):
+        return upload
+    if not upload.mapping:
         return redirect(url_for("imports.columns", token=token))
-    planned = tabular.plan_rows(db.session, table, kind=meta["kind"], mapping=meta["mapping"])
+    planned = planning.plan_rows(
+        db.session, uploads.table_of(upload), kind=upload.kind, mapping=upload.mapping
+    )
     duplicates = [row.number for row in planned if row.action == "duplicate"]
     form = decision_form(duplicates, formdata=request.form if request.method == "POST" else None)
     if form.validate_on_submit():
+        upload_id, kind, filename = upload.id, upload.kind, upload.filename
+        if not uploads.claim_upload(db.session, upload_id=upload_id):
+            # Another click (or tab, or worker) imported it while this one was planning.
+            db.session.rollback()
+            return _pending(token)
         run = services.run_spreadsheet_import(
             db.session,
-            kind=meta["kind"],
-            filename=meta["filename"],
+            kind=kind,
+            filename=filename,
             planned=planned,
             decisions=decisions_from(form),
             default_decision=form.default_decision.data,
             user_id=current_user.id,
         )
+        uploads.record_run(db.session, upload_id=upload_id, run_id=run.id)
         db.session.commit()
-        tabular.delete_upload(_uploads(), token)
         current_app.logger.info(
             "Spreadsheet import %s by user %s: %s", run.id, current_user.id, run.summary
         )
@@ -194,10 +195,10 @@ def preview(token: str):
     return render_template(
         "imports/preview.html",
         form=form,
-        meta=meta,
+        upload=upload,
         planned=planned,
         counts=counts,
-        fields=tabular.fields_for(meta["kind"]),
+        fields=planning.fields_for(upload.kind),
         cancel_form=CancelForm(),
         token=token,
     ), 400 if form.errors else 200
@@ -210,8 +211,11 @@ def cancel(token: str):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    _load(token)
-    tabular.delete_upload(_uploads(), token)
+    upload = _pending(token)
+    if not isinstance(upload, ImportUpload):
+        return upload
+    uploads.delete_upload(db.session, upload=upload)
+    db.session.commit()
     flash(_("The uploaded file is deleted."), "info")
     return redirect(url_for("imports.upload"))
 
@@ -221,7 +225,7 @@ def cancel(token: str):
 def result(run_id: int):
     """What a spreadsheet import did, with the rows it refused."""
     run = queries.get_run(db.session, run_id)
-    if run is None or run.kind not in tabular.KINDS:
+    if run is None or run.kind not in planning.KINDS:
         abort(404)
     return render_template("imports/result.html", run=run)
 

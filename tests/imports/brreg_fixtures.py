@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crm.common.orgnr import check_digit
-from crm.imports.brreg_reader import MAIN_UNIT_CSV_COLUMNS, SUB_UNIT_CSV_COLUMNS, SUB_UNIT_FORMS
+from crm.imports.brreg_columns import MAIN_UNIT_CSV_COLUMNS, SUB_UNIT_CSV_COLUMNS, SUB_UNIT_FORMS
 
 SUB_UNIT_FORM = {
     "kode": "BEDR",

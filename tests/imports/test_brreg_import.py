@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from crm.common.errors import DomainError
 from crm.companies.models import Company
 from crm.imports import brreg
-from crm.imports.brreg import import_register_file, run_import_cli
+from crm.imports.brreg import import_register_file
+from crm.imports.cli import run_import_cli
 from crm.imports.models import ImportChange, ImportRun
 from crm.imports.services import revert_import
 from tests.factories import make_company, make_meeting, make_place, make_sector
@@ -268,3 +269,33 @@ def test_cli_function_fails_with_the_reason_after_recording_the_failed_run(
         run_import_cli(str(bad))
     session.expire_all()
     assert [r.status for r in session.scalars(select(ImportRun))] == ["failed"]
+
+
+def test_a_bad_file_undoes_only_its_own_rows_not_the_callers_work(session, tmp_path):
+    # The service runs in a savepoint: the caller's unsaved work in the same transaction stays.
+    make_company(session, name="Lagt til før importen AS")
+    units = [
+        _unit(1000 + i, f"BEDRIFT {i} AS", forretningsadresse=lillestrom(["Gate 1"]))
+        for i in range(1500)
+    ]
+    whole = write_fixture(tmp_path / "big.csv.gz", units, fmt="csv", gz=True)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * 0.9)])
+
+    run = import_register_file(session, cut, kommuner={"3205"}, user_id=None)
+    session.commit()
+
+    assert run.status == "failed" and run.summary["read"] > brreg.BATCH_SIZE
+    assert [c.name for c in session.scalars(select(Company))] == ["Lagt til før importen AS"]
+    assert session.scalar(select(func.count()).select_from(ImportChange)) == 0
+
+
+def test_import_services_neither_commit_nor_speak_click():
+    # Only the edges commit once and talk to people: the pages (routes.py) and the command
+    # line (cli.py). Every other module of the feature flushes, so a change lands whole.
+    edges = {"routes.py", "cli.py"}
+    modules = [p for p in Path(brreg.__file__).parent.glob("*.py") if p.name not in edges]
+    assert len(modules) >= 10
+    for path in modules:
+        source = path.read_text(encoding="utf-8")
+        assert "import click" not in source and ".commit()" not in source, path.name

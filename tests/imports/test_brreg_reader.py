@@ -13,15 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crm.imports.brreg_reader import (
-    ReadStats,
-    RegisterFileError,
-    RegisterUnit,
-    RejectedRow,
-    iter_json_array,
-    iter_units,
-    open_register_file,
-)
+from crm.imports.brreg_detection import RegisterFileError, open_register_file
+from crm.imports.brreg_reader import ReadStats, iter_json_array, iter_units
+from crm.imports.brreg_units import RegisterUnit, RejectedRow
 from tests.imports.brreg_fixtures import (
     is_sub_unit,
     make_orgnr,
@@ -535,7 +529,7 @@ def test_streaming_parser_yields_every_element_whatever_the_chunk_size(
     path = tmp_path / "units.json"
     path.write_text(json.dumps(elements, ensure_ascii=False, indent=2), encoding="utf-8")
 
-    with path.open(encoding="utf-8") as stream:
+    with path.open("rb") as stream:
         parsed = [value for _, value in iter_json_array(stream, chunk_size=chunk_size)]
 
     assert parsed == elements
@@ -600,7 +594,7 @@ def test_progress_is_the_share_of_the_file_read(tmp_path, gz):
 
 
 def test_progress_bar_text():
-    from crm.imports.brreg import progress_bar
+    from crm.imports.cli import progress_bar
 
     assert progress_bar(0.5, width=10) == "[#####.....]  50%"
     assert progress_bar(1.0, width=4) == "[####] 100%"

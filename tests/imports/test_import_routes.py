@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from crm.companies.models import Company
-from crm.imports import tabular
+from crm.imports import sheets, uploads
 from crm.imports.brreg import import_register_file
-from crm.imports.models import ImportRun
+from crm.imports.models import ImportRun, ImportUpload
 from tests.conftest import csrf_token
 from tests.factories import make_company, make_meeting, make_user
 from tests.imports.brreg_fixtures import (
@@ -24,11 +24,9 @@ from tests.imports.brreg_fixtures import (
 )
 
 
-@pytest.fixture
-def uploads(app, tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "IMPORT_UPLOAD_DIR", str(folder))
-    return folder
+def _stored(session) -> list[ImportUpload]:
+    session.expire_all()
+    return list(session.scalars(select(ImportUpload)))
 
 
 def _upload(client, data: bytes, filename: str, kind: str = "organisations"):
@@ -44,7 +42,7 @@ def _post(client, path: str, data: dict):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
 
 
-def test_spreadsheet_upload_columns_preview_and_run(client, login, session, uploads):
+def test_spreadsheet_upload_columns_preview_and_run(client, login, session):
     login(role="editor")
     known = make_company(session, name="Kjeller Innovasjon AS", org_number=make_orgnr(1))
     session.commit()
@@ -58,7 +56,7 @@ def test_spreadsheet_upload_columns_preview_and_run(client, login, session, uplo
     assert response.status_code == 302
     columns_url = response.headers["Location"]
     token = re.search(r"/spreadsheet/([^/]+)/columns", columns_url).group(1)
-    assert (uploads / f"{token}.bin").exists()
+    assert [upload.token for upload in _stored(session)] == [token]
 
     page = client.get(columns_url).get_data(as_text=True)
     assert 'selected value="org_number"' in page  # guessed from "Org.nr"
@@ -86,10 +84,11 @@ def test_spreadsheet_upload_columns_preview_and_run(client, login, session, uplo
         "Ny Bedrift AS",
     }
     assert session.get(Company, known.id).post_town == "Kjeller"
-    assert not (uploads / f"{token}.bin").exists()  # deleted after the run
+    (stored,) = _stored(session)  # kept for a day without its rows, so a late click finds the run
+    assert (stored.state, stored.rows) == ("imported", None)
 
 
-def test_mapping_without_a_name_column_is_refused_beside_the_form(client, login, session, uploads):
+def test_mapping_without_a_name_column_is_refused_beside_the_form(client, login, session):
     login(role="editor")
     response = _upload(client, b"a,b\n1,2\n", "x.csv")
     url = response.headers["Location"]
@@ -118,16 +117,16 @@ def _xlsx_bomb() -> bytes:
     ids=["zip-bomb", "pdf", "empty"],
 )
 def test_bad_uploads_are_refused_on_the_form_with_400_and_nothing_kept(
-    client, login, session, uploads, data, filename
+    client, login, session, data, filename
 ):
     login(role="editor")
     response = _upload(client, data, filename)
     assert response.status_code == 400
     assert 'id="file-error"' in response.get_data(as_text=True)
-    assert not uploads.exists() or not any(uploads.iterdir())
+    assert _stored(session) == []
 
 
-def test_a_file_over_the_upload_limit_gets_the_friendly_413_page(client, login, session, uploads):
+def test_a_file_over_the_upload_limit_gets_the_friendly_413_page(client, login, session):
     login(role="editor")
     # A raw body: the limit is checked on the declared length, before anything is parsed.
     response = client.post(
@@ -139,7 +138,7 @@ def test_a_file_over_the_upload_limit_gets_the_friendly_413_page(client, login, 
     assert "<h1" in response.get_data(as_text=True)
 
 
-def test_xlsx_upload_is_read(client, login, session, uploads):
+def test_xlsx_upload_is_read(client, login, session):
     login(role="editor")
     book = Workbook()
     book.active.append(["Name", "Email"])
@@ -152,18 +151,17 @@ def test_xlsx_upload_is_read(client, login, session, uploads):
     assert "Kari Nordmann" in page
 
 
-def test_someone_elses_upload_is_not_found(client, login, session, uploads):
+def test_someone_elses_upload_is_not_found(client, login, session):
     other = make_user(session)
     login(role="editor")
-    uploads.mkdir(parents=True, exist_ok=True)
-    token = tabular.store_upload(
-        uploads,
-        data=b"navn\nA\n",
+    token = uploads.store_upload(
+        session,
+        table=sheets.read_table(b"navn\nA\n"),
         filename="a.csv",
         kind="contacts",
         user_id=other.id,
-        encoding="utf-8",
-    )
+    ).token
+    session.commit()
     assert client.get(f"/imports/spreadsheet/{token}/columns").status_code == 404
     assert client.get("/imports/spreadsheet/..%2F..%2Fetc/columns").status_code == 404
 
@@ -241,3 +239,18 @@ def test_merge_of_unknown_records_is_404(client, login, session):
     login(role="editor")
     assert client.get("/imports/merge/companies/998/999").status_code == 404
     assert client.get("/imports/merge/users/1/2").status_code == 404
+
+
+def test_the_page_and_the_readme_send_the_register_to_the_command_that_exists(
+    app, client, login, session
+):
+    login(role="admin")
+    page = client.get("/imports/").get_data(as_text=True)
+    readme = (Path(app.root_path).parent / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"flask crm ([a-z-]+)", page)) | set(
+        re.findall(r"flask (?:--app wsgi )?crm (import-[a-z-]+)", readme)
+    )
+    assert named == {"import-brreg"}
+    assert "import-brreg" in app.cli.commands["crm"].commands
+    # The register's files have no upload form: the command line is the only way in.
+    assert not [rule for rule in app.url_map.iter_rules() if "brreg" in rule.rule]

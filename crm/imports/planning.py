@@ -1,28 +1,17 @@
-"""Spreadsheets in: read CSV or XLSX safely, guess the columns, check each row, plan each row.
+"""Plan a spreadsheet's rows against the database: which field each column fills, and what
+each row would do (create, update, possible duplicate, unchanged, or an error and why).
 
-Safety first: the file's magic bytes decide what it is; an XLSX (a zip) is refused before it is
-parsed when it unpacks to more than 50 MiB or holds more than 1,000 entries (a zip bomb), and it
-is parsed with openpyxl in read-only mode with defusedxml installed (no billion laughs). At most
-10,000 rows are read. A CSV must be UTF-8 (with or without BOM) or UTF-16 with a BOM; Windows-1252
-(Excel's "CSV" on a Norwegian Windows) is recognised and read, and the mapping page says so.
+Works on the rows as stored at upload (crm/imports/uploads.py); reads the database a fixed
+number of times whatever the number of rows, and writes nothing: the import itself is
+`services.run_spreadsheet_import`.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import json
-import os
 import re
-import secrets
-import time
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -36,201 +25,9 @@ from crm.companies.services import clean_org_number, normalise_website
 from crm.contacts.models import Contact
 from crm.contacts.services import normalise_email, normalise_phone
 from crm.imports.queries import FUZZY_THRESHOLD, block_letter, normalise_name
+from crm.imports.sheets import Table
 
-MAX_ROWS = 10_000
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_ZIP_ENTRIES = 1000
-UPLOAD_LIFETIME_SECONDS = 24 * 3600
 KINDS = ("organisations", "contacts")
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-# Files people pick by mistake, by their first bytes.
-_OTHER_FORMATS = (
-    (b"%PDF", _l("a PDF document")),
-    (b"\x89PNG", _l("a PNG image")),
-    (b"\xff\xd8\xff", _l("a JPEG image")),
-    (b"\xd0\xcf\x11\xe0", _l("an old Excel (.xls) or Word file; save it as .xlsx or CSV")),
-    (b"\x1f\x8b", _l("a gzip-compressed file")),
-    (b"GIF8", _l("a GIF image")),
-)
-
-
-class TableError(DomainError):
-    """The file as a whole cannot be read; nothing of it is imported."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("file", message)
-
-
-@dataclass
-class Table:
-    """The rows of a file: the header and (spreadsheet row number, cells) per row."""
-
-    header: list[str]
-    rows: list[tuple[int, list[str]]]
-    file_format: str
-    encoding: str = "utf-8"
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def read_table(data: bytes) -> Table:
-    """Tell the format from the content and read the first sheet or the CSV."""
-    if not data.strip():
-        raise TableError(_l("The file is empty."))
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data)
-    for magic, what in _OTHER_FORMATS:
-        if data.startswith(magic):
-            raise TableError(
-                _l("This is %(what)s, not a spreadsheet. Upload a CSV or XLSX file.", what=what)
-            )
-    return _read_csv(data)
-
-
-def _check_zip(data: bytes) -> zipfile.ZipFile:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise TableError(_l("The file is a damaged XLSX (zip) file.")) from error
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise TableError(
-            _l(
-                "The workbook holds %(n)s parts (at most %(max)s are accepted). It may be a "
-                "zip bomb; it was not opened.",
-                n=len(entries),
-                max=MAX_ZIP_ENTRIES,
-            )
-        )
-    unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise TableError(
-            _l(
-                "The workbook unpacks to %(mb)s MB (at most 50 MB are accepted). It may be a "
-                "zip bomb; it was not opened.",
-                mb=unpacked // (1024 * 1024),
-            )
-        )
-    if "xl/workbook.xml" not in archive.namelist():
-        raise TableError(_l("This zip file is not an Excel workbook (.xlsx)."))
-    return archive
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
-    from openpyxl.xml import DEFUSEDXML
-
-    if not DEFUSEDXML:  # pragma: no cover (defusedxml is a dependency)
-        raise TableError(_l("XLSX files cannot be read safely on this server."))
-    _check_zip(data)
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a broken workbook
-        raise TableError(_l("The XLSX file cannot be read: it is damaged.")) from error
-    try:
-        sheet = book.worksheets[0]
-        header: list[str] | None = None
-        rows: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if not any(cells):
-                continue
-            if header is None:
-                header = cells
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise _too_many()
-            rows.append((number, cells))
-    except TableError:
-        raise
-    except Exception as error:
-        raise TableError(_l("The XLSX file cannot be read: it is damaged.")) from error
-    finally:
-        book.close()
-    if header is None:
-        raise TableError(_l("The first sheet of the workbook is empty."))
-    return Table(header=header, rows=rows, file_format="xlsx")
-
-
-def _too_many() -> TableError:
-    return TableError(
-        _l("The file has more than %(max)s rows. Split it into smaller files.", max=MAX_ROWS)
-    )
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
-        raise TableError(_l("The file holds binary data, not text. Upload a CSV or XLSX file."))
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise TableError(
-            _l(
-                'The file is neither UTF-8 nor Windows-1252 text. Save it as "CSV UTF-8" '
-                "and upload it again."
-            )
-        ) from error
-    return text, "cp1252"
-
-
-def sniff_delimiter(sample: str) -> str:
-    """The delimiter among , ; and tab, from the first lines."""
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        return max(",;\t", key=first.count)
-
-
-def _read_csv(data: bytes) -> Table:
-    text, encoding = _decode(data)
-    if sum(1 for c in text[:4096] if ord(c) < 32 and c not in "\t\r\n") > 8:
-        raise TableError(_l("The file holds binary data, not text. Upload a CSV or XLSX file."))
-    delimiter = sniff_delimiter(text[:8192])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for number, values in enumerate(reader, start=1):
-            cells = [value.strip() for value in values]
-            if not any(cells):
-                continue
-            if header is None:
-                header = cells
-                continue
-            if len(rows) >= MAX_ROWS:
-                raise _too_many()
-            rows.append((number, cells))
-    except csv.Error as error:
-        raise TableError(
-            _l("The CSV file cannot be read near row %(n)s: %(reason)s", n=number, reason=error)
-        ) from error
-    if header is None:
-        raise TableError(_l("The file is empty."))
-    return Table(header=header, rows=rows, file_format="csv", encoding=encoding)
-
 
 # --- columns ---------------------------------------------------------------------------------
 
@@ -317,72 +114,6 @@ def guess_mapping(header: Sequence[str], kind: str) -> list[str]:
             used.add(guess)
         guesses.append(guess)
     return guesses
-
-
-# --- storage between steps -------------------------------------------------------------------
-
-
-def upload_dir(instance_path: str) -> Path:
-    """Where uploads wait between the steps (never in the session cookie)."""
-    path = Path(instance_path) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def remove_stale_uploads(directory: Path, *, now: float | None = None) -> int:
-    """Delete uploads older than a day; return how many files went."""
-    now = now or time.time()
-    removed = 0
-    for item in directory.iterdir():
-        if item.is_file() and now - item.stat().st_mtime > UPLOAD_LIFETIME_SECONDS:
-            item.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def store_upload(
-    directory: Path, *, data: bytes, filename: str, kind: str, user_id: int, encoding: str
-) -> str:
-    """Keep the file under a random name with a small description beside it; return the token."""
-    token = secrets.token_urlsafe(24)
-    (directory / f"{token}.bin").write_bytes(data)
-    meta = {
-        "filename": os.path.basename(filename)[:200] or "upload",
-        "kind": kind,
-        "user_id": user_id,
-        "encoding": encoding,
-        "mapping": None,
-    }
-    (directory / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
-    return token
-
-
-def load_upload(directory: Path, token: str, *, user_id: int) -> tuple[dict[str, Any], bytes]:
-    """The description and bytes of an upload of this user, or LookupError."""
-    if not _TOKEN.match(token or ""):
-        raise LookupError(token)
-    meta_path, data_path = directory / f"{token}.json", directory / f"{token}.bin"
-    if not meta_path.exists() or not data_path.exists():
-        raise LookupError(token)
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("user_id") != user_id:
-        raise LookupError(token)
-    return meta, data_path.read_bytes()
-
-
-def save_mapping(directory: Path, token: str, mapping: list[str]) -> None:
-    """Remember the chosen column mapping for the preview and the run."""
-    meta_path = directory / f"{token}.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["mapping"] = mapping
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
-
-
-def delete_upload(directory: Path, token: str) -> None:
-    """Remove the file and its description."""
-    if _TOKEN.match(token or ""):
-        for suffix in (".bin", ".json"):
-            (directory / f"{token}{suffix}").unlink(missing_ok=True)
 
 
 # --- checking and planning rows --------------------------------------------------------------

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from crm.common.errors import DomainError
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
-from crm.imports import tabular
+from crm.imports import planning, sheets
 from crm.imports.models import ImportChange
 from crm.imports.services import revert_import, run_spreadsheet_import
 from tests.factories import make_company, make_contact, make_meeting
@@ -32,25 +32,25 @@ def xlsx(rows: list[list]) -> bytes:
 
 def test_csv_with_semicolons_and_bom_is_read_with_row_numbers():
     data = "\ufeffNavn;Org.nr;Poststed\nÆrlig AS;123;Lillestrøm\n\nBrygg AS;;Kjeller\n"
-    table = tabular.read_table(data.encode("utf-8"))
+    table = sheets.read_table(data.encode("utf-8"))
     assert table.header == ["Navn", "Org.nr", "Poststed"]
     assert table.rows == [(2, ["Ærlig AS", "123", "Lillestrøm"]), (4, ["Brygg AS", "", "Kjeller"])]
 
 
 def test_tab_separated_and_quoted_line_breaks():
     data = 'name\taddress\n"A AS"\t"Gate 1\nPostboks 2"\n'
-    table = tabular.read_table(data.encode())
+    table = sheets.read_table(data.encode())
     assert table.rows == [(2, ["A AS", "Gate 1\nPostboks 2"])]
 
 
 def test_windows_1252_is_recognised_and_said():
-    table = tabular.read_table("Navn,Poststed\nFjærevegen AS,Sørumsand\n".encode("cp1252"))
+    table = sheets.read_table("Navn,Poststed\nFjærevegen AS,Sørumsand\n".encode("cp1252"))
     assert table.encoding == "cp1252"
     assert table.rows[0][1] == ["Fjærevegen AS", "Sørumsand"]
 
 
 def test_xlsx_is_read_with_numbers_as_text():
-    table = tabular.read_table(xlsx([["Navn", "Ansatte"], ["Ærlig AS", 12], [None, None]]))
+    table = sheets.read_table(xlsx([["Navn", "Ansatte"], ["Ærlig AS", 12], [None, None]]))
     assert table.file_format == "xlsx"
     assert table.rows == [(2, ["Ærlig AS", "12"])]
 
@@ -86,8 +86,8 @@ def _many_entries() -> bytes:
     ids=["empty", "pdf", "xls", "zip-bomb", "zip-entries", "broken-zip", "too-many-rows"],
 )
 def test_bad_files_are_refused_with_a_reason(data, message):
-    with pytest.raises(tabular.TableError) as caught:
-        tabular.read_table(data)
+    with pytest.raises(sheets.TableError) as caught:
+        sheets.read_table(data)
     assert message in str(caught.value.message).replace(",", "")
 
 
@@ -103,7 +103,7 @@ def test_header_guess_understands_norwegian_and_english():
         "Nettside",
         "?",
     ]
-    assert tabular.guess_mapping(header, "organisations") == [
+    assert planning.guess_mapping(header, "organisations") == [
         "name",
         "org_number",
         "",
@@ -115,7 +115,7 @@ def test_header_guess_understands_norwegian_and_english():
         "",
     ]
     people = ["Name", "Email", "Phone", "Company", "Job title"]
-    assert tabular.guess_mapping(people, "contacts") == [
+    assert planning.guess_mapping(people, "contacts") == [
         "name",
         "email",
         "phone",
@@ -126,10 +126,10 @@ def test_header_guess_understands_norwegian_and_english():
 
 def _plan(session, rows, kind="organisations", header=None):
     header = header or ["Navn", "Orgnr", "Poststed", "Ansatte"]
-    table = tabular.Table(header=header, rows=list(enumerate(rows, start=2)), file_format="csv")
-    mapping = tabular.guess_mapping(header, kind)
+    table = sheets.Table(header=header, rows=list(enumerate(rows, start=2)), file_format="csv")
+    mapping = planning.guess_mapping(header, kind)
     with force_locale("en"):  # messages are asserted in English, whatever the catalogue holds
-        return tabular.plan_rows(session, table, kind=kind, mapping=mapping)
+        return planning.plan_rows(session, table, kind=kind, mapping=mapping)
 
 
 def test_plan_says_create_update_duplicate_and_error_with_reasons(session):

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.common.access import admin_access, edit_access
-from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
+from crm.common.saving import saving
 from crm.companies.models import Company
 from crm.contacts.models import Contact
 from crm.extensions import db
@@ -68,21 +68,17 @@ def revert(run_id: int):
     form = RevertForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with saving() as saved:
         counts = services.revert_import(db.session, run=run, user_id=current_user.id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("imports.detail", run_id=run_id))
-    db.session.commit()
-    flash(
-        _(
-            "The import is reverted: %(deleted)s records deleted, %(restored)s restored.",
-            deleted=counts["deleted"],
-            restored=counts["restored"],
-        ),
-        "success",
-    )
+    if saved.ok:
+        flash(
+            _(
+                "The import is reverted: %(deleted)s records deleted, %(restored)s restored.",
+                deleted=counts["deleted"],
+                restored=counts["restored"],
+            ),
+            "success",
+        )
     return redirect(url_for("imports.detail", run_id=run_id))
 
 
@@ -288,7 +284,7 @@ def merge_records(table: str, first_id: int, second_id: int):
             for name in form.field_names
         }
         service = merge.merge_companies if table == "companies" else merge.merge_contacts
-        try:
+        with saving(form) as saved:
             run = service(
                 db.session,
                 kept=kept,
@@ -298,11 +294,7 @@ def merge_records(table: str, first_id: int, second_id: int):
                 other_version=other_version,
                 user_id=current_user.id,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if saved.ok:
             flash(
                 _(
                     "Merged: %(removed)s is now part of %(kept)s.",

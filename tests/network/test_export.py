@@ -83,8 +83,8 @@ def test_csv_zip_holds_nodes_and_edges(exported):
     client, (a, b, _c) = exported
     archive = zipfile.ZipFile(io.BytesIO(_get(client, "csv")))
     assert sorted(archive.namelist()) == ["edges.csv", "nodes.csv"]
-    nodes = list(csv.DictReader(io.StringIO(archive.read("nodes.csv").decode())))
-    edges = list(csv.DictReader(io.StringIO(archive.read("edges.csv").decode())))
+    nodes = list(csv.DictReader(io.StringIO(archive.read("nodes.csv").decode("utf-8-sig"))))
+    edges = list(csv.DictReader(io.StringIO(archive.read("edges.csv").decode("utf-8-sig"))))
     assert {row["name"] for row in nodes} == {"IFE", "Infinitum", "NILU"}
     assert all(row["pagerank"] for row in nodes)
     assert len(edges) == 3

@@ -459,7 +459,7 @@ def test_map_json_keeps_the_strongest_ties_within_its_budget(monkeypatch):
     import networkx as nx
 
     from crm.network import cache as network_cache_module
-    from crm.network import routes
+    from crm.network import exports
     from crm.network.queries import NetworkFilter
 
     graph = nx.Graph()
@@ -475,7 +475,7 @@ def test_map_json_keeps_the_strongest_ties_within_its_budget(monkeypatch):
         slow_ready=True,
         positions={n: (float(n), 0.0) for n in graph},
     )
-    monkeypatch.setattr(routes, "MAP_EDGE_LIMIT", 2)
-    data = routes.map_json(view, {})
+    monkeypatch.setattr(exports, "MAP_EDGE_LIMIT", 2)
+    data = exports.map_json(view, {})
     assert data["edges"] == [["0", "1", 3], ["2", "3", 2]]
     assert (data["attributes"]["edges_total"], data["attributes"]["edges_shown"]) == (3, 2)

@@ -276,6 +276,9 @@ def get_view(
     view = memory.get(key)
     if view is None:
         check_memory(settings)
+        if jobs.queued() >= settings.max_queued and not jobs.pending(_job_name(version, flt)):
+            # Its slow job could not be queued either: refuse before a second of building.
+            raise Busy("queue", settings.retry_after)
         if admit is not None:
             admit()
         view = build_view(session, flt, version, today=today)
@@ -337,9 +340,13 @@ def attach_slow(view: NetworkView, settings: Settings) -> None:
     view.slow_ready = True
 
 
+def _job_name(version: str, flt: NetworkFilter) -> str:
+    return f"{version}/{flt.key()}"
+
+
 def _start_job(view: NetworkView, settings: Settings, key: str) -> None:
     """Queue the slow job unless this or another worker has it already; Busy when full."""
-    name = f"{view.version}/{key}"
+    name = _job_name(view.version, view.filter)
     if jobs.pending(name):
         return
     if jobs.queued() >= settings.max_queued:

@@ -91,6 +91,7 @@ def test_a_full_queue_refuses_and_the_same_filter_is_queued_once(
     assert jobs.queued() == 1
     assert full.status_code == 429 and _retry_after(full) > 0
     assert "regner på mange nettverk" in full.get_json()["message"]
+    assert len(cache.memory.items) == 1  # refused before building: no second graph in memory
     slow_gate.set()
     jobs.wait_for_all()
     assert slow_gate.computed == [3]  # the first filter, computed once
@@ -99,19 +100,25 @@ def test_a_full_queue_refuses_and_the_same_filter_is_queued_once(
 
 
 def test_the_page_polls_without_building_and_queues_again_when_there_is_room(
-    app, client, login, session, trio, network_cache, slow_gate
+    app, client, login, session, trio, network_cache, monkeypatch
 ):
-    app.config.update(NETWORK_INLINE_LIMIT=0, NETWORK_MAX_QUEUED=1)
+    app.config.update(NETWORK_INLINE_LIMIT=0)
     login("reader")
-    assert client.get(f"/network/graph.json?start={STARTS[0]}").status_code == 202
-    assert client.get(f"/network/graph.json?start={STARTS[1]}").status_code == 429
-    assert client.get(f"/network/status.json?start={STARTS[1]}").status_code == 429
-    slow_gate.set()
-    jobs.wait_for_all()
+    assert client.get(f"/network/status.json?start={STARTS[0]}").get_json()["ready"] is False
+    assert cache.memory.items == {}  # a poll never builds a graph
+    real_submit = jobs.submit
 
-    assert client.get(f"/network/status.json?start={STARTS[1]}").get_json()["ready"] is False
+    def full(name, function, **settings):
+        raise jobs.QueueFull(name)  # another request took the last place meanwhile
+
+    monkeypatch.setattr(jobs, "submit", full)
+    refused = client.get(f"/network/graph.json?start={STARTS[0]}")
+    assert refused.status_code == 429 and _retry_after(refused) > 0
+    monkeypatch.setattr(jobs, "submit", real_submit)
+
+    assert client.get(f"/network/status.json?start={STARTS[0]}").get_json()["ready"] is False
     jobs.wait_for_all()  # the poll queued the job the full queue had refused
-    assert client.get(f"/network/status.json?start={STARTS[1]}").get_json()["ready"] is True
+    assert client.get(f"/network/status.json?start={STARTS[0]}").get_json()["ready"] is True
     cache.memory.clear()  # another worker: reads the finished file, builds nothing
     assert client.get(f"/network/status.json?start={STARTS[0]}").get_json()["ready"] is True
     assert cache.memory.items == {}

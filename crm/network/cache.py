@@ -81,6 +81,8 @@ class Settings:
     memory_ceiling_mb: float | None = None
     retry_after: int = 15
     stale_seconds: float = locks.STALE_SECONDS
+    # A queued job gives up waiting for a slot after this long, so a worker can always stop.
+    slot_wait: float = 600.0
 
 
 def settings_from_config(config: Mapping[str, Any], instance_path: str) -> Settings:
@@ -213,8 +215,11 @@ def _slow_job(
             slot = locks.acquire_slot(
                 Path(settings.cache_dir) / LOCKS,
                 settings.job_slots,
+                wait=settings.slot_wait,
                 stale_seconds=settings.stale_seconds,
             )
+            if slot is None:
+                return  # waited long enough: the next visit queues it again
             try:
                 slow, positions = compute_slow(graph)
                 write_slow(settings.cache_dir, version, key, slow, positions)

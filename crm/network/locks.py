@@ -8,9 +8,9 @@ stale, and is taken over, when its process is gone (same host, pid not running: 
 killed mid-job frees its filters at once) or when its heartbeat is older than
 `STALE_SECONDS` (another host, a frozen process, a reused pid).
 
-Takeover moves the stale file aside with os.rename, which only one of several racing workers
-can do, then checks that what it moved is the stale lock it judged; if another worker had
-replaced it with a fresh lock meanwhile, it is put back and the takeover gives up.
+Takeover happens under a guard (an flock on one file per folder, freed by the kernel if its
+holder dies): the lock is read again under the guard, and only a lock still stale is replaced,
+so of several workers racing for a stale lock exactly one gets it.
 
 Standard library only, like the rest of the network's background work: the database is not
 involved, so a job needs no connection and the locks work the same on SQLite and PostgreSQL.
@@ -18,7 +18,7 @@ involved, so a job needs no connection and the locks work the same on SQLite and
 
 from __future__ import annotations
 
-import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -160,41 +160,33 @@ def acquire(path: Path, *, stale_seconds: float = STALE_SECONDS) -> str | None:
     holder = Holder(os.getpid(), HOST, secrets.token_hex(8), now, now)
     temporary = _write(path, holder)
     try:
-        for _attempt in range(3):
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                if not _take_over(path, stale_seconds):
-                    return None
-                continue
-            held.add(path, holder.token)
-            return holder.token
-        return None
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            if not _take_over(path, temporary, stale_seconds):
+                return None
+        held.add(path, holder.token)
+        return holder.token
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def _take_over(path: Path, stale_seconds: float) -> bool:
-    """Move a stale lock out of the way; False when the lock is live (or another won)."""
-    judged = read_holder(path)
-    if judged is None:
-        return True  # released meanwhile: try again
-    if not is_stale(judged, stale_seconds=stale_seconds):
-        return False
-    aside = path.with_name(f"{path.name}.{secrets.token_hex(8)}.stale")
-    try:
-        os.rename(path, aside)
-    except FileNotFoundError:
-        return True  # another worker moved it first: race for the new lock
-    moved = read_holder(aside)
-    if moved is not None and moved.token != judged.token:
-        # A fresh lock replaced the stale one between reading and moving: put it back.
-        with contextlib.suppress(OSError):
-            os.link(aside, path)
-        aside.unlink(missing_ok=True)
-        return False
-    aside.unlink(missing_ok=True)
-    return True
+def _take_over(path: Path, temporary: Path, stale_seconds: float) -> bool:
+    """Replace the lock at `path` by `temporary` if it is (still) stale, under the guard."""
+    with open(path.parent / ".takeover.guard", "a", encoding="ascii") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        try:
+            holder = read_holder(path)
+            if holder is not None and not is_stale(holder, stale_seconds=stale_seconds):
+                return False
+            path.unlink(missing_ok=True)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:  # taken meanwhile by a worker that found no lock at all
+                return False
+            return True
+        finally:
+            fcntl.flock(guard, fcntl.LOCK_UN)
 
 
 def release(path: Path, token: str) -> None:

@@ -116,4 +116,4 @@ def test_legend_side_panel_and_table_number_communities_alike(page, district):
     expect(panel.locator("h2")).to_have_text("Nettverk NILU")
     term = panel.locator("dt", has_text="Fellesskap")
     expect(term.locator("xpath=following-sibling::dd[1]")).to_have_text(in_table)
-    expect(legend.filter(has_text=f"Fellesskap {in_table}")).to_have_count(1)
+    expect(legend.filter(has_text=re.compile(rf"^Fellesskap {in_table}$"))).to_have_count(1)

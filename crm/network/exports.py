@@ -16,7 +16,6 @@ from typing import Any
 
 import networkx as nx
 
-from crm.exports.spreadsheets import write_csv
 from crm.network import cache
 from crm.network import graph as g
 
@@ -52,6 +51,11 @@ def export_graph(view: cache.NetworkView, *, viz: bool) -> nx.Graph:
 
 
 def _csv_zip(graph: nx.Graph) -> bytes:
+    # Imported here, not at the top: crm.exports' package imports its routes, which import
+    # the organisations' queries, which (through the clusters' pages) import this module, so
+    # a top-level import breaks `import crm.companies.models` run first (scripts, benches).
+    from crm.exports.spreadsheets import write_csv
+
     node_keys = sorted({key for _, data in graph.nodes(data=True) for key in data})
     edge_keys = sorted({key for _, _, data in graph.edges(data=True) for key in data})
     nodes = write_csv(

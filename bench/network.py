@@ -1,11 +1,12 @@
 """Network figures at the Lillestrøm scale: rows → graph, metrics, map JSON size, cache.
 
-Usage: .venv/bin/python bench/network.py [--runs 5] [--database /tmp/network-bench-v2.sqlite]
+Usage: .venv/bin/python bench/network.py [--runs 10] [--warmups 2] [--database FILE]
 
-Fills a SQLite database once with crm.demo.generate.generate (11,000 organisations, 25,000
+Fills its own temporary SQLite database (removed at the end; `--database FILE` keeps one and
+reuses it on the next run) with crm.demo.generate.generate (11,000 organisations, 25,000
 contacts, 60,000 meetings, about 8,000 explicit links, seed 1), then prints median and p95
-over repeated runs, with networkx alone on the same in-memory graph as the floor. Timings
-belong here, not in the tests.
+over repeated runs after warm-up runs that are not counted, with networkx alone on the same
+in-memory graph as the floor. Timings belong here, not in the tests.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from sqlalchemy import func, select  # noqa: E402
 
 from config import TestingConfig  # noqa: E402
 from crm import create_app  # noqa: E402
+from crm.common.dates import local_today  # noqa: E402
 from crm.companies.models import Company  # noqa: E402
 from crm.extensions import db  # noqa: E402
 from crm.network import cache  # noqa: E402
 from crm.network import graph as g  # noqa: E402
+from crm.network.exports import map_json  # noqa: E402
 from crm.network.queries import NetworkFilter, graph_version, read_graph_rows  # noqa: E402
-from crm.network.routes import map_json  # noqa: E402
 
 VISIBLE = 5_000
 
@@ -73,7 +75,14 @@ class Samples:
         )
 
 
-def _timed(function, runs: int) -> tuple[Samples, object]:
+WARMUPS = 2
+
+
+def _timed(function, runs: int, warmups: int | None = None) -> tuple[Samples, object]:
+    """Run `function` `warmups` times untimed (caches, imports, the allocator), then `runs`
+    times timed."""
+    for _ in range(WARMUPS if warmups is None else warmups):
+        function()
     samples, result = Samples(), None
     for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -88,21 +97,32 @@ def _ratio(samples: Samples, floor: Samples) -> str:
 
 
 def main() -> None:
+    global WARMUPS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--database", default=str(Path(tempfile.gettempdir()) / "network-bench-v2.sqlite")
-    )
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--warmups", type=int, default=WARMUPS)
+    parser.add_argument("--database", default=None, help="keep the database in this file")
     args = parser.parse_args()
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{args.database}")
-    app.config["NETWORK_CACHE_DIR"] = tempfile.mkdtemp(prefix="network-bench-")
+    WARMUPS = args.warmups
+    with tempfile.TemporaryDirectory(prefix="network-bench-") as folder:
+        database = args.database or str(Path(folder) / "network.sqlite")
+        _run(args, database, Path(folder) / "network-cache")
+
+
+def _run(args: argparse.Namespace, database: str, cache_dir: Path) -> None:
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+    app.config["NETWORK_CACHE_DIR"] = str(cache_dir)
+    today = local_today()
     with app.app_context():
         upgrade()
         session = db.session
         if not session.scalar(select(func.count()).select_from(Company)):
             print("Generating the data (once)…", flush=True)
             _fill(session)
-        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+            f"{args.warmups} warm-ups, {args.runs} timed runs"
+        )
         flt = NetworkFilter()
 
         read_samples, rows = _timed(lambda: read_graph_rows(session, flt), args.runs)
@@ -114,6 +134,7 @@ def main() -> None:
                 memberships=rows.memberships,
                 meetings=rows.meetings,
                 affiliations=rows.affiliations,
+                today=today,
             )
 
         build_samples, graph = _timed(build, args.runs)
@@ -179,17 +200,17 @@ def main() -> None:
             f"target < 2 MB   (node_link_data would be {len(floor_json.encode()) / 1e6:.1f} MB)"
         )
 
-        cache_dir = Path(app.config["NETWORK_CACHE_DIR"])
+        settings = cache.Settings(cache_dir=cache_dir)
         version = graph_version(session)
         cache.write_slow(cache_dir, version, flt.key(), slow, positions)
 
         def uncached():
             cache.memory.clear()
-            return cache.get_view(session, flt, cache_dir=cache_dir)
+            return cache.get_view(session, flt, settings, today=today)
 
         uncached_samples, _ = _timed(uncached, args.runs)
         cached_samples, _ = _timed(
-            lambda: cache.get_view(session, flt, cache_dir=cache_dir), args.runs * 4
+            lambda: cache.get_view(session, flt, settings, today=today), args.runs * 4
         )
         ratio = uncached_samples.median() / cached_samples.median()
         print(f"view, uncached (read+build+fast metrics+slow from disk) {uncached_samples}")

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("network", __name__, url_prefix="/network")
 
-from crm.network import routes  # noqa: E402, F401
+from crm.network import links, routes  # noqa: E402, F401

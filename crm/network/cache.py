@@ -10,18 +10,34 @@ Two levels:
 
 A new version (anything the graph is read from changed) gives new keys, so nothing stale is
 ever served; old files are removed when a newer version is written.
+
+What keeps a burst of filters from knocking the server over (Settings, from the app's
+config through `settings_from_config`):
+
+- one job per filter at a time across workers: a lock file per (version, filter), with pid,
+  host and heartbeat (crm.network.locks), so a worker killed mid-job frees it at once;
+- at most `job_slots` slow jobs running at once on the machine (default 1: one CPU stays free
+  for requests), and at most `max_queued` waiting per process (a bounded queue);
+- a memory ceiling: above `memory_ceiling_mb` of resident memory the process sheds its
+  in-memory views and, if still above, builds nothing new;
+- a caller's `admit` hook, called before anything uncached is built (the routes charge the
+  signed-in user's limit there).
+
+Whatever cannot be done now raises Busy with a number of seconds to wait.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +45,58 @@ import networkx as nx
 from sqlalchemy.orm import Session
 
 from crm.network import graph as g
-from crm.network import jobs
+from crm.network import jobs, locks
 from crm.network.queries import NetworkFilter, graph_version, read_graph_rows
 
 MEMORY_ENTRIES = 12
-# A lock older than this belongs to a worker that died; the job may run again.
-STALE_LOCK_SECONDS = 15 * 60
 # Graphs up to this many nodes get their slow figures at once (a second or less).
 DEFAULT_INLINE_LIMIT = 400
+# Bumped when what the files hold changes meaning (2: communities numbered from 1), so a
+# deployment never serves files an older version wrote.
+FILE_FORMAT = 2
+LOCKS = "locks"
+
+
+class Busy(Exception):
+    """The network cannot be computed now; try again in `retry_after` seconds.
+
+    `reason`: "queue" (this worker's queue is full), "memory" (above the ceiling) or "user"
+    (the user's limit on uncached computations).
+    """
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = max(1, int(retry_after))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the cache lives and how much work one process may take on."""
+
+    cache_dir: Path
+    inline_limit: int = DEFAULT_INLINE_LIMIT
+    max_queued: int = jobs.DEFAULT_MAX_QUEUED
+    job_slots: int = 1
+    memory_ceiling_mb: float | None = None
+    retry_after: int = 15
+    stale_seconds: float = locks.STALE_SECONDS
+    # A queued job gives up waiting for a slot after this long, so a worker can always stop.
+    slot_wait: float = 600.0
+
+
+def settings_from_config(config: Mapping[str, Any], instance_path: str) -> Settings:
+    """Settings from the app's config (NETWORK_* keys); unset keys keep the defaults."""
+    configured = config.get("NETWORK_CACHE_DIR")
+    ceiling = config.get("NETWORK_MEMORY_CEILING_MB")
+    return Settings(
+        cache_dir=Path(configured) if configured else Path(instance_path) / "network-cache",
+        inline_limit=int(config.get("NETWORK_INLINE_LIMIT", DEFAULT_INLINE_LIMIT)),
+        max_queued=int(config.get("NETWORK_MAX_QUEUED", jobs.DEFAULT_MAX_QUEUED)),
+        job_slots=int(config.get("NETWORK_JOB_SLOTS", 1)),
+        memory_ceiling_mb=float(ceiling) if ceiling else None,
+        retry_after=int(config.get("NETWORK_RETRY_AFTER", 15)),
+    )
 
 
 @dataclass
@@ -90,7 +150,11 @@ memory = _Memory(MEMORY_ENTRIES)
 
 
 def _file(cache_dir: Path, version: str, key: str) -> Path:
-    return Path(cache_dir) / version / f"{key}.json"
+    return Path(cache_dir) / version / f"{key}.f{FILE_FORMAT}.json"
+
+
+def _lock_file(cache_dir: Path, version: str, key: str) -> Path:
+    return Path(cache_dir) / LOCKS / f"{version}-{key}.lock"
 
 
 def read_slow(cache_dir: Path, version: str, key: str) -> dict | None:
@@ -122,30 +186,12 @@ def write_slow(cache_dir: Path, version: str, key: str, metrics: dict, positions
 def _remove_old_versions(cache_dir: Path, keep: str) -> None:
     for entry in cache_dir.iterdir():
         # Another worker may still be serving the previous version for a moment.
-        if entry.is_dir() and entry.name != keep and time.time() - entry.stat().st_mtime > 60:
+        if (
+            entry.is_dir()
+            and entry.name not in (keep, LOCKS)
+            and time.time() - entry.stat().st_mtime > 60
+        ):
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _claim(cache_dir: Path, version: str, key: str) -> bool:
-    """Take the lock file for a job; False when another worker holds a fresh one."""
-    lock = _file(cache_dir, version, key).with_suffix(".lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        try:
-            if time.time() - lock.stat().st_mtime < STALE_LOCK_SECONDS:
-                return False
-            lock.unlink()
-        except OSError:
-            return False
-        return _claim(cache_dir, version, key)
-    os.close(descriptor)
-    return True
-
-
-def _release(cache_dir: Path, version: str, key: str) -> None:
-    _file(cache_dir, version, key).with_suffix(".lock").unlink(missing_ok=True)
 
 
 # --- views ------------------------------------------------------------------------------------
@@ -159,18 +205,33 @@ def compute_slow(graph: nx.Graph) -> tuple[dict, dict]:
     return slow, positions
 
 
-def _slow_job(graph: nx.Graph, cache_dir: Path, version: str, key: str) -> Callable[[], None]:
+def _slow_job(
+    graph: nx.Graph, settings: Settings, version: str, key: str, lock: tuple[Path, str]
+) -> Callable[[], None]:
     def run() -> None:
         try:
-            slow, positions = compute_slow(graph)
-            write_slow(cache_dir, version, key, slow, positions)
+            # One of the machine's few places to run: queued jobs of every worker wait here,
+            # holding (and beating) their filter's lock, so nobody else starts the same job.
+            slot = locks.acquire_slot(
+                Path(settings.cache_dir) / LOCKS,
+                settings.job_slots,
+                wait=settings.slot_wait,
+                stale_seconds=settings.stale_seconds,
+            )
+            if slot is None:
+                return  # waited long enough: the next visit queues it again
+            try:
+                slow, positions = compute_slow(graph)
+                write_slow(settings.cache_dir, version, key, slow, positions)
+            finally:
+                locks.release(*slot)
         finally:
-            _release(cache_dir, version, key)
+            locks.release(*lock)
 
     return run
 
 
-def build_view(session: Session, flt: NetworkFilter, version: str) -> NetworkView:
+def build_view(session: Session, flt: NetworkFilter, version: str, *, today: date) -> NetworkView:
     """Read the rows and build the graph and its fast metrics (no cache)."""
     started = time.perf_counter()
     rows = read_graph_rows(session, flt)
@@ -182,6 +243,7 @@ def build_view(session: Session, flt: NetworkFilter, version: str) -> NetworkVie
         meetings=rows.meetings,
         affiliations=rows.affiliations,
         window=flt.window,
+        today=today,
     )
     if flt.link_types or flt.min_weight:
         graph = g.filter_graph(graph, link_types=flt.link_types, min_weight=flt.min_weight)
@@ -201,50 +263,78 @@ def build_view(session: Session, flt: NetworkFilter, version: str) -> NetworkVie
 def get_view(
     session: Session,
     flt: NetworkFilter,
+    settings: Settings,
     *,
-    cache_dir: Path,
-    inline_limit: int = DEFAULT_INLINE_LIMIT,
+    today: date,
+    admit: Callable[[], None] | None = None,
     version: str | None = None,
 ) -> NetworkView:
     """The view for a filter: from memory when the version is unchanged, else built afresh.
 
     Slow figures are merged in when they are on disk; otherwise they are computed at once for
-    small graphs, or a background job is started and `slow_ready` stays False.
+    small graphs, or a background job is queued (unless one runs for this filter in any
+    worker) and `slow_ready` stays False. Raises Busy when the view cannot be built or its
+    job cannot be queued now; `admit` is called (and may raise Busy) before an uncached build.
     """
     version = version or graph_version(session)
-    key = flt.key()
-    view = memory.get((version, key))
+    key = (version, flt.key(), today)
+    view = memory.get(key)
     if view is None:
-        view = build_view(session, flt, version)
-        memory.put((version, key), view)
+        check_memory(settings)
+        if jobs.queued() >= settings.max_queued and not jobs.pending(_job_name(version, flt)):
+            # Its slow job could not be queued either: refuse before a second of building.
+            raise Busy("queue", settings.retry_after)
+        if admit is not None:
+            admit()
+        view = build_view(session, flt, version, today=today)
+        memory.put(key, view)
     if not view.slow_ready:
-        _attach_slow(view, cache_dir, inline_limit)
+        attach_slow(view, settings)
     return view
 
 
-def peek_view(session: Session, flt: NetworkFilter) -> NetworkView | None:
+def peek_view(session: Session, flt: NetworkFilter, *, today: date) -> NetworkView | None:
     """The view for a filter if this process holds it at the current version, else None.
 
     One SELECT (the version); never reads the rows or builds a graph, so a page that only
     shows the network beside other things can call it without risk of taking seconds.
     """
-    return memory.get((graph_version(session), flt.key()))
+    return memory.get((graph_version(session), flt.key(), today))
 
 
-def _attach_slow(view: NetworkView, cache_dir: Path, inline_limit: int) -> None:
+def slow_ready_on_disk(session: Session, flt: NetworkFilter, settings: Settings) -> bool:
+    """Whether some worker has written the slow figures of a filter at the current version."""
+    return _file(settings.cache_dir, graph_version(session), flt.key()).exists()
+
+
+def check_memory(settings: Settings) -> None:
+    """Shed the in-memory views above the ceiling; Busy when that is not enough."""
+    ceiling = settings.memory_ceiling_mb
+    if not ceiling:
+        return
+    resident = jobs.resident_mb()
+    if resident is None or resident <= ceiling:
+        return
+    memory.clear()
+    gc.collect()
+    resident = jobs.resident_mb()
+    if resident is not None and resident > ceiling:
+        raise Busy("memory", settings.retry_after)
+
+
+def attach_slow(view: NetworkView, settings: Settings) -> None:
+    """Merge the slow figures into the view when ready, or see that a job computes them."""
     key = view.filter.key()
     if view.empty:
         view.slow_ready = True
         return
-    stored = read_slow(cache_dir, view.version, key)
-    if stored is None and view.graph.number_of_nodes() <= inline_limit:
+    stored = read_slow(settings.cache_dir, view.version, key)
+    if stored is None and view.graph.number_of_nodes() <= settings.inline_limit:
         slow, positions = compute_slow(view.graph)
-        write_slow(cache_dir, view.version, key, slow, positions)
+        write_slow(settings.cache_dir, view.version, key, slow, positions)
         stored = {"metrics": slow, "positions": positions}
     if stored is None:
-        name = f"{view.version}/{key}"
-        if not jobs.pending(name) and _claim(cache_dir, view.version, key):
-            jobs.submit(name, _slow_job(view.graph, cache_dir, view.version, key))
+        _start_job(view, settings, key)
         return
     merged = {
         node: {**values, **stored["metrics"].get(node, {})} for node, values in view.metrics.items()
@@ -253,3 +343,33 @@ def _attach_slow(view: NetworkView, cache_dir: Path, inline_limit: int) -> None:
     view.metrics = merged
     view.positions = stored["positions"]
     view.slow_ready = True
+
+
+def _job_name(version: str, flt: NetworkFilter) -> str:
+    return f"{version}/{flt.key()}"
+
+
+def _start_job(view: NetworkView, settings: Settings, key: str) -> None:
+    """Queue the slow job unless this or another worker has it already; Busy when full."""
+    name = _job_name(view.version, view.filter)
+    if jobs.pending(name):
+        return
+    if jobs.queued() >= settings.max_queued:
+        raise Busy("queue", settings.retry_after)
+    check_memory(settings)
+    path = _lock_file(settings.cache_dir, view.version, key)
+    token = locks.acquire(path, stale_seconds=settings.stale_seconds)
+    if token is None:
+        return  # another worker computes it; its file appears for everyone
+    if _file(settings.cache_dir, view.version, key).exists():
+        locks.release(path, token)  # finished between our look and our lock: nothing to do
+        return
+    try:
+        jobs.submit(
+            name,
+            _slow_job(view.graph, settings, view.version, key, (path, token)),
+            max_queued=settings.max_queued,
+        )
+    except jobs.QueueFull:
+        locks.release(path, token)
+        raise Busy("queue", settings.retry_after) from None

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,9 +22,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.clusters.forms import optional_int
+from crm.common.dates import local_today
 from crm.common.forms import VersionedForm
 from crm.companies.labels import COMPANY_KIND
 from crm.network.labels import COLOUR_BY, DIRECTION, METRIC
+from crm.network.queries import FilterChoices, NetworkFilter
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -79,7 +80,7 @@ class LinkEditForm(VersionedForm):
 class EndLinkForm(VersionedForm):
     """End a link on a date; it stays as history."""
 
-    end_date = DateField(_l("Ended on"), validators=[DataRequired()], default=date.today)
+    end_date = DateField(_l("Ended on"), validators=[DataRequired()], default=local_today)
     submit = SubmitField(_l("End link"))
 
 
@@ -139,6 +140,65 @@ class NetworkFilterForm(FlaskForm):
     colour = SelectField(_l("Colour by"), choices=COLOUR_BY.choices(), default="community")
     size = SelectField(_l("Size by"), choices=METRIC.choices(), default="pagerank")
     submit = SubmitField(_l("Show"))
+
+    def read_filter(self, known: FilterChoices) -> tuple[NetworkFilter, list[str]]:
+        """The filter asked for, and a notice for each value dropped from it.
+
+        Ids and values that are not among `known` (a deleted cluster, a typo in a shared
+        link) are left out with a notice, never a 500; a period that ends before it starts is
+        swapped; an unknown colour or size falls back to the default.
+        """
+        self.cluster.choices = choices(known.clusters)
+        self.sector.choices = choices(known.sectors)
+        self.focus_area.choices = choices(known.focus_areas)
+        self.place.choices = choices(known.places)
+        self.link_type.choices = choices(known.link_types)
+        self.validate()
+        notices: list[str] = []
+        kinds = self._chosen(self.kind, COMPANY_KIND.items(), notices)
+        clusters = self._chosen(self.cluster, known.clusters, notices)
+        sectors = self._chosen(self.sector, known.sectors, notices)
+        focus_areas = self._chosen(self.focus_area, known.focus_areas, notices)
+        places = self._chosen(self.place, known.places, notices)
+        link_types = self._chosen(self.link_type, known.link_types, notices)
+        start = None if self.start.errors else self.start.data
+        end = None if self.end.errors else self.end.data
+        if start and end and start > end:
+            notices.append(_("The period ends before it starts; the dates were swapped."))
+            start, end = end, start
+        weight = self.min_weight.data
+        for field, allowed in ((self.colour, COLOUR_BY), (self.size, METRIC)):
+            if field.data not in allowed:
+                field.data = field.default
+        network_filter = NetworkFilter(
+            start=start,
+            end=end,
+            clusters=tuple(map(int, clusters)),
+            sectors=tuple(map(int, sectors)),
+            focus_areas=tuple(map(int, focus_areas)),
+            places=tuple(map(int, places)),
+            kinds=kinds,
+            link_types=link_types,
+            min_weight=float(weight) if weight and not self.min_weight.errors else 0.0,
+        )
+        return network_filter, notices
+
+    @staticmethod
+    def _chosen(field, known, notices: list[str]) -> tuple[str, ...]:
+        """The field's values that are among `known`; a notice names the others."""
+        known_values = {str(value) for value, _label in known}
+        values = [value for value in (field.data or []) if value]
+        unknown = [value for value in values if value not in known_values]
+        if unknown:
+            notices.append(
+                _(
+                    "%(field)s: %(values)s not found; left out of the filter.",
+                    field=field.label.text,
+                    values=", ".join(unknown),
+                )
+            )
+        field.data = [value for value in values if value in known_values]
+        return tuple(field.data)
 
 
 class PathForm(FlaskForm):

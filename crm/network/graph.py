@@ -275,8 +275,9 @@ def _build_graph(
     if window_start and window_end and window_start > window_end:
         raise ValueError(f"the window starts ({window_start}) after it ends ({window_end})")
     # Ongoing memberships are measured up to the window's end, or up to today when the
-    # window is open; `today` is a parameter so that results can be reproduced.
-    as_of = window_end or today or date.today()
+    # window is open. `today` comes from the caller (the municipality's date, never this
+    # server's clock), so results can be reproduced; without it open memberships are refused.
+    as_of = window_end or today
     graph = nx.Graph(
         window=(window_start, window_end),
         as_of=as_of,
@@ -328,9 +329,14 @@ def _add_memberships(
     known: Mapping,
     rows: Iterable,
     window: Window,
-    as_of: date,
+    as_of: date | None,
     max_orgs: int,
 ) -> None:
+    rows = list(rows)
+    if rows and as_of is None:
+        raise ValueError("memberships in a window without an end need `today`")
+    if not rows:
+        return
     window_start = window[0]
     first_day = window_start.toordinal() if window_start else None
     last_day = as_of.toordinal()
@@ -580,11 +586,13 @@ def compute_slow_metrics(
 
 
 def compute_communities(graph: nx.Graph, *, seed: int = 1) -> dict[int, int]:
-    """Louvain communities numbered by size, largest first, so numbers and colours are stable."""
+    """Louvain communities numbered by size from 1, largest first, so numbers and colours are
+    stable. Numbered from 1 because people read them (table, legend, side panel, exports):
+    one numbering everywhere, no "+ 1" anywhere else."""
     with paused_gc():
         parts = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     parts.sort(key=lambda part: (-len(part), min(part)))
-    return {node: number for number, part in enumerate(parts) for node in part}
+    return {node: number for number, part in enumerate(parts, start=1) for node in part}
 
 
 def _brokers(graph: nx.Graph, community: Mapping[int, int]) -> dict[int, bool]:
@@ -646,6 +654,42 @@ def ego_network(graph: nx.Graph, org_id: int, radius: int = 1) -> nx.Graph:
     return nx.ego_graph(graph, org_id, radius=radius)
 
 
+def ego_rows(graph: nx.Graph, org_id: int, radius: int = 1) -> list[dict[str, Any]]:
+    """The organisation's neighbours up to `radius` hops, nearest and strongest first.
+
+    Each row: ``id``, ``name``, ``kind``, ``hops``, and for direct neighbours the tie's
+    ``weight`` and its ``reasons`` grouped by kind (link, cluster, meeting, person); both are
+    None two hops away, where there is no tie to explain. An organisation outside the graph
+    has none.
+    """
+    if org_id not in graph:
+        return []
+    hops = nx.single_source_shortest_path_length(graph, org_id, cutoff=radius)
+    rows = []
+    for node, distance in hops.items():
+        if node == org_id:
+            continue
+        data = graph.nodes[node]
+        edge = graph.edges[org_id, node] if distance == 1 else None
+        reasons = None
+        if edge is not None:
+            reasons = {"link": [], "cluster": [], "meeting": [], "person": []}
+            for reason in edge.get("reasons", ()):
+                reasons[reason["kind"]].append(reason)
+        rows.append(
+            {
+                "id": node,
+                "name": data.get("name"),
+                "kind": data.get("kind"),
+                "hops": distance,
+                "weight": edge.get("weight") if edge is not None else None,
+                "reasons": reasons,
+            }
+        )
+    rows.sort(key=lambda row: (row["hops"], -(row["weight"] or 0), str(row["name"])))
+    return rows
+
+
 def _evidence_counts(data: Mapping[str, Any]) -> dict[str, int]:
     return {kind: data.get(f"{kind}_count", 0) for kind in ("link", "cluster", "meeting", "person")}
 
@@ -667,11 +711,18 @@ def neighbour_rows(graph: nx.Graph, org_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _as_of(graph: nx.Graph) -> date:
+    as_of = graph.graph.get("as_of")
+    if as_of is None:
+        raise ValueError("the graph has no `as_of` date: build it with a window end or `today`")
+    return as_of
+
+
 def current_members(
     graph: nx.Graph, memberships: Iterable[RowLike[MembershipRow]], cluster_id: int
 ) -> list[int]:
     """Members of the cluster on the graph's `as_of` date that are in the graph, by id."""
-    as_of = graph.graph.get("as_of") or date.today()
+    as_of = _as_of(graph)
     return sorted(
         {
             row.organisation_id
@@ -760,7 +811,7 @@ def cluster_stats(
     the graph. Edges that exist only because both are members of this very cluster are left
     out of density and new ties: otherwise every cluster would look fully connected.
     """
-    as_of = graph.graph.get("as_of") or date.today()
+    as_of = _as_of(graph)
     rows = [
         row
         for row in (_coerce(MembershipRow, item) for item in memberships)

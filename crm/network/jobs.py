@@ -1,32 +1,52 @@
-"""Background work for the network: one worker thread per process, results written to disk.
+"""Background work for the network: one worker thread per process, a bounded queue.
 
 Slow figures (betweenness, communities, positions) are computed here, never in a request.
 The job receives a graph already built in memory and touches neither Flask nor the database,
 so it needs no app context. Other gunicorn workers see the result through the disk cache
-(crm.network.cache); a lock file keeps two workers from computing the same thing.
+(crm.network.cache); lock files (crm.network.locks) keep two workers from computing the same
+filter and cap how many jobs run at once on the machine.
+
+The queue is bounded: each queued job holds its graph in memory, and sixteen filters asked
+for at once once pinned both CPUs for minutes and took a worker from 160 to 700 MB. A full
+queue refuses with QueueFull; the caller tells the user to try again in a moment.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 
+# Jobs one process keeps queued or running; more are refused until one finishes.
+DEFAULT_MAX_QUEUED = 4
+
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-job")
 _futures: dict[str, Future] = {}
 _lock = threading.Lock()
 
 
-def submit(name: str, function: Callable[[], None]) -> Future:
-    """Run `function` in the background once per `name` while an earlier run is pending."""
+class QueueFull(Exception):
+    """This process has as many network jobs queued as it may take."""
+
+
+def submit(
+    name: str, function: Callable[[], None], *, max_queued: int = DEFAULT_MAX_QUEUED
+) -> Future:
+    """Run `function` in the background once per `name` while an earlier run is pending.
+
+    Raises QueueFull when `max_queued` other jobs are queued or running in this process.
+    """
     with _lock:
         future = _futures.get(name)
         if future is not None and not future.done():
             return future
+        if sum(1 for other in _futures.values() if not other.done()) >= max_queued:
+            raise QueueFull(name)
         future = _executor.submit(_run, name, function)
         _futures[name] = future
         return future
@@ -50,6 +70,12 @@ def pending(name: str) -> bool:
         return future is not None and not future.done()
 
 
+def queued() -> int:
+    """How many jobs are queued or running in this process."""
+    with _lock:
+        return sum(1 for future in _futures.values() if not future.done())
+
+
 def wait_for_all(timeout: float = 60.0) -> None:
     """Wait until every queued job has finished (tests and the benchmark)."""
     with _lock:
@@ -57,3 +83,13 @@ def wait_for_all(timeout: float = 60.0) -> None:
     for future in futures:
         with contextlib.suppress(Exception):  # already logged by _run
             future.result(timeout=timeout)
+
+
+def resident_mb() -> float | None:
+    """This process's resident memory in MB (Linux's /proc), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6

@@ -1,4 +1,7 @@
-"""What an organisation's page and a cluster's page show of the network.
+"""What the network's pages and an organisation's or a cluster's page show of the network.
+
+The map's table, the rankings, the ego and cluster sub-networks and a cluster's years are
+worked out here from a cached view, so the routes only read their input and render.
 
 Those pages must stay fast, so nothing here builds the district's graph. An organisation's
 strongest ties come from the graph this process already holds in memory for the whole
@@ -12,15 +15,23 @@ says it is being computed, and the map's JSON request builds it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from crm.common.dates import local_today
 from crm.network import cache, queries
 from crm.network import graph as g
 
 PANEL_ROWS = 15
+# The map's table: every sortable column, and the default (most influential first).
+TABLE_SORTS = ("name", "degree", "weighted_degree", "pagerank", "betweenness", "community")
+DEFAULT_SORT = "-pagerank"
+# How many years back a cluster's page shows its network's health.
+CLUSTER_YEARS = 8
 
 
 @dataclass
@@ -39,9 +50,9 @@ class NetworkPanel:
         return self.source != "pending"
 
 
-def _cached_view(session: Session) -> cache.NetworkView | None:
+def _cached_view(session: Session, today: date | None) -> cache.NetworkView | None:
     """The whole-period view if this process holds it at the current version; never builds."""
-    return cache.peek_view(session, queries.NetworkFilter())
+    return cache.peek_view(session, queries.NetworkFilter(), today=today or local_today())
 
 
 def _named(rows: list[dict], names: dict[int, dict]) -> list[dict]:
@@ -52,13 +63,16 @@ def _named(rows: list[dict], names: dict[int, dict]) -> list[dict]:
     return rows
 
 
-def company_panel(session: Session, company_id: int, *, limit: int = PANEL_ROWS) -> NetworkPanel:
+def company_panel(
+    session: Session, company_id: int, *, limit: int = PANEL_ROWS, today: date | None = None
+) -> NetworkPanel:
     """The organisation's `limit` strongest ties, with why each exists (counts by kind).
 
     From the cached graph: one SELECT (the graph's version). Otherwise: four SELECTs of the
     organisation's rows and one for the names shown. Never more with more ties.
     """
-    view = _cached_view(session)
+    today = today or local_today()
+    view = _cached_view(session, today)
     if view is not None:
         rows = g.neighbour_rows(view.graph, company_id)
         names = {row["id"]: view.graph.nodes[row["id"]] for row in rows[:limit]}
@@ -70,19 +84,22 @@ def company_panel(session: Session, company_id: int, *, limit: int = PANEL_ROWS)
         memberships=local.memberships,
         meetings=local.meetings,
         affiliations=local.affiliations,
+        today=today,
     )
     rows = g.neighbour_rows(graph, company_id)
     names = queries.company_facts(session, [row["id"] for row in rows[:limit]])
     return NetworkPanel(_named(rows[:limit], names), len(rows), "direct")
 
 
-def cluster_panel(session: Session, cluster_id: int, *, limit: int = PANEL_ROWS) -> NetworkPanel:
+def cluster_panel(
+    session: Session, cluster_id: int, *, limit: int = PANEL_ROWS, today: date | None = None
+) -> NetworkPanel:
     """The cluster's current members by the weight of their ties to each other.
 
     Two SELECTs (the graph's version, the memberships) when the graph is in memory; one and a
     pending panel when it is not.
     """
-    view = _cached_view(session)
+    view = _cached_view(session, today)
     if view is None:
         return NetworkPanel()
     members = g.current_members(
@@ -91,3 +108,159 @@ def cluster_panel(session: Session, cluster_id: int, *, limit: int = PANEL_ROWS)
     rows = g.member_rows(view.graph, members)
     names = {row["id"]: view.graph.nodes[row["id"]] for row in rows[:limit]}
     return NetworkPanel(_named(rows[:limit], names), len(rows), "cache")
+
+
+# --- the map's table and rankings -------------------------------------------------------------
+
+
+def resolve_sort(sort: str | None) -> str:
+    """An allow-listed sort key of the map's table (`-key` descending), else the default."""
+    if sort and sort.lstrip("-") in TABLE_SORTS:
+        return sort
+    return DEFAULT_SORT
+
+
+def table_rows(view: cache.NetworkView, sort: str) -> list[dict[str, Any]]:
+    """Every organisation of the view with its figures, in the order `sort` asks for.
+
+    `-key` sorts descending, as the column heading's arrow and aria-sort say. Ties go by id
+    (by name, then id, for the name column), in the same direction as the column, so a page
+    never shuffles between two visits. A figure still being computed counts as 0.
+    """
+    rows = [
+        {
+            "id": node,
+            "name": data.get("name"),
+            "kind": data.get("kind"),
+            "place": data.get("place"),
+            **view.metrics.get(node, {}),
+        }
+        for node, data in view.graph.nodes(data=True)
+    ]
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    if key == "name":
+        rows.sort(key=lambda row: (str(row["name"]).lower(), row["id"]), reverse=descending)
+    else:
+        rows.sort(key=lambda row: (row.get(key, 0), row["id"]), reverse=descending)
+    return rows
+
+
+class ListPage:
+    """The pager macro's view of one page of a Python list (the map's table is not a query)."""
+
+    def __init__(self, items: list, page: int, per_page: int) -> None:
+        self.total = len(items)
+        self.per_page = per_page
+        self.pages = max(1, math.ceil(self.total / per_page))
+        self.page = min(page, self.pages)
+        start = (self.page - 1) * per_page
+        self.items = items[start : start + per_page]
+        self.has_prev = self.page > 1
+        self.has_next = self.page < self.pages
+        self.prev_num = self.page - 1
+        self.next_num = self.page + 1
+
+    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
+        """Page numbers with None for the gaps, as Flask-SQLAlchemy's pagination gives them."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (
+                number <= left_edge
+                or self.page - left_current <= number <= self.page + right_current
+                or number > self.pages - right_edge
+            ):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
+
+def rankings(
+    view: cache.NetworkView, labels: dict[str, Any], *, limit: int = 25
+) -> tuple[list[tuple], list[int]]:
+    """The top organisations by each metric ((key, label, rows or None while computed)) and
+    the brokers, most bridging first."""
+    computed = next(iter(view.metrics.values()), {})
+    ranked = [
+        (key, label, g.rank(view.metrics, key, limit=limit) if key in computed else None)
+        for key, label in labels.items()
+    ]
+    brokers = sorted(
+        (node for node, values in view.metrics.items() if values.get("broker")),
+        key=lambda node: (-view.metrics[node].get("betweenness", 0), node),
+    )[:limit]
+    return ranked, brokers
+
+
+# --- sub-networks in the map's format ---------------------------------------------------------
+
+
+def ego_view(
+    view: cache.NetworkView, company_id: int, *, radius: int, top: int | None = None
+) -> cache.NetworkView:
+    """The organisation's neighbourhood, laid out in rings around it.
+
+    With `top`, only the organisation and its `top` strongest direct ties (its page's panel,
+    the same rows as its table).
+    """
+    network = g.ego_network(view.graph, company_id, radius=radius)
+    if top and top > 0:
+        keep = [row["id"] for row in g.neighbour_rows(view.graph, company_id)[:top]]
+        network = network.subgraph([company_id, *keep]).copy()
+    return cache.NetworkView(
+        version=view.version,
+        filter=view.filter,
+        graph=network,
+        metrics={node: view.metrics.get(node, {}) for node in network},
+        slow_ready=True,
+        positions=g.ego_positions(network, company_id),
+        cluster_names=view.cluster_names,
+    )
+
+
+def cluster_view(session: Session, view: cache.NetworkView, cluster_id: int) -> cache.NetworkView:
+    """The cluster's current members and the ties between them, with their own figures."""
+    members = g.current_members(
+        view.graph, queries.cluster_member_rows(session, cluster_id), cluster_id
+    )
+    network = view.graph.subgraph(members).copy()
+    return cache.NetworkView(
+        version=view.version,
+        filter=view.filter,
+        graph=network,
+        metrics=g.compute_fast_metrics(network),
+        slow_ready=True,
+        # Discs per community of the members' own network: cheap and the same on every visit.
+        positions=g.initial_positions(network),
+        cluster_names=view.cluster_names,
+    )
+
+
+def cluster_years(
+    session: Session, cluster_id: int, *, version: str, today: date
+) -> list[dict[str, Any]]:
+    """The cluster's network health in each of the last CLUSTER_YEARS calendar years.
+
+    One read of the cluster's rows and a small graph per year (its members only); kept in
+    this process's memory per version, so a second visit costs nothing.
+    """
+    key = (version, "cluster-years", cluster_id, today.year)
+    cached = cache.memory.get(key)
+    if cached is not None:
+        return cached
+    rows = queries.read_graph_rows(session, queries.NetworkFilter(clusters=(cluster_id,)))
+    graphs = {
+        year: g.build_graph(
+            rows.nodes,
+            links=rows.links,
+            memberships=rows.memberships,
+            meetings=rows.meetings,
+            affiliations=rows.affiliations,
+            window=(date(year, 1, 1), date(year, 12, 31)),
+        )
+        for year in range(today.year - CLUSTER_YEARS + 1, today.year + 1)
+    }
+    summary = g.yearly_summary(graphs)
+    cache.memory.put(key, summary)
+    return summary

@@ -25,7 +25,7 @@ from crm.companies.models import Company, Place, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import Meeting, meeting_companies, meeting_strategies
 from crm.network import graph as g
-from crm.network.graph import ExplicitLink, MeetingRow, MembershipRow, OrgNode
+from crm.network.graph import MeetingRow, MembershipRow
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy
 
@@ -571,16 +571,6 @@ def cluster_member_rows(session: Session, cluster_id: int) -> list[MembershipRow
             .where(Membership.cluster_id == cluster_id)
         )
     ]
-
-
-def org_nodes_by_id(rows: GraphRows) -> dict[int, OrgNode]:
-    """The node rows keyed by organisation id."""
-    return {row[0]: OrgNode(*row) for row in rows.nodes}
-
-
-def links_as_rows(rows: GraphRows) -> list[ExplicitLink]:
-    """The link rows as dataclasses (for callers that want attribute access)."""
-    return [ExplicitLink(*row) for row in rows.links]
 
 
 # --- the graph's version ----------------------------------------------------------------------

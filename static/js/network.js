@@ -58,7 +58,7 @@
 
   function categoryLabel(value, colourBy, labels, container) {
     if (value === undefined || value === null) return text(container, "none");
-    if (colourBy === "community") return text(container, "community") + " " + (value + 1);
+    if (colourBy === "community") return text(container, "community") + " " + value;
     if (colourBy === "cluster") return (labels.cluster || {})[String(value)] || String(value);
     if (colourBy === "sector") return (labels.sector || [])[value] || String(value);
     return (labels.kind || {})[value] || String(value);
@@ -157,7 +157,7 @@
     row(list, text(container, "weighted"), String(a.wd || 0));
     row(list, text(container, "pagerank"), String(a.pr || 0));
     if (a.bt !== undefined) row(list, text(container, "betweenness"), String(a.bt));
-    if (a.community !== undefined) row(list, text(container, "community"), String(a.community + 1));
+    if (a.community !== undefined) row(list, text(container, "community"), String(a.community));
     if (a.broker) row(list, text(container, "broker"), text(container, "yes"));
     if (a.cl) {
       row(list, text(container, "clusters"), a.cl.map(function (id) {
@@ -298,9 +298,26 @@
     });
   }
 
+  function showBusy(container, message) {
+    var notice = document.createElement("p");
+    notice.className = "alert alert-warning";
+    notice.setAttribute("role", "status");
+    notice.id = "network-busy";
+    notice.textContent = message;
+    var frame = container.closest(".ratio") || container;
+    frame.parentNode.insertBefore(notice, frame);
+  }
+
   function drawMap(container) {
     fetch(container.dataset.graphUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
+        if (response.status === 429) {
+          /* Too much to compute now: the server says when to try again, in the page's words. */
+          return response.json().then(function (body) {
+            showBusy(container, body.message);
+            throw new Error("busy");
+          });
+        }
         if (response.status !== 200) throw new Error("graph not ready: " + response.status);
         return response.json();
       })

@@ -100,3 +100,20 @@ def test_organisation_and_cluster_pages_show_their_network(page, district):
     check_accessibility(page)
     page.locator(".network-panel-table").get_by_role("link", name="Nettverk NILU").click()
     expect(page).to_have_url(re.compile(rf"/companies/{district['Nettverk NILU']}$"))
+
+
+def test_legend_side_panel_and_table_number_communities_alike(page, district):
+    sign_in(page, "reader")
+    page.goto("/network/?sort=name")
+    expect(page.locator("#network-map")).to_have_attribute("data-ready", "true")
+    legend = page.locator("#network-legend li")
+    expect(legend.first).to_have_text("Fellesskap 1")  # the largest community; never 0
+    row = page.locator("#network-table tbody tr", has_text="Nettverk NILU")
+    in_table = row.locator("td").nth(7).inner_text().strip()
+    page.locator("#network-search").fill("Nettverk NILU")
+    page.locator("#network-find").click()
+    panel = page.locator("#network-panel")
+    expect(panel.locator("h2")).to_have_text("Nettverk NILU")
+    term = panel.locator("dt", has_text="Fellesskap")
+    expect(term.locator("xpath=following-sibling::dd[1]")).to_have_text(in_table)
+    expect(legend.filter(has_text=re.compile(rf"^Fellesskap {in_table}$"))).to_have_count(1)

@@ -6,37 +6,21 @@ import json
 
 import pytest
 
-from crm.network import cache, jobs, services
+from crm.network import cache, jobs
 from crm.network.queries import NetworkFilter
 from tests.conftest import post_form
-from tests.factories import make_company, make_meeting
-
-
-@pytest.fixture
-def trio(session, link_types):
-    a, b, c = (make_company(session, name=name) for name in ("Aidee", "Bergman", "Cultura"))
-    services.create_link(
-        session,
-        company_id=a.id,
-        other_id=b.id,
-        other_name=None,
-        link_type_id=link_types["project"].id,
-    )
-    meeting = make_meeting(session)
-    meeting.companies = [b, c]
-    session.commit()
-    return a, b, c
+from tests.network.conftest import view_of
 
 
 def test_same_version_and_filter_is_served_from_memory(session, trio, network_cache, monkeypatch):
-    first = cache.get_view(session, NetworkFilter(), cache_dir=network_cache)
+    first = view_of(session, NetworkFilter(), network_cache)
     monkeypatch.setattr(cache, "read_graph_rows", lambda *a, **k: pytest.fail("rows read again"))
-    assert cache.get_view(session, NetworkFilter(), cache_dir=network_cache) is first
+    assert view_of(session, NetworkFilter(), network_cache) is first
 
 
 def test_another_filter_is_another_entry(session, trio, network_cache):
-    everything = cache.get_view(session, NetworkFilter(), cache_dir=network_cache)
-    heavy = cache.get_view(session, NetworkFilter(min_weight=2.0), cache_dir=network_cache)
+    everything = view_of(session, NetworkFilter(), network_cache)
+    heavy = view_of(session, NetworkFilter(min_weight=2.0), network_cache)
     assert everything.graph.number_of_edges() == 2
     assert heavy.graph.number_of_edges() == 1  # only the link (3.0), not the meeting (1.0)
 
@@ -86,18 +70,18 @@ def test_slow_figures_run_in_the_background_and_land_on_disk(
 
 
 def test_graph_json_says_not_ready_while_computing(session, trio, network_cache, monkeypatch):
-    monkeypatch.setattr(jobs, "submit", lambda name, function: None)  # the job never runs
-    view = cache.get_view(session, NetworkFilter(), cache_dir=network_cache, inline_limit=0)
+    monkeypatch.setattr(jobs, "submit", lambda name, function, **kwargs: None)  # the job never runs
+    view = view_of(session, NetworkFilter(), network_cache, inline_limit=0)
     assert view.slow_ready is False
     assert "betweenness" not in next(iter(view.metrics.values()))
     assert "pagerank" in next(iter(view.metrics.values()))
 
 
 def test_another_worker_reads_the_figures_from_disk(session, trio, network_cache, monkeypatch):
-    cache.get_view(session, NetworkFilter(), cache_dir=network_cache)  # computed inline
+    view_of(session, NetworkFilter(), network_cache)  # computed inline
     cache.memory.clear()  # a second worker process: nothing in its memory
     monkeypatch.setattr(cache, "compute_slow", lambda graph: pytest.fail("computed again"))
-    view = cache.get_view(session, NetworkFilter(), cache_dir=network_cache, inline_limit=0)
+    view = view_of(session, NetworkFilter(), network_cache, inline_limit=0)
     assert view.slow_ready
     assert set(view.positions) == set(view.graph)
 
@@ -106,8 +90,8 @@ def test_a_held_lock_keeps_a_second_worker_from_starting_the_job(
     session, trio, network_cache, monkeypatch
 ):
     started = []
-    monkeypatch.setattr(jobs, "submit", lambda name, function: started.append(name))
-    cache.get_view(session, NetworkFilter(), cache_dir=network_cache, inline_limit=0)
+    monkeypatch.setattr(jobs, "submit", lambda name, function, **kwargs: started.append(name))
+    view_of(session, NetworkFilter(), network_cache, inline_limit=0)
     cache.memory.clear()
-    cache.get_view(session, NetworkFilter(), cache_dir=network_cache, inline_limit=0)
+    view_of(session, NetworkFilter(), network_cache, inline_limit=0)
     assert len(started) == 1

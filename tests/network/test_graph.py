@@ -19,8 +19,6 @@ from crm.network.graph import (
     build_graph,
     clean_for_export,
     cluster_stats,
-    compute_communities,
-    compute_fast_metrics,
     compute_metrics,
     ego_network,
     filter_graph,
@@ -292,6 +290,7 @@ def test_unknown_organisations_and_self_links_are_ignored() -> None:
         memberships=[member(1, 10), member(99, 10)],
         meetings=[meeting(1, date(2023, 1, 1), 1, 99)],
         affiliations=[AffiliationRow(1, "Per", 1), AffiliationRow(1, "Per", 99)],
+        today=TODAY,
     )
 
     assert sorted(graph.nodes) == [1, 2]
@@ -373,6 +372,20 @@ def test_building_leaves_the_garbage_collector_as_it_found_it() -> None:
     assert gc.isenabled()
 
 
+def test_open_memberships_need_today_from_the_caller_never_the_servers_clock() -> None:
+    # The app passes the municipality's date (crm.common.dates.local_today); the graph module
+    # has no clock of its own, so a graph can be rebuilt exactly for any day.
+    with pytest.raises(ValueError, match="need `today`"):
+        build_graph(orgs(1, 2), memberships=[member(1, 10), member(2, 10)])
+    with pytest.raises(ValueError, match="no `as_of` date"):
+        cluster_stats(build_graph(orgs(1, 2)), [member(1, 10)], 10)
+
+    graph = build_graph(orgs(1, 2), memberships=[member(1, 10), member(2, 10)], today=TODAY)
+
+    assert graph.graph["as_of"] == TODAY
+    assert cluster_stats(graph, [member(1, 10), member(2, 10)], 10)["members"] == [1, 2]
+
+
 def test_window_that_ends_before_it_starts_is_refused() -> None:
     with pytest.raises(ValueError, match="starts"):
         build_graph(orgs(1), window=(date(2024, 1, 1), date(2023, 1, 1)))
@@ -444,43 +457,18 @@ def test_louvain_finds_the_two_triangles() -> None:
     assert community[1] == community[2] == community[3]
     assert community[5] == community[6] == community[7]
     assert community[1] != community[5]
-    assert set(community.values()) == {0, 1}
+    assert set(community.values()) == {1, 2}
 
 
-def test_communities_are_numbered_largest_first() -> None:
+def test_communities_are_numbered_from_one_largest_first() -> None:
     graph = nx.Graph([(1, 2), (2, 3), (1, 3)])
     graph.add_edges_from((a, b) for a in range(10, 15) for b in range(a + 1, 15))
 
     metrics = compute_metrics(graph)
 
-    assert {metrics[n]["community"] for n in range(10, 15)} == {0}
-    assert {metrics[n]["community"] for n in (1, 2, 3)} == {1}
-
-
-def test_communities_are_networkx_louvain_numbered_by_size() -> None:
-    graph = nx.les_miserables_graph()
-    graph = nx.convert_node_labels_to_integers(graph)
-
-    communities = compute_communities(graph, seed=3)
-
-    parts = nx.community.louvain_communities(graph, weight="weight", seed=3)
-    assert sorted(map(sorted, parts)) == sorted(
-        sorted(n for n, c in communities.items() if c == number)
-        for number in set(communities.values())
-    )
-    sizes = [sum(1 for c in communities.values() if c == n) for n in range(len(parts))]
-    assert sizes == sorted(sizes, reverse=True)
-
-
-def test_fast_metrics_match_networkx() -> None:
-    graph = nx.convert_node_labels_to_integers(nx.les_miserables_graph())
-
-    metrics = compute_fast_metrics(graph)
-
-    pagerank = nx.pagerank(graph, weight="weight")
-    assert all(metrics[n]["pagerank"] == pytest.approx(pagerank[n]) for n in graph)
-    assert all(metrics[n]["degree"] == graph.degree(n) for n in graph)
-    assert all(metrics[n]["weighted_degree"] == graph.degree(n, weight="weight") for n in graph)
+    # People read these numbers (table, legend, side panel, exports): the first is 1, not 0.
+    assert {metrics[n]["community"] for n in range(10, 15)} == {1}
+    assert {metrics[n]["community"] for n in (1, 2, 3)} == {2}
 
 
 def test_hub_between_three_groups_is_a_broker_without_clusters() -> None:
@@ -629,7 +617,7 @@ def test_cluster_stats_counts_collaboration_beyond_the_cluster_itself() -> None:
 
 
 def test_cluster_stats_for_a_cluster_without_members() -> None:
-    stats = cluster_stats(build_graph(orgs(1)), [], 10)
+    stats = cluster_stats(build_graph(orgs(1), today=TODAY), [], 10)
 
     assert (stats["members"], stats["density"], stats["name"]) == ([], 0.0, None)
 
@@ -738,13 +726,6 @@ def test_cleaned_graph_round_trips_through_graphml(rich_graph: nx.Graph, tmp_pat
     assert edge["link_count"] == 1
     assert edge["last"] == "2023-03-03"
     assert back.graph["as_of"] == "2024-06-30"
-
-
-def test_raw_graph_cannot_be_written_which_is_why_cleaning_exists(
-    rich_graph: nx.Graph, tmp_path
-) -> None:
-    with pytest.raises(nx.NetworkXError):
-        nx.write_graphml(rich_graph, tmp_path / "raw.graphml")
 
 
 def test_sigma_json_shape() -> None:

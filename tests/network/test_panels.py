@@ -15,6 +15,7 @@ from tests.factories import (
     make_meeting,
     make_membership,
 )
+from tests.network.conftest import view_of
 
 
 def _link(session, link_types, a, b, kind="project"):
@@ -63,7 +64,7 @@ def test_direct_read_gives_the_ties_the_district_graph_gives(session, link_types
 
     direct = panels.company_panel(session, hub.id)
     assert direct.source == "direct"
-    cache.get_view(session, NetworkFilter(), cache_dir=network_cache)
+    view_of(session, NetworkFilter(), network_cache)
     cached = panels.company_panel(session, hub.id)
     assert cached.source == "cache"
 
@@ -122,7 +123,7 @@ def test_panel_query_count_does_not_grow_with_the_ties(
 
     def statements(cached: bool):
         if cached:
-            cache.get_view(session, NetworkFilter(), cache_dir=network_cache)
+            view_of(session, NetworkFilter(), network_cache)
         else:
             cache.memory.clear()
         with count_queries() as seen:
@@ -154,7 +155,7 @@ def test_cluster_panel_waits_for_the_graph_then_ranks_members(session, link_type
     session.commit()
 
     assert not panels.cluster_panel(session, cluster.id).ready
-    cache.get_view(session, NetworkFilter(), cache_dir=network_cache)
+    view_of(session, NetworkFilter(), network_cache)
     panel = panels.cluster_panel(session, cluster.id)
 
     assert panel.ready and panel.total == 3  # the member who left is not counted

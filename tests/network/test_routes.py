@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from crm.common.dates import local_today
 from crm.extensions import db
 from crm.network import queries, services
 from crm.network.models import CollaborationLink, LinkType
@@ -399,7 +400,7 @@ def test_ego_and_cluster_pages(client, login, session, link_types, network_cache
     page = client.get(f"/network/clusters/{cluster.id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert str(date.today().year) in html
+    assert str(local_today().year) in html
 
 
 def test_metrics_page_ranks_each_metric(client, login, session, link_types, network_cache):
@@ -454,7 +455,7 @@ def test_map_json_keeps_the_strongest_ties_within_its_budget(monkeypatch):
     import networkx as nx
 
     from crm.network import cache as network_cache_module
-    from crm.network import routes
+    from crm.network import exports
     from crm.network.queries import NetworkFilter
 
     graph = nx.Graph()
@@ -470,7 +471,7 @@ def test_map_json_keeps_the_strongest_ties_within_its_budget(monkeypatch):
         slow_ready=True,
         positions={n: (float(n), 0.0) for n in graph},
     )
-    monkeypatch.setattr(routes, "MAP_EDGE_LIMIT", 2)
-    data = routes.map_json(view, {})
+    monkeypatch.setattr(exports, "MAP_EDGE_LIMIT", 2)
+    data = exports.map_json(view, {})
     assert data["edges"] == [["0", "1", 3], ["2", "3", 2]]
     assert (data["attributes"]["edges_total"], data["attributes"]["edges_shown"]) == (3, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from crm.common.labels import label_table
-from crm.imports.models import ChangeAction, ImportKind, ImportStatus
+from crm.imports.models import ChangeAction, ImportKind, ImportStatus, UploadState
 
 IMPORT_KIND = label_table(
     "import_kind",
@@ -16,7 +16,7 @@ IMPORT_KIND = label_table(
         ImportKind.MERGE: _l("Merge"),
     },
     enum=ImportKind,
-    columns=("import_runs.kind",),
+    columns=("import_runs.kind", "import_uploads.kind"),
 )
 
 IMPORT_STATUS = label_table(
@@ -36,6 +36,13 @@ CHANGE_ACTION = label_table(
     {ChangeAction.CREATED: _l("Created"), ChangeAction.UPDATED: _l("Updated")},
     enum=ChangeAction,
     columns=("import_changes.action",),
+)
+
+UPLOAD_STATE = label_table(
+    "import_upload_state",
+    {UploadState.PENDING: _l("Waiting to be imported"), UploadState.IMPORTED: _l("Imported")},
+    enum=UploadState,
+    columns=("import_uploads.state",),
 )
 
 # The counts a run keeps in its summary, in the order the pages show them.

@@ -41,6 +41,13 @@ class ChangeAction(enum.StrEnum):
     UPDATED = "updated"
 
 
+class UploadState(enum.StrEnum):
+    """Where a stored spreadsheet stands: waiting in the wizard, or imported (once)."""
+
+    PENDING = "pending"
+    IMPORTED = "imported"
+
+
 class ImportRun(db.Model):
     """One import: the register's bulk file, or a spreadsheet uploaded in the browser."""
 
@@ -99,6 +106,7 @@ class ImportUpload(db.Model):
     """
 
     __tablename__ = "import_uploads"
+    __table_args__ = (enum_check("kind", ImportKind), enum_check("state", UploadState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The random name in the wizard's URLs (never the id: the next upload's is easy to guess).

@@ -36,6 +36,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['run_id'], ['import_runs.id'], name=op.f('fk_import_uploads_run_id_import_runs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_import_uploads_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_uploads')),
+    sa.CheckConstraint("kind IN ('brreg', 'organisations', 'contacts', 'merge')", name=op.f('ck_import_uploads_kind')),
+    sa.CheckConstraint("state IN ('pending', 'imported')", name=op.f('ck_import_uploads_state')),
     sa.UniqueConstraint('token', name=op.f('uq_import_uploads_token'))
     )
     with op.batch_alter_table('import_uploads', schema=None) as batch_op:

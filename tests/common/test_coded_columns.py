@@ -21,7 +21,7 @@ from crm import models  # noqa: F401  (every table in the metadata)
 from crm.contacts.models import ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.extensions import db
-from crm.imports.models import ImportChange, ImportRun
+from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from tests.factories import (
     make_cluster,
     make_company,
@@ -144,6 +144,23 @@ def _import_change(session) -> ImportChange:
     return change
 
 
+def _upload(session) -> ImportUpload:
+    upload = ImportUpload(
+        token="t" * 32,
+        user_id=make_user(session).id,
+        kind="organisations",
+        filename="liste.csv",
+        file_format="csv",
+        encoding="utf-8",
+        header=["Navn"],
+        row_count=0,
+        samples=[],
+    )
+    session.add(upload)
+    session.flush()
+    return upload
+
+
 def _access(session) -> ContactAccess:
     entry = ContactAccess(contact_id=1, action="viewed")
     session.add(entry)
@@ -163,6 +180,7 @@ ROWS: dict[str, Callable] = {
     "warning_flags": _flag,
     "import_runs": _import_run,
     "import_changes": _import_change,
+    "import_uploads": _upload,
     "contact_access_log": _access,
 }
 

@@ -24,6 +24,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     init_security(app)
     init_language(app)
     init_templates(app)
+    init_input(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -94,6 +95,16 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_labels(app)
+
+
+def init_input(app: Flask) -> None:
+    """Bounded input: every `<int:…>` in a URL is an id the database can hold, else a 404;
+    query strings and forms carry no NUL characters."""
+    from crm.common.converters import IdConverter, TextRequest
+
+    # Before any rule is added (register_blueprints), so that every id route is bounded.
+    app.url_map.converters["int"] = IdConverter
+    app.request_class = TextRequest
 
 
 def register_blueprints(app: Flask) -> None:

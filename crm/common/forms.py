@@ -1,11 +1,16 @@
-"""Form helpers shared by every feature."""
+"""Form helpers shared by every feature: bounded ids and dates, select options, domain errors."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+import wtforms
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import HiddenField
+from wtforms import Field, HiddenField, SelectChoice
 
+from crm.common.converters import MAX_DATE, MIN_DATE, date_in_range, parse_id
 from crm.common.errors import DomainError
 
 
@@ -27,3 +32,78 @@ class VersionedForm(FlaskForm):
     """An edit form that carries the version of the record it was loaded with."""
 
     version = HiddenField()
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select of ids: the empty choice is None, anything but a valid id is refused.
+
+    The refusal (ValueError) becomes WTForms' "could not coerce" message on the field.
+    """
+    if value in (None, "", "None"):
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise ValueError(f"not an id: {str(value)[:20]!r}")
+    return number
+
+
+def select_choices(
+    pairs: Iterable[tuple[object, object]] | Mapping,
+    *,
+    empty: object | None = None,
+    optgroup: str | None = None,
+) -> list[SelectChoice]:
+    """Select options from (value, label) pairs or a label dict, values as the browser sends them.
+
+    `empty` leads with a "nothing chosen" option (value ""); `optgroup` groups the options.
+    """
+    items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    options = [SelectChoice(str(value), label, optgroup=optgroup) for value, label in items]
+    return [SelectChoice("", empty), *options] if empty is not None else options
+
+
+class IdField(HiddenField):
+    """A record's id in a hidden input (the type-ahead's half, where a form came from).
+
+    None when empty or not an id the database can hold: the typed name beside it, or the
+    service's "choose one" message, takes over, as when nothing was picked.
+    """
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = parse_id(valuelist[0]) if valuelist else None
+
+
+class IdListField(Field):
+    """Ids posted as several inputs of one name (hidden inputs or checkboxes); rendered by hand."""
+
+    def process_data(self, value) -> None:
+        self.data = [int(v) for v in value or []]
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        ids: list[int] = []
+        for raw in valuelist:
+            raw = (raw or "").strip()
+            if not raw:
+                continue
+            number = parse_id(raw)
+            if number is None:
+                self.data = ids
+                raise ValueError(_l("This list holds an id that is not a number."))
+            ids.append(number)
+        self.data = list(dict.fromkeys(ids))
+
+
+class DateField(wtforms.DateField):
+    """A date field that refuses dates outside the years the application handles."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not date_in_range(self.data):
+            self.data = None
+            raise ValueError(
+                _l(
+                    "Give a date between the years %(first)s and %(last)s.",
+                    first=MIN_DATE.year,
+                    last=MAX_DATE.year,
+                )
+            )

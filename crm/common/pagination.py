@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import request
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import Session
+
+from crm.common.converters import MAX_PAGE, parse_page
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -13,9 +17,28 @@ MAX_PER_PAGE = 200
 
 def page_args() -> tuple[int, int]:
     """The page number and page size asked for, within sane bounds."""
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = request.args.get("per_page", PER_PAGE, type=int) or PER_PAGE
-    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+    page = parse_page(request.args.get("page"))
+    per_page = parse_page(request.args.get("per_page"), default=PER_PAGE, maximum=MAX_PER_PAGE)
+    return page, per_page
+
+
+def paginate(session: Session, query: Select, *, page: int, per_page: int) -> SelectPagination:
+    """One page of `query`'s first column, run on the caller's session, with the total count.
+
+    Flask-SQLAlchemy's db.paginate always runs on db.session; its SelectPagination takes the
+    session as an argument, so a service or script with a session of its own pages the same
+    way. The page is bounded (1 … MAX_PAGE) so the offset stays small; a page past the last
+    one is empty rather than a 404. The page size is the caller's to bound (page_args for a
+    request; an export asks for more).
+    """
+    return SelectPagination(
+        select=query,
+        session=session,
+        page=min(max(page, 1), MAX_PAGE),
+        per_page=max(per_page, 1),
+        max_per_page=None,
+        error_out=False,
+    )
 
 
 def apply_sort(

@@ -1,0 +1,105 @@
+"""Every list pages on the session it is given, with bounded page numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from sqlalchemy.orm import Session
+
+from crm.common.converters import MAX_PAGE
+from crm.common.pagination import MAX_PER_PAGE, PER_PAGE, page_args
+from crm.companies.queries import list_companies
+from crm.contacts.queries import list_contacts
+from crm.establishments.queries import CaseFilters, list_cases
+from crm.establishments.services import create_case, seed_stages
+from crm.extensions import db
+from crm.imports.models import ImportRun
+from crm.imports.queries import list_runs
+from crm.meetings.queries import list_meetings
+from tests.factories import make_company, make_contact, make_meeting
+
+
+def _company(session: Session) -> str:
+    return make_company(session, name="Only in this session").name
+
+
+def _contact(session: Session) -> str:
+    return make_contact(session, name="Only in this session").name
+
+
+def _meeting(session: Session) -> str:
+    return make_meeting(session, title="Only in this session").title
+
+
+def _case(session: Session) -> str:
+    seed_stages(session)
+    return create_case(
+        session, prospect_name="Only in this session", opened_on=date(2024, 5, 1)
+    ).company.name
+
+
+def _run(session: Session) -> str:
+    run = ImportRun(kind="organisations", filename="Only in this session", status="finished")
+    session.add(run)
+    session.flush()
+    return run.filename
+
+
+LISTS: dict[str, tuple[Callable, Callable, Callable]] = {
+    "companies": (_company, lambda s, **kw: list_companies(s, **kw)[0], lambda c: c.name),
+    "contacts": (_contact, lambda s, **kw: list_contacts(s, **kw)[0], lambda r: r.contact.name),
+    "meetings": (_meeting, list_meetings, lambda m: m.title),
+    "cases": (_case, lambda s, **kw: list_cases(s, CaseFilters(), **kw), lambda c: c.company.name),
+    "runs": (_run, list_runs, lambda r: r.filename),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_a_list_pages_on_the_callers_session(session, name):
+    """A script or service with a session of its own sees what it has flushed, not db.session's."""
+    make, list_page, label = LISTS[name]
+    own = Session(db.engine)
+    try:
+        made = make(own)
+        pagination = list_page(own, page=1, per_page=PER_PAGE)
+        assert made in [label(item) for item in pagination.items]
+        assert pagination.total == len(pagination.items) >= 1
+    finally:
+        own.rollback()
+        own.close()
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_a_page_beyond_any_offset_is_empty_not_an_error(session, name):
+    make, list_page, _label = LISTS[name]
+    make(session)
+    pagination = list_page(session, page=10**19, per_page=PER_PAGE)
+    assert pagination.page == MAX_PAGE
+    assert pagination.items == [] and pagination.total >= 1
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("", (1, PER_PAGE)),
+        ("?page=3&per_page=20", (3, 20)),
+        ("?page=10000000000000000000&per_page=10000000000000000000", (MAX_PAGE, MAX_PER_PAGE)),
+        ("?page=-1&per_page=0", (1, PER_PAGE)),
+        ("?page=²&per_page=x", (1, PER_PAGE)),
+    ],
+)
+def test_page_args_are_bounded(app, query, expected):
+    with app.test_request_context("/companies/" + query):
+        assert page_args() == expected
+
+
+def test_a_huge_page_number_shows_an_empty_page_of_the_list(client, login, session):
+    login(role="reader")
+    make_company(session, name="Kjeller Innovasjon")
+    session.commit()
+    response = client.get("/companies/?page=10000000000000000000")
+    assert response.status_code == 200
+    assert "Kjeller Innovasjon" not in response.get_data(as_text=True)
+    assert "Kjeller Innovasjon" in client.get("/companies/?page=1").get_data(as_text=True)

@@ -8,8 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
-    DateField,
-    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -22,7 +20,7 @@ from crm.clusters import queries
 from crm.clusters.labels import CLUSTER_KIND, MEMBERSHIP_ROLE, PROGRAMME_LEVEL
 from crm.common.dates import local_today
 from crm.common.filters import valid_filter_values
-from crm.common.forms import VersionedForm
+from crm.common.forms import DateField, IdField, VersionedForm
 from crm.companies.labels import COMPANY_KIND
 
 STATUS_CHOICES = [
@@ -35,14 +33,6 @@ STATUS_CHOICES = [
 def _select(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     """Choices for a SelectField from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def optional_int(value):
-    """Turn a hidden id into an int, or None when it is empty or not a number."""
-    if value is None or isinstance(value, int):
-        return value
-    value = str(value).strip()
-    return int(value) if value.isdigit() else None
 
 
 def _typeahead(target: str) -> dict:
@@ -68,7 +58,7 @@ class ClusterForm(VersionedForm):
         validators=[Optional(), Length(max=300)],
         description=_l("A full address starting with https://"),
     )
-    facilitator_id = HiddenField(filters=[optional_int])
+    facilitator_id = IdField()
     facilitator_name = StringField(
         _l("Facilitating organisation"),
         validators=[Optional(), Length(max=300)],
@@ -81,7 +71,7 @@ class ClusterForm(VersionedForm):
 class MembershipForm(FlaskForm):
     """A new membership of a cluster."""
 
-    company_id = HiddenField(filters=[optional_int])
+    company_id = IdField()
     company_name = StringField(
         _l("Organisation"),
         validators=[Length(max=300)],

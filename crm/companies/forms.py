@@ -21,21 +21,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm.common.converters import MAX_ID
 from crm.common.filters import valid_filter_values
-from crm.common.forms import VersionedForm
+from crm.common.forms import VersionedForm, optional_id
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, INDUSTRY_STANDARD, REGISTER_STATUS
 from crm.companies.models import Place, Sector
 from crm.companies.queries import CompanyFilters
 
 FOUR_DIGITS = Regexp(r"^[0-9]{4}$", message=_l("Four digits, e.g. 2000."))
-
-
-def optional_int(value) -> int | None:
-    """Coerce a select's value: the empty choice is None."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def optional_text(value) -> str:
@@ -55,9 +49,9 @@ class CompanyFilterForm(FlaskForm):
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
     kind = SelectField(_l("Kind"), coerce=optional_text, choices=[])
-    place = SelectField(_l("Place"), coerce=optional_int, choices=[])
-    sector = SelectField(_l("Sector"), coerce=optional_int, choices=[])
-    cluster = SelectField(_l("Cluster"), coerce=optional_int, choices=[])
+    place = SelectField(_l("Place"), coerce=optional_id, choices=[])
+    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
+    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
     status = SelectField(_l("Register status"), coerce=optional_text, choices=[])
     submit = SubmitField(_l("Search"))
 
@@ -136,10 +130,10 @@ class CompanyForm(FlaskForm):
         validators=[Optional(), FOUR_DIGITS],
         description=_l("Lillestrøm is 3205."),
     )
-    place_id = SelectField(_l("Place"), coerce=optional_int, default=None)
+    place_id = SelectField(_l("Place"), coerce=optional_id, default=None)
     sector_ids = SelectMultipleField(
         _l("Sectors"),
-        coerce=int,
+        coerce=optional_id,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
@@ -156,7 +150,7 @@ class CompanyForm(FlaskForm):
     )
     parent_id = IntegerField(
         _l("Parent organisation (its number in Koblingsboks)"),
-        validators=[Optional(), NumberRange(min=1, message=_l("A number from 1 up."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("A number from 1 up."))],
         description=_l(
             "The number at the end of the parent's page address: 42 in /companies/42. "
             "Leave empty if it has none."

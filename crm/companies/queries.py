@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
 from crm.common.dates import local_today
-from crm.common.pagination import PER_PAGE, apply_sort
+from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact
-from crm.extensions import db
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_staff
 from crm.meetings.queries import has_happened
 from crm.tasks.models import Task
@@ -100,8 +99,7 @@ def list_companies(
 ) -> tuple[Pagination, str]:
     """One page of organisations (place and sectors loaded) and the sort key in effect."""
     query, sort_key = company_list_query(filters, sort=sort)
-    # db.paginate runs on db.session, the session routes and tests pass in.
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = paginate(session, query, page=page, per_page=per_page)
     return pagination, sort_key
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from crm.common.access import admin_access, edit_access, read_access
+from crm.common.converters import parse_datetime
 from crm.common.errors import DomainError
 from crm.common.pagination import page_args
 from crm.common.saving import saving
@@ -44,15 +43,6 @@ def _company_or_404(company_id: int):
     return company
 
 
-def _parse_before(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 @bp.route("/")
 @read_access
 def index():
@@ -86,7 +76,7 @@ def detail(company_id: int):
     detail = queries.get_company_detail(db.session, company_id)
     if detail is None:
         abort(404)
-    before = _parse_before(request.args.get("before"))
+    before = parse_datetime(request.args.get("before"))
     timeline = queries.company_timeline(db.session, company_id, before=before)
     return render_template(
         "companies/detail.html",

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm.common.converters import parse_id
 from crm.common.errors import DomainError
 from crm.common.orgnr import is_valid_orgnr, normalise_orgnr, orgnr_error
 from crm.common.versioning import ensure_version
@@ -404,14 +405,6 @@ def update_sector(
     return sector
 
 
-def _chosen_id(company_id: int | str | None) -> int | None:
-    """The type-ahead's hidden id as a number; anything else counts as no choice."""
-    if isinstance(company_id, str):
-        company_id = company_id.strip()
-        return int(company_id) if company_id.isascii() and company_id.isdigit() else None
-    return company_id
-
-
 def resolve_organisation(
     session: Session,
     *,
@@ -427,10 +420,11 @@ def resolve_organisation(
     as an exact name (so the form works without JavaScript).
     """
     typed = (typed or "").strip()
-    company_id = _chosen_id(company_id)
+    # The type-ahead's hidden id; anything but an id the database can hold is no choice.
+    company_id = parse_id(company_id)
     if company_id is not None:
         # PostgreSQL refuses an integer beyond its range outright, rather than finding nothing.
-        company = session.get(Company, company_id) if 0 < company_id < 2**31 else None
+        company = session.get(Company, company_id)
         if company is None:
             raise DomainError(field, _l("The chosen organisation was not found."))
         if not typed or typed.casefold() == company.name.casefold():

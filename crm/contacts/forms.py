@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     StringField,
     SubmitField,
@@ -22,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.filters import valid_filter_values
-from crm.common.forms import VersionedForm, show_domain_error
+from crm.common.forms import DateField, IdField, VersionedForm, show_domain_error
 from crm.companies.services import resolve_organisation
 from crm.contacts import queries
 from crm.contacts.services import normalise_email, normalise_phone
@@ -90,13 +89,16 @@ class ContactFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), description=_l("Name, email or phone"))
+    q = StringField(
+        _l("Search"), description=_l("Name, email or phone"), validators=[Length(max=200)]
+    )
     company = StringField(
         _l("Organisation"),
+        validators=[Length(max=300)],
         description=_l("Type a name to get suggestions, or a 9-digit organisation number."),
         render_kw=COMPANY_TYPEAHEAD,
     )
-    company_id = HiddenField()
+    company_id = IdField()
     include_former = BooleanField(_l("Include people who have left the organisation"))
     sort = HiddenField()
 
@@ -109,7 +111,7 @@ class AffiliationForm(FlaskForm):
         description=_l("Type a name to get suggestions, or a 9-digit organisation number."),
         render_kw=COMPANY_TYPEAHEAD,
     )
-    company_id = HiddenField()
+    company_id = IdField()
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(

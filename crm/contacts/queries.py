@@ -11,6 +11,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from crm.common.converters import MAX_PAGE
 from crm.common.dates import local_today
 from crm.common.pagination import MAX_PER_PAGE
 from crm.companies.models import Company
@@ -176,7 +177,7 @@ def list_contacts(
     """
     rows, count, key = contact_list_query(filters, sort=sort, today=today)
     pagination = RowPagination(
-        page=page,
+        page=min(max(page, 1), MAX_PAGE),
         per_page=per_page,
         max_per_page=MAX_PER_PAGE,
         error_out=False,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -21,10 +20,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import HiddenInput
 
 from crm.common.filters import valid_filter_values
-from crm.common.forms import VersionedForm
+from crm.common.forms import (
+    DateField,
+    IdField,
+    IdListField,
+    VersionedForm,
+    optional_id,
+    select_choices,
+)
 from crm.establishments import queries
 from crm.establishments.labels import (
     CASE_KIND,
@@ -35,8 +40,6 @@ from crm.establishments.labels import (
 )
 from crm.establishments.models import FlagSeverity
 from crm.establishments.queries import CaseFilters
-from crm.meetings.forms import IdListField, id_choices
-from crm.tasks.forms import optional_int
 
 
 def optional_text(value) -> str | None:
@@ -63,7 +66,7 @@ class _CaseFields:
     expected_investment_nok = IntegerField(_l("Expected investment (NOK)"), validators=[Optional()])
     expected_decision_on = DateField(_l("Expected decision date"), validators=[Optional()])
     adviser_id = SelectField(
-        _l("Responsible adviser"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Responsible adviser"), coerce=optional_id, validate_choice=False, choices=[]
     )
     next_follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()])
     place_ids = IdListField(_l("Wished places"))
@@ -76,7 +79,7 @@ class _CaseFields:
 class CaseForm(_CaseFields, FlaskForm):
     """A new case, for an existing organisation or a prospect named on the spot."""
 
-    company_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    company_id = IdField()
     company_search = StringField(
         _l("Existing organisation"),
         validators=[Optional(), Length(max=300)],
@@ -92,13 +95,13 @@ class CaseForm(_CaseFields, FlaskForm):
             "For a company not registered yet; it is created without an organisation number."
         ),
     )
-    stage_id = SelectField(_l("Stage"), coerce=optional_int, validate_choice=False, choices=[])
+    stage_id = SelectField(_l("Stage"), coerce=optional_id, validate_choice=False, choices=[])
     submit = SubmitField(_l("Open case"))
 
 
 class _OutcomeFields:
     established_place_id = SelectField(
-        _l("Established in (place)"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Established in (place)"), coerce=optional_id, validate_choice=False, choices=[]
     )
     established_on = DateField(_l("Established on"), validators=[Optional()])
     actual_jobs = IntegerField(_l("Actual jobs"), validators=[Optional()])
@@ -124,7 +127,7 @@ class MoveForm(_OutcomeFields, FlaskForm):
     """Move a case to another stage, with what established or lost needs."""
 
     stage_id = SelectField(
-        _l("Move to stage"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Move to stage"), coerce=optional_id, validate_choice=False, choices=[]
     )
     next = HiddenField()
     submit = SubmitField(_l("Move"))
@@ -134,7 +137,7 @@ class LinkMeetingForm(FlaskForm):
     """Link an existing meeting with the case's organisation."""
 
     meeting_id = SelectField(
-        _l("Meeting with the organisation"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Meeting with the organisation"), coerce=optional_id, validate_choice=False, choices=[]
     )
     submit = SubmitField(_l("Link meeting"))
 
@@ -145,7 +148,7 @@ class CaseTaskForm(FlaskForm):
     title = StringField(_l("Task"), validators=[DataRequired(), Length(max=300)])
     due_on = DateField(_l("Due date"), validators=[Optional()])
     assignee_id = SelectField(
-        _l("Assigned to"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Assigned to"), coerce=optional_id, validate_choice=False, choices=[]
     )
     submit = SubmitField(_l("Add task"))
 
@@ -156,9 +159,9 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    stage_id = SelectField(_l("Stage"), coerce=optional_int, validate_choice=False, choices=[])
-    adviser_id = SelectField(_l("Adviser"), coerce=optional_int, validate_choice=False, choices=[])
-    place_id = SelectField(_l("Place"), coerce=optional_int, validate_choice=False, choices=[])
+    stage_id = SelectField(_l("Stage"), coerce=optional_id, validate_choice=False, choices=[])
+    adviser_id = SelectField(_l("Adviser"), coerce=optional_id, validate_choice=False, choices=[])
+    place_id = SelectField(_l("Place"), coerce=optional_id, validate_choice=False, choices=[])
     kind = SelectField(
         _l("Kind of case"),
         choices=CASE_KIND.choices(empty=_l("All kinds")),
@@ -183,7 +186,7 @@ class StageMoveForm(FlaskForm):
 class FlagForm(FlaskForm):
     """Raise an early warning on an organisation."""
 
-    company_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    company_id = IdField()
     severity = SelectField(
         _l("Severity"),
         choices=FLAG_SEVERITY.choices(),
@@ -195,7 +198,7 @@ class FlagForm(FlaskForm):
         _l("Note"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 4}
     )
     meeting_id = SelectField(
-        _l("Raised in the meeting"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Raised in the meeting"), coerce=optional_id, validate_choice=False, choices=[]
     )
     submit = SubmitField(_l("Raise warning"))
 
@@ -223,15 +226,15 @@ def case_filter_form(
     form = CaseFilterForm(formdata=MultiDict(args))
     form.stage_id.choices = [
         SelectChoice("", _l("All stages")),
-        *id_choices((s.id, s.name) for s in queries.list_stages(session)),
+        *select_choices((s.id, s.name) for s in queries.list_stages(session)),
     ]
     form.adviser_id.choices = [
         SelectChoice("", _l("Everyone")),
-        *id_choices(queries.all_user_choices(session)),
+        *select_choices(queries.all_user_choices(session)),
     ]
     form.place_id.choices = [
         SelectChoice("", _l("All places")),
-        *id_choices((p.id, p.name) for p in queries.place_choices(session)),
+        *select_choices((p.id, p.name) for p in queries.place_choices(session)),
     ]
     values = valid_filter_values(form)
     filters = CaseFilters(

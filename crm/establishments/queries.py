@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
 from crm.common.dates import local_today
 from crm.common.models import utcnow
+from crm.common.pagination import paginate
 from crm.companies.models import Company, Place
 from crm.establishments.models import (
     EstablishmentCase,
@@ -179,9 +181,11 @@ def case_list_query(filters: CaseFilters) -> Select:
     )
 
 
-def list_cases(db, filters: CaseFilters, *, page: int, per_page: int):
-    """One page of cases (Flask-SQLAlchemy's db.paginate)."""
-    return db.paginate(case_list_query(filters), page=page, per_page=per_page, error_out=False)
+def list_cases(
+    session: Session, filters: CaseFilters, *, page: int, per_page: int
+) -> SelectPagination:
+    """One page of cases, in the list's order."""
+    return paginate(session, case_list_query(filters), page=page, per_page=per_page)
 
 
 @dataclass

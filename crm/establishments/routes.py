@@ -8,8 +8,9 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from crm.common.access import admin_access, edit_access, read_access
+from crm.common.converters import parse_id
 from crm.common.dates import local_today
-from crm.common.forms import show_domain_error
+from crm.common.forms import select_choices, show_domain_error
 from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
@@ -29,7 +30,6 @@ from crm.establishments.forms import (
 from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageOutcome, WarningFlag
 from crm.extensions import db
 from crm.meetings import queries as meeting_queries
-from crm.meetings.forms import id_choices
 
 
 def _case_or_404(case_id: int) -> EstablishmentCase:
@@ -54,7 +54,7 @@ def index():
     form, filters = case_filter_form(db.session, request.args, today=local_today())
     page, per_page = page_args()
     today = filters.today
-    pagination = queries.list_cases(db, filters, page=page, per_page=per_page)
+    pagination = queries.list_cases(db.session, filters, page=page, per_page=per_page)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "establishments/index.html",
@@ -83,14 +83,14 @@ def board():
 
 
 def _user_choices(include: list[int] | None = None, *, empty: str | None = None):
-    options = id_choices(queries.user_choices(db.session, include_ids=include or []))
+    options = select_choices(queries.user_choices(db.session, include_ids=include or []))
     return [SelectChoice("", empty), *options] if empty is not None else options
 
 
 def _place_choices(empty: str):
     return [
         SelectChoice("", empty),
-        *id_choices((p.id, p.name) for p in queries.place_choices(db.session)),
+        *select_choices((p.id, p.name) for p in queries.place_choices(db.session)),
     ]
 
 
@@ -113,7 +113,9 @@ def _render_detail(
     task_form = task_form or CaseTaskForm(formdata=None, assignee_id=current_user.id)
     task_form.assignee_id.choices = _user_choices(empty=_("Nobody"))
     move_form = MoveForm(formdata=None, stage_id=case.stage_id)
-    move_form.stage_id.choices = id_choices((s.id, s.name) for s in queries.list_stages(db.session))
+    move_form.stage_id.choices = select_choices(
+        (s.id, s.name) for s in queries.list_stages(db.session)
+    )
     return render_template(
         "establishments/detail.html",
         detail=detail,
@@ -157,7 +159,7 @@ def _render_case_form(form, *, case: EstablishmentCase | None = None, company=No
     include = [form.adviser_id.data] if form.adviser_id.data else []
     form.adviser_id.choices = _user_choices(include, empty=_("Nobody"))
     if isinstance(form, CaseForm):
-        form.stage_id.choices = id_choices(
+        form.stage_id.choices = select_choices(
             (s.id, s.name)
             for s in queries.list_stages(db.session)
             if s.outcome in queries.ACTIVE_OUTCOMES
@@ -184,7 +186,7 @@ def create():
     if not form.is_submitted():
         form.opened_on.data = local_today()
         form.adviser_id.data = current_user.id
-        company = queries.get_company(db.session, request.args.get("company_id", type=int))
+        company = queries.get_company(db.session, parse_id(request.args.get("company_id")))
         if company is not None:
             form.company_id.data = company.id
             form.company_search.data = company.name
@@ -243,7 +245,7 @@ def edit(case_id: int):
 
 
 def _move_page(case: EstablishmentCase, form: MoveForm, status: int = 200):
-    form.stage_id.choices = id_choices((s.id, s.name) for s in queries.list_stages(db.session))
+    form.stage_id.choices = select_choices((s.id, s.name) for s in queries.list_stages(db.session))
     form.established_place_id.choices = _place_choices(_("Choose a place"))
     return render_template("establishments/move.html", case=case, form=form), status
 
@@ -269,7 +271,7 @@ def move(case_id: int):
     form = MoveForm()
     if not form.is_submitted():
         form.process(obj=case)
-        stage_id = request.args.get("stage_id", type=int)
+        stage_id = parse_id(request.args.get("stage_id"))
         if stage_id is not None:
             form.stage_id.data = stage_id
         return _move_page(case, form)
@@ -443,8 +445,8 @@ def new_flag():
     """Raise an early warning on an organisation (`?company_id=`), by hand or from a meeting."""
     form = FlagForm()
     if not form.is_submitted():
-        form.company_id.data = request.args.get("company_id", type=int)
-        form.meeting_id.data = request.args.get("meeting_id", type=int)
+        form.company_id.data = parse_id(request.args.get("company_id"))
+        form.meeting_id.data = parse_id(request.args.get("meeting_id"))
     company = queries.get_company(db.session, form.company_id.data)
     if company is None:
         abort(404)

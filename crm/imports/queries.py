@@ -9,14 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import SelectPagination
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from crm.common.pagination import paginate
 from crm.companies.models import Company, Place
 from crm.contacts.models import Contact
-from crm.extensions import db
 from crm.imports.models import ImportChange, ImportRun
 
 FUZZY_THRESHOLD = 90
@@ -40,14 +40,14 @@ def block_letter(key: str) -> str:
     return min(key.split(), default="")[:1]
 
 
-def list_runs(session: Session, *, page: int, per_page: int) -> Pagination:
+def list_runs(session: Session, *, page: int, per_page: int) -> SelectPagination:
     """Import runs, newest first, with their user."""
     query = (
         select(ImportRun)
         .options(joinedload(ImportRun.user))
         .order_by(ImportRun.started_at.desc(), ImportRun.id.desc())
     )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(session, query, page=page, per_page=per_page)
 
 
 def get_run(session: Session, run_id: int) -> ImportRun | None:

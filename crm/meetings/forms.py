@@ -9,8 +9,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import (
-    DateField,
-    Field,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -21,34 +19,20 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import HiddenInput
 
 from crm.common.filters import valid_filter_values
-from crm.common.forms import VersionedForm
+from crm.common.forms import (
+    DateField,
+    IdField,
+    IdListField,
+    VersionedForm,
+    optional_id,
+    select_choices,
+)
 from crm.meetings import queries
 from crm.meetings.labels import MEETING_KIND
 from crm.meetings.models import MeetingKind
 from crm.meetings.services import MAX_DURATION_MINUTES, MAX_NOTES_LENGTH
-from crm.tasks.forms import optional_int
-
-
-class IdListField(Field):
-    """Ids posted as several inputs of one name (hidden inputs or checkboxes); rendered by hand."""
-
-    def process_data(self, value) -> None:
-        self.data = [int(v) for v in value or []]
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        ids: list[int] = []
-        for raw in valuelist:
-            raw = (raw or "").strip()
-            if not raw:
-                continue
-            if not raw.isdigit():
-                self.data = ids
-                raise ValueError(_l("This list holds an id that is not a number."))
-            ids.append(int(raw))
-        self.data = list(dict.fromkeys(ids))
 
 
 class MeetingForm(VersionedForm):
@@ -81,7 +65,7 @@ class MeetingForm(VersionedForm):
     # Unknown ids are refused by the service, with its message beside the field.
     staff_ids = SelectMultipleField(
         _l("Staff present"),
-        coerce=int,
+        coerce=optional_id,
         validate_choice=False,
         choices=[],
         description=_l("Hold Ctrl (Cmd on a Mac) to choose several."),
@@ -97,15 +81,10 @@ class MeetingForm(VersionedForm):
         render_kw={"rows": 12},
     )
     # Set when the meeting is logged from an establishment case's page (new meetings only).
-    establishment_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    establishment_id = IdField()
     # Set when the meeting is logged from an organisation's page (new meetings only).
-    logged_from_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    logged_from_id = IdField()
     submit = SubmitField(_l("Save meeting"))
-
-
-def id_choices(rows, *, optgroup: str | None = None) -> list[SelectChoice]:
-    """Select options from (id, label) pairs."""
-    return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in rows]
 
 
 class MeetingFilterForm(FlaskForm):
@@ -117,12 +96,8 @@ class MeetingFilterForm(FlaskForm):
     q = StringField(_l("Search title and notes"), validators=[Optional(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=MEETING_KIND.choices(empty=_l("All kinds")), default="")
     company_id = IdListField(_l("Organisation"))
-    user_id = SelectField(
-        _l("Staff member"), coerce=optional_int, validate_choice=False, choices=[]
-    )
-    strategy_id = SelectField(
-        _l("Strategy"), coerce=optional_int, validate_choice=False, choices=[]
-    )
+    user_id = SelectField(_l("Staff member"), coerce=optional_id, validate_choice=False, choices=[])
+    strategy_id = SelectField(_l("Strategy"), coerce=optional_id, validate_choice=False, choices=[])
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])
 
@@ -138,11 +113,11 @@ def meeting_filter_form(
     form = MeetingFilterForm(formdata=MultiDict(args))
     form.user_id.choices = [
         SelectChoice("", _l("Everyone")),
-        *id_choices(queries.user_choices(session, active_only=False)),
+        *select_choices(queries.user_choices(session, active_only=False)),
     ]
     form.strategy_id.choices = [SelectChoice("", _l("All strategies"))]
     for area, strategies in queries.strategy_choices(session):
-        form.strategy_id.choices += id_choices(strategies, optgroup=area)
+        form.strategy_id.choices += select_choices(strategies, optgroup=area)
     values = valid_filter_values(form)
     filters = queries.MeetingFilters(
         q=(values["q"] or "").strip() or None,

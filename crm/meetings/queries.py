@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from crm.auth.models import User
 from crm.common.dates import LOCAL_TIMEZONE, local_midnight
 from crm.common.models import utcnow
+from crm.common.pagination import paginate
 from crm.companies.models import Company
 from crm.contacts.models import Contact
-from crm.extensions import db
 from crm.meetings.models import (
     Meeting,
     meeting_companies,
@@ -94,7 +94,7 @@ def list_meetings(
     session: Session, *, filters: MeetingFilters, page: int = 1, per_page: int = 50
 ) -> Pagination:
     """One page of the meetings matching `filters`, newest first."""
-    return db.paginate(meeting_list_query(filters), page=page, per_page=per_page, error_out=False)
+    return paginate(session, meeting_list_query(filters), page=page, per_page=per_page)
 
 
 @dataclass

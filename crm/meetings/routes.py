@@ -11,12 +11,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
+from crm.common.converters import parse_id
 from crm.common.dates import local_today
+from crm.common.forms import select_choices
 from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.extensions import db
 from crm.meetings import bp, queries, services
-from crm.meetings.forms import MeetingForm, id_choices, meeting_filter_form
+from crm.meetings.forms import MeetingForm, meeting_filter_form
 from crm.meetings.models import Meeting
 from crm.tasks import services as task_services
 from crm.tasks.forms import TaskDoneForm, TaskForm
@@ -52,9 +54,9 @@ def _task_form(meeting: Meeting, form: TaskForm | None = None) -> TaskForm:
     )
     form.assignee_id.choices = [
         SelectChoice("", _("Nobody")),
-        *id_choices(queries.user_choices(db.session, active_only=True)),
+        *select_choices(queries.user_choices(db.session, active_only=True)),
     ]
-    form.company_id.choices = id_choices((c.id, c.name) for c in meeting.companies)
+    form.company_id.choices = select_choices((c.id, c.name) for c in meeting.companies)
     return form
 
 
@@ -101,7 +103,7 @@ def _render_form(form: MeetingForm, meeting: Meeting | None = None):
     staff_ids = list(form.staff_ids.data or [])
     if meeting is not None:
         staff_ids += [u.id for u in meeting.staff]
-    form.staff_ids.choices = id_choices(
+    form.staff_ids.choices = select_choices(
         queries.user_choices(db.session, active_only=True, include_ids=staff_ids)
     )
     chosen = queries.chosen_participants(
@@ -127,15 +129,15 @@ def create():
     if not form.is_submitted():
         form.day.data = local_today()
         form.staff_ids.data = [current_user.id]
-        company = queries.get_company(db.session, request.args.get("company_id", type=int))
+        company = queries.get_company(db.session, parse_id(request.args.get("company_id")))
         if company is not None:
             form.company_ids.data = [company.id]
             form.logged_from_id.data = company.id
             form.title.data = _("Meeting with %(name)s", name=company.name)
-        contact_id = request.args.get("contact_id", type=int)
+        contact_id = parse_id(request.args.get("contact_id"))
         if contact_id:
             form.contact_ids.data = [contact_id]
-        form.establishment_id.data = request.args.get("establishment_id", type=int)
+        form.establishment_id.data = parse_id(request.args.get("establishment_id"))
     elif form.validate():
         with saving(form) as saved:
             meeting = services.create_meeting(

@@ -7,9 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -21,9 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.clusters.forms import optional_int
 from crm.common.dates import local_today
-from crm.common.forms import VersionedForm
+from crm.common.forms import DateField, IdField, VersionedForm, optional_id
 from crm.companies.labels import COMPANY_KIND
 from crm.network.labels import COLOUR_BY, DIRECTION, METRIC
 from crm.network.queries import FilterChoices, NetworkFilter
@@ -34,21 +31,17 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
-def _link_type_coerce(value):
-    return optional_int(value) if value not in ("", None) else None
-
-
 class LinkForm(FlaskForm):
     """A new link from one organisation's page to another organisation."""
 
-    other_id = HiddenField(filters=[optional_int])
+    other_id = IdField()
     other_name = StringField(
         _l("Other organisation"),
         validators=[Length(max=300)],
         description=_l("Type a name to search, or give the 9-digit organisation number."),
         render_kw={"data-typeahead": "companies", "data-target": "other_id", "autocomplete": "off"},
     )
-    link_type_id = SelectField(_l("Type of link"), coerce=_link_type_coerce, validate_choice=False)
+    link_type_id = SelectField(_l("Type of link"), coerce=optional_id, validate_choice=False)
     direction = RadioField(_l("Direction"), choices=DIRECTION.choices(), default="none")
     start_date = DateField(_l("Start"), validators=[Optional()])
     end_date = DateField(
@@ -66,7 +59,7 @@ class LinkForm(FlaskForm):
 class LinkEditForm(VersionedForm):
     """A link's type, direction, period, evidence and note."""
 
-    link_type_id = SelectField(_l("Type of link"), coerce=_link_type_coerce, validate_choice=False)
+    link_type_id = SelectField(_l("Type of link"), coerce=optional_id, validate_choice=False)
     direction = RadioField(_l("Direction"), choices=DIRECTION.choices())
     start_date = DateField(_l("Start"), validators=[Optional()])
     end_date = DateField(
@@ -207,14 +200,14 @@ class PathForm(FlaskForm):
     class Meta:
         csrf = False
 
-    from_id = HiddenField(filters=[optional_int])
+    from_id = IdField()
     from_name = StringField(
         _l("From organisation"),
         validators=[Length(max=300)],
         description=_l("Type a name to search, or give the 9-digit organisation number."),
         render_kw={"data-typeahead": "companies", "data-target": "from_id", "autocomplete": "off"},
     )
-    to_id = HiddenField(filters=[optional_int])
+    to_id = IdField()
     to_name = StringField(
         _l("To organisation"),
         validators=[Length(max=300)],

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from crm.common.access import admin_access, edit_access, read_access
+from crm.common.converters import parse_id
 from crm.common.saving import saving
 from crm.companies.models import Company
 from crm.extensions import db
@@ -55,7 +56,7 @@ def company_links(company_id: int):
 @edit_access
 def link_new():
     """Add a link from an organisation (?company_id=N) to another."""
-    company_id = request.args.get("company_id", type=int)
+    company_id = parse_id(request.args.get("company_id"))
     if company_id is None:
         abort(404)
     company = db.get_or_404(Company, company_id)
@@ -84,7 +85,7 @@ def link_new():
 
 
 def _seen_from(link: CollaborationLink) -> int:
-    requested = request.args.get("company_id", type=int)
+    requested = parse_id(request.args.get("company_id"))
     return requested if requested in (link.source_id, link.target_id) else link.source_id
 
 

@@ -19,6 +19,7 @@ from limits import parse
 
 from crm.clusters.models import Cluster
 from crm.common.access import read_access
+from crm.common.converters import parse_id, parse_page
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
@@ -83,7 +84,7 @@ def _labels() -> dict:
 
 
 def _radius() -> int:
-    radius = request.args.get("radius", 1, type=int)
+    radius = parse_page(request.args.get("radius"), default=1, maximum=3)
     return radius if radius in (1, 2) else 1
 
 
@@ -223,7 +224,7 @@ def ego_json(company_id: int):
     view = _view(queries.NetworkFilter())
     if company_id not in view.graph:
         abort(404)
-    top = request.args.get("top", type=int)
+    top = parse_page(request.args.get("top"), default=0, maximum=1000) or None
     return _map_response(panels.ego_view(view, company_id, radius=_radius(), top=top))
 
 
@@ -232,10 +233,9 @@ def ego_json(company_id: int):
 def path():
     """ "Who can introduce us": the shortest chains of ties between two organisations."""
     form = PathForm(request.args)
-    if request.args.get("from", "").isdigit():
-        form.from_id.data = int(request.args["from"])
-    if request.args.get("to", "").isdigit():
-        form.to_id.data = int(request.args["to"])
+    # Links from elsewhere name the organisations by id: ?from=12&to=34.
+    form.from_id.data = parse_id(request.args.get("from")) or form.from_id.data
+    form.to_id.data = parse_id(request.args.get("to")) or form.to_id.data
     asked = any(
         request.args.get(name)
         for name in ("from", "to", "from_id", "to_id", "from_name", "to_name")

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from crm.common.forms import VersionedForm
+from crm.common.forms import VersionedForm, optional_id
 
 NUMBER_PATTERN = r"^\d{1,4}(\.\d{1,4}){0,2}$"
 _SDG_SEPARATORS = re.compile(r"[,;\s]+")
@@ -127,4 +127,4 @@ class PeriodChoiceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    period = SelectField(_l("Strategy period"), coerce=int, validators=[Optional()])
+    period = SelectField(_l("Strategy period"), coerce=optional_id, validators=[Optional()])

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from crm.common.access import admin_access, read_access
+from crm.common.converters import parse_id
 from crm.common.saving import saving
 from crm.extensions import db
 from crm.strategy import bp, queries, services
@@ -51,7 +52,7 @@ def _render_form(form, *, title: str, fields: list[str], back_url: str, intro: s
 @read_access
 def index():
     """The current strategy (or the one chosen): focus areas, SDGs, strategies, meeting counts."""
-    period_id = request.args.get("period", type=int)
+    period_id = parse_id(request.args.get("period"))
     if period_id:
         period = _found(queries.get_period(db.session, period_id))
     else:

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.common.forms import VersionedForm
-
-
-def optional_int(value) -> int | None:
-    """Coerce a select's value: empty means none."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+from crm.common.forms import DateField, VersionedForm, optional_id
 
 
 class _TaskFields:
@@ -26,12 +19,12 @@ class _TaskFields:
     )
     # Unknown users are refused by the service, with its message beside the field.
     assignee_id = SelectField(
-        _l("Assigned to"), coerce=optional_int, validate_choice=False, choices=[]
+        _l("Assigned to"), coerce=optional_id, validate_choice=False, choices=[]
     )
     # The meeting's organisations; the service refuses any other.
     company_id = SelectField(
         _l("Organisation"),
-        coerce=optional_int,
+        coerce=optional_id,
         validate_choice=False,
         choices=[],
         description=_l("The task shows on this organisation's timeline."),

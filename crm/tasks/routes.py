@@ -9,11 +9,11 @@ from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
 from crm.common.dates import local_today
+from crm.common.forms import select_choices
 from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db
 from crm.meetings import queries as meeting_queries
-from crm.meetings.forms import id_choices
 from crm.tasks import bp, queries, services
 from crm.tasks.forms import TaskDoneForm, TaskEditForm
 from crm.tasks.models import Task
@@ -64,7 +64,7 @@ def _company_choices(task: Task) -> list[SelectChoice]:
     companies = list(task.meeting.companies) if task.meeting else []
     if task.company is not None and task.company not in companies:
         companies.append(task.company)
-    return id_choices((company.id, company.name) for company in companies)
+    return select_choices((company.id, company.name) for company in companies)
 
 
 @bp.route("/<int:task_id>/edit", methods=["GET", "POST"])
@@ -107,7 +107,7 @@ def edit(task_id: int):
             return redirect(url_for("tasks.index"))
     form.assignee_id.choices = [
         SelectChoice("", _("Nobody")),
-        *id_choices(
+        *select_choices(
             meeting_queries.user_choices(
                 db.session,
                 active_only=True,

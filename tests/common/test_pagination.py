@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from crm.common.converters import MAX_PAGE
 from crm.common.pagination import MAX_PER_PAGE, PER_PAGE, page_args
-from crm.companies.queries import list_companies
-from crm.contacts.queries import list_contacts
+from crm.companies.queries import CompanyFilters, list_companies
+from crm.contacts.queries import ContactFilters, list_contacts
 from crm.establishments.queries import CaseFilters, list_cases
 from crm.establishments.services import create_case, seed_stages
 from crm.extensions import db
 from crm.imports.models import ImportRun
 from crm.imports.queries import list_runs
-from crm.meetings.queries import list_meetings
+from crm.meetings.queries import MeetingFilters, list_meetings
 from tests.factories import make_company, make_contact, make_meeting
 
 
@@ -48,9 +48,21 @@ def _run(session: Session) -> str:
 
 
 LISTS: dict[str, tuple[Callable, Callable, Callable]] = {
-    "companies": (_company, lambda s, **kw: list_companies(s, **kw)[0], lambda c: c.name),
-    "contacts": (_contact, lambda s, **kw: list_contacts(s, **kw)[0], lambda r: r.contact.name),
-    "meetings": (_meeting, list_meetings, lambda m: m.title),
+    "companies": (
+        _company,
+        lambda s, **kw: list_companies(s, filters=CompanyFilters(), **kw)[0],
+        lambda c: c.name,
+    ),
+    "contacts": (
+        _contact,
+        lambda s, **kw: list_contacts(s, filters=ContactFilters(), **kw)[0],
+        lambda r: r.contact.name,
+    ),
+    "meetings": (
+        _meeting,
+        lambda s, **kw: list_meetings(s, filters=MeetingFilters(), **kw),
+        lambda m: m.title,
+    ),
     "cases": (_case, lambda s, **kw: list_cases(s, CaseFilters(), **kw), lambda c: c.company.name),
     "runs": (_run, list_runs, lambda r: r.filename),
 }

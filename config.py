@@ -90,6 +90,14 @@ class Config:
     # minutes at most, and every other account not at all.
     LOGIN_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
 
+    # The network's heavy figures are computed in the background (crm/network/cache.py): at
+    # most NETWORK_JOB_SLOTS at once on the machine, each user starting at most
+    # NETWORK_USER_COMPUTE_LIMIT uncached views, and a worker above NETWORK_MEMORY_CEILING_MB
+    # (unset: no ceiling) drops its cached views and refuses new work until it is below.
+    NETWORK_JOB_SLOTS = os.environ.get("NETWORK_JOB_SLOTS", "1")
+    NETWORK_USER_COMPUTE_LIMIT = os.environ.get("NETWORK_USER_COMPUTE_LIMIT", "6/minute")
+    NETWORK_MEMORY_CEILING_MB = os.environ.get("NETWORK_MEMORY_CEILING_MB") or None
+
     SECURITY_HEADERS_HSTS = False
 
     @classmethod

@@ -9,7 +9,7 @@ from flask_login import current_user
 from crm.account import bp
 from crm.account.forms import LanguageForm, PasswordForm
 from crm.auth import services as auth_services
-from crm.auth.routes import SESSION_TOKEN_KEY
+from crm.auth.services import SESSION_TOKEN_KEY
 from crm.common.access import public, read_access
 from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect

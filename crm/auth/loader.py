@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from crm.auth import services
 from crm.auth.models import User
-from crm.auth.routes import SESSION_TOKEN_KEY
+from crm.auth.services import SESSION_TOKEN_KEY
 from crm.extensions import db, login_manager
 
 # Views a user with a one-time password may still reach.

@@ -15,8 +15,6 @@ from crm.common.access import public
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db, limiter
 
-SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name, not a secret)
-
 
 def _address_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT_ADDRESS"]
@@ -60,7 +58,7 @@ def login():
             session.clear()  # a fresh session at sign-in: no fixation
             if locale:
                 session["locale"] = locale
-            session[SESSION_TOKEN_KEY] = services.start_session(db.session, user=user)
+            session[services.SESSION_TOKEN_KEY] = services.start_session(db.session, user=user)
             session.permanent = True
             db.session.commit()
             login_user(user)
@@ -75,7 +73,7 @@ def login():
 @public
 def logout():
     """Sign out and revoke the server-side session."""
-    services.end_session(db.session, token=session.get(SESSION_TOKEN_KEY))
+    services.end_session(db.session, token=session.get(services.SESSION_TOKEN_KEY))
     db.session.commit()
     logout_user()
     session.clear()

@@ -23,6 +23,9 @@ from crm.common.access import Role
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 
+# Where the signed cookie session keeps the server-side session's token (sign-in, password change).
+SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name, not a secret)
+
 
 def normalise_email(email: str) -> str:
     """Emails are compared without case or surrounding space."""

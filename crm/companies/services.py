@@ -420,11 +420,13 @@ def resolve_organisation(
     as an exact name (so the form works without JavaScript).
     """
     typed = (typed or "").strip()
-    # The type-ahead's hidden id; anything but an id the database can hold is no choice.
-    company_id = parse_id(company_id)
-    if company_id is not None:
-        # PostgreSQL refuses an integer beyond its range outright, rather than finding nothing.
-        company = session.get(Company, company_id)
+    # The type-ahead's hidden id. A number no record can have (beyond the database's integer
+    # range, which PostgreSQL refuses outright) is an unknown organisation; no number is no choice.
+    chosen = parse_id(company_id)
+    if chosen is None and str(company_id if company_id is not None else "").strip().isdecimal():
+        raise DomainError(field, _l("The chosen organisation was not found."))
+    if chosen is not None:
+        company = session.get(Company, chosen)
         if company is None:
             raise DomainError(field, _l("The chosen organisation was not found."))
         if not typed or typed.casefold() == company.name.casefold():

@@ -8,6 +8,7 @@ import. Each function takes the session and flushes; the route commits.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 
@@ -17,6 +18,9 @@ from sqlalchemy.orm import Session, undefer
 from crm.common.models import utcnow
 from crm.imports.models import ImportUpload
 from crm.imports.sheets import Table
+
+# secrets.token_urlsafe's alphabet; the tokens we make are 32 characters long.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 LIFETIME = timedelta(hours=24)
 SAMPLE_ROWS = 3
@@ -55,9 +59,10 @@ def get_upload(
     session: Session, token: str, *, user_id: int, with_rows: bool = False
 ) -> ImportUpload | None:
     """This user's upload with that token (its rows loaded only when asked), or None."""
-    query = select(ImportUpload).where(
-        ImportUpload.token == token[:64], ImportUpload.user_id == user_id
-    )
+    if not TOKEN_SHAPE.fullmatch(token):
+        # Not a token we make (and PostgreSQL refuses a NUL in a text parameter outright).
+        return None
+    query = select(ImportUpload).where(ImportUpload.token == token, ImportUpload.user_id == user_id)
     if with_rows:
         query = query.options(undefer(ImportUpload.rows))
     return session.scalar(query)

@@ -254,3 +254,11 @@ def test_the_page_and_the_readme_send_the_register_to_the_command_that_exists(
     assert "import-brreg" in app.cli.commands["crm"].commands
     # The register's files have no upload form: the command line is the only way in.
     assert not [rule for rule in app.url_map.iter_rules() if "brreg" in rule.rule]
+
+
+@pytest.mark.parametrize("token", ["%00", "x" * 65, "ab%20cd", "%C3%B8"])
+def test_a_wizard_address_with_no_token_of_ours_is_not_found(client, login, session, token):
+    # PostgreSQL refused the NUL outright (a 500) before the token's shape was checked.
+    login(role="editor")
+    for step in ("columns", "preview"):
+        assert client.get(f"/imports/spreadsheet/{token}/{step}").status_code == 404

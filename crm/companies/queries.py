@@ -16,8 +16,10 @@ from crm.common.dates import local_today
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact
+
+# The module, not the name: meetings' queries import organisations and people (an import cycle).
+from crm.meetings import queries as meeting_queries
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_staff
-from crm.meetings.queries import has_happened
 from crm.tasks.models import Task
 
 # Dates without a time (memberships) are placed at the start of the day where the users are.
@@ -150,7 +152,7 @@ def contact_dates(
     session: Session, company_id: int, *, today: date
 ) -> tuple[datetime | None, datetime | None]:
     """The organisation's newest meeting that has happened and its first planned one."""
-    happened = has_happened(today)
+    happened = meeting_queries.has_happened(today)
     return session.execute(
         select(
             func.max(case((happened, Meeting.starts_at))),

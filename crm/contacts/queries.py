@@ -16,8 +16,10 @@ from crm.common.dates import local_today
 from crm.common.pagination import MAX_PER_PAGE
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact, ContactAccess
+
+# The module, not the name: meetings' queries import organisations and people (an import cycle).
+from crm.meetings import queries as meeting_queries
 from crm.meetings.models import Meeting, meeting_contacts
-from crm.meetings.queries import has_happened
 
 SORT_KEYS = ("name", "last_contacted", "updated")
 DEFAULT_SORT = "name"
@@ -43,12 +45,12 @@ def _attended(aggregate, when: ColumnElement[bool], contact):
 
 def last_contacted_expression(contact=Contact, *, today: date):
     """The newest meeting the person attended that has happened: derived, never typed."""
-    return _attended(func.max, has_happened(today), contact)
+    return _attended(func.max, meeting_queries.has_happened(today), contact)
 
 
 def next_meeting_expression(contact=Contact, *, today: date):
     """The first planned meeting (after `today`) the person is to attend."""
-    return _attended(func.min, ~has_happened(today), contact)
+    return _attended(func.min, ~meeting_queries.has_happened(today), contact)
 
 
 def _shown_affiliation_id():

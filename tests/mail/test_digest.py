@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -17,8 +18,6 @@ from tests.mailbox import SENDER
 
 
 def _links(html: str) -> list[str]:
-    import re
-
     return re.findall(r'href="([^"]+)"', html)
 
 

@@ -95,11 +95,12 @@ def send_digest(session: Session, settings: MailSettings, *, digest: Digest, tod
     did not take the message; either way the caller rolls back.
     """
     user = digest.user
-    session.add(SentDigest(user_id=user.id, day=today, items=len(digest.lines)))
+    user_id = user.id
+    session.add(SentDigest(user_id=user_id, day=today, items=len(digest.lines)))
     try:
         session.flush()
     except IntegrityError as error:
-        raise DigestAlreadySent(user.email) from error
+        raise DigestAlreadySent(user_id) from error
     overdue = [line for line in digest.lines if line.overdue]
     message = compose(
         settings,

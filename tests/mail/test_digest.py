@@ -6,10 +6,15 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from crm.common.dates import local_today
+from crm.common.models import utcnow
+from crm.extensions import db
+from crm.mail import services as mail_services
 from crm.mail.models import SentDigest
+from crm.mail.smtp import mail_settings
 from tests.conftest import post_form
 from tests.establishments.helpers import make_case, seed
 from tests.factories import DEFAULT_PASSWORD, make_company, make_task, make_user
@@ -120,3 +125,21 @@ def test_nothing_is_sent_when_mail_is_off(session, runner, mailbox):
     assert "Mail is off (MAIL_SERVER is not set): no reminders were sent." in result.output
     assert mailbox.received == []
     assert session.scalar(select(func.count()).select_from(SentDigest)) == 0
+
+
+def test_a_run_that_meets_another_runs_record_sends_nothing(app, session, mail_on):
+    adviser, _case = _adviser_with_work(session)
+    settings = mail_settings(app.config)
+    today = local_today()
+    [digest], _already, _nothing = mail_services.pending_digests(session, settings, today=today)
+    # Another run claims the day for the adviser between this run's reading and its sending.
+    with db.engine.begin() as connection:
+        connection.execute(
+            SentDigest.__table__.insert().values(
+                user_id=adviser.id, day=today, items=1, sent_at=utcnow()
+            )
+        )
+    with pytest.raises(mail_services.DigestAlreadySent):
+        mail_services.send_digest(session, settings, digest=digest, today=today)
+    session.rollback()
+    assert mail_on.received == []

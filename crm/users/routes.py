@@ -29,7 +29,10 @@ def _mail() -> MailSettings | None:
 def index():
     """All users."""
     return render_template(
-        "users/index.html", users=queries.list_users(db.session), mail_on=_mail() is not None
+        "users/index.html",
+        users=queries.list_users(db.session),
+        invited=queries.invited_user_ids(db.session),
+        mail_on=_mail() is not None,
     )
 
 

@@ -118,6 +118,16 @@ def test_the_digest_speaks_the_advisers_language(session, runner, mail_on):
     assert "Overdue" in text and "Due today" in text and "Forfalt" not in text
 
 
+def test_titles_are_escaped_in_html_and_kept_in_plain_text(session, runner, mail_on):
+    adviser, _case = _adviser_with_work(session)
+    make_task(session, title="R&D-avtale <b>Ahus</b>", assignee_id=adviser.id, due_on=local_today())
+    session.commit()
+    runner.invoke(args=["crm", "send-reminders"])
+    [mail] = mail_on.received
+    assert "R&amp;D-avtale &lt;b&gt;Ahus&lt;/b&gt;" in mail.part("text/html")
+    assert "R&D-avtale <b>Ahus</b>" in mail.part("text/plain")
+
+
 def test_nothing_is_sent_when_mail_is_off(session, runner, mailbox):
     _adviser_with_work(session)
     result = runner.invoke(args=["crm", "send-reminders"])

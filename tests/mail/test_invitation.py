@@ -15,6 +15,7 @@ from tests.factories import make_user
 from tests.mail.conftest import BASE_URL
 
 NEW_PASSWORD = "Kjeller er et innovasjonsdistrikt"
+STATUS = r"ragnhild@lillestrom.kommune.no</td>\s*<td>Redigerer</td>\s*<td>{}</td>"
 
 
 def _invite(client, login, email="ragnhild@lillestrom.kommune.no"):
@@ -39,6 +40,7 @@ def test_an_invited_user_chooses_a_password_once_and_signs_in(app, client, login
     page = client.get("/users/").get_data(as_text=True)
     assert "En invitasjon er sendt til ragnhild@lillestrom.kommune.no" in page
     assert "E-post er slått av" not in page
+    assert re.search(STATUS.format("Invitert"), page)
 
     [mail] = mail_on.received
     assert mail.rcpt_tos == ["ragnhild@lillestrom.kommune.no"]
@@ -66,6 +68,8 @@ def test_an_invited_user_chooses_a_password_once_and_signs_in(app, client, login
     )
     assert signed_in.status_code == 302
     assert visitor.get("/").status_code == 200  # no forced change: the password is their own
+    listed = client.get("/users/").get_data(as_text=True)
+    assert re.search(STATUS.format("Aktiv"), listed)
 
     again = app.test_client().get(path)
     assert again.status_code == 410

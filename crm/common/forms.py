@@ -47,6 +47,11 @@ def optional_id(value) -> int | None:
     return number
 
 
+def optional_choice(value) -> str | None:
+    """Coerce a select of codes: the empty choice (or no value at all) is None."""
+    return None if value in (None, "") else str(value)
+
+
 def select_choices(
     pairs: Iterable[tuple[object, object]] | Mapping,
     *,

@@ -219,6 +219,7 @@ class InvitationState(enum.Enum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED = "used"
+    DEACTIVATED = "deactivated"
 
 
 def create_invitation(
@@ -250,7 +251,9 @@ def find_invitation(
     )
     if invitation is None:
         return InvitationState.UNKNOWN, None
-    if invitation.used_at is not None or not invitation.user.active:
+    if not invitation.user.active:
+        return InvitationState.DEACTIVATED, invitation
+    if invitation.used_at is not None:
         return InvitationState.USED, invitation
     if (now or utcnow()) >= invitation.expires_at:
         return InvitationState.EXPIRED, invitation

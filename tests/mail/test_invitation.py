@@ -133,7 +133,9 @@ def test_a_deactivated_users_link_does_not_work(app, session, client, login, mai
     user = session.scalar(select(User).where(User.email == "ragnhild@lillestrom.kommune.no"))
     user.active = False
     session.commit()
-    assert app.test_client().get(path).status_code == 410
+    response = app.test_client().get(path)
+    assert response.status_code == 410
+    assert "Kontoen din er deaktivert" in response.get_data(as_text=True)
 
 
 def test_the_invite_button_needs_mail_on(client, login, session):

@@ -52,7 +52,9 @@ def pending_digests(
     session: Session, settings: MailSettings, *, today: date
 ) -> tuple[list[Digest], int, int]:
     """The digests still to send today, and how many advisers had one or had nothing due."""
-    users = session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id))
+    users = list(
+        session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id))
+    )
     sent_today = set(session.scalars(select(SentDigest.user_id).where(SentDigest.day == today)))
     digests: list[Digest] = []
     already = nothing = 0

@@ -192,6 +192,21 @@ def test_member_rows_sum_ties_inside_the_group_only():
     assert g.neighbour_rows(graph, 42) == []
 
 
+def test_member_rows_count_shared_clusters_not_pairs():
+    import networkx as nx
+
+    graph = nx.Graph()
+    both = [{"kind": "cluster", "id": 10, "name": "H2"}, {"kind": "cluster", "id": 11, "name": "S"}]
+    for other in (2, 3, 4, 5):
+        graph.add_edge(1, other, weight=2.0, cluster_count=2, reasons=both)
+    graph.add_edge(1, 6, weight=1.0, meeting_count=1, reasons=[{"kind": "meeting", "id": 7}])
+
+    rows = {row["id"]: row for row in g.member_rows(graph, [1, 2, 3, 4, 5, 6])}
+
+    assert rows[1]["cluster"] == 2  # two clusters, shared with four members: not 8
+    assert (rows[1]["ties"], rows[1]["meeting"], rows[2]["cluster"]) == (5, 1, 2)
+
+
 def test_organisation_page_shows_its_strongest_ties_and_map(
     client, login, session, link_types, network_cache
 ):

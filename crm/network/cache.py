@@ -110,6 +110,8 @@ class NetworkView:
     slow_ready: bool = False
     positions: dict[int, tuple[float, float]] = field(default_factory=dict)
     cluster_names: dict[int, str] = field(default_factory=dict)
+    # Community number -> what it is called (graph.name_communities), once communities are known.
+    community_names: dict[int, g.CommunityName] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -342,6 +344,11 @@ def attach_slow(view: NetworkView, settings: Settings) -> None:
     # Replace whole objects, never mutate: other request threads may be reading the old ones.
     view.metrics = merged
     view.positions = stored["positions"]
+    view.community_names = g.name_communities(
+        view.graph,
+        {node: values["community"] for node, values in merged.items() if "community" in values},
+        view.cluster_names,
+    )
     view.slow_ready = True
 
 

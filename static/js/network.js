@@ -143,11 +143,14 @@
   }
 
   function labelDrawer(container) {
+    /* Where each name was last drawn (name -> {x, y, width}), for the browser tests. */
+    container.labelBoxes = {};
     return function (context, data, settings) {
       if (!data.label) return;
       var size = settings.labelSize;
       context.font = settings.labelWeight + " " + size + "px " + settings.labelFont;
       var place = labelPlace(container, context, data, size);
+      container.labelBoxes[data.label] = place;
       /* A white halo keeps a name readable where it crosses ties. */
       context.lineWidth = 3;
       context.lineJoin = "round";

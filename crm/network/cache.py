@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from crm.network import graph as g
 from crm.network import jobs, locks
-from crm.network.queries import NetworkFilter, graph_version, read_graph_rows
+from crm.network.queries import GraphRows, NetworkFilter, graph_version, read_graph_rows
 
 MEMORY_ENTRIES = 12
 # Graphs up to this many nodes get their slow figures at once (a second or less).
@@ -233,20 +233,24 @@ def _slow_job(
     return run
 
 
-def build_view(session: Session, flt: NetworkFilter, version: str, *, today: date) -> NetworkView:
-    """Read the rows and build the graph and its fast metrics (no cache)."""
-    started = time.perf_counter()
-    rows = read_graph_rows(session, flt)
-    read = time.perf_counter()
-    graph = g.build_graph(
+def graph_of(rows: GraphRows, **options: Any) -> nx.Graph:
+    """graph.build_graph on rows read by crm.network.queries (options: window, today …)."""
+    return g.build_graph(
         rows.nodes,
         links=rows.links,
         memberships=rows.memberships,
         meetings=rows.meetings,
         affiliations=rows.affiliations,
-        window=flt.window,
-        today=today,
+        **options,
     )
+
+
+def build_view(session: Session, flt: NetworkFilter, version: str, *, today: date) -> NetworkView:
+    """Read the rows and build the graph and its fast metrics (no cache)."""
+    started = time.perf_counter()
+    rows = read_graph_rows(session, flt)
+    read = time.perf_counter()
+    graph = graph_of(rows, window=flt.window, today=today)
     if flt.link_types or flt.min_weight:
         graph = g.filter_graph(graph, link_types=flt.link_types, min_weight=flt.min_weight)
     built = time.perf_counter()

@@ -86,14 +86,7 @@ def company_panel(
         names = {row["id"]: view.graph.nodes[row["id"]] for row in rows[:limit]}
         return NetworkPanel(_named(rows[:limit], names), len(rows), "cache")
     local = queries.read_neighbourhood_rows(session, company_id)
-    graph = g.build_graph(
-        local.nodes,
-        links=local.links,
-        memberships=local.memberships,
-        meetings=local.meetings,
-        affiliations=local.affiliations,
-        today=today,
-    )
+    graph = cache.graph_of(local, today=today)
     rows = g.neighbour_rows(graph, company_id)
     names = queries.company_facts(session, [row["id"] for row in rows[:limit]])
     return NetworkPanel(_named(rows[:limit], names), len(rows), "direct")
@@ -109,14 +102,7 @@ def cluster_graph(session: Session, cluster_id: int, *, today: date | None = Non
     if cached is not None:
         return cached
     rows = queries.read_graph_rows(session, queries.NetworkFilter(clusters=(cluster_id,)))
-    graph = g.build_graph(
-        rows.nodes,
-        links=rows.links,
-        memberships=rows.memberships,
-        meetings=rows.meetings,
-        affiliations=rows.affiliations,
-        today=today,
-    )
+    graph = cache.graph_of(rows, today=today)
     members = g.current_members(graph, queries.cluster_member_rows(session, cluster_id), cluster_id)
     result = (graph.subgraph(members).copy(), rows.cluster_names)
     cache.memory.put(key, result)
@@ -352,14 +338,7 @@ def cluster_years(
         return cached
     rows = queries.read_graph_rows(session, queries.NetworkFilter(clusters=(cluster_id,)))
     graphs = {
-        year: g.build_graph(
-            rows.nodes,
-            links=rows.links,
-            memberships=rows.memberships,
-            meetings=rows.meetings,
-            affiliations=rows.affiliations,
-            window=(date(year, 1, 1), date(year, 12, 31)),
-        )
+        year: cache.graph_of(rows, window=(date(year, 1, 1), date(year, 12, 31)))
         for year in range(today.year - CLUSTER_YEARS + 1, today.year + 1)
     }
     summary = g.yearly_summary(graphs)

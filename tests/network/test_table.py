@@ -173,3 +173,16 @@ def test_the_network_csv_export_holds_no_live_formula(
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "@") or cell.startswith("-1+")]
     nodes = csv.DictReader(io.StringIO(archive.read("nodes.csv").decode("utf-8-sig")))
     assert {row["name"] for row in nodes} == {"'" + name for name in hostile}
+
+
+def test_the_most_influential_keep_their_names_on_the_map(client, session, district, monkeypatch):
+    from crm.network import exports
+
+    monkeypatch.setattr(exports, "FORCED_LABELS", 2)
+    nodes = client.get("/network/graph.json").get_json()["nodes"]
+    view = _metrics(session)
+
+    forced = {int(node["key"]) for node in nodes if node["attributes"].get("forceLabel")}
+    top = sorted(view.metrics, key=lambda node: -view.metrics[node]["pagerank"])[:2]
+    assert forced == set(top)
+    assert district[0].id in forced  # the hub

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from crm.common.access import admin_access, edit_access, read_access
 from crm.common.converters import parse_datetime
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.pagination import page_args
 from crm.common.saving import saving
@@ -25,6 +26,7 @@ from crm.companies.models import Place, Sector
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
 from crm.network import queries as network_queries
+from crm.tasks import queries as task_queries
 
 
 @bp.context_processor
@@ -88,6 +90,8 @@ def detail(company_id: int):
         links=network_queries.list_company_links(db.session, company_id, limit=LINKS_SHOWN),
         link_count=network_queries.count_company_links(db.session, company_id),
         establishment_panel=establishment_queries.company_panel(db.session, company_id),
+        open_tasks=task_queries.open_company_tasks(db.session, company_id),
+        today=local_today(),
     )
 
 

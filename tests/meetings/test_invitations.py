@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
+from werkzeug.datastructures import FileStorage
 
 from crm.common.language import short_date
+from crm.meetings.forms import MeetingForm
 from crm.meetings.invitations import (
     MAX_BYTES,
     Attendee,
     InvitationError,
     Occurrence,
     match_attendees,
+    prefill_from_upload,
     read_invitation,
 )
 from tests.conftest import csrf_token
@@ -339,3 +342,52 @@ def test_endpoint_needs_csrf(client, login):
     data = {"file": (io.BytesIO((FILES / "utc_time.ics").read_bytes()), "invite.ics")}
     response = client.post("/meetings/invitation", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
+
+
+def _calendar(*events: str, method: str = "REQUEST") -> bytes:
+    body = "".join(
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20270101T000000Z\r\n"
+        f"DTSTART:20270105T090000Z\r\nSUMMARY:{uid}\r\nEND:VEVENT\r\n"
+        for uid in events
+    )
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nMETHOD:{method}\r\n{body}END:VCALENDAR\r\n"
+    ).encode()
+
+
+def test_cancellations_and_files_with_several_meetings_say_so(app):
+    with app.test_request_context(), force_locale("en"):
+        cancelled = read_invitation(_calendar("a", method="CANCEL"), today=TODAY)
+        assert [str(e) for e in cancelled.errors] == [
+            "This is a cancellation: the meeting has been called off."
+        ]
+        several = read_invitation(_calendar("first", "second"), today=TODAY)
+        assert several.title == "first"
+        assert [str(e) for e in several.errors] == [
+            "The file holds several meetings; the first is used."
+        ]
+
+
+# --- the path without JavaScript ----------------------------------------------------------------
+
+
+def test_upload_prefills_the_meeting_form_without_javascript(app, session):
+    """What the form's route does with a posted file: the prefill by the form's field names."""
+    kari = make_user(session, name="Kari Nordmann", email="kari.nordmann@lillestrom.kommune.no")
+    ife = make_company(session, name="IFE", website="https://ife.no")
+    upload = FileStorage(
+        io.BytesIO((FILES / "outlook_invitation.eml").read_bytes()), filename="invite.eml"
+    )
+    with app.test_request_context("/meetings/new"):
+        prefill = prefill_from_upload(session, upload)
+        form = MeetingForm(formdata=None, data=prefill.form_data())
+        with pytest.raises(InvitationError):
+            prefill_from_upload(session, FileStorage(io.BytesIO(b""), filename=""))
+    assert form.title.data == "Hydrogenlager på Kjeller – økonomi og framdrift"
+    assert (form.day.data, form.time.data) == (date(2026, 12, 3), time(10, 0))
+    assert form.duration_minutes.data == 90
+    assert form.location.data.startswith("Møterom Øyeren")
+    assert form.notes.data.startswith("Hei,")
+    assert form.company_ids.data == [ife.id]
+    assert form.staff_ids.data == [kari.id]
+    assert form.contact_ids.data == []

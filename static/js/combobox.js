@@ -72,6 +72,33 @@
     return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/["\\]/g, "\\$&");
   }
 
+  /* One chosen record in a list of several (ul[data-chosen-for]): its hidden input, its name
+     and its remove button; also used by invitation.js. Returns the hidden input. */
+  function addChosen(list, name, id, label, removeText) {
+    var item = document.createElement("li");
+    item.className = "border rounded bg-white px-2 py-1 d-inline-flex align-items-center gap-2";
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = name;
+    hidden.value = String(id);
+    var text = document.createElement("span");
+    text.textContent = label;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-sm btn-outline-secondary py-0";
+    button.setAttribute("data-remove", "");
+    button.textContent = removeText;
+    var buttonLabel = document.createElement("span");
+    buttonLabel.className = "visually-hidden";
+    buttonLabel.textContent = " " + label;
+    button.appendChild(buttonLabel);
+    item.appendChild(hidden);
+    item.appendChild(text);
+    item.appendChild(button);
+    list.appendChild(item);
+    return hidden;
+  }
+
   /* Suggestions of one type from the server; a refusal or a sign-in page is a failure. */
   function fetchResults(url, type, query, signal) {
     var address = url + "?" + new URLSearchParams({ type: type, q: query }).toString();
@@ -463,27 +490,7 @@
     }
 
     function add(result) {
-      var item = document.createElement("li");
-      item.className = "border rounded bg-white px-2 py-1 d-inline-flex align-items-center gap-2";
-      var hidden = document.createElement("input");
-      hidden.type = "hidden";
-      hidden.name = multiple;
-      hidden.value = String(result.id);
-      var label = document.createElement("span");
-      label.textContent = result.label;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn btn-sm btn-outline-secondary py-0";
-      button.setAttribute("data-remove", "");
-      button.textContent = box.text("remove");
-      var buttonLabel = document.createElement("span");
-      buttonLabel.className = "visually-hidden";
-      buttonLabel.textContent = " " + result.label;
-      button.appendChild(buttonLabel);
-      item.appendChild(hidden);
-      item.appendChild(label);
-      item.appendChild(button);
-      chosen.appendChild(item);
+      addChosen(chosen, multiple, result.id, result.label, box.text("remove"));
     }
 
     function remove(item) {
@@ -561,6 +568,7 @@
 
   window.Combobox = {
     init: init,
+    addChosen: addChosen,
     attach: function (input, options) {
       return new Combobox(input, options);
     },

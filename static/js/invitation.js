@@ -21,7 +21,7 @@
  * (title, day, time, duration_minutes, location, notes) set the input or textarea of that name;
  * notes already typed are kept, the invitation's added below them. Lists of {id, name}
  * (companies, contacts, staff) add a chip to ul[data-chosen-for=NAME] (the type-ahead's list,
- * see combobox.js), else select the options of select[name=NAME] (adding missing ones), else
+ * made by combobox.js's Combobox.addChosen), else select the options of select[name=NAME] (adding missing ones), else
  * tick the checkboxes of that name. Every changed input gets "input" and "change" events, and
  * the form an "invitation:filled" event whose detail is the whole answer (unmatched people,
  * occurrences) for a page that wants more.
@@ -68,32 +68,11 @@
     var present = list.querySelectorAll('input[type="hidden"]');
     for (var i = 0; i < present.length; i += 1) {
       if (present[i].value === String(item.id)) {
-        return false;
+        return;
       }
     }
-    var li = document.createElement("li");
-    li.className = "border rounded bg-white px-2 py-1 d-inline-flex align-items-center gap-2";
-    var hidden = document.createElement("input");
-    hidden.type = "hidden";
-    hidden.name = name;
-    hidden.value = String(item.id);
-    var label = document.createElement("span");
-    label.textContent = item.name;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-sm btn-outline-secondary py-0";
-    button.setAttribute("data-remove", "");
-    button.textContent = removeText;
-    var buttonLabel = document.createElement("span");
-    buttonLabel.className = "visually-hidden";
-    buttonLabel.textContent = " " + item.name;
-    button.appendChild(buttonLabel);
-    li.appendChild(hidden);
-    li.appendChild(label);
-    li.appendChild(button);
-    list.appendChild(li);
-    changed(hidden);
-    return true;
+    // The type-ahead's own chip (combobox.js, loaded on every page), so its remove button works.
+    changed(window.Combobox.addChosen(list, name, item.id, item.name, removeText));
   }
 
   function setList(form, name, items, removeText) {
@@ -101,7 +80,7 @@
       return;
     }
     var list = form.querySelector('ul[data-chosen-for="' + cssEscape(name) + '"]');
-    if (list) {
+    if (list && window.Combobox && window.Combobox.addChosen) {
       items.forEach(function (item) {
         addChip(list, name, item, removeText);
       });

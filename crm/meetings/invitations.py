@@ -25,7 +25,7 @@ import recurring_ical_events
 import x_wr_timezone
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar, Component
+from icalendar import Calendar, Component, vRecur
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -44,6 +44,10 @@ LOCAL_TIMEZONE = "Europe/Oslo"
 PAST_OCCURRENCES = 3
 NEXT_OCCURRENCES = 10
 PAST_WINDOW_DAYS = 120
+# Meetings recur by the day at the finest, and not from far back: a rule that would make
+# millions of occurrences (every second, or daily since 1900) is refused, not computed.
+SERIES_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+SERIES_MAX_YEARS_BACK = 30
 MAX_LOCATION_LENGTH = 300
 # Addresses anyone can have: their domain says nothing about an organisation.
 GENERIC_MAIL_DOMAINS = frozenset(
@@ -312,6 +316,44 @@ def _is_series(calendar: Calendar, uid: str) -> bool:
     return False
 
 
+def _check_series(calendar: Calendar, today: date) -> None:
+    """Refuse a series whose occurrences would be too many to compute."""
+    earliest = today.replace(year=today.year - SERIES_MAX_YEARS_BACK)
+    for event in calendar.walk("VEVENT"):
+        start = event["DTSTART"].dt
+        if (start.date() if isinstance(start, datetime) else start) < earliest:
+            raise InvitationError(_l("The meeting series in the file cannot be read."))
+        rules = event.get("RRULE", [])
+        for rule in rules if isinstance(rules, list) else [rules]:
+            finer = sum(len(rule.get(part, [])) for part in ("BYHOUR", "BYMINUTE", "BYSECOND"))
+            if set(rule.get("FREQ", [])) - SERIES_FREQUENCIES or finer > 3:
+                raise InvitationError(_l("The meeting series in the file cannot be read."))
+            if not _may_happen(rule):
+                raise InvitationError(_l("The meeting series in the file cannot be read."))
+
+
+# The longest each month can be (February in a leap year).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _may_happen(rule: vRecur) -> bool:
+    """False for the rules calendars never write and that never give a meeting (30 February,
+    the 6th Monday): the recurrence library would search until the year 9999 for one."""
+    if rule.get("BYYEARDAY") or rule.get("BYWEEKNO"):
+        return False
+    if any(not 1 <= abs(int(p)) <= 5 for p in rule.get("BYSETPOS", [])):
+        return False
+    days, months = rule.get("BYMONTHDAY", []), rule.get("BYMONTH", [])
+    if days and months:
+        return any(
+            abs(int(d)) <= _MONTH_DAYS[int(m) - 1]
+            for d in days
+            for m in months
+            if 1 <= int(m) <= 12
+        )
+    return True
+
+
 def _only_uid(calendar: Calendar, uid: str) -> Calendar:
     """The calendar with one meeting's components only (its series and moved occurrences)."""
     kept = Calendar()
@@ -387,10 +429,21 @@ def read_invitation(
     (else its last), with `occurrences` to choose among. Times are local in `timezone`.
     """
     calendar = _parse_calendar(_calendar_text(data))
+    try:
+        return _read_calendar(calendar, today=today, on=on, zone=ZoneInfo(timezone))
+    except InvitationError:
+        raise
+    # icalendar reads properties when asked: a broken date surfaces here, not when parsing.
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as error:
+        raise InvitationError(_l("The invitation cannot be read: the file is damaged.")) from error
+
+
+def _read_calendar(
+    calendar: Calendar, *, today: date, on: date | None, zone: ZoneInfo
+) -> Invitation:
     events = [e for e in calendar.walk("VEVENT") if e.get("DTSTART") is not None]
     if not events:
         raise InvitationError(_l("The file holds no meeting."))
-    zone = ZoneInfo(timezone)
     errors: list[Any] = []
     if _text(calendar, "METHOD").upper() == "CANCEL":
         errors.append(_l("This is a cancellation: the meeting has been called off."))
@@ -403,8 +456,10 @@ def read_invitation(
     occurrences: list[Occurrence] = []
     chosen = master
     if _is_series(calendar, uid):
+        series = _only_uid(calendar, uid)
+        _check_series(series, today)
         try:
-            chosen, occurrences, more = _choose(_only_uid(calendar, uid), master, zone, today, on)
+            chosen, occurrences, more = _choose(series, master, zone, today, on)
         except Exception as error:  # the recurrence library's errors on a broken rule
             raise InvitationError(_l("The meeting series in the file cannot be read.")) from error
         errors += more

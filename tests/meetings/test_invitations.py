@@ -185,6 +185,14 @@ def test_series_in_another_zone_follows_both_clock_changes():
 
 # --- bad files ----------------------------------------------------------------------------------
 
+
+def _series(start: str, rule: str) -> bytes:
+    return (
+        f"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nDTSTART:{start}\r\nRRULE:{rule}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
 NO_EVENT = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nEND:VCALENDAR\r\n"
 DAMAGED = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:2027-13-45\r\nthis is not ical\r\n"
@@ -205,6 +213,12 @@ MAIL_WITHOUT_INVITATION = (
         (DAMAGED, "damaged"),
         (MAIL_WITHOUT_INVITATION, "no invitation attached"),
         (b"BEGIN:VCALENDAR\r\n" + b"X" * MAX_BYTES, "too large"),
+        (_series("20270105T090000Z", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"), "series"),
+        (_series("20270105T090000Z", "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6"), "series"),
+        (_series("20270105T090000Z", "FREQ=SECONDLY"), "series"),
+        (_series("19500105T090000Z", "FREQ=DAILY"), "series"),
+        (_series("20270105T090000Z", "FREQ=DAILY;UNTIL=2027-13"), "damaged"),
+        (_series("2027010", "FREQ=DAILY"), "damaged"),
     ],
 )
 def test_bad_files_are_refused_with_a_message(app, data, words):

@@ -318,7 +318,7 @@ def _is_series(calendar: Calendar, uid: str) -> bool:
 
 def _check_series(calendar: Calendar, today: date) -> None:
     """Refuse a series whose occurrences would be too many to compute."""
-    earliest = today.replace(year=today.year - SERIES_MAX_YEARS_BACK)
+    earliest = today - timedelta(days=365 * SERIES_MAX_YEARS_BACK)
     for event in calendar.walk("VEVENT"):
         start = event["DTSTART"].dt
         if (start.date() if isinstance(start, datetime) else start) < earliest:
@@ -373,11 +373,12 @@ def _occurrences(
     def live(events: Iterable[Component]) -> Iterable[Component]:
         return (e for e in events if _text(e, "STATUS").upper() != "CANCELLED")
 
-    past = [
-        e
-        for e in live(query.between(midnight - timedelta(days=PAST_WINDOW_DAYS), midnight))
-        if _local(e["DTSTART"].dt, zone)[0] < today
-    ]
+    def before_today(days_back: int) -> list[Component]:
+        since = midnight - timedelta(days=days_back)
+        events = live(query.between(since, midnight))
+        return [e for e in events if _local(e["DTSTART"].dt, zone)[0] < today]
+
+    past = before_today(PAST_WINDOW_DAYS)
     upcoming = []
     for event in live(query.after(midnight)):
         if _local(event["DTSTART"].dt, zone)[0] < today:
@@ -385,6 +386,8 @@ def _occurrences(
         upcoming.append(event)
         if len(upcoming) == NEXT_OCCURRENCES:
             break
+    if not past and not upcoming:  # a series that ended long ago: its last meetings
+        past = before_today(366 * SERIES_MAX_YEARS_BACK)
     return past[-PAST_OCCURRENCES:], upcoming
 
 

@@ -153,6 +153,8 @@ def test_series_has_no_meeting_on_an_excluded_or_moved_date(app, left_out):
 def test_series_that_has_ended_gives_its_last_meeting():
     invitation = _read("weekly_series.ics", today=date(2027, 6, 1))
     assert (invitation.day, invitation.at) == (date(2027, 4, 19), time(9, 0))
+    # Read on a leap day too (no "29 February 30 years ago" to trip over).
+    assert _read("weekly_series.ics", today=date(2028, 2, 29)).day == date(2027, 4, 19)
 
 
 NEW_YORK_SERIES = """BEGIN:VCALENDAR\r

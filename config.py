@@ -62,6 +62,9 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "nb"
     BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"
+    # The municipality's own mail domains (comma-separated): an invitation's attendees from
+    # these are matched to staff users, never to an organisation by the domain.
+    STAFF_MAIL_DOMAINS = os.environ.get("STAFF_MAIL_DOMAINS", "lillestrom.kommune.no")
     LANGUAGES = ("nb", "en")
 
     # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4), above ASVS appendix C.

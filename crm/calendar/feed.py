@@ -50,6 +50,9 @@ def build_feed(
         event = Event()
         event.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
         event.add("dtstamp", _stamp(meeting.updated_at))
+        # A changed meeting keeps its UID; calendars see the change by its sequence.
+        event.add("last-modified", _stamp(meeting.updated_at))
+        event.add("sequence", max((meeting.version or 1) - 1, 0))
         start = meeting.starts_at.astimezone(zone)
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(minutes=meeting.duration_minutes or DEFAULT_MINUTES))

@@ -72,6 +72,19 @@
     return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/["\\]/g, "\\$&");
   }
 
+  /* One chosen record in a list of several (ul[data-chosen-for]): its hidden input, its name
+     and its remove button; also used by invitation.js. Returns the hidden input. */
+  function addChosen(list, name, id, label, removeText) {
+    var item = chip(label, removeText);
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = name;
+    hidden.value = String(id);
+    item.insertBefore(hidden, item.firstChild);
+    list.appendChild(item);
+    return hidden;
+  }
+
   /* Suggestions of one type from the server; a refusal or a sign-in page is a failure. */
   function fetchResults(url, type, query, signal) {
     var address = url + "?" + new URLSearchParams({ type: type, q: query }).toString();
@@ -574,13 +587,7 @@
     }
 
     function add(result) {
-      var item = chip(result.label, box.text("remove"));
-      var hidden = document.createElement("input");
-      hidden.type = "hidden";
-      hidden.name = multiple;
-      hidden.value = String(result.id);
-      item.insertBefore(hidden, item.firstChild);
-      chosen.appendChild(item);
+      addChosen(chosen, multiple, result.id, result.label, box.text("remove"));
     }
 
     function remove(item) {
@@ -664,6 +671,7 @@
 
   window.Combobox = {
     init: init,
+    addChosen: addChosen,
     attach: function (input, options) {
       return new Combobox(input, options);
     },

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
 from crm.calendar import queries, services
+from crm.common.dates import local_today
 from tests.conftest import post_form
 from tests.establishments.helpers import make_case, seed
 from tests.factories import make_company, make_meeting, make_task, make_user
@@ -143,3 +145,43 @@ def test_turning_the_feed_off(client, session, login):
 def test_the_calendar_page_needs_sign_in(client, session):
     response = client.get("/calendar/")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_planned_and_recent_meetings_link_back_and_keep_their_uid_when_changed(
+    client, session, login
+):
+    me = login(role="editor", locale="en")
+    today = local_today()
+    recent = make_meeting(
+        session, title="Besøk hos Nitja", staff=[me],
+        starts_at=datetime.combine(today - timedelta(days=30), time(13, 0), tzinfo=OSLO),
+    )  # fmt: skip
+    planned = make_meeting(
+        session, title="Årsmøte i Solenergiklyngen", staff=[me], location="Fetsund lenser",
+        starts_at=datetime.combine(today + timedelta(days=7), time(9, 0), tzinfo=OSLO),
+    )  # fmt: skip
+    token = services.renew_feed_token(session, user=me)
+    session.commit()
+
+    events = _events(_feed(client, token))
+    uid = f"meeting-{planned.id}@koblingsboks"
+    assert {uid, f"meeting-{recent.id}@koblingsboks"} <= set(events)
+    event = events[uid]
+    assert event.decoded("DTSTART") == datetime.combine(
+        today + timedelta(days=7), time(9, 0), tzinfo=OSLO
+    )
+    assert str(event["LOCATION"]) == "Fetsund lenser"
+    # The URL opens the meeting's page for a signed-in user.
+    url = str(event["URL"])
+    assert url.endswith(f"/meetings/{planned.id}")
+    page = client.get(urlsplit(url).path)
+    assert page.status_code == 200 and "Årsmøte i Solenergiklyngen" in page.get_data(as_text=True)
+    sequence = int(event["SEQUENCE"])
+
+    planned.title = "Årsmøte i Solenergiklyngen (flyttet)"
+    planned.starts_at = planned.starts_at + timedelta(hours=2)
+    session.commit()
+    changed = _events(_feed(client, token))[uid]
+    assert str(changed["SUMMARY"]) == "Årsmøte i Solenergiklyngen (flyttet)"
+    assert changed.decoded("DTSTART").astimezone(OSLO).hour == 11
+    assert int(changed["SEQUENCE"]) > sequence

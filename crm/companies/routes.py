@@ -78,6 +78,7 @@ def detail(company_id: int):
         abort(404)
     before = parse_datetime(request.args.get("before"))
     timeline = queries.company_timeline(db.session, company_id, before=before)
+    history = queries.register_history(db.session, company_id)
     return render_template(
         "companies/detail.html",
         detail=detail,
@@ -88,6 +89,8 @@ def detail(company_id: int):
         links=network_queries.list_company_links(db.session, company_id, limit=LINKS_SHOWN),
         link_count=network_queries.count_company_links(db.session, company_id),
         establishment_panel=establishment_queries.company_panel(db.session, company_id),
+        register_history=history,
+        register_chart=queries.employee_chart(history),
     )
 
 

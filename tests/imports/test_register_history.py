@@ -59,9 +59,7 @@ def test_each_import_keeps_only_the_changes_and_the_chart_shows_the_imports_numb
 
 def test_reverting_an_import_removes_its_points(session, tmp_path):
     import_register_file(session, _file(tmp_path, "a.json", 12), observed_on=date(2022, 1, 3))
-    run = import_register_file(
-        session, _file(tmp_path, "b.json", 30), observed_on=date(2024, 1, 8)
-    )
+    run = import_register_file(session, _file(tmp_path, "b.json", 30), observed_on=date(2024, 1, 8))
     assert len(_points(session)) == 2
     revert_import(session, run=run, user_id=None)
     assert [p.employees for p in _points(session)] == [12]

@@ -77,7 +77,7 @@ def _world(session, user):
 
 def test_the_brief_holds_old_open_promises_open_flags_history_and_questions(session, login):
     user = login("editor")
-    company, case, planned, promise, later, person, strategy = _world(session, user)
+    company, case, planned, promise, later, _person, strategy = _world(session, user)
     brief = queries.get_brief(session, company.id, today=local_today())
     # A promise made two years ago and still open is there, overdue first; a done task is not.
     assert [task.title for task in brief.tasks] == [promise.title, later.title]

@@ -29,7 +29,7 @@ def test_default_checklists_are_seeded_once(session):
 
 def test_answers_record_who_and_the_board_shows_four_of_six(session, login, client):
     user = login("editor")
-    stages, case, items = _case_in_needs_clarified(session, user)
+    _stages, case, items = _case_in_needs_clarified(session, user)
     services.answer_checklist(
         session, case=case, answered_ids=[i.id for i in items[:4]], actor_id=user.id
     )
@@ -45,7 +45,7 @@ def test_answers_record_who_and_the_board_shows_four_of_six(session, login, clie
 
 def test_moving_on_with_unanswered_questions_asks_first_and_never_blocks(session, login, client):
     user = login("editor")
-    stages, case, items = _case_in_needs_clarified(session, user)
+    stages, case, _items = _case_in_needs_clarified(session, user)
     session.commit()
     token = csrf_token(client, f"/establishments/{case.id}")
     data = {"csrf_token": token, "stage_id": stages["site_search"].id, "quick": "1"}

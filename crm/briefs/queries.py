@@ -83,8 +83,8 @@ class Brief:
 
     @property
     def responsible(self):
-        """The adviser responsible: the case's."""
-        return self.case.adviser if self.case else None
+        """The organisation's responsible adviser (kontaktansvarlig)."""
+        return self.company.responsible
 
     @property
     def unanswered(self) -> list[establishment_queries.ChecklistRow]:
@@ -311,7 +311,9 @@ def get_brief(
     """The brief for an organisation, or None when it (or the case or meeting asked for) is not
     the organisation's."""
     company = session.scalar(
-        select(Company).where(Company.id == company_id).options(joinedload(Company.place))
+        select(Company)
+        .where(Company.id == company_id)
+        .options(joinedload(Company.place), joinedload(Company.responsible))
     )
     if company is None:
         return None

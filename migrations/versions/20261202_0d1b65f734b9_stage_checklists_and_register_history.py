@@ -1,7 +1,7 @@
 """Stage checklists (items per stage, answers per case) and the register history of organisations
 
 Revision ID: 0d1b65f734b9
-Revises: d7dccd501055
+Revises: a1c3e5f70b21
 Create Date: 2026-12-02 03:04:31.456312
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0d1b65f734b9'
-down_revision = 'd7dccd501055'
+down_revision = 'a1c3e5f70b21'
 branch_labels = None
 depends_on = None
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import enum
-<<<<<<< HEAD
 from datetime import date
-=======
 from typing import TYPE_CHECKING
->>>>>>> lists
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship

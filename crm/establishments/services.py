@@ -636,10 +636,6 @@ def move_case(
     stage = _stage(session, stage_id)
     if stage.id == case.stage_id:
         return case
-    if not confirmed and _moves_on(case.stage, stage):
-        unanswered = unanswered_items(session, case)
-        if unanswered:
-            raise UnansweredChecklist(unanswered)
 
     def given(value, current):
         return current if value is None or value == "" else value
@@ -654,6 +650,11 @@ def move_case(
         lost_reason=given(lost_reason, case.lost_reason),
         lost_to_municipality=given(lost_to_municipality, case.lost_to_municipality),
     )
+    # Asked after what the stage needs: a move that needs details is sent to its form first.
+    if not confirmed and _moves_on(case.stage, stage):
+        unanswered = unanswered_items(session, case)
+        if unanswered:
+            raise UnansweredChecklist(unanswered)
     previous = case.stage
     for field, value in outcome_values.items():
         setattr(case, field, value)

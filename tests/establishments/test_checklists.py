@@ -9,6 +9,7 @@ from crm.establishments import queries, services
 from crm.establishments.models import ChecklistItem, EstablishmentCase
 from tests.conftest import csrf_token
 from tests.establishments.helpers import make_case, seed
+from tests.factories import make_meeting
 
 
 def _case_in_needs_clarified(session, user):
@@ -111,3 +112,35 @@ def test_admins_add_questions_and_case_page_saves_answers(session, login, client
     )
     assert saved.status_code == 302
     assert "2 av 7 besvart" in client.get(f"/establishments/{case.id}").get_data(as_text=True)
+
+
+def test_a_meeting_of_the_case_answers_its_questions_on_its_page(session, login, client):
+    user = login("editor")
+    stages, case, items = _case_in_needs_clarified(session, user)
+    meeting = make_meeting(session, companies=[case.company], establishment_id=case.id)
+    other = make_meeting(session, companies=[case.company])
+    session.commit()
+    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Arealbehov i m²" in page and "0 av 6 besvart" in page
+    assert "Arealbehov i m²" not in client.get(f"/meetings/{other.id}").get_data(as_text=True)
+    token = csrf_token(client, f"/meetings/{meeting.id}")
+    saved = client.post(
+        f"/establishments/{case.id}/checklist",
+        data={
+            "csrf_token": token,
+            "answered_ids": [str(items[0].id)],
+            "meeting_id": str(meeting.id),
+            "next": f"/meetings/{meeting.id}#checklist",
+        },
+    )
+    assert saved.headers["Location"].endswith(f"/meetings/{meeting.id}#checklist")
+    (answer,) = [row.answer for row in queries.case_checklist(session, case) if row.answer]
+    assert (answer.meeting_id, answer.answered_by_id) == (meeting.id, user.id)
+    # A meeting of another case (or none) cannot answer for this one.
+    refused = client.post(
+        f"/establishments/{case.id}/checklist",
+        data={"csrf_token": token, "answered_ids": [], "meeting_id": str(other.id)},
+    )
+    assert refused.status_code == 302
+    session.expire_all()
+    assert len([row for row in queries.case_checklist(session, case) if row.answer]) == 1

@@ -2,9 +2,9 @@
 
 The order is the adviser's reading order before walking in: who they are (register facts and
 their history), where we are (the open case, open warnings), what was said and promised (the
-last meetings, open tasks), who we know there and who knows them (people, clusters, the
-strongest ties with a person to call), what the strategy cares about, and the questions for
-this visit (the case stage's checklist, unanswered first).
+last meetings, open tasks), who we know there and who knows them (people, clusters; the
+strongest ties with a person to call load after the page), what the strategy cares about,
+and the questions for this visit (the case stage's checklist, unanswered first).
 """
 
 from __future__ import annotations
@@ -76,7 +76,6 @@ class Brief:
     more_tasks: int
     people: list[PersonRow]
     memberships: list[Membership]
-    ties: list[TieRow]
     strategies: list[Strategy]
     uncovered_focus_areas: list[FocusArea]
     checklist: list[establishment_queries.ChecklistRow] = field(default_factory=list)
@@ -232,9 +231,16 @@ def _memberships(session: Session, company_id: int, today: date) -> list[Members
     )
 
 
-def _ties(session: Session, company_id: int, today: date) -> list[TieRow]:
-    """The strongest ties, each with the person there the department met most recently."""
-    panel = network_panels.company_panel(session, company_id, limit=TIES_SHOWN, today=today)
+def strongest_ties(session: Session, company_id: int, today: date) -> list[TieRow]:
+    """The strongest ties, each with the person there the department met most recently.
+
+    Apart from the brief (its page fetches them after loading): a hub's ties take a graph of
+    a few thousand neighbours to work out, several times the brief's own reads.
+    """
+    # The organisation's own rows, never the district's version check: the same figures, quicker.
+    panel = network_panels.company_panel(
+        session, company_id, limit=TIES_SHOWN, today=today, use_cache=False
+    )
     ties = [
         TieRow(
             row["id"],
@@ -246,21 +252,33 @@ def _ties(session: Session, company_id: int, today: date) -> list[TieRow]:
     ]
     if not ties:
         return ties
-    met = func.max(Meeting.starts_at).label("met")
-    rows = session.execute(
-        select(Affiliation.company_id, Contact.id, Contact.name, met)
+    # Two small reads: the tie organisations' current people, then when each was last met.
+    people = session.execute(
+        select(Affiliation.company_id, Contact.id, Contact.name)
         .join(Contact, Contact.id == Affiliation.contact_id)
-        .join(meeting_contacts, meeting_contacts.c.contact_id == Contact.id)
-        .join(Meeting, Meeting.id == meeting_contacts.c.meeting_id)
         .where(
             Affiliation.company_id.in_([tie.company_id for tie in ties]),
             contact_queries.current_clause(Affiliation, today),
-            meeting_queries.has_happened(today),
         )
-        .group_by(Affiliation.company_id, Contact.id, Contact.name)
-    )
+    ).all()
+    met: dict[int, Any] = {}
+    if people:
+        met = dict(
+            session.execute(
+                select(meeting_contacts.c.contact_id, func.max(Meeting.starts_at))
+                .join(Meeting, Meeting.id == meeting_contacts.c.meeting_id)
+                .where(
+                    meeting_contacts.c.contact_id.in_(sorted({row[1] for row in people})),
+                    meeting_queries.has_happened(today),
+                )
+                .group_by(meeting_contacts.c.contact_id)
+            ).all()
+        )
     best: dict[int, tuple] = {}
-    for org_id, contact_id, name, last_met in rows:
+    for org_id, contact_id, name in people:
+        last_met = met.get(contact_id)
+        if last_met is None:
+            continue
         if org_id not in best or (last_met, -contact_id) > (best[org_id][2], -best[org_id][0]):
             best[org_id] = (contact_id, name, last_met)
     for tie in ties:
@@ -298,6 +316,11 @@ def _strategies(
     served = [s for area in areas for s in area.strategies if s.id in tagged]
     uncovered = [area for area in areas if not any(s.id in tagged for s in area.strategies)]
     return served, uncovered
+
+
+def company_exists(session: Session, company_id: int) -> bool:
+    """Whether there is an organisation with this id."""
+    return session.scalar(select(Company.id).where(Company.id == company_id)) is not None
 
 
 def get_brief(
@@ -341,7 +364,6 @@ def get_brief(
         more_tasks=more_tasks,
         people=_people(session, company_id, today),
         memberships=_memberships(session, company_id, today),
-        ties=_ties(session, company_id, today),
         strategies=strategies,
         uncovered_focus_areas=uncovered,
         # Unanswered questions first, each group in the checklist's order.

@@ -41,3 +41,14 @@ def brief(company_id: int):
     if brief is None:
         abort(404)
     return render_template("briefs/brief.html", brief=brief, capture_href=capture_href(brief))
+
+
+@bp.route("/<int:company_id>/ties")
+@read_access
+def ties(company_id: int):
+    """The strongest ties with a person to call, as a fragment the brief fetches after loading."""
+    if queries.company_exists(db.session, company_id) is False:
+        abort(404)
+    return render_template(
+        "briefs/_ties.html", ties=queries.strongest_ties(db.session, company_id, local_today())
+    )

@@ -92,6 +92,7 @@ def test_the_brief_holds_old_open_promises_open_flags_history_and_questions(sess
     ]
     assert [row.affiliation.contact.name for row in brief.people] == ["Kari Nordmann"]
     assert brief.people[0].last_contacted is not None
+    assert not hasattr(brief, "ties")  # they load after the page
     assert [s.id for s in brief.strategies] == [strategy.id]
     # "Behov avklart" has six default questions; answered ones go last.
     establishment_services.answer_checklist(
@@ -172,3 +173,19 @@ def test_the_brief_reads_in_the_same_number_of_queries_for_more_records(
         session.add(RegisterPoint(company=company, observed_on=date(2020, 1, n + 1), employees=n))
     session.commit()
     assert statements() == few
+
+
+def test_the_ties_fragment_names_the_person_to_call(session, login, client):
+    user = login("reader")
+    company, *_rest = _world(session, user)
+    neighbour = make_company(session, name="Nabo Energi AS")
+    colleague = make_contact(session, name="Ola Introdusent")
+    make_affiliation(session, contact=colleague, company=neighbour)
+    shared = make_meeting(session, title="Felles møte", companies=[company, neighbour])
+    shared.contacts.append(colleague)
+    session.commit()
+    ties = queries.strongest_ties(session, company.id, local_today())
+    assert [(t.name, t.contact_name) for t in ties] == [("Nabo Energi AS", "Ola Introdusent")]
+    page = client.get(f"/briefs/{company.id}/ties").get_data(as_text=True)
+    assert "Be Ola Introdusent om en introduksjon" in page
+    assert client.get("/briefs/999999/ties").status_code == 404

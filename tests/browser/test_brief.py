@@ -73,6 +73,8 @@ def test_the_brief_from_each_starting_point_prints_on_one_or_two_pages(page, liv
         expect(page.locator("#questions-heading")).to_have_text("Spørsmål til dette besøket")
         expect(page.locator("[data-brief-tasks]")).to_contain_text("Løfte 3")
         expect(page.locator(".register-chart circle")).to_have_count(3)
+        ties = page.locator("[data-brief-ties-url]")
+        expect(ties).to_have_attribute("data-ready", "true")
         check_accessibility(page)
         page.set_viewport_size({"width": 390, "height": 844})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

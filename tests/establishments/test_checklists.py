@@ -116,7 +116,7 @@ def test_admins_add_questions_and_case_page_saves_answers(session, login, client
 
 def test_a_meeting_of_the_case_answers_its_questions_on_its_page(session, login, client):
     user = login("editor")
-    stages, case, items = _case_in_needs_clarified(session, user)
+    _stages, case, items = _case_in_needs_clarified(session, user)
     meeting = make_meeting(session, companies=[case.company], establishment_id=case.id)
     other = make_meeting(session, companies=[case.company])
     session.commit()

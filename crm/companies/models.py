@@ -141,14 +141,20 @@ def format_address(address: str | None, postcode: str | None, post_town: str | N
     return text or None
 
 
+# The one-line address a register point keeps (street, postcode and town together).
+ADDRESS_LENGTH = 400
+
+
 def history_values(values: dict) -> dict:
     """The register facts a history point keeps, from a company's column values."""
     return {
         "employees": values.get("employees"),
         "register_status": values.get("register_status"),
-        "address": format_address(
-            values.get("address"), values.get("postcode"), values.get("post_town")
-        ),
+        "address": (
+            format_address(values.get("address"), values.get("postcode"), values.get("post_town"))
+            or ""
+        )[:ADDRESS_LENGTH]
+        or None,
         "industry_code": values.get("industry_code"),
     }
 
@@ -175,7 +181,7 @@ class RegisterPoint(db.Model):
     observed_on: Mapped[date] = mapped_column(Date)
     employees: Mapped[int | None] = mapped_column(Integer)
     register_status: Mapped[str | None] = mapped_column(String(20))
-    address: Mapped[str | None] = mapped_column(String(400))
+    address: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH))
     industry_code: Mapped[str | None] = mapped_column(String(10))
 
     company: Mapped[Company] = relationship()

@@ -175,6 +175,7 @@ def test_moving_to_established_without_javascript_leads_to_the_details_form(
             "established_place_id": place.id,
             "established_on": "2025-09-01",
             "actual_jobs": "25",
+            "confirmed": "y",  # the first stage's questions are unanswered
         },
         form_page=form_url,
     )

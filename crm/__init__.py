@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount every feature."""
     from crm.account import bp as account_bp
     from crm.auth import bp as auth_bp
+    from crm.briefs import bp as briefs_bp
     from crm.calendar import bp as calendar_bp
     from crm.clusters import bp as clusters_bp
     from crm.companies import bp as companies_bp
@@ -143,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
         home_bp,
         health_bp,
         companies_bp,
+        briefs_bp,
         contacts_bp,
         clusters_bp,
         meetings_bp,

@@ -2,9 +2,16 @@
 
 from crm.auth.models import Invitation, User, UserSession
 from crm.clusters.models import Cluster, Membership
-from crm.companies.models import Company, Place, Sector
+from crm.companies.models import Company, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact, ContactAccess
-from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
+from crm.establishments.models import (
+    ChecklistAnswer,
+    ChecklistItem,
+    EstablishmentCase,
+    Stage,
+    StageChange,
+    WarningFlag,
+)
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.mail.models import SentDigest
 from crm.meetings.models import Meeting
@@ -14,6 +21,8 @@ from crm.tasks.models import Task
 
 __all__ = [
     "Affiliation",
+    "ChecklistAnswer",
+    "ChecklistItem",
     "Cluster",
     "CollaborationLink",
     "Company",
@@ -29,6 +38,7 @@ __all__ = [
     "Meeting",
     "Membership",
     "Place",
+    "RegisterPoint",
     "Sector",
     "SentDigest",
     "Stage",

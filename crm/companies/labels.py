@@ -32,7 +32,7 @@ REGISTER_STATUS = label_table(
         RegisterStatus.DELETED: _l("Deleted from the register"),
     },
     enum=RegisterStatus,
-    columns=("companies.register_status",),
+    columns=("companies.register_status", "register_points.register_status"),
 )
 
 # Names of the two editions of the industry classification; the same in every language.

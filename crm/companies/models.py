@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited, enum_check
@@ -131,3 +132,56 @@ class Company(Audited, db.Model):
 
     def __repr__(self) -> str:
         return f"<Company {self.id} {self.name!r}>"
+
+
+def format_address(address: str | None, postcode: str | None, post_town: str | None) -> str | None:
+    """One line of an address as the register gives it: "Storgata 1, 2000 Lillestrøm"."""
+    town = " ".join(part for part in (postcode, post_town) if part)
+    text = ", ".join(part for part in (address, town) if part)
+    return text or None
+
+
+# The one-line address a register point keeps (street, postcode and town together).
+ADDRESS_LENGTH = 400
+
+
+def history_values(values: dict) -> dict:
+    """The register facts a history point keeps, from a company's column values."""
+    return {
+        "employees": values.get("employees"),
+        "register_status": values.get("register_status"),
+        "address": (
+            format_address(values.get("address"), values.get("postcode"), values.get("post_town"))
+            or ""
+        )[:ADDRESS_LENGTH]
+        or None,
+        "industry_code": values.get("industry_code"),
+    }
+
+
+class RegisterPoint(db.Model):
+    """The register's facts of an organisation as one import left them, kept when they changed.
+
+    A register import writes a point when it creates the organisation, when one of these facts
+    differs from what the database held, or when the organisation has no point yet; an import
+    that finds the same values writes nothing, so the points are the organisation's history.
+    """
+
+    __tablename__ = "register_points"
+    __table_args__ = (enum_check("register_status", RegisterStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    # The import that found these values (None for generated demo history).
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="CASCADE"), index=True
+    )
+    observed_on: Mapped[date] = mapped_column(Date)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    register_status: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH))
+    industry_code: Mapped[str | None] = mapped_column(String(10))
+
+    company: Mapped[Company] = relationship()

@@ -12,9 +12,10 @@ from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
+from crm.common.charts import LineChart, line_chart
 from crm.common.dates import local_today
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
-from crm.companies.models import Company, Place, Sector
+from crm.companies.models import Company, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact
 
 # The module, not the name: meetings' queries import organisations and people (an import cycle).
@@ -389,3 +390,19 @@ def company_timeline(
         # More than `limit` events at one instant: show them and step past that instant.
         return Timeline(entries=entries[:limit], next_before=boundary - timedelta(microseconds=1))
     return Timeline(entries=shown, next_before=boundary)
+
+
+def register_history(session: Session, company_id: int) -> list[RegisterPoint]:
+    """The organisation's register points, oldest first."""
+    return list(
+        session.scalars(
+            select(RegisterPoint)
+            .where(RegisterPoint.company_id == company_id)
+            .order_by(RegisterPoint.observed_on, RegisterPoint.id)
+        )
+    )
+
+
+def employee_chart(points: list[RegisterPoint]) -> LineChart | None:
+    """The employees over the register points, as a small chart."""
+    return line_chart([(point.observed_on, point.employees) for point in points])

@@ -82,6 +82,7 @@ def detail(company_id: int):
         abort(404)
     before = parse_datetime(request.args.get("before"))
     timeline = queries.company_timeline(db.session, company_id, before=before)
+    history = queries.register_history(db.session, company_id)
     return render_template(
         "companies/detail.html",
         detail=detail,
@@ -94,6 +95,8 @@ def detail(company_id: int):
         establishment_panel=establishment_queries.company_panel(db.session, company_id),
         open_tasks=task_queries.open_company_tasks(db.session, company_id),
         today=local_today(),
+        register_history=history,
+        register_chart=queries.employee_chart(history),
     )
 
 

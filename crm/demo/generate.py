@@ -33,8 +33,9 @@ from crm.auth.models import User
 from crm.clusters.models import Cluster, Membership
 from crm.common.models import utcnow
 from crm.common.orgnr import check_digit
-from crm.companies.models import Company, company_sectors
+from crm.companies.models import Company, RegisterPoint, company_sectors
 from crm.contacts.models import Affiliation, Contact
+from crm.demo.history import register_history_rows
 from crm.demo.seed import ensure_places, ensure_sectors, strategies_by_number
 from crm.meetings.models import (
     Meeting,
@@ -544,6 +545,14 @@ class _Generator:
             self.company_staff.append(employees or 0)
         self.counts["companies"] = _insert(session, table, rows)
         self.counts["company_sectors"] = _insert(session, company_sectors, links)
+        # Its own stream: the history draws nothing from the one the other records come from.
+        history_rng = random.Random(len(rows) * 7919 + first_id)  # noqa: S311 - synthetic data
+        points = [
+            point
+            for row in rows
+            for point in register_history_rows(history_rng, row, self.now.date())
+        ]
+        self.counts["register_points"] = _insert(session, RegisterPoint.__table__, points)
 
         # Who the department meets: 60 % of the organisations, a long tail (weight 1/(rank+50))
         # plus a handful of hubs (connectors, incubators, research) it meets every week.

@@ -8,6 +8,8 @@ numbers or none and we hold no verified ones.
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,8 +21,9 @@ from crm.auth.models import User
 from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole
 from crm.common.access import Role
 from crm.common.dates import local_today
-from crm.companies.models import Company, CompanyKind, Place, Sector
+from crm.companies.models import Company, CompanyKind, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact
+from crm.demo.history import register_history_rows
 from crm.establishments.models import EstablishmentCase, StageChange, StageOutcome
 from crm.establishments.services import seed_stages
 from crm.meetings.models import Meeting, MeetingKind
@@ -631,6 +634,8 @@ def seed_demo(session: Session) -> dict[str, int]:
         )
     session.add_all(organisations.values())
     counts["companies"] = len(organisations)
+    session.flush()
+    counts["register_points"] = _seed_register_history(session, organisations.values())
 
     # Cluster names are unique: one an admin already registered is left alone, without demo
     # members added to it.
@@ -734,6 +739,28 @@ def seed_demo(session: Session) -> dict[str, int]:
     counts["cases"] = _seed_cases(session, organisations, places, adviser)
     session.flush()
     return counts
+
+
+def _seed_register_history(session: Session, organisations: Iterable[Company]) -> int:
+    """A few years of register imports for the demo organisations (employees grew)."""
+    rng = random.Random(2022)  # noqa: S311 - demo data
+    today = local_today()
+    points = [
+        RegisterPoint(**row)
+        for company in organisations
+        if company.employees is not None
+        for row in register_history_rows(
+            rng,
+            {
+                "id": company.id,
+                "employees": company.employees,
+                "register_status": company.register_status or "active",
+            },
+            today,
+        )
+    ]
+    session.add_all(points)
+    return len(points)
 
 
 def _seed_links(session: Session, organisations: dict[str, Company]) -> int:

@@ -126,7 +126,38 @@ class MoveForm(_OutcomeFields, FlaskForm):
         _l("Move to stage"), coerce=optional_id, validate_choice=False, choices=[]
     )
     next = HiddenField()
+    # Set by the confirmation step: move on although questions of the stage are unanswered.
+    confirmed = BooleanField(_l("Move anyway"))
     submit = SubmitField(_l("Move"))
+
+
+class ChecklistForm(FlaskForm):
+    """Which questions of the case's stage are answered (ticked boxes), from a case or meeting."""
+
+    answered_ids = IdListField(_l("Answered questions"))
+    meeting_id = IdField()
+    next = HiddenField()
+    submit = SubmitField(_l("Save answers"))
+
+
+class ChecklistItemForm(VersionedForm):
+    """A question of a stage's checklist (admins)."""
+
+    text = StringField(_l("Question"), validators=[DataRequired(), Length(max=300)])
+    submit = SubmitField(_l("Save"))
+
+
+class NewChecklistItemForm(FlaskForm):
+    """A new question at the end of a stage's checklist (admins)."""
+
+    text = StringField(_l("New question"), validators=[DataRequired(), Length(max=300)])
+    submit = SubmitField(_l("Add question"))
+
+
+class DeleteChecklistItemForm(FlaskForm):
+    """Remove a question (the button's CSRF token)."""
+
+    submit = SubmitField(_l("Remove"))
 
 
 class LinkMeetingForm(FlaskForm):

@@ -6,7 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.dates import local_today
@@ -87,6 +98,27 @@ class Stage(Audited, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(20), default=StageOutcome.OPEN.value)
+
+    checklist: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="stage",
+        cascade="all, delete-orphan",
+        order_by="ChecklistItem.position",
+    )
+
+
+class ChecklistItem(Audited, db.Model):
+    """A question an adviser should have answered before a case leaves the stage; admin-edited."""
+
+    __tablename__ = "checklist_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(
+        ForeignKey("establishment_stages.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    stage: Mapped[Stage] = relationship(back_populates="checklist")
 
 
 case_places = Table(
@@ -199,3 +231,24 @@ class WarningFlag(Audited, db.Model):
 
     company: Mapped[Company] = relationship()
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
+
+
+class ChecklistAnswer(db.Model):
+    """A checklist question answered for a case: by whom, when, and in which meeting if any."""
+
+    __tablename__ = "checklist_answers"
+    __table_args__ = (UniqueConstraint("case_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("establishment_cases.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("checklist_items.id", ondelete="CASCADE"), index=True
+    )
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+
+    item: Mapped[ChecklistItem] = relationship()
+    answered_by: Mapped[User | None] = relationship()

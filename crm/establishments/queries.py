@@ -15,6 +15,8 @@ from crm.common.models import utcnow
 from crm.common.pagination import paginate
 from crm.companies.models import Company, Place
 from crm.establishments.models import (
+    ChecklistAnswer,
+    ChecklistItem,
     EstablishmentCase,
     FlagSeverity,
     Stage,
@@ -357,13 +359,108 @@ def company_panel(session: Session, company_id: int) -> CompanyPanel:
             .order_by(EstablishmentCase.opened_on.desc(), EstablishmentCase.id.desc())
         )
     )
-    flags = [
-        FlagRow(flag, bool(cases))
+    return CompanyPanel(cases, company_flags(session, company_id, has_open_case=bool(cases)))
+
+
+def company_flags(
+    session: Session, company_id: int, *, has_open_case: bool = False
+) -> list[FlagRow]:
+    """The organisation's open (unresolved) flags, red first, then newest."""
+    return [
+        FlagRow(flag, has_open_case)
         for flag, _ in session.execute(_open_flags_query(company_id=company_id))
     ]
-    return CompanyPanel(cases, flags)
 
 
 def has_active_case(session: Session, company_id: int) -> bool:
     """Whether the organisation has a case that is open or on hold."""
     return bool(session.scalar(select(_has_active_case(company_id))))
+
+
+# --- checklists -------------------------------------------------------------------------------
+
+
+@dataclass
+class ChecklistRow:
+    """A question of a stage's checklist and, when the case has answered it, the answer."""
+
+    item: ChecklistItem
+    answer: ChecklistAnswer | None
+
+
+def case_checklist(session: Session, case: EstablishmentCase) -> list[ChecklistRow]:
+    """The questions of the case's current stage in order, each with its answer or None."""
+    items = list(
+        session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.stage_id == case.stage_id)
+            .order_by(ChecklistItem.position, ChecklistItem.id)
+        )
+    )
+    answers = {
+        answer.item_id: answer
+        for answer in session.scalars(
+            select(ChecklistAnswer)
+            .where(
+                ChecklistAnswer.case_id == case.id,
+                ChecklistAnswer.item_id.in_([item.id for item in items]),
+            )
+            .options(joinedload(ChecklistAnswer.answered_by))
+        )
+    }
+    return [ChecklistRow(item, answers.get(item.id)) for item in items]
+
+
+def checklist_progress(
+    session: Session, cases: list[EstablishmentCase]
+) -> dict[int, tuple[int, int]]:
+    """(answered, total) questions of each case's current stage, by case id: two SELECTs."""
+    if not cases:
+        return {}
+    totals = checklist_sizes(session)
+    answered = dict(
+        session.execute(
+            select(ChecklistAnswer.case_id, func.count())
+            .join(ChecklistItem, ChecklistItem.id == ChecklistAnswer.item_id)
+            .join(EstablishmentCase, EstablishmentCase.id == ChecklistAnswer.case_id)
+            .where(
+                ChecklistItem.stage_id == EstablishmentCase.stage_id,
+                ChecklistAnswer.case_id.in_([case.id for case in cases]),
+            )
+            .group_by(ChecklistAnswer.case_id)
+        ).all()
+    )
+    return {
+        case.id: (answered.get(case.id, 0), totals[case.stage_id])
+        for case in cases
+        if totals.get(case.stage_id)
+    }
+
+
+def checklist_sizes(session: Session) -> dict[int, int]:
+    """How many questions each stage's checklist has, by stage id (stages without: absent)."""
+    return dict(
+        session.execute(
+            select(ChecklistItem.stage_id, func.count()).group_by(ChecklistItem.stage_id)
+        ).all()
+    )
+
+
+def get_checklist_item(session: Session, item_id: int) -> ChecklistItem | None:
+    """A checklist question with its stage, or None."""
+    return session.scalar(
+        select(ChecklistItem)
+        .where(ChecklistItem.id == item_id)
+        .options(joinedload(ChecklistItem.stage))
+    )
+
+
+def stage_checklist(session: Session, stage_id: int) -> list[ChecklistItem]:
+    """The stage's questions in order."""
+    return list(
+        session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.stage_id == stage_id)
+            .order_by(ChecklistItem.position, ChecklistItem.id)
+        )
+    )

@@ -19,9 +19,13 @@ from crm.establishments.forms import (
     CaseEditForm,
     CaseForm,
     CaseTaskForm,
+    ChecklistForm,
+    ChecklistItemForm,
+    DeleteChecklistItemForm,
     FlagForm,
     LinkMeetingForm,
     MoveForm,
+    NewChecklistItemForm,
     ResolveFlagForm,
     StageForm,
     StageMoveForm,
@@ -73,6 +77,7 @@ def board():
     return render_template(
         "establishments/board.html",
         columns=columns,
+        progress=queries.checklist_progress(db.session, [c for col in columns for c in col.cases]),
         stages=[c.stage for c in columns],
         today=local_today(),
         active_outcomes=queries.ACTIVE_OUTCOMES,
@@ -123,6 +128,8 @@ def _render_detail(
         link_form=link_form,
         task_form=task_form,
         move_form=move_form,
+        checklist=queries.case_checklist(db.session, case),
+        checklist_form=ChecklistForm(formdata=None),
         today=local_today(),
         new_meeting_href=url_for(
             "meetings.create", company_id=case.company_id, establishment_id=case.id
@@ -291,7 +298,10 @@ def move(case_id: int):
             actual_jobs=form.actual_jobs.data,
             lost_reason=form.lost_reason.data,
             lost_to_municipality=form.lost_to_municipality.data,
+            confirmed=bool(form.confirmed.data),
         )
+    if isinstance(saved.error, services.UnansweredChecklist):
+        return _confirm_move(case, form, saved.error)
     if (error := saved.error) is not None:
         needs_form = error.field in OUTCOME_FIELDS
         form_url = url_for("establishments.move", case_id=case_id, stage_id=target)
@@ -316,6 +326,56 @@ def move(case_id: int):
     if is_safe_redirect(target_url):
         return redirect(target_url)
     return redirect(url_for("establishments.detail", case_id=case.id))
+
+
+def _confirm_move(case: EstablishmentCase, form: MoveForm, error: services.UnansweredChecklist):
+    """Ask before moving on with unanswered questions: JSON for the board, else a page."""
+    if _wants_json():
+        return jsonify(
+            ok=False,
+            confirm=True,
+            message=str(error.message),
+            unanswered=[item.text for item in error.items],
+        )
+    target = queries.get_stage(db.session, form.stage_id.data)
+    return render_template(
+        "establishments/move_confirm.html",
+        case=case,
+        form=form,
+        target=target,
+        unanswered=error.items,
+        message=error.message,
+        # What was posted goes again, with the confirmation (the token is the template's own).
+        carried=[
+            (name, value)
+            for name, value in request.form.items(multi=True)
+            if name not in ("csrf_token", "confirmed")
+        ],
+    )
+
+
+@bp.route("/<int:case_id>/checklist", methods=["POST"])
+@edit_access
+def answer_checklist(case_id: int):
+    """Tick the questions of the case's stage that are answered (from the case or a meeting)."""
+    case = _case_or_404(case_id)
+    form = ChecklistForm()
+    back = form.next.data if is_safe_redirect(form.next.data) else None
+    back = back or url_for("establishments.detail", case_id=case_id, _anchor="checklist")
+    if not form.validate_on_submit():
+        flash(_("The answers could not be saved. Try again."), "danger")
+        return redirect(back)
+    with saving() as saved:
+        services.answer_checklist(
+            db.session,
+            case=case,
+            answered_ids=form.answered_ids.data or [],
+            actor_id=current_user.id,
+            meeting_id=form.meeting_id.data,
+        )
+    if saved.ok:
+        flash(_("The answers for “%(stage)s” are saved.", stage=case.stage.name), "success")
+    return redirect(back)
 
 
 @bp.route("/<int:case_id>/meetings", methods=["POST"])
@@ -380,6 +440,7 @@ def _render_stages(failed: StageForm | None = None, failed_id: int | None = None
     return render_template(
         "establishments/stages.html",
         stages=stages,
+        checklist_sizes=queries.checklist_sizes(db.session),
         forms=forms,
         move_form=StageMoveForm(formdata=None),
         outcomes=StageOutcome,
@@ -425,6 +486,85 @@ def move_stage(stage_id: int):
     if saved.ok:
         flash(_("The stage “%(name)s” is moved.", name=stage.name), "success")
     return redirect(url_for("establishments.stages"))
+
+
+# --- stage checklists (admins) ----------------------------------------------------------------
+
+
+def _render_checklist(stage: Stage, *, failed=None, failed_id: int | None = None, new_form=None):
+    items = queries.stage_checklist(db.session, stage.id)
+    forms = {
+        item.id: failed
+        if failed is not None and item.id == failed_id
+        else ChecklistItemForm(
+            formdata=None, prefix=f"item{item.id}", text=item.text, version=item.version
+        )
+        for item in items
+    }
+    status = 400 if (failed is not None or (new_form is not None and new_form.errors)) else 200
+    return render_template(
+        "establishments/checklist.html",
+        stage=stage,
+        items=items,
+        forms=forms,
+        new_form=new_form or NewChecklistItemForm(formdata=None),
+    ), status
+
+
+@bp.route("/stages/<int:stage_id>/checklist", methods=["GET", "POST"])
+@admin_access
+def stage_checklist(stage_id: int):
+    """The questions of a stage's checklist: reword, remove, add."""
+    stage = _stage_or_404(stage_id)
+    if request.method == "GET":
+        return _render_checklist(stage)
+    form = NewChecklistItemForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.add_checklist_item(db.session, stage=stage, text=form.text.data)
+        if saved.ok:
+            flash(_("The question is added to “%(stage)s”.", stage=stage.name), "success")
+            return redirect(url_for("establishments.stage_checklist", stage_id=stage.id))
+    return _render_checklist(stage, new_form=form)
+
+
+def _item_or_404(item_id: int):
+    item = queries.get_checklist_item(db.session, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/checklist/<int:item_id>", methods=["POST"])
+@admin_access
+def update_checklist_item(item_id: int):
+    """Reword a question."""
+    item = _item_or_404(item_id)
+    form = ChecklistItemForm(prefix=f"item{item.id}")
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.update_checklist_item(
+                db.session, item=item, text=form.text.data, version=form.version.data
+            )
+        if saved.ok:
+            flash(_("The question is saved."), "success")
+            return redirect(url_for("establishments.stage_checklist", stage_id=item.stage_id))
+    return _render_checklist(item.stage, failed=form, failed_id=item.id)
+
+
+@bp.route("/checklist/<int:item_id>/delete", methods=["POST"])
+@admin_access
+def delete_checklist_item(item_id: int):
+    """Remove a question (and the answers cases gave to it)."""
+    item = _item_or_404(item_id)
+    stage_id = item.stage_id
+    if not DeleteChecklistItemForm().validate_on_submit():
+        abort(400)
+    with saving() as saved:
+        services.delete_checklist_item(db.session, item=item)
+    if saved.ok:
+        flash(_("The question is removed."), "success")
+    return redirect(url_for("establishments.stage_checklist", stage_id=stage_id))
 
 
 # --- early-warning flags ----------------------------------------------------------------------

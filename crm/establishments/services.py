@@ -21,6 +21,8 @@ from crm.companies import services as company_services
 from crm.companies.models import Company, CompanyKind, Place
 from crm.establishments.models import (
     CaseKind,
+    ChecklistAnswer,
+    ChecklistItem,
     EstablishmentCase,
     FlagKind,
     FlagSeverity,
@@ -47,6 +49,33 @@ DEFAULT_STAGES: list[tuple[str, str, StageOutcome]] = [
     ("on_hold", "På vent", StageOutcome.ON_HOLD),
 ]
 
+# The questions a default stage starts with (admins edit them afterwards), by stage key.
+DEFAULT_CHECKLISTS: dict[str, list[str]] = {
+    "first_contact": [
+        "Hvem er kontaktpersonen, og hvem tar beslutningen?",
+        "Hva ønsker virksomheten å etablere?",
+        "Hvordan kom saken inn?",
+    ],
+    "needs_clarified": [
+        "Arealbehov i m²",
+        "Type lokaler",
+        "Tidsplan",
+        "Forventede arbeidsplasser",
+        "Investering",
+        "Beslutningstakere",
+    ],
+    "site_search": [
+        "Ønskede steder",
+        "Tomter og lokaler som er vist",
+        "Behov for kollektivtransport",
+    ],
+    "offer_decision": [
+        "Tilbud sendt",
+        "Konkurrerende kommuner",
+        "Beslutningsdato",
+    ],
+}
+MAX_CHECKLIST_TEXT = 300
 MAX_STAGE_NAME = 100
 MAX_SOURCE = 200
 MAX_NOTES = 20_000
@@ -70,7 +99,136 @@ def seed_stages(session: Session) -> list[Stage]:
             session.add(stage)
             existing[key] = stage
     session.flush()
+    seed_checklists(session, existing)
     return sorted(existing.values(), key=lambda s: (s.position, s.id))
+
+
+def seed_checklists(session: Session, stages: dict[str, Stage]) -> None:
+    """Give each default stage (by key) that has no checklist yet its default questions."""
+    with_items = set(session.scalars(select(ChecklistItem.stage_id).distinct()))
+    for key, texts in DEFAULT_CHECKLISTS.items():
+        stage = stages.get(key)
+        if stage is None or stage.id in with_items:
+            continue
+        for position, text in enumerate(texts, start=1):
+            session.add(ChecklistItem(stage_id=stage.id, text=text, position=position))
+    session.flush()
+
+
+# --- checklists -------------------------------------------------------------------------------
+
+
+def _check_item_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("text", _l("Write the question."))
+    if len(text) > MAX_CHECKLIST_TEXT:
+        raise DomainError("text", _l("At most %(n)d characters.", n=MAX_CHECKLIST_TEXT))
+    return text
+
+
+def add_checklist_item(session: Session, *, stage: Stage, text: str) -> ChecklistItem:
+    """Add a question at the end of the stage's checklist."""
+    text = _check_item_text(text)
+    last = session.scalar(
+        select(func.max(ChecklistItem.position)).where(ChecklistItem.stage_id == stage.id)
+    )
+    item = ChecklistItem(stage_id=stage.id, text=text, position=(last or 0) + 1)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def update_checklist_item(
+    session: Session, *, item: ChecklistItem, text: str, version: str | int | None
+) -> ChecklistItem:
+    """Reword a question; the answers cases gave to it stay."""
+    ensure_version(item, version)
+    item.text = _check_item_text(text)
+    session.flush()
+    return item
+
+
+def delete_checklist_item(session: Session, *, item: ChecklistItem) -> None:
+    """Remove a question from its stage's checklist, and the answers to it."""
+    session.delete(item)
+    session.flush()
+
+
+def answer_checklist(
+    session: Session,
+    *,
+    case: EstablishmentCase,
+    answered_ids: Sequence[int],
+    actor_id: int | None,
+    meeting_id: int | None = None,
+) -> list[ChecklistAnswer]:
+    """Set which questions of the case's current stage are answered.
+
+    A newly ticked question is answered now by the actor (in the meeting, when given); one
+    already answered keeps who and when; one no longer ticked is unanswered again.
+    """
+    items = {
+        item.id: item
+        for item in session.scalars(
+            select(ChecklistItem).where(ChecklistItem.stage_id == case.stage_id)
+        )
+    }
+    wanted = set(answered_ids or ())
+    if not wanted <= items.keys():
+        raise DomainError(None, _l("A question is not on this stage's checklist (any more)."))
+    if meeting_id is not None:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or meeting.establishment_id != case.id:
+            raise DomainError(None, _l("That meeting does not belong to this case."))
+    answers = {
+        answer.item_id: answer
+        for answer in session.scalars(
+            select(ChecklistAnswer).where(
+                ChecklistAnswer.case_id == case.id, ChecklistAnswer.item_id.in_(list(items))
+            )
+        )
+    }
+    for item_id, answer in answers.items():
+        if item_id not in wanted:
+            session.delete(answer)
+    for item_id in sorted(wanted - answers.keys()):
+        answers[item_id] = ChecklistAnswer(
+            case_id=case.id,
+            item_id=item_id,
+            answered_by_id=actor_id if actor_id is not None else current_actor_id(),
+            meeting_id=meeting_id,
+            answered_at=utcnow(),
+        )
+        session.add(answers[item_id])
+    session.flush()
+    return [answers[item_id] for item_id in sorted(wanted)]
+
+
+def unanswered_items(session: Session, case: EstablishmentCase) -> list[ChecklistItem]:
+    """The questions of the case's current stage nobody has answered for it, in order."""
+    answered = select(ChecklistAnswer.item_id).where(ChecklistAnswer.case_id == case.id)
+    return list(
+        session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.stage_id == case.stage_id, ChecklistItem.id.not_in(answered))
+            .order_by(ChecklistItem.position, ChecklistItem.id)
+        )
+    )
+
+
+class UnansweredChecklist(DomainError):
+    """Moving on with unanswered questions needs the adviser's confirmation (never a refusal)."""
+
+    def __init__(self, items: list[ChecklistItem]) -> None:
+        super().__init__(
+            "confirmed",
+            _l(
+                "%(n)d of the questions for this stage are not answered. Move the case anyway?",
+                n=len(items),
+            ),
+        )
+        self.items = items
 
 
 def rename_stage(session: Session, *, stage: Stage, name: str, version: str | int | None) -> Stage:
@@ -464,8 +622,12 @@ def move_case(
     lost_reason: str | None = None,
     lost_to_municipality: str | None = None,
     at: datetime | None = None,
+    confirmed: bool = True,
 ) -> EstablishmentCase:
     """Move a case to another stage, kept as a stage change with who and when.
+
+    Moving on to a later stage with questions of this stage's checklist unanswered raises
+    UnansweredChecklist unless `confirmed`: the adviser is asked, never stopped.
 
     Established needs place, date and actual jobs; lost needs a reason (and the municipality
     when the company chose another one). Details not given are taken from the case.
@@ -488,6 +650,11 @@ def move_case(
         lost_reason=given(lost_reason, case.lost_reason),
         lost_to_municipality=given(lost_to_municipality, case.lost_to_municipality),
     )
+    # Asked after what the stage needs: a move that needs details is sent to its form first.
+    if not confirmed and _moves_on(case.stage, stage):
+        unanswered = unanswered_items(session, case)
+        if unanswered:
+            raise UnansweredChecklist(unanswered)
     previous = case.stage
     for field, value in outcome_values.items():
         setattr(case, field, value)
@@ -497,6 +664,12 @@ def move_case(
         session, case=case, from_stage=previous, to_stage=stage, actor_id=actor_id, at=at
     )
     return case
+
+
+def _moves_on(current: Stage, target: Stage) -> bool:
+    """Whether the move goes forward on the board (to a later open stage, or established)."""
+    forward = (target.position, target.id) > (current.position, current.id)
+    return forward and target.outcome in (StageOutcome.OPEN, StageOutcome.ESTABLISHED)
 
 
 def link_meeting(session: Session, *, case: EstablishmentCase, meeting_id: int | None) -> Meeting:

@@ -19,6 +19,10 @@ Choices:
   parent chosen by a user stays when the register names none the database knows.
 - Every created and updated record is an ImportChange (updated ones with the values before), so
   the run can be reverted as a whole.
+- History: the facts advisers follow over time (employees, status, address, industry code) are
+  kept as a dated RegisterPoint when the run creates the organisation, changes one of them, or
+  finds an organisation without a point yet. A rerun of the same file adds none; a revert
+  deletes the run's points with it.
 """
 
 from __future__ import annotations
@@ -26,14 +30,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from crm.common.dates import local_today
 from crm.common.models import utcnow
-from crm.companies.models import Company, CompanyKind
+from crm.companies.models import Company, CompanyKind, RegisterPoint, history_values
 from crm.imports.brreg_detection import RegisterFileError
 from crm.imports.brreg_reader import ReadStats, iter_units
 from crm.imports.brreg_units import RegisterUnit, RejectedRow
@@ -76,6 +82,7 @@ ProgressCallback = Callable[[ReadStats], None]
 
 _companies = Company.__table__
 _changes = ImportChange.__table__
+_points = RegisterPoint.__table__
 
 
 def register_values(unit: RegisterUnit) -> dict[str, Any]:
@@ -122,10 +129,13 @@ class _Counts:
 class _Importer:
     """Holds one run's state: the batch, and the org numbers seen or created so far."""
 
-    def __init__(self, session: Session, run: ImportRun, user_id: int | None) -> None:
+    def __init__(
+        self, session: Session, run: ImportRun, user_id: int | None, observed_on: date
+    ) -> None:
         self.session = session
         self.run = run
         self.user_id = user_id
+        self.observed_on = observed_on
         self.counts = _Counts()
         self.seen: set[str] = set()
         # orgnr -> id of what this run created or found; small (the municipality's units).
@@ -171,6 +181,8 @@ class _Importer:
         updates: list[dict[str, Any]] = []
         change_rows: list[dict[str, Any]] = []
         pending_new: dict[str, str] = {}
+        points: list[dict[str, Any]] = []
+        with_history = self._with_history([row.id for row in existing.values()])
         for position, unit in batch:
             values = register_values(unit)
             parent_id = self.known_ids.get(unit.parent_orgnr) if unit.parent_orgnr else None
@@ -203,6 +215,8 @@ class _Importer:
                     self.counts.parents_linked += 1
                 continue
             before = {name: row._mapping[name] for name in REGISTER_FIELDS}
+            if row.id not in with_history or history_values(before) != history_values(values):
+                points.append(self._point(row.id, values))
             changed = {
                 name: values[name] for name in REGISTER_FIELDS if before[name] != values[name]
             }
@@ -237,12 +251,14 @@ class _Importer:
             )
 
         if inserts:
+            inserts_by_orgnr = {row["org_number"]: row for row in inserts}
             created = self.session.execute(
                 insert(_companies).returning(_companies.c.id, _companies.c.org_number), inserts
             )
             for new_id, orgnr in created:
                 self.known_ids[orgnr] = new_id
                 self.counts.created += 1
+                points.append(self._point(new_id, inserts_by_orgnr[orgnr]))
                 if orgnr in pending_new:
                     self.pending_parents[new_id] = pending_new[orgnr]
                 change_rows.append(
@@ -271,6 +287,28 @@ class _Importer:
             self.session.connection().execute(statement, updates)
         if change_rows:
             self.session.execute(insert(_changes), change_rows)
+        if points:
+            self.session.execute(insert(_points), points)
+
+    def _with_history(self, company_ids: list[int]) -> set[int]:
+        """Which of these organisations have a register point already."""
+        if not company_ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(_points.c.company_id)
+                .where(_points.c.company_id.in_(sorted(set(company_ids))))
+                .distinct()
+            )
+        )
+
+    def _point(self, company_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "company_id": company_id,
+            "run_id": self.run.id,
+            "observed_on": self.observed_on,
+            **history_values(values),
+        }
 
     def link_late_parents(self) -> None:
         """Link sub-units whose parent came later in the file (or now exists)."""
@@ -335,8 +373,11 @@ def import_register_file(
     user_id: int | None = None,
     industry_standard: str | None = None,
     progress: ProgressCallback | None = None,
+    observed_on: date | None = None,
 ) -> ImportRun:
     """Upsert the municipalities' units of a register file; return the run (flushed).
+
+    `observed_on` dates the history points the run writes (default: today).
 
     On a fatal file error (RegisterFileError) the import's own savepoint is rolled back, so
     nothing of the file is kept, and the run is marked failed with the message. Either way the
@@ -348,7 +389,7 @@ def import_register_file(
     session.add(run)
     session.flush()
     stats = ReadStats()
-    importer = _Importer(session, run, user_id)
+    importer = _Importer(session, run, user_id, observed_on or local_today())
     try:
         # A savepoint: a broken file undoes this import's rows, not the caller's other work.
         with session.begin_nested():

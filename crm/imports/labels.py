@@ -90,5 +90,6 @@ RECORD_USE = label_table(
         "links": _l("links"),
         "sectors": _l("sectors"),
         "meetings_logged_from": _l("meetings logged from its page"),
+        "register_history": _l("register history points"),
     },
 )

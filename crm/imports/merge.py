@@ -60,6 +60,8 @@ COMPANY_MOVES: dict[tuple[str, str], Move] = {
     ("meetings", "logged_from_id"): Move("meetings_logged_from", "repoint"),
     ("companies", "parent_id"): Move("sub_units", "repoint"),
     ("company_sectors", "company_id"): Move("sectors", "union"),
+    # The register's history of the removed organisation stays readable under the kept one.
+    ("register_points", "company_id"): Move("register_history", "repoint"),
     ("collaboration_links", "source_id"): Move("links", "links"),
     ("collaboration_links", "target_id"): Move("links", "links"),
 }

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crm.clusters.models import Cluster, Membership
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
-from crm.companies.models import Company
+from crm.companies.models import Company, RegisterPoint
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments.models import EstablishmentCase, WarningFlag
 from crm.imports.labels import RECORD_USE
@@ -137,6 +137,8 @@ def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> d
         else:
             missing += 1
 
+    # The history the run wrote goes with it (its created organisations' by the cascade too).
+    session.execute(delete(RegisterPoint.__table__).where(RegisterPoint.run_id == run.id))
     deleted = 0
     for table_name in ("affiliations", "contacts", "companies"):
         table = TABLES[table_name].__table__

@@ -16,6 +16,7 @@ from crm.common.dates import local_today
 from crm.common.forms import select_choices
 from crm.common.pagination import page_args
 from crm.common.saving import saving
+from crm.establishments import queries as establishment_queries
 from crm.extensions import db
 from crm.meetings import bp, queries, services
 from crm.meetings.forms import MeetingForm, meeting_filter_form
@@ -64,10 +65,15 @@ def _render_detail(meeting_id: int, task_form: TaskForm | None = None, status: i
     detail = queries.get_meeting_detail(db.session, meeting_id)
     if detail is None:
         abort(404)
+    # A meeting of a case answers the questions of the case's stage on its page too.
+    case_id = detail.meeting.establishment_id
+    case = establishment_queries.get_case(db.session, case_id) if case_id else None
     return render_template(
         "meetings/detail.html",
         detail=detail,
         meeting=detail.meeting,
+        case=case,
+        checklist=establishment_queries.case_checklist(db.session, case) if case else [],
         task_form=_task_form(detail.meeting, task_form),
         done_form=TaskDoneForm(formdata=None),
         today=local_today(),

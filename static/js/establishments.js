@@ -68,13 +68,16 @@
     updateButtons(card);
   }
 
-  function move(card, stageId, focusName) {
+  function move(card, stageId, focusName, confirmed) {
     if (String(stageId) === card.getAttribute("data-stage-id")) {
       return;
     }
     var form = card.querySelector("[data-move-form]");
     var data = new FormData(form);
     data.set("stage_id", String(stageId));
+    if (confirmed) {
+      data.set("confirmed", "y");
+    }
     errorBox.hidden = true;
     fetch(form.action, {
       method: "POST",
@@ -86,6 +89,16 @@
         return response.json().catch(function () { return { ok: false }; });
       })
       .then(function (result) {
+        if (!result.ok && result.confirm) {
+          // Unanswered questions of the stage: ask, never block (the server's own words).
+          var list = (result.unanswered || []).map(function (item) { return "– " + item; });
+          if (window.confirm([result.message].concat(list).join("\n"))) {
+            move(card, stageId, focusName, true);
+          } else {
+            card.querySelector("select[name=stage_id]").value = card.getAttribute("data-stage-id");
+          }
+          return;
+        }
         if (!result.ok) {
           card.querySelector("select[name=stage_id]").value = card.getAttribute("data-stage-id");
           showError(result.message || text("failed"), result.form_url);

@@ -66,11 +66,15 @@ def test_open_a_case_and_move_it_on_the_board_with_the_keyboard(page, live_serve
     expect(card.locator("[data-move=next]")).to_be_visible()
     check_accessibility(page)
     card.locator("[data-move=next]").focus()
+    # "Første kontakt" has unanswered questions: the board asks, and the adviser confirms.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.keyboard.press("Enter")
     column = page.locator(f"[data-stage-column='{stages['needs_clarified']}']")
     expect(column.locator(f"li[data-case-id='{case_id}']")).to_be_visible()
     expect(card.locator("[data-move=next]")).to_be_focused()
     expect(page.locator("#board-status")).to_contain_text(data["name"])
+    assert "ikke besvart" in asked[0]
 
     page.goto(f"/establishments/{case_id}")
     expect(page.locator("[data-case-stage]")).to_have_text("Behov avklart")

@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 
 import pytest
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 import crm
 from crm import models  # noqa: F401  (every table in the metadata)
+from crm.companies.models import RegisterPoint
 from crm.contacts.models import ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.extensions import db
@@ -169,7 +171,15 @@ def _access(session) -> ContactAccess:
 
 
 # One valid row per table with a coded column; the test below says which table lacks one.
+def _register_point(session) -> RegisterPoint:
+    point = RegisterPoint(company=make_company(session), observed_on=date(2024, 1, 1))
+    session.add(point)
+    session.flush()
+    return point
+
+
 ROWS: dict[str, Callable] = {
+    "register_points": _register_point,
     "users": make_user,
     "companies": make_company,
     "clusters": make_cluster,

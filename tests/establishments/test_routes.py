@@ -60,7 +60,12 @@ def test_readers_see_the_board_without_move_controls_and_cannot_move(client, ses
     token = csrf_token(client, "/account/password")
     response = client.post(
         f"/establishments/{case.id}/stage",
-        data={"csrf_token": token, "stage_id": stages["needs_clarified"].id, "quick": "1"},
+        data={
+            "csrf_token": token,
+            "stage_id": stages["needs_clarified"].id,
+            "quick": "1",
+            "confirmed": "y",
+        },
     )
     assert response.status_code == 403
     assert _count(session, StageChange) == 1
@@ -72,7 +77,12 @@ def test_moving_a_card_with_the_plain_form_returns_to_the_board(client, session,
     response = post_form(
         client,
         f"/establishments/{case.id}/stage",
-        {"stage_id": stages["site_search"].id, "quick": "1", "next": "/establishments/board"},
+        {
+            "stage_id": stages["site_search"].id,
+            "quick": "1",
+            "confirmed": "y",
+            "next": "/establishments/board",
+        },
         form_page="/establishments/board",
     )
     assert response.status_code == 302
@@ -89,7 +99,12 @@ def test_moving_by_fetch_answers_json(client, session, editor):
     token = csrf_token(client, "/establishments/board")
     response = client.post(
         f"/establishments/{case.id}/stage",
-        data={"csrf_token": token, "stage_id": stages["needs_clarified"].id, "quick": "1"},
+        data={
+            "csrf_token": token,
+            "stage_id": stages["needs_clarified"].id,
+            "quick": "1",
+            "confirmed": "y",
+        },
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 200
@@ -103,7 +118,12 @@ def test_moving_to_established_without_details_is_refused_in_json(client, sessio
     token = csrf_token(client, "/establishments/board")
     response = client.post(
         f"/establishments/{case.id}/stage",
-        data={"csrf_token": token, "stage_id": stages["established"].id, "quick": "1"},
+        data={
+            "csrf_token": token,
+            "stage_id": stages["established"].id,
+            "quick": "1",
+            "confirmed": "y",
+        },
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 200  # answered; the page shows the refusal
@@ -125,7 +145,12 @@ def test_moving_to_established_without_javascript_leads_to_the_details_form(
     response = post_form(
         client,
         f"/establishments/{case.id}/stage",
-        {"stage_id": stages["established"].id, "quick": "1", "next": "/establishments/board"},
+        {
+            "stage_id": stages["established"].id,
+            "quick": "1",
+            "confirmed": "y",
+            "next": "/establishments/board",
+        },
         form_page="/establishments/board",
     )
     assert response.status_code == 302
@@ -150,6 +175,7 @@ def test_moving_to_established_without_javascript_leads_to_the_details_form(
             "established_place_id": place.id,
             "established_on": "2025-09-01",
             "actual_jobs": "25",
+            "confirmed": "y",  # the first stage's questions are unanswered
         },
         form_page=form_url,
     )

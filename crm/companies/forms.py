@@ -52,12 +52,14 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), coerce=optional_text, choices=[])
+    kind = SelectField(_l("Kind"), coerce=optional_text, choices=[], default="")
     place = SelectField(_l("Place"), coerce=optional_id, choices=[])
     sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
     cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
-    status = SelectField(_l("Register status"), coerce=optional_text, choices=[])
-    responsible = SelectField(_l("Relationship manager"), coerce=optional_text, choices=[])
+    status = SelectField(_l("Register status"), coerce=optional_text, choices=[], default="")
+    responsible = SelectField(
+        _l("Relationship manager"), coerce=optional_text, choices=[], default=""
+    )
     submit = SubmitField(_l("Search"))
 
 

@@ -10,8 +10,8 @@ from crm.clusters.models import Membership
 from crm.companies.models import Company
 from crm.tasks.models import Task
 from tests.conftest import post_form
-from tests.lists.test_saved_filters import login_as
 from tests.factories import make_cluster, make_company, make_membership, make_task, make_user
+from tests.lists.test_saved_filters import login_as
 
 
 def _html(response) -> str:

@@ -26,6 +26,9 @@ def test_the_last_filter_comes_back_until_it_is_reset(client, login, session):
     response = client.get("/companies/")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/companies/?place={kjeller.id}"
+    restored = _html(client.get(response.headers["Location"]))
+    assert "IFE" in restored and "Nova Spektrum" not in restored
+    assert "Ikke et gyldig valg" not in restored  # filters absent from the address are "all"
     # Another list keeps its own.
     assert client.get("/tasks/").status_code == 200
     # Reset forgets it: the bare list shows everything again.

@@ -18,7 +18,7 @@ from crm.companies import queries as company_queries
 from crm.companies.models import Place, Sector
 from crm.companies.queries import CompanyFilters
 from crm.contacts.queries import ContactFilters
-from crm.exports.routes import companies_file, contacts_file
+from crm.exports.files import companies_file, contacts_file
 from crm.extensions import db
 from crm.lists import bp, bulk, queries, services
 from crm.lists.forms import BulkForm, FilterButtonForm, SaveFilterForm

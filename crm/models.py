@@ -13,6 +13,7 @@ from crm.establishments.models import (
     WarningFlag,
 )
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
+from crm.lists.models import SavedFilter
 from crm.mail.models import SentDigest
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
@@ -39,6 +40,7 @@ __all__ = [
     "Membership",
     "Place",
     "RegisterPoint",
+    "SavedFilter",
     "Sector",
     "SentDigest",
     "Stage",

@@ -69,6 +69,8 @@ class CompanyFilters:
     cluster_id: int | None = None
     status: str | None = None
     responsible_id: int | None = None
+    # The rows chosen on the list (an export of a selection); None is every row.
+    ids: tuple[int, ...] | None = None
 
 
 def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> tuple[Select, str]:
@@ -96,6 +98,8 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
         query = query.where(Company.register_status == filters.status)
     if filters.responsible_id:
         query = query.where(Company.responsible_id == filters.responsible_id)
+    if filters.ids is not None:
+        query = query.where(Company.id.in_(filters.ids))
     return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
 
 

@@ -26,6 +26,8 @@ from crm.companies.labels import STATUS_BADGES, format_orgnr
 from crm.companies.models import Place, Sector
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
+from crm.lists.memory import ListPanel, bulk_panel, remember_list
+from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
 from crm.network import queries as network_queries
 from crm.tasks import queries as task_queries
@@ -51,6 +53,9 @@ def _company_or_404(company_id: int):
 @read_access
 def index():
     """Organisations: search, filter, sort, page."""
+    memory = remember_list(ListName.COMPANIES)
+    if not isinstance(memory, ListPanel):
+        return memory
     form, filters = company_filter_form(db.session, request.args, user_id=current_user.id)
     page, per_page = page_args()
     pagination, sort = queries.list_companies(
@@ -70,6 +75,8 @@ def index():
         sort=sort,
         endpoint_args=endpoint_args,
         filtered=filters != queries.CompanyFilters(),
+        list_panel=memory,
+        bulk=bulk_panel(ListName.COMPANIES),
     )
 
 

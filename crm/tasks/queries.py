@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -11,6 +13,13 @@ from crm.tasks.models import Task
 DONE_SHOWN = 100
 # An organisation's page shows its next open tasks; the timeline has the rest.
 OPEN_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """The task list's filters (crm.common.filters)."""
+
+    include_done: bool = False
 
 
 def my_tasks(session: Session, user_id: int, *, include_done: bool = False) -> list[Task]:

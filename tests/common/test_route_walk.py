@@ -44,6 +44,7 @@ from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.establishments.services import raise_flag, seed_stages
 from crm.extensions import db, limiter
 from crm.imports.models import ImportRun
+from crm.lists.models import SavedFilter
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.network.services import seed_link_types
@@ -147,6 +148,7 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
         "contact_id": affiliation.contact_id,
         "first_id": first,
         "second_id": second,
+        "filter_id": _first_id(session, SavedFilter),
         "flag_id": _first_id(session, WarningFlag),
         "focus_area_id": focus_area.id,
         "link_id": link.id,
@@ -305,6 +307,9 @@ def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
         seed_link_types(session)
         seed_demo(session)
         session.add(ImportRun(kind="organisations", filename="walk.csv", status="finished"))
+        session.add(
+            SavedFilter(owner_id=admin.id, list_name="companies", name="Walk", query="q=AS")
+        )
         raise_flag(
             session,
             company_id=_first_id(session, Company),

@@ -21,7 +21,7 @@ from crm.companies.models import Company
 from crm.contacts.models import Contact
 from crm.establishments import services as case_services
 from crm.establishments.models import EstablishmentCase
-from crm.exports import routes as export_routes
+from crm.exports import files as export_files
 from crm.exports import services as export_services
 from crm.exports.spreadsheets import save_xlsx
 from crm.meetings.models import Meeting
@@ -113,7 +113,7 @@ def test_an_xlsx_too_long_for_a_sheet_is_refused_with_the_reason(
     session.execute(insert(Contact), [{"name": f"Person {n}"} for n in range(3)])
     session.commit()
     # A sheet of two rows stands in for Excel's 1,048,575: the rule is the same.
-    monkeypatch.setattr(export_routes, "XLSX_MAX_ROWS", 2)
+    monkeypatch.setattr(export_files, "XLSX_MAX_ROWS", 2)
 
     refused = client.get("/exports/companies.xlsx?q=Kjeller")
     assert refused.status_code == 302

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, request, url_for
-from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.common.access import admin_access, read_access
 from crm.common.dates import local_today
+from crm.common.formats import number
 from crm.common.models import utcnow
 from crm.companies.forms import company_filter_form
 from crm.contacts.forms import contact_filter_form
@@ -27,8 +27,8 @@ def _refusal(export: services.Export, *, fmt: str) -> str | None:
         return _(
             "An Excel sheet holds at most %(most)s rows and this list has %(total)s. "
             "Download it as CSV, or narrow the filters.",
-            most=format_number(XLSX_MAX_ROWS),
-            total=format_number(export.total),
+            most=number(XLSX_MAX_ROWS),
+            total=number(export.total),
         )
     return None
 

@@ -153,10 +153,10 @@
     list.className = "row small";
     if (a.kind) row(list, text(container, "kind"), (labels.kind || {})[a.kind] || a.kind);
     if (a.place) row(list, text(container, "place"), a.place);
-    row(list, text(container, "ties"), String(a.d || 0));
-    row(list, text(container, "weighted"), String(a.wd || 0));
-    row(list, text(container, "pagerank"), String(a.pr || 0));
-    if (a.bt !== undefined) row(list, text(container, "betweenness"), String(a.bt));
+    row(list, text(container, "ties"), KbFormat.number(a.d || 0));
+    row(list, text(container, "weighted"), KbFormat.number(a.wd || 0, 1));
+    row(list, text(container, "pagerank"), KbFormat.number(a.pr || 0, 3));
+    if (a.bt !== undefined) row(list, text(container, "betweenness"), KbFormat.number(a.bt, 3));
     if (a.community !== undefined) row(list, text(container, "community"), String(a.community));
     if (a.broker) row(list, text(container, "broker"), text(container, "yes"));
     if (a.cl) {

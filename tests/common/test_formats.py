@@ -1,7 +1,9 @@
 """Figures and dates read the way the glossary says, in both languages."""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -9,6 +11,7 @@ from flask_babel import force_locale
 from crm.common import formats
 
 NBSP = "\N{NO-BREAK SPACE}"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -89,3 +92,22 @@ def test_filters_and_the_scripts_locale_reach_templates(app):
         )
         app.update_template_context(context := {"day": date(2026, 5, 1)})
         assert rendered.render(context) == f"2,000{NBSP}m²|50%|1 May 2026|en-GB"
+
+
+# Python's and Flask-Babel's own formatting speak US English or no language at all.
+UNFORMATTED = re.compile(
+    r"\|\s*(dateformat|datetimeformat|timeformat|numberformat|decimalformat|percentformat"
+    r"|currencyformat)\b"
+    r"|\"%[.\d]*[dfs%]\"\s*\|\s*format"
+    r"|\"\{:[^}]*\}\"\.format"
+)
+
+
+def test_templates_format_figures_and_dates_only_through_the_filters():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if UNFORMATTED.search(line)
+    ]
+    assert offenders == []

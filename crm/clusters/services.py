@@ -19,7 +19,7 @@ from crm.companies.services import resolve_organisation
 
 
 def _show_date(value: date | None) -> str:
-    return format_date(value) if value else "…"
+    return format_date(value, "short") if value else "…"
 
 
 def check_website(website: str | None) -> str | None:

@@ -35,13 +35,15 @@ from flask_babel import get_locale
 
 # The interface language → the locale whose conventions format its numbers and dates.
 FORMAT_LOCALES = {"en": "en_GB"}
+DEFAULT_LANGUAGE = "nb"
 
 Number = int | float | Decimal
 
 
 def format_locale_name() -> str:
     """The locale that formats figures for this request: "nb" or "en_GB"."""
-    language = str(get_locale())
+    locale = get_locale()  # None outside an app, e.g. a pure function's unit test
+    language = str(locale) if locale else DEFAULT_LANGUAGE
     return FORMAT_LOCALES.get(language, language)
 
 

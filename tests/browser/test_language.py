@@ -1,4 +1,4 @@
-"""The reader's language in a real browser: the words of the sign-in, and figures drawn by scripts."""
+"""The reader's language in a browser: the sign-in's words, and figures drawn by scripts."""
 
 from __future__ import annotations
 

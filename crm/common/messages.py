@@ -4,7 +4,8 @@ A pure module (the register reader, the organisation-number check) says what is 
 `Message`: an English template with %(name)s placeholders, marked with `N_` so that
 `make extract-messages` puts it in the catalogue, and its values. `str(message)` is the English
 text (logs, tests); `translate(message)` is the text in the user's language, for what is
-shown or stored for people to read. Values that are messages themselves are translated too.
+stored or shown now; `translate_lazily(message)` waits until it is shown. Values that are
+messages themselves are translated too.
 """
 
 from __future__ import annotations
@@ -51,3 +52,14 @@ def translate(value: Message | str) -> str:
         for key, item in value.values.items()
     }
     return gettext(value.template, **values) if values else gettext(value.template)
+
+
+def translate_lazily(value: Message) -> Any:
+    """The message as a lazy string, translated when shown (a form error, a DomainError)."""
+    from flask_babel import lazy_gettext
+
+    values = {
+        key: translate_lazily(item) if isinstance(item, Message) else item
+        for key, item in value.values.items()
+    }
+    return lazy_gettext(value.template, **values)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from crm.common.converters import parse_id
 from crm.common.errors import DomainError
-from crm.common.messages import translate
+from crm.common.messages import translate_lazily
 from crm.common.orgnr import is_valid_orgnr, normalise_orgnr, orgnr_problem
 from crm.common.versioning import ensure_version
 from crm.companies.models import (
@@ -102,7 +102,7 @@ def clean_org_number(value: str | None) -> str | None:
     problem = orgnr_problem(number)
     if problem is None:
         return number
-    raise DomainError("org_number", translate(problem))
+    raise DomainError("org_number", translate_lazily(problem))
 
 
 def normalise_website(value: str | None) -> str | None:

@@ -67,6 +67,7 @@ class CompanyFilters:
     sector_id: int | None = None
     cluster_id: int | None = None
     status: str | None = None
+    responsible_id: int | None = None
 
 
 def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> tuple[Select, str]:
@@ -74,7 +75,11 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
     query = (
         select(Company)
         .outerjoin(Company.place)
-        .options(contains_eager(Company.place), selectinload(Company.sectors))
+        .options(
+            contains_eager(Company.place),
+            selectinload(Company.sectors),
+            selectinload(Company.responsible),
+        )
     )
     if filters.q and filters.q.strip():
         query = query.where(_search_filter(filters.q.strip()))
@@ -88,6 +93,8 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
         query = query.where(_current_member_of(filters.cluster_id, local_today()))
     if filters.status:
         query = query.where(Company.register_status == filters.status)
+    if filters.responsible_id:
+        query = query.where(Company.responsible_id == filters.responsible_id)
     return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
 
 
@@ -171,6 +178,7 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
         .options(
             joinedload(Company.place),
             joinedload(Company.parent),
+            joinedload(Company.responsible),
             selectinload(Company.sectors),
         )
     )

@@ -57,7 +57,7 @@ def _send(export: services.Export, *, fmt: str, name: str, title: str, list_endp
 @read_access
 def companies(fmt: str):
     """The organisations list with the filters of /companies/, as a file."""
-    _form, filters = company_filter_form(db.session, request.args)
+    _form, filters = company_filter_form(db.session, request.args, user_id=current_user.id)
     export = services.export_companies(db.session, filters=filters, sort=request.args.get("sort"))
     return _send(
         export,

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from crm.network import graph as g
 from crm.network import jobs, locks
-from crm.network.queries import NetworkFilter, graph_version, read_graph_rows
+from crm.network.queries import GraphRows, NetworkFilter, graph_version, read_graph_rows
 
 MEMORY_ENTRIES = 12
 # Graphs up to this many nodes get their slow figures at once (a second or less).
@@ -110,6 +110,8 @@ class NetworkView:
     slow_ready: bool = False
     positions: dict[int, tuple[float, float]] = field(default_factory=dict)
     cluster_names: dict[int, str] = field(default_factory=dict)
+    # Community number -> what it is called (graph.name_communities), once communities are known.
+    community_names: dict[int, g.CommunityName] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -231,20 +233,24 @@ def _slow_job(
     return run
 
 
-def build_view(session: Session, flt: NetworkFilter, version: str, *, today: date) -> NetworkView:
-    """Read the rows and build the graph and its fast metrics (no cache)."""
-    started = time.perf_counter()
-    rows = read_graph_rows(session, flt)
-    read = time.perf_counter()
-    graph = g.build_graph(
+def graph_of(rows: GraphRows, **options: Any) -> nx.Graph:
+    """graph.build_graph on rows read by crm.network.queries (options: window, today …)."""
+    return g.build_graph(
         rows.nodes,
         links=rows.links,
         memberships=rows.memberships,
         meetings=rows.meetings,
         affiliations=rows.affiliations,
-        window=flt.window,
-        today=today,
+        **options,
     )
+
+
+def build_view(session: Session, flt: NetworkFilter, version: str, *, today: date) -> NetworkView:
+    """Read the rows and build the graph and its fast metrics (no cache)."""
+    started = time.perf_counter()
+    rows = read_graph_rows(session, flt)
+    read = time.perf_counter()
+    graph = graph_of(rows, window=flt.window, today=today)
     if flt.link_types or flt.min_weight:
         graph = g.filter_graph(graph, link_types=flt.link_types, min_weight=flt.min_weight)
     built = time.perf_counter()
@@ -342,6 +348,11 @@ def attach_slow(view: NetworkView, settings: Settings) -> None:
     # Replace whole objects, never mutate: other request threads may be reading the old ones.
     view.metrics = merged
     view.positions = stored["positions"]
+    view.community_names = g.name_communities(
+        view.graph,
+        {node: values["community"] for node, values in merged.items() if "community" in values},
+        view.cluster_names,
+    )
     view.slow_ready = True
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,9 @@ FORMATS = ("gexf", "graphml", "json", "csv")
 # The map draws at most this many ties, the strongest first: beyond it the JSON passes 2 MB
 # and the picture is a grey felt anyway. The table, exports and metrics keep every tie.
 MAP_EDGE_LIMIT = 45_000
+# How many of the most influential organisations keep their names on the map at every zoom;
+# the browser shows the others' as there is room, when zoomed in, and on hover.
+FORCED_LABELS = 12
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,19 @@ class ExportFile:
     extension: str
 
 
-def export_graph(view: cache.NetworkView, *, viz: bool) -> nx.Graph:
-    """The view's graph with its metrics on the nodes, dated edges, cleaned for writing."""
+def export_graph(
+    view: cache.NetworkView, *, viz: bool, community_names: Mapping[int, str] | None = None
+) -> nx.Graph:
+    """The view's graph with its metrics on the nodes, dated edges, cleaned for writing.
+
+    Each node's community comes with its name (`community_name`), as the page calls it.
+    """
     graph = g.dated_for_timeline(view.graph)
+    names = community_names or {}
     for node, values in view.metrics.items():
         graph.nodes[node].update(values)
+        if values.get("community") in names:
+            graph.nodes[node]["community_name"] = names[values["community"]]
         if node in view.positions and not viz:
             graph.nodes[node]["x"], graph.nodes[node]["y"] = view.positions[node]
     cleaned = g.clean_for_export(graph)
@@ -73,21 +85,24 @@ def _csv_zip(graph: nx.Graph) -> bytes:
     return buffer.getvalue()
 
 
-def export_file(view: cache.NetworkView, fmt: str) -> ExportFile:
+def export_file(
+    view: cache.NetworkView, fmt: str, *, community_names: Mapping[int, str] | None = None
+) -> ExportFile:
     """The view as one of FORMATS (ValueError for another)."""
     if fmt == "gexf":
         buffer = io.BytesIO()
-        nx.write_gexf(export_graph(view, viz=True), buffer)
+        nx.write_gexf(export_graph(view, viz=True, community_names=community_names), buffer)
         return ExportFile(buffer.getvalue(), "application/gexf+xml", "gexf")
+    graph = export_graph(view, viz=False, community_names=community_names)
     if fmt == "graphml":
         buffer = io.BytesIO()
-        nx.write_graphml(export_graph(view, viz=False), buffer)
+        nx.write_graphml(graph, buffer)
         return ExportFile(buffer.getvalue(), "application/graphml+xml", "graphml")
     if fmt == "json":
-        data = nx.node_link_data(export_graph(view, viz=False), edges="links")
+        data = nx.node_link_data(graph, edges="links")
         return ExportFile(json.dumps(data, ensure_ascii=False).encode(), "application/json", "json")
     if fmt == "csv":
-        return ExportFile(_csv_zip(export_graph(view, viz=False)), "application/zip", "zip")
+        return ExportFile(_csv_zip(graph), "application/zip", "zip")
     raise ValueError(f"unknown network export format {fmt!r}")
 
 
@@ -95,8 +110,13 @@ def _sig(value: float) -> float:
     return float(f"{value:.3g}")
 
 
-def map_json(view: cache.NetworkView, kind_labels: dict) -> dict[str, Any]:
-    """to_sigma_json with what the map colours, sizes and shows in its side panel by."""
+def map_json(
+    view: cache.NetworkView, kind_labels: dict, community_names: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """to_sigma_json with what the map colours, sizes, labels and shows in its side panel by.
+
+    The most influential organisations carry ``forceLabel``: their names show at every zoom.
+    """
     data = g.to_sigma_json(view.graph, view.positions, view.metrics)
     edges_total = len(data["edges"])
     if edges_total > MAP_EDGE_LIMIT:
@@ -130,11 +150,23 @@ def map_json(view: cache.NetworkView, kind_labels: dict) -> dict[str, Any]:
             "kind": {key: str(label) for key, label in kind_labels.items()},
             "cluster": {str(k): v for k, v in view.cluster_names.items()},
             "sector": sectors,
+            "community": {str(k): v for k, v in (community_names or {}).items()},
         },
     }
+    for node in _most_influential(data["nodes"], FORCED_LABELS):
+        node["attributes"]["forceLabel"] = True
     return data
 
 
-def map_json_text(view: cache.NetworkView, kind_labels: dict) -> str:
+def _most_influential(nodes: list[dict], count: int) -> list[dict]:
+    ranked = sorted(nodes, key=lambda node: (-node["attributes"]["pr"], node["key"]))
+    return ranked[:count]
+
+
+def map_json_text(
+    view: cache.NetworkView, kind_labels: dict, community_names: Mapping[int, str] | None = None
+) -> str:
     """map_json as compact JSON text (the map's download is 1–2 MB at full scale)."""
-    return json.dumps(map_json(view, kind_labels), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        map_json(view, kind_labels, community_names), separators=(",", ":"), ensure_ascii=False
+    )

@@ -100,6 +100,9 @@ class DeactivateLinkTypeForm(FlaskForm):
     submit = SubmitField(_l("Deactivate"))
 
 
+CHIPS = {"data-chips": ""}
+
+
 class NetworkFilterForm(FlaskForm):
     """The filters of the network pages (GET, no CSRF token); unknown ids are dropped later."""
 
@@ -108,24 +111,31 @@ class NetworkFilterForm(FlaskForm):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
-    cluster = SelectMultipleField(_l("Clusters"), coerce=str, validate_choice=False)
-    sector = SelectMultipleField(_l("Sectors"), coerce=str, validate_choice=False)
-    focus_area = SelectMultipleField(_l("Focus areas"), coerce=str, validate_choice=False)
-    place = SelectMultipleField(_l("Places"), coerce=str, validate_choice=False)
+    # Type-ahead chips in the browser (static/js/combobox.js); a plain list without scripts.
+    cluster = SelectMultipleField(
+        _l("Clusters"), coerce=str, validate_choice=False, render_kw=CHIPS
+    )
+    sector = SelectMultipleField(_l("Sectors"), coerce=str, validate_choice=False, render_kw=CHIPS)
+    focus_area = SelectMultipleField(
+        _l("Focus areas"), coerce=str, validate_choice=False, render_kw=CHIPS
+    )
+    place = SelectMultipleField(_l("Places"), coerce=str, validate_choice=False, render_kw=CHIPS)
     kind = SelectMultipleField(
         _l("Kinds of organisation"),
         choices=COMPANY_KIND.choices(),
         coerce=str,
         validate_choice=False,
+        render_kw=CHIPS,
     )
     link_type = SelectMultipleField(
         _l("Kinds of link"),
         coerce=str,
         validate_choice=False,
         description=_l("Only ties that include a registered link of these kinds."),
+        render_kw=CHIPS,
     )
     min_weight = DecimalField(
-        _l("Minimum weight"),
+        _l("Minimum strength"),
         places=None,
         validators=[Optional(), NumberRange(min=0, max=1000)],
         description=_l("A link counts 3, a shared person 2, a meeting 1, a cluster 0.5–2."),

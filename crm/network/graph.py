@@ -595,6 +595,128 @@ def compute_communities(graph: nx.Graph, *, seed: int = 1) -> dict[int, int]:
     return {node: number for number, part in enumerate(parts, start=1) for node in part}
 
 
+class CommunityName(NamedTuple):
+    """What a community is called: the cluster most of its members share, else its most
+    central members (``members``, most central first). The words around them ("Around …")
+    are the page's, in the reader's language."""
+
+    number: int
+    size: int
+    cluster: str | None = None
+    members: tuple[str, ...] = ()
+
+
+# A community is named after a cluster when more than this share of its members belong to it.
+COMMUNITY_CLUSTER_SHARE = 0.5
+# How many central members name a community that no cluster names.
+COMMUNITY_NAME_MEMBERS = 2
+
+
+def name_communities(
+    graph: nx.Graph,
+    communities: Mapping[int, int],
+    cluster_names: Mapping[int, str],
+    *,
+    share: float = COMMUNITY_CLUSTER_SHARE,
+    members: int = COMMUNITY_NAME_MEMBERS,
+) -> dict[int, CommunityName]:
+    """A name for every community (numbers as in `communities`: node -> community).
+
+    People recognise a group by who is in it, not by "Community 3" (what Graph Commons
+    does too). In order of the communities' numbers (largest first):
+
+    - the cluster more than `share` of its members belong to names it, unless a larger
+      community took that cluster's name already (a cluster split in two names its larger
+      half; the other half is named by its members);
+    - otherwise its `members` most central members name it: the most strength inside the
+      community first (who holds the group together), then by name. A community of one is
+      named by its one member.
+    """
+    groups: dict[int, list[int]] = defaultdict(list)
+    for node, number in communities.items():
+        if node in graph:
+            groups[number].append(node)
+    used: set[str] = set()
+    names: dict[int, CommunityName] = {}
+    for number in sorted(groups):
+        nodes = groups[number]
+        cluster = _shared_cluster(graph, nodes, cluster_names, share)
+        if cluster is not None and cluster not in used:
+            used.add(cluster)
+            names[number] = CommunityName(number, len(nodes), cluster=cluster)
+            continue
+        inside = set(nodes)
+        strength = {
+            node: sum(
+                data.get("weight", 1.0)
+                for other, data in graph[node].items()
+                if other in inside and other != node
+            )
+            for node in nodes
+        }
+        central = sorted(nodes, key=lambda node: (-strength[node], _name(graph, node), node))
+        names[number] = CommunityName(
+            number, len(nodes), members=tuple(_name(graph, node) for node in central[:members])
+        )
+    return names
+
+
+def _name(graph: nx.Graph, node: Any) -> str:
+    return str(graph.nodes[node].get("name") or node)
+
+
+def _shared_cluster(
+    graph: nx.Graph, nodes: list[int], cluster_names: Mapping[int, str], share: float
+) -> str | None:
+    if len(nodes) < 2:
+        return None
+    counts = Counter(
+        cluster for node in nodes for cluster in set(graph.nodes[node].get("clusters", ()))
+    )
+    ranked = sorted(
+        (cluster for cluster in counts if cluster in cluster_names),
+        key=lambda cluster: (-counts[cluster], cluster_names[cluster], cluster),
+    )
+    if ranked and counts[ranked[0]] > share * len(nodes):
+        return cluster_names[ranked[0]]
+    return None
+
+
+class NetworkSummary(NamedTuple):
+    """The figures the sentence above the map is made of."""
+
+    organisations: int
+    ties: int
+    connectors: tuple[str, ...]  # who ties the network together, most first
+    communities: int  # communities of two or more organisations
+    alone: int  # organisations without a single tie
+
+
+def summarise_network(graph: nx.Graph, metrics: Metrics, *, connectors: int = 3) -> NetworkSummary:
+    """Who binds the network together, how many groups it has, and who stands alone.
+
+    The connectors are the organisations with the highest bridging (betweenness) above zero,
+    or, while it is still being computed, the most influential (PageRank) among those with
+    ties. Communities count groups of at least two; a lone organisation is its own community
+    in Louvain, and "one community" of one is not what a reader means by a group.
+    """
+    tied = [node for node, degree in graph.degree() if degree]
+    computed = bool(metrics) and all("betweenness" in metrics.get(node, {}) for node in tied)
+    key = "betweenness" if computed else "pagerank"
+    ranked = sorted(
+        (node for node in tied if metrics.get(node, {}).get(key, 0) > 0),
+        key=lambda node: (-metrics[node][key], _name(graph, node), node),
+    )
+    sizes = Counter(values["community"] for values in metrics.values() if "community" in values)
+    return NetworkSummary(
+        organisations=graph.number_of_nodes(),
+        ties=graph.number_of_edges(),
+        connectors=tuple(_name(graph, node) for node in ranked[:connectors]),
+        communities=sum(1 for size in sizes.values() if size >= 2),
+        alone=graph.number_of_nodes() - len(tied),
+    )
+
+
 def _brokers(graph: nx.Graph, community: Mapping[int, int]) -> dict[int, bool]:
     """Broker rule: a node is a broker when either
 
@@ -690,8 +812,11 @@ def ego_rows(graph: nx.Graph, org_id: int, radius: int = 1) -> list[dict[str, An
     return rows
 
 
+_EVIDENCE_KINDS = ("link", "cluster", "meeting", "person")
+
+
 def _evidence_counts(data: Mapping[str, Any]) -> dict[str, int]:
-    return {kind: data.get(f"{kind}_count", 0) for kind in ("link", "cluster", "meeting", "person")}
+    return {kind: data.get(f"{kind}_count", 0) for kind in _EVIDENCE_KINDS}
 
 
 def neighbour_rows(graph: nx.Graph, org_id: int) -> list[dict[str, Any]]:
@@ -735,55 +860,87 @@ def current_members(
 
 
 def member_rows(graph: nx.Graph, members: Iterable[int]) -> list[dict[str, Any]]:
-    """Each member's ties to the other members: summed weight, tie count and evidence counts.
+    """Each member's ties to the other members: summed weight, tie count and evidence.
 
     Strongest first, then by id. Rows: ``id``, ``weight``, ``ties`` and ``link``,
-    ``cluster``, ``meeting``, ``person`` summed over its ties inside the group.
+    ``cluster``, ``meeting``, ``person``: how many different registered links, clusters,
+    meetings and people tie it to the other members. A cluster all members share counts once,
+    not once per member it ties to (that gave 13 "shared clusters" out of 6).
     """
     member_set = {member for member in members if member in graph}
     rows = []
     for member in member_set:
-        row = {"id": member, "weight": 0.0, "ties": 0, "link": 0, "cluster": 0}
-        row.update(meeting=0, person=0)
+        weight = 0.0
+        ties = 0
+        seen: dict[str, set[Any]] = {kind: set() for kind in _EVIDENCE_KINDS}
+        counted: dict[str, int] = dict.fromkeys(_EVIDENCE_KINDS, 0)
         for other, data in graph[member].items():
             if other not in member_set:
                 continue
-            row["weight"] += data.get("weight", 0.0)
-            row["ties"] += 1
-            for kind, count in _evidence_counts(data).items():
-                row[kind] += count
-        row["weight"] = round(row["weight"], 2)
+            weight += data.get("weight", 0.0)
+            ties += 1
+            reasons = data.get("reasons")
+            if reasons is None:  # an edge from elsewhere: only its counts are known
+                for kind, count in _evidence_counts(data).items():
+                    counted[kind] += count
+                continue
+            for reason in reasons:
+                seen[reason["kind"]].add(reason.get("id"))
+        row: dict[str, Any] = {"id": member, "weight": round(weight, 2), "ties": ties}
+        row.update({kind: len(seen[kind]) + counted[kind] for kind in _EVIDENCE_KINDS})
         rows.append(row)
     rows.sort(key=lambda row: (-row["weight"], row["id"]))
     return rows
 
 
+# The longest chain of introductions offered: beyond it nobody would ask for one.
+MAX_INTRODUCTION_STEPS = 4
+
+
+def tie_cost(_a: Any, _b: Any, data: Mapping[str, Any]) -> float:
+    """How hard a tie is to pass an introduction through: 1 / its strength.
+
+    A registered link (3) costs 1/3, a shared cluster of a year (0.5) costs 2. Summed over a
+    chain, two weak steps (2 + 2 = 4) lose to three strong ones (1/3 * 3 = 1): an introduction
+    fails at its weakest tie, and every extra step still costs something.
+    """
+    return 1.0 / max(float(data.get("weight", 1.0)), 0.01)
+
+
 def introduction_paths(
-    graph: nx.Graph, source: int, target: int, *, limit: int = 3
+    graph: nx.Graph,
+    source: int,
+    target: int,
+    *,
+    limit: int = 3,
+    max_steps: int = MAX_INTRODUCTION_STEPS,
 ) -> list[list[dict[str, Any]]]:
-    """Up to `limit` shortest chains of introductions from source to target, explained."""
+    """Up to `limit` chains of introductions from source to target, the strongest first.
+
+    Chains are ranked by the sum of `tie_cost` over their ties (strong ties make a cheap
+    chain), then by fewer steps, then by ids; chains of more than `max_steps` ties are left out.
+    Each step: ``from``, ``to``, the tie's ``weight`` and its ``reasons``.
+    """
     _require_node(graph, source)
     _require_node(graph, target)
     if source == target:
         raise ValueError("an organisation needs no introduction to itself")
     if limit < 1:
         return []
-    candidates: list[list[int]] = []
+    chains: list[list[int]] = []
     try:
-        # Paths come shortest first. One hop more than the shortest is still a useful
-        # alternative; longer detours are not introductions anyone would ask for.
-        for path in nx.shortest_simple_paths(graph, source, target):
-            if candidates and len(path) > len(candidates[0]) + 1:
-                break
-            candidates.append(path)
-            # Enough to choose among without enumerating every path of a dense graph.
-            if len(candidates) >= 4 * limit:
+        # Yen's algorithm: chains come cheapest first. Looking at a bounded number keeps a
+        # dense graph from enumerating its long detours.
+        for looked, path in enumerate(
+            nx.shortest_simple_paths(graph, source, target, weight=tie_cost)
+        ):
+            if len(path) - 1 <= max_steps:
+                chains.append(path)
+            if len(chains) >= limit or looked >= 10 * limit:
                 break
     except nx.NetworkXNoPath:
         return []
-    # Among equally short chains, prefer the one whose weakest tie is strongest: that tie is
-    # where an introduction fails.
-    candidates.sort(key=lambda path: (len(path), -_weakest_tie(graph, path), path))
+    chains.sort(key=lambda path: (_chain_cost(graph, path), len(path), path))
     return [
         [
             {
@@ -794,12 +951,74 @@ def introduction_paths(
             }
             for a, b in pairwise(path)
         ]
-        for path in candidates[:limit]
+        for path in chains
     ]
 
 
-def _weakest_tie(graph: nx.Graph, path: list[int]) -> float:
-    return min(graph.edges[a, b].get("weight", 1.0) for a, b in pairwise(path))
+def _chain_cost(graph: nx.Graph, path: list[int]) -> float:
+    return round(sum(tie_cost(a, b, graph.edges[a, b]) for a, b in pairwise(path)), 9)
+
+
+class Participant(NamedTuple):
+    """A person who took part in a meeting on behalf of one of its organisations."""
+
+    meeting_id: int
+    person_id: int
+    person_name: str
+    organisation_id: int
+
+
+def chain_introducers(
+    chain: Sequence[Mapping[str, Any]], participants: Iterable[RowLike[Participant]]
+) -> list[dict[str, Any] | None]:
+    """The person to call at each step of an introduction chain, or None where nobody is known.
+
+    A person with roles at both organisations of the step comes first (``kind`` "person":
+    ``person_id``, ``name``). Otherwise someone who took part in the step's latest shared
+    meeting (``kind`` "meeting": ``person_id``, ``name``, ``organisation_id``, ``meeting_id``,
+    ``title``, ``day``), preferably from the organisation in the middle of the chain: the
+    first step's far end, the other steps' near end; they know both sides.
+    """
+    by_meeting: dict[int, list[Participant]] = defaultdict(list)
+    for row in participants:
+        person = _coerce(Participant, row)
+        by_meeting[person.meeting_id].append(person)
+    found: list[dict[str, Any] | None] = []
+    for index, step in enumerate(chain):
+        middle = step["to"] if index == 0 else step["from"]
+        found.append(_step_introducer(step, by_meeting, middle))
+    return found
+
+
+def _step_introducer(
+    step: Mapping[str, Any], by_meeting: Mapping[int, list[Participant]], middle: int
+) -> dict[str, Any] | None:
+    reasons = step.get("reasons", ())
+    for reason in reasons:
+        if reason["kind"] == "person":
+            return {"kind": "person", "person_id": reason["id"], "name": reason["name"]}
+    meetings = sorted(
+        (reason for reason in reasons if reason["kind"] == "meeting"),
+        key=lambda reason: (reason["day"], reason["id"]),
+        reverse=True,
+    )
+    ends = (step["from"], step["to"])
+    for reason in meetings:
+        present = [p for p in by_meeting.get(reason["id"], ()) if p.organisation_id in ends]
+        if not present:
+            continue
+        present.sort(key=lambda p: (p.organisation_id != middle, p.person_name, p.person_id))
+        chosen = present[0]
+        return {
+            "kind": "meeting",
+            "person_id": chosen.person_id,
+            "name": chosen.person_name,
+            "organisation_id": chosen.organisation_id,
+            "meeting_id": reason["id"],
+            "title": reason["title"],
+            "day": reason["day"],
+        }
+    return None
 
 
 def cluster_stats(
@@ -1080,6 +1299,64 @@ def initial_positions(
                 centre_y + reach * math.sin(2 * math.pi * turn),
             )
     return positions
+
+
+def small_positions(graph: nx.Graph, seed: int = 1) -> dict[int, tuple[float, float]]:
+    """A force layout for a small graph (a cluster's members: tens, not thousands), with
+    nodes kept apart so that none covers another.
+
+    Fruchterman-Reingold with an optimal distance of 1.5 / sqrt(n) (networkx's default is
+    1 / sqrt(n), which crowds a few strongly tied members onto one spot), seeded, so the same
+    members are drawn the same way on every visit. Organisations without a tie to another
+    member get a row of their own under the rest instead of being flung to the edge.
+    """
+    if graph.number_of_nodes() == 0:
+        return {}
+    alone = sorted(node for node, degree in graph.degree() if degree == 0)
+    tied = graph.subgraph([node for node in graph if node not in set(alone)])
+    positions: dict[int, tuple[float, float]] = {}
+    if tied.number_of_nodes() == 1:
+        positions[next(iter(tied))] = (0.0, 0.0)
+    elif tied.number_of_nodes():
+        spread = nx.spring_layout(
+            tied,
+            k=1.5 / math.sqrt(tied.number_of_nodes()),
+            iterations=200,
+            seed=seed,
+            weight=None,
+            scale=NODE_SPACING * math.sqrt(tied.number_of_nodes()),
+        )
+        positions.update({node: (float(x), float(y)) for node, (x, y) in spread.items()})
+        _separate(positions, NODE_SPACING)
+    bottom = min((y for _, y in positions.values()), default=0.0) - NODE_SPACING * 2
+    left = min((x for x, _ in positions.values()), default=0.0)
+    per_row = max(4, math.ceil(math.sqrt(len(alone)) * 2))
+    for index, node in enumerate(alone):
+        row, column = divmod(index, per_row)
+        positions[node] = (left + column * NODE_SPACING * 2, bottom - row * NODE_SPACING * 2)
+    return positions
+
+
+def _separate(positions: dict[Any, tuple[float, float]], minimum: float) -> None:
+    """Push apart any two nodes nearer than `minimum` (a few passes; for tens of nodes)."""
+    nodes = sorted(positions, key=str)
+    for _ in range(50):
+        moved = False
+        for a, b in combinations(nodes, 2):
+            (ax, ay), (bx, by) = positions[a], positions[b]
+            dx, dy = bx - ax, by - ay
+            distance = math.hypot(dx, dy)
+            if distance >= minimum:
+                continue
+            if distance == 0:
+                dx, dy, distance = 1.0, 0.0, 1.0
+            push = (minimum - distance) / 2 + 1e-6
+            ux, uy = dx / distance, dy / distance
+            positions[a] = (ax - ux * push, ay - uy * push)
+            positions[b] = (bx + ux * push, by + uy * push)
+            moved = True
+        if not moved:
+            return
 
 
 def ego_positions(ego: nx.Graph, centre: int, seed: int = 1) -> dict[int, tuple[float, float]]:

@@ -17,6 +17,27 @@ METRIC = label_table(
     },
 )
 
+# One line under each figure's name: what it means for the reader.
+METRIC_HELP = {
+    "degree": _l("How many organisations it has a tie to."),
+    "weighted_degree": _l(
+        "Its ties added up: a registered link counts 3, a shared person 2, a shared meeting 1 "
+        "and a shared cluster 0.5 to 2."
+    ),
+    "pagerank": _l(
+        "Its share of the network's attention: ties to organisations that are well tied "
+        "themselves count the most."
+    ),
+    "betweenness": _l(
+        "The share of the shortest ways between two others that pass through it: it joins "
+        "groups that would otherwise be apart."
+    ),
+    "community": _l(
+        "A group more tied to each other than to the rest, named after the cluster most of "
+        "them share or after its most central members."
+    ),
+}
+
 # What the colours of the map's dots tell.
 COLOUR_BY = label_table(
     "network_colour",

@@ -8,9 +8,13 @@ strongest ties come from the graph this process already holds in memory for the 
 period (the one the ego page and the map use, `cache.get_view` with an empty filter) when it
 is there; otherwise from a direct read of the few rows that can tie that one organisation
 to others (`queries.read_neighbourhood_rows`: four SELECTs), built with the same
-`graph.build_graph`, so the figures are the same. A cluster's members' network needs the
-whole graph (ties between members come from anywhere); while it is not in memory the page
-says it is being computed, and the map's JSON request builds it.
+`graph.build_graph`, so the figures are the same. A cluster's members' network is built at
+once from the rows of its members (`cluster_graph`: a tie between two members needs evidence
+naming both, so those rows give the same ties as the district's graph), kept in memory per
+graph version: a member added a moment ago is on the page that follows.
+
+Words for people live here too: what a community is called and the sentence above the map,
+from the pure figures of `graph.name_communities` and `graph.summarise_network`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from babel.lists import format_list
+from babel.numbers import format_percent
+from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from crm.common.dates import local_today
@@ -78,36 +86,115 @@ def company_panel(
         names = {row["id"]: view.graph.nodes[row["id"]] for row in rows[:limit]}
         return NetworkPanel(_named(rows[:limit], names), len(rows), "cache")
     local = queries.read_neighbourhood_rows(session, company_id)
-    graph = g.build_graph(
-        local.nodes,
-        links=local.links,
-        memberships=local.memberships,
-        meetings=local.meetings,
-        affiliations=local.affiliations,
-        today=today,
-    )
+    graph = cache.graph_of(local, today=today)
     rows = g.neighbour_rows(graph, company_id)
     names = queries.company_facts(session, [row["id"] for row in rows[:limit]])
     return NetworkPanel(_named(rows[:limit], names), len(rows), "direct")
 
 
+def cluster_graph(session: Session, cluster_id: int, *, today: date | None = None):
+    """The graph of the organisations that ever belonged to the cluster, at the current
+    version: built at once (tens of members) and kept in this process's memory per version."""
+    today = today or local_today()
+    version = queries.graph_version(session)
+    key = (version, "cluster-graph", cluster_id, today)
+    cached = cache.memory.get(key)
+    if cached is not None:
+        return cached
+    rows = queries.read_graph_rows(session, queries.NetworkFilter(clusters=(cluster_id,)))
+    graph = cache.graph_of(rows, today=today)
+    members = g.current_members(graph, queries.cluster_member_rows(session, cluster_id), cluster_id)
+    result = (graph.subgraph(members).copy(), rows.cluster_names)
+    cache.memory.put(key, result)
+    return result
+
+
 def cluster_panel(
     session: Session, cluster_id: int, *, limit: int = PANEL_ROWS, today: date | None = None
 ) -> NetworkPanel:
-    """The cluster's current members by the weight of their ties to each other.
+    """The cluster's current members by the weight of their ties to each other."""
+    network, _names = cluster_graph(session, cluster_id, today=today)
+    rows = g.member_rows(network, list(network))
+    names = {row["id"]: network.nodes[row["id"]] for row in rows[:limit]}
+    return NetworkPanel(_named(rows[:limit], names), len(rows), "direct")
 
-    Two SELECTs (the graph's version, the memberships) when the graph is in memory; one and a
-    pending panel when it is not.
-    """
-    view = _cached_view(session, today)
-    if view is None:
-        return NetworkPanel()
-    members = g.current_members(
-        view.graph, queries.cluster_member_rows(session, cluster_id), cluster_id
+
+# --- words for people -------------------------------------------------------------------------
+
+
+def people_number(value: float | None, digits: int = 1) -> str:
+    """A figure rounded for people, in the reader's language: 12,3 / 12.3 (1 digit default)."""
+    if value is None:
+        return "–"
+    return format_decimal(round(float(value), digits))
+
+
+def people_percent(value: float | None) -> str:
+    """A share (0–1) as a percentage with one decimal: 4,2 % / 4.2%."""
+    if value is None:
+        return "–"
+    return format_percent(round(float(value), 3), locale=get_locale(), decimal_quantization=False)
+
+
+def _list(names: list[str] | tuple[str, ...]) -> str:
+    """ "A, B og C" in the reader's language."""
+    return format_list(list(names), locale=str(get_locale()))
+
+
+def community_label(name: g.CommunityName) -> str:
+    """What a community is called on the page: its cluster, or "Around A and B"."""
+    if name.cluster:
+        return name.cluster
+    if name.size == 1:
+        return _("%(name)s on its own", name=name.members[0])
+    return _("Around %(names)s", names=_list(name.members))
+
+
+def community_labels(view: cache.NetworkView) -> dict[int, str]:
+    """Community number -> its name, for the table, the map's legend and panel, the exports."""
+    return {number: community_label(name) for number, name in view.community_names.items()}
+
+
+def summary_sentence(view: cache.NetworkView) -> str | None:
+    """The page's question answered in one sentence: who binds the network together, how many
+    groups it has, how many stand alone. None when there is nothing to say."""
+    if view.empty:
+        return None
+    summary = g.summarise_network(view.graph, view.metrics)
+    parts = []
+    if summary.connectors:
+        parts.append(
+            ngettext(
+                "%(names)s binds the network together",
+                "%(names)s bind the network together",
+                len(summary.connectors),
+                names=_list(summary.connectors),
+            )
+        )
+    if view.slow_ready:
+        parts.append(ngettext("%(num)s community", "%(num)s communities", summary.communities))
+    parts.append(
+        ngettext(
+            "%(num)s organisation stands alone", "%(num)s organisations stand alone", summary.alone
+        )
     )
-    rows = g.member_rows(view.graph, members)
-    names = {row["id"]: view.graph.nodes[row["id"]] for row in rows[:limit]}
-    return NetworkPanel(_named(rows[:limit], names), len(rows), "cache")
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def introducers(
+    session: Session, paths: list[list[dict[str, Any]]]
+) -> list[list[dict[str, Any] | None]]:
+    """The person to call at each step of each chain (graph.chain_introducers); one SELECT."""
+    meeting_ids = [
+        reason["id"]
+        for chain in paths
+        for step in chain
+        for reason in step["reasons"]
+        if reason["kind"] == "meeting"
+    ]
+    participants = queries.meeting_participants(session, meeting_ids)
+    return [g.chain_introducers(chain, participants) for chain in paths]
 
 
 # --- the map's table and rankings -------------------------------------------------------------
@@ -216,24 +303,24 @@ def ego_view(
         slow_ready=True,
         positions=g.ego_positions(network, company_id),
         cluster_names=view.cluster_names,
+        community_names=view.community_names,
     )
 
 
-def cluster_view(session: Session, view: cache.NetworkView, cluster_id: int) -> cache.NetworkView:
-    """The cluster's current members and the ties between them, with their own figures."""
-    members = g.current_members(
-        view.graph, queries.cluster_member_rows(session, cluster_id), cluster_id
-    )
-    network = view.graph.subgraph(members).copy()
+def cluster_view(
+    session: Session, cluster_id: int, *, today: date | None = None
+) -> cache.NetworkView:
+    """The cluster's current members and the ties between them, with their own figures,
+    spread out so that no member covers another."""
+    network, cluster_names = cluster_graph(session, cluster_id, today=today)
     return cache.NetworkView(
-        version=view.version,
-        filter=view.filter,
+        version="",
+        filter=queries.NetworkFilter(clusters=(cluster_id,)),
         graph=network,
         metrics=g.compute_fast_metrics(network),
         slow_ready=True,
-        # Discs per community of the members' own network: cheap and the same on every visit.
-        positions=g.initial_positions(network),
-        cluster_names=view.cluster_names,
+        positions=g.small_positions(network),
+        cluster_names=cluster_names,
     )
 
 
@@ -251,14 +338,7 @@ def cluster_years(
         return cached
     rows = queries.read_graph_rows(session, queries.NetworkFilter(clusters=(cluster_id,)))
     graphs = {
-        year: g.build_graph(
-            rows.nodes,
-            links=rows.links,
-            memberships=rows.memberships,
-            meetings=rows.meetings,
-            affiliations=rows.affiliations,
-            window=(date(year, 1, 1), date(year, 12, 31)),
-        )
+        year: cache.graph_of(rows, window=(date(year, 1, 1), date(year, 12, 31)))
         for year in range(today.year - CLUSTER_YEARS + 1, today.year + 1)
     }
     summary = g.yearly_summary(graphs)

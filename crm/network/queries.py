@@ -23,9 +23,9 @@ from sqlalchemy.sql import ColumnElement
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
-from crm.meetings.models import Meeting, meeting_companies, meeting_strategies
+from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_strategies
 from crm.network import graph as g
-from crm.network.graph import MeetingRow, MembershipRow
+from crm.network.graph import MeetingRow, MembershipRow, Participant
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy
 
@@ -553,6 +553,37 @@ def company_facts(session: Session, company_ids: list[int]) -> dict[int, dict]:
         ):
             result[row.id] = row._asdict()
     return result
+
+
+def meeting_participants(session: Session, meeting_ids: Sequence[int]) -> list[Participant]:
+    """The people who took part in these meetings for one of the meeting's organisations.
+
+    One SELECT: a participant counts for each organisation of the meeting where they have a
+    role (any period: who they were there for is what the meeting record says).
+    """
+    if not meeting_ids:
+        return []
+    statement = (
+        select(
+            meeting_contacts.c.meeting_id,
+            Contact.id,
+            Contact.name,
+            Affiliation.company_id,
+        )
+        .join(Contact, Contact.id == meeting_contacts.c.contact_id)
+        .join(Affiliation, Affiliation.contact_id == Contact.id)
+        .join(
+            meeting_companies,
+            and_(
+                meeting_companies.c.meeting_id == meeting_contacts.c.meeting_id,
+                meeting_companies.c.company_id == Affiliation.company_id,
+            ),
+        )
+        .where(meeting_contacts.c.meeting_id.in_(sorted(set(meeting_ids))[:900]))
+        .distinct()
+        .order_by(meeting_contacts.c.meeting_id, Contact.name, Contact.id)
+    )
+    return [Participant(*row) for row in session.execute(statement)]
 
 
 def cluster_member_rows(session: Session, cluster_id: int) -> list[MembershipRow]:

@@ -31,7 +31,7 @@ from crm.extensions import db, limiter
 from crm.network import bp, cache, exports, panels, queries
 from crm.network import graph as g
 from crm.network.forms import NetworkFilterForm, PathForm
-from crm.network.labels import METRIC
+from crm.network.labels import METRIC, METRIC_HELP
 
 # Uncached network views one user may have built per period; cached ones are free.
 DEFAULT_USER_COMPUTE_LIMIT = "6/minute"
@@ -79,6 +79,7 @@ def _labels() -> dict:
     return {
         "kind_labels": COMPANY_KIND,
         "metric_labels": METRIC,
+        "metric_help": METRIC_HELP,
         "link_type_names": {lt.key: lt.name for lt in queries.list_link_types(db.session)},
     }
 
@@ -90,7 +91,8 @@ def _radius() -> int:
 
 def _map_response(view: cache.NetworkView) -> Response:
     return Response(
-        exports.map_json_text(view, _labels()["kind_labels"]), mimetype="application/json"
+        exports.map_json_text(view, _labels()["kind_labels"], panels.community_labels(view)),
+        mimetype="application/json",
     )
 
 
@@ -135,6 +137,8 @@ def index():
         sort=sort,
         filter_args=_filter_args(),
         edges=view.graph.number_of_edges(),
+        summary=panels.summary_sentence(view),
+        community_names=panels.community_labels(view),
         **_labels(),
     )
 
@@ -277,6 +281,7 @@ def path():
                 "network/path.html",
                 form=form,
                 paths=paths,
+                callers=panels.introducers(db.session, paths),
                 names=names,
                 source=source,
                 target=target,
@@ -286,6 +291,7 @@ def path():
         "network/path.html",
         form=form,
         paths=None,
+        callers=[],
         names={},
         source=None,
         target=None,
@@ -316,10 +322,9 @@ def cluster(cluster_id: int):
 @bp.route("/clusters/<int:cluster_id>/graph.json")
 @read_access
 def cluster_json(cluster_id: int):
-    """The current members and the ties between them, in the map's format."""
+    """The current members and the ties between them, in the map's format (built at once)."""
     db.get_or_404(Cluster, cluster_id)
-    view = _view(queries.NetworkFilter())
-    return _map_response(panels.cluster_view(db.session, view, cluster_id))
+    return _map_response(panels.cluster_view(db.session, cluster_id, today=local_today()))
 
 
 # --- exports ----------------------------------------------------------------------------------
@@ -332,7 +337,8 @@ def export(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     _form, flt, _notices = _read_filter()
-    file = exports.export_file(_view(flt), fmt)
+    view = _view(flt)
+    file = exports.export_file(view, fmt, community_names=panels.community_labels(view))
     filename = f"koblingsboks-network-{local_today().isoformat()}.{file.extension}"
     return Response(
         file.body,

@@ -9,6 +9,8 @@ from crm.tasks.models import Task
 
 # A user's done tasks pile up over the years; the page shows the most recent ones.
 DONE_SHOWN = 100
+# An organisation's page shows its next open tasks; the timeline has the rest.
+OPEN_SHOWN = 10
 
 
 def my_tasks(session: Session, user_id: int, *, include_done: bool = False) -> list[Task]:
@@ -30,6 +32,19 @@ def my_tasks(session: Session, user_id: int, *, include_done: bool = False) -> l
             .limit(DONE_SHOWN)
         )
     return tasks
+
+
+def open_company_tasks(session: Session, company_id: int, *, limit: int = OPEN_SHOWN) -> list[Task]:
+    """An organisation's open tasks by due date (overdue first, undated last), with assignees."""
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.company_id == company_id, Task.done.is_(False))
+            .options(joinedload(Task.assignee))
+            .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
+            .limit(limit)
+        )
+    )
 
 
 def get_task(session: Session, task_id: int) -> Task | None:

@@ -101,6 +101,7 @@
    *   typed()                the text changed (a chosen id no longer holds)
    *   cleared()              Escape emptied the box
    *   holdEnter              Enter without a suggestion does not submit the form
+   *   minLength              characters before suggestions come (default 2)
    *   textElement            where data-text-* overrides are read (default: the input)
    */
   function Combobox(input, options) {
@@ -114,6 +115,10 @@
     this.build();
     this.bind();
   }
+
+  Combobox.prototype.minLength = function () {
+    return this.options.minLength === undefined ? MIN_LENGTH : this.options.minLength;
+  };
 
   Combobox.prototype.text = function (name) {
     return textFor(this.options.textElement || this.input, name);
@@ -166,7 +171,7 @@
       self.onKeydown(event);
     });
     this.input.addEventListener("focus", function () {
-      if (self.results.length && self.input.value.trim().length >= MIN_LENGTH) {
+      if (self.results.length && self.input.value.trim().length >= self.minLength()) {
         self.open();
       }
     });
@@ -200,7 +205,7 @@
       this.controller = null;
     }
     var mine = ++this.sequence;
-    if (query.length < MIN_LENGTH) {
+    if (query.length < this.minLength()) {
       this.results = [];
       this.listbox.textContent = "";
       this.close();
@@ -435,6 +440,112 @@
     });
   }
 
+  /* One chosen item: its label and a Remove button that names it for screen readers. */
+  function chip(text, removeText) {
+    var item = document.createElement("li");
+    item.className = "border rounded bg-white px-2 py-1 d-inline-flex align-items-center gap-2";
+    var label = document.createElement("span");
+    label.textContent = text;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-sm btn-outline-secondary py-0";
+    button.setAttribute("data-remove", "");
+    button.textContent = removeText;
+    var buttonLabel = document.createElement("span");
+    buttonLabel.className = "visually-hidden";
+    buttonLabel.textContent = " " + text;
+    button.appendChild(buttonLabel);
+    item.appendChild(label);
+    item.appendChild(button);
+    return item;
+  }
+
+  /* A <select multiple data-chips>: a type-ahead over its options, the chosen ones as chips.
+     The select stays in the form (hidden) and keeps its options selected, so the form posts
+     exactly what it posted without JavaScript. */
+  function enhanceChipSelect(select) {
+    var input = document.createElement("input");
+    input.type = "text";
+    input.id = select.id + "-typeahead";
+    input.className = "form-control";
+    var label = select.id ? document.querySelector('label[for="' + cssEscape(select.id) + '"]') : null;
+    if (label) {
+      label.htmlFor = input.id;
+    }
+    if (select.getAttribute("aria-describedby")) {
+      input.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
+    }
+    var list = document.createElement("ul");
+    list.className = "list-unstyled d-flex flex-wrap gap-1 mb-1 combobox-chips";
+    if (label) {
+      list.setAttribute("aria-label", label.textContent.trim());
+    }
+    select.hidden = true;
+    select.parentNode.insertBefore(list, select);
+    select.parentNode.insertBefore(input, select);
+    var box;
+
+    function render() {
+      list.textContent = "";
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (option.selected) {
+          var item = chip(option.text, box.text("remove"));
+          item.setAttribute("data-value", option.value);
+          list.appendChild(item);
+        }
+      });
+      list.hidden = !list.children.length;
+    }
+
+    box = new Combobox(input, {
+      holdEnter: true,
+      minLength: 1,
+      source: function (query) {
+        var wanted = query.toLowerCase();
+        return Array.prototype.filter
+          .call(select.options, function (option) {
+            return !option.selected && option.text.toLowerCase().indexOf(wanted) !== -1;
+          })
+          .slice(0, 20)
+          .map(function (option) {
+            return { id: option.value, label: option.text };
+          });
+      },
+      pick: function (result) {
+        Array.prototype.forEach.call(select.options, function (option) {
+          if (option.value === String(result.id)) {
+            option.selected = true;
+          }
+        });
+        input.value = "";
+        box.results = [];
+        render();
+        box.announce(fill(box.text("added"), { label: result.label }));
+      },
+    });
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-remove]");
+      if (!button) {
+        return;
+      }
+      event.preventDefault();
+      var item = button.closest("li");
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (option.value === item.getAttribute("data-value")) {
+          option.selected = false;
+        }
+      });
+      var text = item.querySelector("span").textContent;
+      var sibling = item.nextElementSibling || item.previousElementSibling;
+      var value = sibling ? sibling.getAttribute("data-value") : null;
+      render();
+      var next = value ? list.querySelector('li[data-value="' + cssEscape(value) + '"] button') : null;
+      (next || input).focus();
+      box.announce(fill(box.text("removed"), { label: text }));
+    });
+    render();
+  }
+
   /* A form field that chooses one record (hidden id) or several (a list of hidden inputs). */
   function enhanceRecordField(input) {
     var type = input.getAttribute("data-typeahead");
@@ -463,26 +574,12 @@
     }
 
     function add(result) {
-      var item = document.createElement("li");
-      item.className = "border rounded bg-white px-2 py-1 d-inline-flex align-items-center gap-2";
+      var item = chip(result.label, box.text("remove"));
       var hidden = document.createElement("input");
       hidden.type = "hidden";
       hidden.name = multiple;
       hidden.value = String(result.id);
-      var label = document.createElement("span");
-      label.textContent = result.label;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "btn btn-sm btn-outline-secondary py-0";
-      button.setAttribute("data-remove", "");
-      button.textContent = box.text("remove");
-      var buttonLabel = document.createElement("span");
-      buttonLabel.className = "visually-hidden";
-      buttonLabel.textContent = " " + result.label;
-      button.appendChild(buttonLabel);
-      item.appendChild(hidden);
-      item.appendChild(label);
-      item.appendChild(button);
+      item.insertBefore(hidden, item.firstChild);
       chosen.appendChild(item);
     }
 
@@ -549,6 +646,12 @@
       if (!form.hasAttribute("data-combobox-ready")) {
         form.setAttribute("data-combobox-ready", "");
         enhanceSearchForm(form);
+      }
+    });
+    Array.prototype.forEach.call(scope.querySelectorAll("select[multiple][data-chips]"), function (select) {
+      if (!select.hasAttribute("data-combobox-ready")) {
+        select.setAttribute("data-combobox-ready", "");
+        enhanceChipSelect(select);
       }
     });
     Array.prototype.forEach.call(scope.querySelectorAll("input[data-typeahead]"), function (input) {

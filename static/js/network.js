@@ -18,6 +18,8 @@
   ];
   var OTHER = "#c8c8c8";
   var SIZE_KEYS = { degree: "d", weighted_degree: "wd", pagerank: "pr", betweenness: "bt" };
+  // Maps of at most this many organisations name every one of them.
+  var SMALL_MAP = 40;
 
   function pollUntilReady() {
     var pending = document.getElementById("network-pending");
@@ -58,7 +60,9 @@
 
   function categoryLabel(value, colourBy, labels, container) {
     if (value === undefined || value === null) return text(container, "none");
-    if (colourBy === "community") return text(container, "community") + " " + value;
+    if (colourBy === "community") {
+      return (labels.community || {})[String(value)] || text(container, "community") + " " + value;
+    }
     if (colourBy === "cluster") return (labels.cluster || {})[String(value)] || String(value);
     if (colourBy === "sector") return (labels.sector || [])[value] || String(value);
     return (labels.kind || {})[value] || String(value);
@@ -98,8 +102,6 @@
     var swatch = document.createElement("span");
     swatch.className = "d-inline-block rounded-circle me-2 align-middle network-swatch";
     swatch.style.backgroundColor = colour;
-    swatch.style.width = "0.8em";
-    swatch.style.height = "0.8em";
     swatch.setAttribute("aria-hidden", "true");
     item.appendChild(swatch);
     item.appendChild(document.createTextNode(label));
@@ -118,6 +120,68 @@
       var size = 2 + (largest ? 10 * Math.sqrt(value / largest) : 0);
       graph.setNodeAttribute(node, "size", size);
     });
+  }
+
+  /* Figures rounded for people, in the page's language (2 000 / 12,5 % in bokmål). */
+  function numberFormats() {
+    var lang = document.documentElement.lang || undefined;
+    return {
+      whole: new Intl.NumberFormat(lang, { maximumFractionDigits: 0 }),
+      decimal: new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }),
+      percent: new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 })
+    };
+  }
+
+  /* Where a label fits inside the canvas: right of the dot, or left of it near the right
+     edge, and never above the top or below the bottom (sigma's own labels are cut there). */
+  function labelPlace(container, context, data, fontSize) {
+    var width = context.measureText(data.label).width;
+    var x = data.x + data.size + 3;
+    if (x + width > container.clientWidth - 2) x = Math.max(2, data.x - data.size - 3 - width);
+    var y = Math.min(Math.max(data.y + fontSize / 3, fontSize + 2), container.clientHeight - 4);
+    return { x: x, y: y, width: width };
+  }
+
+  function labelDrawer(container) {
+    /* Where each name was last drawn (name -> {x, y, width}), for the browser tests. */
+    container.labelBoxes = {};
+    return function (context, data, settings) {
+      if (!data.label) return;
+      var size = settings.labelSize;
+      context.font = settings.labelWeight + " " + size + "px " + settings.labelFont;
+      var place = labelPlace(container, context, data, size);
+      container.labelBoxes[data.label] = place;
+      /* A white halo keeps a name readable where it crosses ties. */
+      context.lineWidth = 3;
+      context.lineJoin = "round";
+      context.strokeStyle = "rgba(255, 255, 255, 0.92)";
+      context.strokeText(data.label, place.x, place.y);
+      context.fillStyle = "#212529";
+      context.fillText(data.label, place.x, place.y);
+    };
+  }
+
+  function hoverDrawer(container) {
+    var drawLabel = labelDrawer(container);
+    return function (context, data, settings) {
+      var size = settings.labelSize;
+      context.font = settings.labelWeight + " " + size + "px " + settings.labelFont;
+      context.fillStyle = "#fff";
+      context.shadowOffsetX = 0;
+      context.shadowOffsetY = 0;
+      context.shadowBlur = 8;
+      context.shadowColor = "#000";
+      context.beginPath();
+      context.arc(data.x, data.y, data.size + 2, 0, Math.PI * 2);
+      context.closePath();
+      context.fill();
+      if (data.label) {
+        var place = labelPlace(container, context, data, size);
+        context.fillRect(place.x - 3, place.y - size, place.width + 6, size + 6);
+      }
+      context.shadowBlur = 0;
+      drawLabel(context, data, settings);
+    };
   }
 
   function withId(template, id) {
@@ -153,11 +217,14 @@
     list.className = "row small";
     if (a.kind) row(list, text(container, "kind"), (labels.kind || {})[a.kind] || a.kind);
     if (a.place) row(list, text(container, "place"), a.place);
-    row(list, text(container, "ties"), KbFormat.number(a.d || 0));
-    row(list, text(container, "weighted"), KbFormat.number(a.wd || 0, 1));
-    row(list, text(container, "pagerank"), KbFormat.number(a.pr || 0, 3));
-    if (a.bt !== undefined) row(list, text(container, "betweenness"), KbFormat.number(a.bt, 3));
-    if (a.community !== undefined) row(list, text(container, "community"), String(a.community));
+    var formats = numberFormats();
+    row(list, text(container, "ties"), formats.whole.format(a.d || 0));
+    row(list, text(container, "weighted"), formats.decimal.format(a.wd || 0));
+    row(list, text(container, "pagerank"), formats.percent.format(a.pr || 0));
+    if (a.bt !== undefined) row(list, text(container, "betweenness"), formats.percent.format(a.bt));
+    if (a.community !== undefined) {
+      row(list, text(container, "community"), categoryLabel(a.community, "community", labels, container));
+    }
     if (a.broker) row(list, text(container, "broker"), text(container, "yes"));
     if (a.cl) {
       row(list, text(container, "clusters"), a.cl.map(function (id) {
@@ -332,8 +399,20 @@
           graph.setEdgeAttribute(edge, "size", Math.min(0.5 + (attributes.weight || 1) / 4, 3));
           graph.setEdgeAttribute(edge, "color", "#d9d9d9");
         });
+        /* A small map (a cluster's members, an ego network) names every organisation; a large
+           one names the most influential always (forceLabel from the server) and the others
+           as zooming in makes room. */
+        if (graph.order <= SMALL_MAP) {
+          graph.forEachNode(function (node) { graph.setNodeAttribute(node, "forceLabel", true); });
+        }
         var renderer = new Sigma(graph, container, {
-          labelRenderedSizeThreshold: 9,
+          labelRenderedSizeThreshold: 5,
+          labelDensity: 0.5,
+          labelGridCellSize: 80,
+          labelSize: 13,
+          labelWeight: "500",
+          defaultDrawNodeLabel: labelDrawer(container),
+          defaultDrawNodeHover: hoverDrawer(container),
           zIndex: true,
           defaultEdgeColor: "#d9d9d9",
           /* A resize can leave the container 0 px wide for a moment (a full-page screenshot,

@@ -10,120 +10,14 @@ skip link.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from crm.auth.models import User
-from crm.common.dates import local_today
-from crm.establishments import services as establishment_services
-from crm.extensions import db
-from crm.network import cache
-from crm.network import services as network_services
-from crm.strategy import services as strategy_services
 from tests.browser.conftest import check_accessibility, sign_in
-from tests.factories import (
-    make_affiliation,
-    make_cluster,
-    make_company,
-    make_contact,
-    make_meeting,
-    make_membership,
-    make_place,
-    make_sector,
-    make_task,
-)
 
 MAX_TABS = 60
 FIELD = "input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea"
-
-
-@pytest.fixture(scope="module")
-def ids(live_server, tmp_path_factory) -> dict[str, int]:
-    """One record of each kind the pages show, seeded through the live server's app."""
-    app = live_server.app
-    app.config.setdefault("NETWORK_CACHE_DIR", str(tmp_path_factory.mktemp("network-cache")))
-    with app.app_context():
-        session = db.session
-        stages = {s.key: s for s in establishment_services.seed_stages(session)}
-        types = {t.key: t for t in network_services.seed_link_types(session)}
-        period = strategy_services.seed_strategy(session)
-        editor = session.scalar(db.select(User).where(User.email == "editor@lillestrom.kommune.no"))
-        place = make_place(session, name="Universell Kjeller", growth_area=True)
-        sector = make_sector(session, name="Universell energi")
-        company = make_company(
-            session,
-            name="Universell Utforming AS",
-            org_number="923609016",
-            place=place,
-            employees=40,
-            post_town="KJELLER",
-        )
-        company.sectors.append(sector)
-        partner = make_company(session, name="Universell Partner AS")
-        make_company(session, name="Universell Partner A/S")  # a likely duplicate
-        contact = make_contact(session, name="Ulrikke Universell")
-        affiliation = make_affiliation(session, contact=contact, company=company)
-        cluster = make_cluster(session, name="Universell klynge")
-        make_membership(session, cluster=cluster, company=company)
-        make_membership(session, cluster=cluster, company=partner)
-        meeting = make_meeting(
-            session,
-            title="Universell befaring",
-            companies=[company, partner],
-            contacts=[contact],
-            staff=[editor],
-            strategies=period.focus_areas[0].strategies[:1],
-        )
-        task = make_task(
-            session, assignee_id=editor.id, company_id=company.id, meeting_id=meeting.id
-        )
-        case = establishment_services.create_case(
-            session,
-            company_id=company.id,
-            kind="expansion",
-            opened_on=local_today() - timedelta(days=30),
-            adviser_id=editor.id,
-            next_follow_up_on=local_today() - timedelta(days=2),
-            expected_jobs=20,
-            actor_id=editor.id,
-        )
-        establishment_services.raise_flag(
-            session,
-            company_id=partner.id,
-            severity="yellow",
-            kind="labour_shortage",
-            raised_on=local_today(),
-            raised_by_id=editor.id,
-        )
-        network_services.create_link(
-            session,
-            company_id=company.id,
-            other_id=partner.id,
-            other_name=None,
-            link_type_id=types["research_collaboration"].id,
-            start_date=date(2023, 1, 1),
-        )
-        session.commit()
-        result = {
-            "company": company.id,
-            "partner": partner.id,
-            "place": place.id,
-            "sector": sector.id,
-            "contact": contact.id,
-            "affiliation": affiliation.id,
-            "cluster": cluster.id,
-            "meeting": meeting.id,
-            "task": task.id,
-            "period": period.id,
-            "focus_area": period.focus_areas[0].id,
-            "case": case.id,
-            "stage": stages["first_contact"].id,
-            "editor": editor.id,
-        }
-    cache.memory.clear()
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -74,7 +74,7 @@ def test_open_a_case_and_move_it_on_the_board_with_the_keyboard(page, live_serve
 
     page.goto(f"/establishments/{case_id}")
     expect(page.locator("[data-case-stage]")).to_have_text("Behov avklart")
-    expect(page.locator("#history + table tbody tr")).to_have_count(2)
+    expect(page.locator("#history + .table-responsive tbody tr")).to_have_count(2)
 
 
 def test_moving_to_established_by_keyboard_asks_for_the_details(page, live_server):

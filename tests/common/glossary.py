@@ -165,13 +165,20 @@ FORBIDDEN = (
         allows=("Bedrift", "Type: Bedrift", "Bedriftsbesøk hos IFE", "elevbedrift"),
         flags=0,
     ),
-    # Bare "kontakt" is contact as an act ("Første kontakt"); its inflections name people.
+    # "kontakt" and "kontakten" are also contact as an act ("Første kontakt", "holder
+    # kontakten med"); the plural names people.
     _rule(
         "kontakt",
-        _W + r"kontakt(?:en|er|ene)" + _E,
+        _W + r"kontakt(?:er|ene)" + _E,
         "person, or kontaktperson on an organisation's page",
         catches=("Kontakter", "alle kontaktene"),
-        allows=("Første kontakt", "Sist kontaktet", "kontaktperson", "kontaktopplysningene"),
+        allows=(
+            "Første kontakt",
+            "holder kontakten med organisasjonen",
+            "Sist kontaktet",
+            "kontaktperson",
+            "kontaktopplysningene",
+        ),
     ),
     _rule(
         "Skole eller universitet",

@@ -18,7 +18,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
@@ -33,6 +33,7 @@ from werkzeug.routing import Rule
 from wtforms.fields.core import UnboundField
 
 from crm.auth.models import User
+from crm.auth.services import create_invitation
 from crm.calendar.services import renew_feed_token
 from crm.clusters.models import Membership
 from crm.common.converters import TextParameters
@@ -168,6 +169,11 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
     values["fmt"] = ["csv", "json", "gexf", "graphml"]
     values["token"] = [_upload_token(client)]
     values["calendar.token"] = [renew_feed_token(session, user=session.get(User, ids["user_id"]))]
+    values["auth.token"] = [
+        create_invitation(
+            session, user=session.get(User, ids["user_id"]), lifetime=timedelta(hours=1)
+        )
+    ]
     return values
 
 

@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from crm.common.dates import local_today
 from crm.companies.models import Company, Place
+from crm.establishments import services as establishment_services
 from tests.conftest import post_form
 from tests.factories import (
     make_affiliation,
+    make_cluster,
     make_company,
     make_contact,
     make_meeting,
@@ -18,6 +21,7 @@ from tests.factories import (
     make_place,
     make_sector,
     make_task,
+    make_user,
 )
 
 
@@ -215,6 +219,44 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, login, sessi
         html = _html(client.get(f"/companies/{company.id}"))
     assert html.count('class="border-start') == 30 * 3  # meetings, tasks, joins
     assert len(many) == len(few)
+
+
+def test_organisation_page_answers_who_then_what_is_next_then_who_they_are_connected_to(
+    client, login, session
+):
+    login(role="reader")
+    company = make_company(session, name="Infinitum")
+    adviser = make_user(session, name="Rita Rådgiver")
+    today = local_today()
+    make_task(
+        session,
+        title="Send tilbud",
+        company_id=company.id,
+        assignee_id=adviser.id,
+        due_on=today - timedelta(days=1),
+    )
+    make_task(session, title="Avsluttet sak", company_id=company.id, done=True)
+    make_meeting(session, title="Bedriftsbesøk hos Infinitum", companies=[company])
+    make_affiliation(session, company=company, contact=make_contact(session, name="Per Pant"))
+    make_membership(session, company=company, cluster=make_cluster(session, name="Solenergi"))
+    establishment_services.raise_flag(
+        session, company_id=company.id, severity="red", kind="moving_or_closing", raised_on=today
+    )
+    session.commit()
+
+    html = _html(client.get(f"/companies/{company.id}"))
+    # Headings by id: the words are the glossary's to change, the order is the page's.
+    ids = ["facts", "open-tasks", "timeline", "people", "clusters", f"network-panel-{company.id}"]
+    positions = [html.index(f'id="{name}"') for name in [f"{i}-heading" for i in ids[:5]] + ids[5:]]
+    assert positions == sorted(positions), "sections out of the adviser's order"
+    header = html[html.index("<h1") : html.index('id="facts-heading"')]
+    # The open red warning shows beside the name, linking to the follow-up section.
+    assert "text-bg-danger" in header and f'href="#establishment-panel-{company.id}"' in header
+    open_tasks = html[html.index('id="open-tasks-heading"') : html.index('id="timeline-heading"')]
+    assert "Send tilbud" in open_tasks and "Rita Rådgiver" in open_tasks
+    assert "text-bg-danger" in open_tasks  # overdue
+    assert "Avsluttet sak" not in open_tasks and "Avsluttet sak" in html  # done: on the timeline
+    assert "Bedriftsbesøk hos Infinitum" in html[html.index('id="timeline-heading"') :]
 
 
 def test_timeline_shows_older_entries_behind_a_link(client, login, session):

@@ -563,14 +563,67 @@ def test_introductions_prefer_the_chain_with_the_stronger_weakest_tie(weak, stro
     assert paths[0][1]["reasons"][1] == {"kind": "person", "id": 2, "name": "Ola"}
 
 
-def test_introduction_paths_stop_at_one_hop_more_than_the_shortest() -> None:
-    graph = build_graph(orgs(*range(1, 8)), links=[link(1, 1, 2), link(2, 2, 7)])
-    for i, (a, b) in enumerate([(1, 3), (3, 4), (4, 7), (1, 5), (5, 6), (6, 4)]):
-        graph.add_edge(a, b, weight=1.0, reasons=[{"kind": "link", "id": 10 + i}])
+def test_a_strong_longer_chain_beats_a_short_chain_of_weak_ties() -> None:
+    # 1-2-5: two ties of a shared cluster of a year (0.5 each): cost 2 + 2 = 4.
+    # 1-3-4-5: three registered links (3 each): cost 1/3 * 3 = 1.
+    graph = build_graph(orgs(1, 2, 3, 4, 5), links=[link(1, 1, 3), link(2, 3, 4), link(3, 4, 5)])
+    graph.add_edge(1, 2, weight=0.5, reasons=[{"kind": "cluster", "id": 9, "name": "K"}])
+    graph.add_edge(2, 5, weight=0.5, reasons=[{"kind": "cluster", "id": 9, "name": "K"}])
 
-    paths = introduction_paths(graph, 1, 7, limit=5)
+    paths = introduction_paths(graph, 1, 5)
+
+    assert [[step["to"] for step in path] for path in paths] == [[3, 4, 5], [2, 5]]
+    assert [step["weight"] for step in paths[1]] == [0.5, 0.5]
+
+
+def test_equally_strong_chains_prefer_fewer_steps_and_long_detours_are_left_out() -> None:
+    graph = nx.Graph()
+    graph.add_nodes_from((n, {"name": f"Org {n}"}) for n in range(1, 10))
+    # 1-2-9 costs 1 + 1 = 2; 1-3-4-9 costs 2/3 * 3 = 2 too; 1-5-6-7-8-9 is five steps.
+    nx.add_path(graph, [1, 2, 9], weight=1.0)
+    nx.add_path(graph, [1, 3, 4, 9], weight=1.5)
+    nx.add_path(graph, [1, 5, 6, 7, 8, 9], weight=100.0)
+
+    paths = introduction_paths(graph, 1, 9, limit=5)
 
     assert [len(path) for path in paths] == [2, 3]
+    assert len(introduction_paths(graph, 1, 9, max_steps=5)[0]) == 5
+
+
+def test_the_person_to_call_is_a_shared_person_or_who_met_both() -> None:
+    from crm.network.graph import Participant, chain_introducers
+
+    graph = build_graph(
+        orgs(1, 2, 3, 4),
+        meetings=[
+            meeting(7, date(2026, 3, 1), 1, 2),
+            meeting(8, date(2026, 5, 12), 1, 2),
+            meeting(9, date(2026, 1, 5), 3, 4),
+        ],
+        affiliations=[AffiliationRow(5, "Kari Nordmann", 2), AffiliationRow(5, "Kari Nordmann", 3)],
+    )
+    chain = introduction_paths(graph, 1, 4)[0]
+    participants = [
+        Participant(7, 10, "Old Contact", 2),
+        Participant(8, 11, "Our Own", 1),
+        Participant(8, 12, "Lars Haugen", 2),
+        Participant(9, 13, "Nobody There", 99),  # not from either organisation of the step
+    ]
+
+    first, second, third = chain_introducers(chain, participants)
+
+    # The latest shared meeting, and from the organisation in the middle of the chain.
+    assert first == {
+        "kind": "meeting",
+        "person_id": 12,
+        "name": "Lars Haugen",
+        "organisation_id": 2,
+        "meeting_id": 8,
+        "title": "Meeting 8",
+        "day": date(2026, 5, 12),
+    }
+    assert second == {"kind": "person", "person_id": 5, "name": "Kari Nordmann"}
+    assert third is None
 
 
 def test_no_introduction_path_and_unknown_organisations() -> None:
@@ -581,6 +634,109 @@ def test_no_introduction_path_and_unknown_organisations() -> None:
         introduction_paths(graph, 1, 42)
     with pytest.raises(ValueError, match="itself"):
         introduction_paths(graph, 1, 1)
+
+
+# community names and the summary sentence
+
+
+def _named(graph: nx.Graph, cluster_names=None, **kwargs):
+    from crm.network.graph import compute_communities, name_communities
+
+    return name_communities(graph, compute_communities(graph), cluster_names or {}, **kwargs)
+
+
+def test_a_community_most_of_whose_members_share_a_cluster_is_named_after_it() -> None:
+    from crm.network.graph import CommunityName
+
+    graph = two_triangles_and_a_bridge()
+
+    names = _named(graph, {10: "H2Cluster", 20: "Solenergiklyngen"})
+
+    assert sorted(name.cluster for name in names.values()) == ["H2Cluster", "Solenergiklyngen"]
+    assert all(name.size in (3, 4) and name.members == () for name in names.values())
+    assert isinstance(names[1], CommunityName) and names[1].number == 1
+
+
+def test_without_a_shared_cluster_a_community_is_named_by_its_most_central_members() -> None:
+    # A star around IFE with Kjeller Innovasjon strongest beside it; nobody shares a cluster.
+    nodes = [org(1, name="IFE"), org(2, name="Kjeller Innovasjon"), org(3, name="Aidee")]
+    nodes += [org(4, name="NILU"), org(5, name="Ensom AS")]
+    links = [link(1, 1, 2), link(2, 1, 2), link(3, 1, 3), link(4, 1, 4), link(5, 2, 4)]
+    graph = build_graph(nodes, links=links)
+
+    names = _named(graph)
+
+    assert names[1].members == ("IFE", "Kjeller Innovasjon")
+    assert names[1].cluster is None and names[1].size == 4
+    assert names[2].members == ("Ensom AS",) and names[2].size == 1
+
+
+def test_a_cluster_names_only_one_community_and_only_with_a_majority() -> None:
+    # Cluster 10 has 3 of 4 members in the first triangle's community and the bridge; the
+    # second community holds no member of it, and cluster 20 has a bare half of it.
+    nodes = [org(n, clusters=(10,)) for n in (1, 2, 3)] + [org(4, name="Bridge")]
+    nodes += [org(5, name="Alpha", clusters=(20,)), org(6, name="Beta"), org(7, name="Gamma")]
+    nodes += [org(8, name="Delta", clusters=(20,))]
+    pairs = [(1, 2), (1, 3), (2, 3), (3, 4), (5, 6), (5, 7), (6, 7), (5, 8), (4, 5)]
+    graph = build_graph(nodes, links=[link(i, a, b) for i, (a, b) in enumerate(pairs)])
+    communities = {1: 1, 2: 1, 3: 1, 4: 1, 5: 2, 6: 2, 7: 2, 8: 2}
+
+    from crm.network.graph import name_communities
+
+    names = name_communities(graph, communities, {10: "H2Cluster", 20: "Solenergiklyngen"})
+
+    assert names[1].cluster == "H2Cluster"
+    assert names[2].cluster is None  # 2 of 4 is no majority
+    assert names[2].members == ("Alpha", "Beta")
+    # The same cluster for both communities: the larger one takes it.
+    same = name_communities(graph, communities, {10: "H2Cluster", 20: "H2Cluster"}, share=0.4)
+    assert same[1].cluster == "H2Cluster" and same[2].cluster is None
+
+
+def test_summary_names_the_connectors_counts_groups_and_who_stands_alone() -> None:
+    from crm.network.graph import summarise_network
+
+    graph = two_triangles_and_a_bridge()
+    graph.add_nodes_from([(8, {"name": "Ensom AS"}), (9, {"name": "Alene AS"})])
+    metrics = compute_metrics(graph)
+
+    summary = summarise_network(graph, metrics, connectors=3)
+
+    assert summary.connectors[0] == "Org 4"  # the bridge between the triangles
+    assert set(summary.connectors[1:]) == {"Org 3", "Org 5"}
+    assert (summary.organisations, summary.ties, summary.alone) == (9, 8, 2)
+    assert summary.communities == 2
+    # While betweenness is still being computed, influence stands in for it.
+    fast = {
+        node: {k: v for k, v in values.items() if k == "pagerank"}
+        for node, values in metrics.items()
+    }
+    assert summarise_network(graph, fast).communities == 0
+    assert len(summarise_network(graph, fast).connectors) == 3
+    assert summarise_network(nx.Graph(), {}).connectors == ()
+
+
+def test_small_positions_keep_every_member_apart_and_are_repeatable() -> None:
+    from crm.network.graph import NODE_SPACING, small_positions
+
+    graph = nx.complete_graph(12)
+    graph.add_edges_from([(12, 13), (13, 14)])
+    graph.add_nodes_from([20, 21, 22])  # members without ties inside the cluster
+
+    positions = small_positions(graph)
+
+    assert positions == small_positions(graph)
+    assert set(positions) == set(graph)
+    nearest = min(
+        ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5
+        for a, (ax, ay) in positions.items()
+        for b, (bx, by) in positions.items()
+        if a < b
+    )
+    assert nearest >= NODE_SPACING * 0.99
+    tied_bottom = min(positions[node][1] for node in range(15))
+    assert all(positions[node][1] < tied_bottom for node in (20, 21, 22))
+    assert small_positions(nx.Graph()) == {}
 
 
 # cluster_stats and yearly_summary

@@ -143,7 +143,9 @@ def test_panel_query_count_does_not_grow_with_the_ties(
     assert many_cached == 1  # the graph's version, nothing else
 
 
-def test_cluster_panel_waits_for_the_graph_then_ranks_members(session, link_types, network_cache):
+def test_cluster_panel_ranks_members_at_once_and_follows_a_new_member(
+    session, link_types, network_cache
+):
     _hub, cluster = _district(session, link_types)
     make_membership(
         session,
@@ -154,8 +156,7 @@ def test_cluster_panel_waits_for_the_graph_then_ranks_members(session, link_type
     )
     session.commit()
 
-    assert not panels.cluster_panel(session, cluster.id).ready
-    view_of(session, NetworkFilter(), network_cache)
+    # No district graph in memory: the members' network is built from their own rows.
     panel = panels.cluster_panel(session, cluster.id)
 
     assert panel.ready and panel.total == 3  # the member who left is not counted
@@ -163,6 +164,18 @@ def test_cluster_panel_waits_for_the_graph_then_ranks_members(session, link_type
     assert next(iter(rows)) == "Kjeller Innovasjon"  # link to IFE, person shared with NILU
     assert rows["IFE"]["link"] == 1 and rows["IFE"]["meeting"] == 1  # the IFE–NILU meeting
     assert rows["Kjeller Innovasjon"]["ties"] == 2
+    assert {row["cluster"] for row in rows.values()} == {1}  # one cluster, not one per pair
+    # The same figures as the district's graph gives.
+    district = view_of(session, NetworkFilter(), network_cache)
+    members = [row["id"] for row in panel.rows]
+    assert g.member_rows(district.graph, members) == [
+        {key: value for key, value in row.items() if key not in ("name", "kind")}
+        for row in panel.rows
+    ]
+
+    make_membership(session, cluster=cluster, company=make_company(session, name="Nytt Medlem AS"))
+    session.commit()
+    assert "Nytt Medlem AS" in _by_name(panels.cluster_panel(session, cluster.id))
 
 
 def test_member_rows_sum_ties_inside_the_group_only():
@@ -190,6 +203,21 @@ def test_member_rows_sum_ties_inside_the_group_only():
         "person": 0,
     }
     assert g.neighbour_rows(graph, 42) == []
+
+
+def test_member_rows_count_shared_clusters_not_pairs():
+    import networkx as nx
+
+    graph = nx.Graph()
+    both = [{"kind": "cluster", "id": 10, "name": "H2"}, {"kind": "cluster", "id": 11, "name": "S"}]
+    for other in (2, 3, 4, 5):
+        graph.add_edge(1, other, weight=2.0, cluster_count=2, reasons=both)
+    graph.add_edge(1, 6, weight=1.0, meeting_count=1, reasons=[{"kind": "meeting", "id": 7}])
+
+    rows = {row["id"]: row for row in g.member_rows(graph, [1, 2, 3, 4, 5, 6])}
+
+    assert rows[1]["cluster"] == 2  # two clusters, shared with four members: not 8
+    assert (rows[1]["ties"], rows[1]["meeting"], rows[2]["cluster"]) == (5, 1, 2)
 
 
 def test_organisation_page_shows_its_strongest_ties_and_map(
@@ -234,9 +262,10 @@ def test_cluster_page_shows_the_members_network(client, login, session, link_typ
     _hub, cluster = _district(session, link_types)
     login("reader")
 
-    pending = client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
-    assert 'id="network-cluster-pending"' in pending
-    assert f'data-graph-url="/network/clusters/{cluster.id}/graph.json"' in pending
+    # At once, with no district graph in memory: no "being computed, reload" notice.
+    page = client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
+    assert f'data-graph-url="/network/clusters/{cluster.id}/graph.json"' in page
+    assert "network-panel-table" in page and ">Kjeller Innovasjon</a></th>" in page
 
     data = client.get(f"/network/clusters/{cluster.id}/graph.json").get_json()
     assert sorted(node["attributes"]["label"] for node in data["nodes"]) == [
@@ -245,8 +274,7 @@ def test_cluster_page_shows_the_members_network(client, login, session, link_typ
         "NILU",
     ]
     assert len(data["edges"]) == 3
-
-    ready = client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
-    assert 'id="network-cluster-pending"' not in ready
-    assert "network-panel-table" in ready and ">Kjeller Innovasjon</a></th>" in ready
+    # Laid out so that no member covers another.
+    spots = [(node["attributes"]["x"], node["attributes"]["y"]) for node in data["nodes"]]
+    assert len(set(spots)) == 3
     assert client.get("/network/clusters/999999/graph.json").status_code == 404

@@ -1,5 +1,5 @@
 """The map's table says what it does: the rows follow the arrow and aria-sort of every sortable
-column, and its community numbers are the ones the map, its legend and the exports show."""
+column, and its community names are the ones the map, its legend and the exports show."""
 
 from __future__ import annotations
 
@@ -120,23 +120,28 @@ def test_every_sortable_column_sorts_the_rows_the_way_its_heading_says(client, s
             assert len(set(values)) > 1, key  # the data tells the directions apart
 
 
-def test_community_numbers_agree_in_the_table_the_map_and_the_exports(client, session, district):
+def test_community_names_agree_in_the_table_the_map_and_the_exports(client, session, district):
     html = client.get("/network/?sort=name").get_data(as_text=True)
     table = _table(html)
     column = [header["text"].strip() for header in table.headers].index("Fellesskap")
-    in_table = {row["id"]: int(row["cells"][column].get("text")) for row in table.rows}
+    in_table = {row["id"]: row["cells"][column].get("text").strip() for row in table.rows}
+    data = client.get("/network/graph.json").get_json()
+    names = data["attributes"]["labels"]["community"]
     on_map = {
-        int(node["key"]): node["attributes"]["community"]
-        for node in client.get("/network/graph.json").get_json()["nodes"]
+        int(node["key"]): names[str(node["attributes"]["community"])] for node in data["nodes"]
     }
     archive = zipfile.ZipFile(io.BytesIO(client.get("/network/export.csv").data))
-    nodes = csv.DictReader(io.StringIO(archive.read("nodes.csv").decode("utf-8-sig")))
-    exported = {int(row["id"]): int(row["community"]) for row in nodes}
+    nodes = list(csv.DictReader(io.StringIO(archive.read("nodes.csv").decode("utf-8-sig"))))
+    exported = {int(row["id"]): row["community_name"] for row in nodes}
 
     assert in_table == on_map == exported
-    # Numbered for people: the largest community is 1, and there is no community 0.
-    assert min(in_table.values()) == 1
-    assert sorted(set(in_table.values())) == list(range(1, len(set(in_table.values())) + 1))
+    # Named for people, never "Fellesskap 1": by a shared cluster or "Rundt A og B".
+    assert all(not name.startswith("Fellesskap") for name in in_table.values())
+    assert all(name.startswith("Rundt ") for name in in_table.values()), in_table
+    # The hub's triangle, named by its two most central members (equal strength: by name).
+    assert in_table[district[1].id] == "Rundt IFE og Kjeller Innovasjon"
+    # Still numbered from 1 in the data, largest first.
+    assert min(int(row["community"]) for row in nodes) == 1
 
 
 def test_the_network_csv_export_holds_no_live_formula(
@@ -168,3 +173,16 @@ def test_the_network_csv_export_holds_no_live_formula(
         assert not [cell for cell in cells if cell[:1] in ("=", "+", "@") or cell.startswith("-1+")]
     nodes = csv.DictReader(io.StringIO(archive.read("nodes.csv").decode("utf-8-sig")))
     assert {row["name"] for row in nodes} == {"'" + name for name in hostile}
+
+
+def test_the_most_influential_keep_their_names_on_the_map(client, session, district, monkeypatch):
+    from crm.network import exports
+
+    monkeypatch.setattr(exports, "FORCED_LABELS", 2)
+    nodes = client.get("/network/graph.json").get_json()["nodes"]
+    view = _metrics(session)
+
+    forced = {int(node["key"]) for node in nodes if node["attributes"].get("forceLabel")}
+    top = sorted(view.metrics, key=lambda node: -view.metrics[node]["pagerank"])[:2]
+    assert forced == set(top)
+    assert district[0].id in forced  # the hub

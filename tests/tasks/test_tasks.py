@@ -178,6 +178,21 @@ def test_my_tasks_are_mine_open_overdue_first_then_by_date_then_undated(session)
     assert with_done == [overdue, tomorrow, next_week, undated, done]
 
 
+def test_an_organisations_open_tasks_come_by_due_date_without_done_or_other_organisations(
+    session,
+):
+    ife, nilu = make_company(session, name="IFE"), make_company(session, name="NILU")
+    undated = make_task(session, title="Uten frist", company_id=ife.id, due_on=None)
+    later = make_task(session, title="Senere", company_id=ife.id, due_on=TODAY + timedelta(9))
+    overdue = make_task(session, title="Forfalt", company_id=ife.id, due_on=TODAY - timedelta(2))
+    make_task(session, title="Ferdig", company_id=ife.id, done=True, done_at=datetime.now(UTC))
+    make_task(session, title="Hos NILU", company_id=nilu.id, due_on=TODAY - timedelta(5))
+    session.commit()
+
+    assert queries.open_company_tasks(session, ife.id) == [overdue, later, undated]
+    assert queries.open_company_tasks(session, ife.id, limit=2) == [overdue, later]
+
+
 # --- pages ------------------------------------------------------------------------------
 
 

@@ -8,10 +8,10 @@ from wtforms import SubmitField
 class RenewForm(FlaskForm):
     """Make a new feed URL (the old one stops working)."""
 
-    submit = SubmitField(_l("Make a new feed address"))
+    submit = SubmitField(_l("Make a new subscription address"))
 
 
 class StopForm(FlaskForm):
     """Turn the feed off."""
 
-    submit = SubmitField(_l("Turn the feed off"))
+    submit = SubmitField(_l("Turn the subscription off"))

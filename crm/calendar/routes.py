@@ -52,7 +52,7 @@ def stop():
         abort(400)
     services.stop_feed(db.session, user=current_user)
     db.session.commit()
-    flash(_("Your calendar feed is turned off."), "success")
+    flash(_("Your calendar subscription is turned off."), "success")
     return redirect(url_for("calendar.index"))
 
 

@@ -79,9 +79,9 @@ class MembershipForm(FlaskForm):
         render_kw=_typeahead("company_id"),
     )
     role = SelectField(_l("Role"), choices=MEMBERSHIP_ROLE.choices(), default="member")
-    joined_on = DateField(_l("Joined"), validators=[Optional()], default=local_today)
+    joined_on = DateField(_l("Member since"), validators=[Optional()], default=local_today)
     left_on = DateField(
-        _l("Left"),
+        _l("Member until"),
         validators=[Optional()],
         description=_l("Leave empty while the organisation is a member."),
     )
@@ -93,9 +93,9 @@ class MembershipEditForm(VersionedForm):
     """A membership's role, dates and note."""
 
     role = SelectField(_l("Role"), choices=MEMBERSHIP_ROLE.choices())
-    joined_on = DateField(_l("Joined"), validators=[Optional()])
+    joined_on = DateField(_l("Member since"), validators=[Optional()])
     left_on = DateField(
-        _l("Left"),
+        _l("Member until"),
         validators=[Optional()],
         description=_l("Leave empty while the organisation is a member."),
     )
@@ -106,7 +106,7 @@ class MembershipEditForm(VersionedForm):
 class EndMembershipForm(FlaskForm):
     """End a membership on a date; the membership stays as history."""
 
-    left_on = DateField(_l("Left on"), validators=[DataRequired()], default=local_today)
+    left_on = DateField(_l("Member until"), validators=[DataRequired()], default=local_today)
     submit = SubmitField(_l("End membership"))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole, ProgrammeLevel
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
+from crm.common.formats import date as format_date
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
 from crm.companies.services import resolve_organisation

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable)
@@ -72,6 +72,9 @@ def view_access(app: Flask, endpoint: str | None) -> Access | None:
     return getattr(view, ACCESS_ATTRIBUTE, None)
 
 
+HOME_ENDPOINT = "home.index"
+
+
 def enforce_access() -> None:
     """before_request guard: sign-in for every view but public ones, then the role check."""
     if request.endpoint is None:  # 404 and 405 are answered by the routing itself
@@ -84,6 +87,9 @@ def enforce_access() -> None:
     if access is Access.PUBLIC:
         return None
     if not current_user.is_authenticated:
+        if request.endpoint == HOME_ENDPOINT:
+            # Opening the app is no refused page: the sign-in form needs no excuse then.
+            return redirect(url_for(current_app.login_manager.login_view))
         return current_app.login_manager.unauthorized()
     if not role_allows(current_user.role, access):
         current_app.logger.warning(

@@ -18,6 +18,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from crm.common.formats import format_locale_name, init_formats
 from crm.extensions import babel
 
 
@@ -48,12 +49,12 @@ def _short_pattern(locale: str, with_time: bool) -> tuple[Locale, DateTimePatter
 def short_datetime(value: datetime | date | None) -> str:
     """A date (and time, in the app's time zone) in the user's short format, e.g. 27.11.2026, 14:05.
 
-    The same text as Flask-Babel's `datetimeformat("short")`, at a fifth of the cost: long
+    The same text as the `datetime` filter with "short", at a fifth of the cost: long
     timelines format hundreds of these per page.
     """
     if value is None:
         return ""
-    locale = str(get_locale())
+    locale = format_locale_name()
     if isinstance(value, datetime):
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         babel_locale, pattern = _short_pattern(locale, True)
@@ -77,6 +78,7 @@ def init_babel(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/translations"),
     )
 
+    init_formats(app)
     app.add_template_filter(short_datetime, "short_datetime")
     app.add_template_filter(short_date, "short_date")
 

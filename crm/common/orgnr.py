@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from crm.common.messages import N_, Message, message
+
 # Weights the register uses for the MOD11 check digit over the first eight digits.
 _WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -32,20 +34,28 @@ def check_digit(first_eight: str) -> int | None:
     return 11 - remainder
 
 
-def orgnr_error(value: str) -> str | None:
-    """Say what is wrong with an organisation number, or None when it is valid."""
+def orgnr_problem(value: str) -> Message | None:
+    """What is wrong with an organisation number, as a message to translate; None when valid."""
     if not value:
-        return "The organisation number is empty."
+        return message(N_("The organisation number is empty."))
     if not value.isascii() or not value.isdigit():
-        return "The organisation number may only contain digits."
+        return message(N_("The organisation number may only contain digits."))
     if len(value) != 9:
-        return f"The organisation number must have 9 digits, not {len(value)}."
+        return message(N_("The organisation number must have 9 digits, not %(n)d."), n=len(value))
     expected = check_digit(value[:8])
     if expected is None:
-        return "The organisation number is not valid: no check digit fits its first 8 digits."
+        return message(
+            N_("The organisation number is not valid: no check digit fits its first 8 digits.")
+        )
     if int(value[8]) != expected:
-        return "The organisation number's check digit is wrong (a typing error?)."
+        return message(N_("The organisation number's check digit is wrong (a typing error?)."))
     return None
+
+
+def orgnr_error(value: str) -> str | None:
+    """Say in English what is wrong with an organisation number, or None when it is valid."""
+    problem = orgnr_problem(value)
+    return None if problem is None else str(problem)
 
 
 def is_valid_orgnr(value: str) -> bool:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from crm.auth.models import User
 from crm.common.converters import parse_id
 from crm.common.errors import DomainError
-from crm.common.orgnr import is_valid_orgnr, normalise_orgnr, orgnr_error
+from crm.common.messages import translate_lazily
+from crm.common.orgnr import is_valid_orgnr, normalise_orgnr, orgnr_problem
 from crm.common.versioning import ensure_version
 from crm.companies.models import (
     Company,
@@ -44,20 +45,6 @@ class DuplicateOrgNumberError(DomainError):
         self.company_id = company_id
         self.company_name = company_name
 
-
-# orgnr_error speaks English; these are the same messages through the translation catalogue.
-_ORGNR_MESSAGES = {
-    "The organisation number is empty.": _l("The organisation number is empty."),
-    "The organisation number may only contain digits.": _l(
-        "The organisation number may only contain digits."
-    ),
-    "The organisation number is not valid: no check digit fits its first 8 digits.": _l(
-        "The organisation number is not valid: no check digit fits its first 8 digits."
-    ),
-    "The organisation number's check digit is wrong (a typing error?).": _l(
-        "The organisation number's check digit is wrong (a typing error?)."
-    ),
-}
 
 _FOUR_DIGITS = re.compile(r"^[0-9]{4}$")
 # Schemes that must never become a link, even without "//" after them.
@@ -113,17 +100,10 @@ def clean_org_number(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     number = normalise_orgnr(str(value))
-    error = orgnr_error(number)
-    if error is None:
+    problem = orgnr_problem(number)
+    if problem is None:
         return number
-    if error in _ORGNR_MESSAGES:
-        raise DomainError("org_number", _ORGNR_MESSAGES[error])
-    if error.startswith("The organisation number must have 9 digits"):
-        raise DomainError(
-            "org_number",
-            _l("The organisation number must have 9 digits, not %(n)d.", n=len(number)),
-        )
-    raise DomainError("org_number", error)
+    raise DomainError("org_number", translate_lazily(problem))
 
 
 def normalise_website(value: str | None) -> str | None:

@@ -206,7 +206,7 @@ TOPICS = (
     "messe og konferanse", "kapitaltilgang", "digitalisering", "sirkulær økonomi",
 )  # fmt: skip
 SENTENCES = (
-    "Bedriften vurderer å utvide og trenger mer areal.",
+    "Selskapet vurderer å utvide og trenger mer areal.",
     "Vi avtalte å sende oversikt over ledige næringstomter.",
     "Rekruttering av fagarbeidere er den største utfordringen.",
     "Interessert i kontakt med Kjeller Innovasjon.",
@@ -214,7 +214,7 @@ SENTENCES = (
     "Kommunen følger opp byggesaken internt.",
     "God dialog; neste møte om et halvt år.",
     "Tema var grønne innkjøp og krav i anbud.",
-    "Bedriften vil gjerne delta i klyngen.",
+    "Selskapet vil gjerne delta i klyngen.",
     "Trenger bedre kollektivdekning til næringsområdet.",
     "Vurderer å flytte hovedkontoret nærmere Lillestrøm stasjon.",
     "Ønsker å bidra som testarena for kommunen.",
@@ -222,9 +222,9 @@ SENTENCES = (
     "Planlegger ny produksjonslinje i 2027.",
 )  # fmt: skip
 TASK_TITLES = (
-    "Sende oversikt over ledige tomter", "Sende referat", "Koble på Kjeller Innovasjon",
-    "Avklare reguleringsstatus", "Følge opp søknad", "Invitere til nettverksmøte",
-    "Sjekke status i byggesaken", "Sende informasjon om støtteordninger",
+    "Send oversikt over ledige tomter", "Send referat", "Koble på Kjeller Innovasjon",
+    "Avklar reguleringsstatus", "Følg opp søknaden", "Inviter til nettverksmøte",
+    "Sjekk status i byggesaken", "Send informasjon om støtteordninger",
 )  # fmt: skip
 
 # Meeting kind → (weight, title template, duration in minutes)
@@ -233,7 +233,7 @@ MEETING_KINDS: dict[str, tuple[int, str, int | None]] = {
     "visit": (15, "Bedriftsbesøk hos {org}", 90),
     "phone": (20, "Telefon med {org} om {topic}", 20),
     "email": (8, "E-post til {org} om {topic}", None),
-    "workshop": (7, "Workshop: {topic}", 180),
+    "workshop": (7, "Arbeidsmøte: {topic}", 180),
     "conference": (5, "Konferanse: {topic}", 360),
 }
 _MEETING_KIND_NAMES = list(MEETING_KINDS)

@@ -96,7 +96,7 @@ ORGANISATIONS: list[tuple[str, str, str | None, list[str], int | None, str]] = [
     ("Norsar", _C.RESEARCH, "Kjeller", ["Miljø", "IKT"], None,
      "Forskningsstiftelse for seismologi og overvåking."),
     ("Kjeller Innovasjon", _C.INCUBATOR, "Kjeller", ["Energi", "Helse", "Klima"], None,
-     "Inkubator for oppstartsselskaper; leder prosjekter fra forskning til ny virksomhet."),
+     "Inkubator for oppstartsselskaper; leder prosjekter fra forskning til nye selskaper."),
     ("Kunnskapsbyen Lillestrøm", _C.CLUSTER_ORGANISATION, "Lillestrøm sentrum",
      ["Klima", "Energi", "Miljø"], None,
      "Næringsutviklingsforening og aktiv «koblingsboks» mellom næringsliv, akademia og "
@@ -112,7 +112,7 @@ ORGANISATIONS: list[tuple[str, str, str | None, list[str], int | None, str]] = [
     ("Pon Equipment", _C.COMPANY, "Berger", ["Energi", "Bygg og anlegg", "Transport og logistikk"],
      None, "Anleggsmaskiner og kraftsystemer; satser på utslippsfrie maskiner."),
     ("Ahus (Akershus universitetssykehus)", _C.PUBLIC, None, ["Helse"], 10000,
-     "Regionens største helserelaterte virksomhet, med ca. 10 000 ansatte."),
+     "Regionens største arbeidsplass innen helse, med ca. 10 000 ansatte."),
     ("Thermo Fisher", _C.COMPANY, "Lillestrøm sentrum", ["Helse"], None,
      "Ledende fagmiljø innen helseindustri."),
     ("Bergman Diagnostica", _C.COMPANY, "Kjeller", ["Helse"], None,
@@ -261,7 +261,7 @@ def _at(y: int, mo: int, d: int, h: int = 10, mi: int = 0) -> datetime:
 
 
 MEETINGS: list[DemoMeeting] = [
-    DemoMeeting(_at(2022, 2, 15, 9), _M.WORKSHOP, "Workshop med næringslivet om næringsstrategien",
+    DemoMeeting(_at(2022, 2, 15, 9), _M.WORKSHOP, "Arbeidsmøte om næringsstrategien",
         "Lillestrøm rådhus", (KSL, KI, AE, "Nova Spektrum", "Business Lillestrøm"),
         ("Ingrid Berg", "Lars Haugen", "Nina Eriksen", "Elisabeth Moen", "Heidi Ruud"),
         ("5.3", "2.3"),
@@ -311,10 +311,10 @@ MEETINGS: list[DemoMeeting] = [
         "Godt oppmøte, ca. 40 gründere. Tema: tilgang på risikokapital nord for Oslo.\n"),
     DemoMeeting(_at(2023, 1, 17, 13), _M.VISIT, "Besøk hos Thermo Fisher", "Lillestrøm",
         ("Thermo Fisher",), ("Ida Pedersen",), ("1.2",),
-        "Bedriften vokser og ser etter flere kvalifiserte ansatte. Interessert i Romerike "
+        "Selskapet vokser og ser etter flere kvalifiserte ansatte. Interessert i Romerike "
         "Helsehub.\n"),
     DemoMeeting(_at(2023, 2, 9, 9), _M.WORKSHOP,
-        "Workshop: innovasjonsdistriktet Lørenskog–Ahus–Lillestrøm–Kjeller", "Kjeller",
+        "Arbeidsmøte: innovasjonsdistriktet Lørenskog–Ahus–Lillestrøm–Kjeller", "Kjeller",
         (AHUS, IFE, "NILU", FFI, "Norsar", OSLOMET, UIO, KSL),
         ("Thomas Andersen", "Marte Solberg", "Ole Johansen", "Silje Bakken", "Anders Lie",
          "Henrik Karlsen", "Sofie Halvorsen", "Ingrid Berg"),
@@ -397,7 +397,7 @@ MEETINGS: list[DemoMeeting] = [
     DemoMeeting(_at(2025, 2, 25, 10), _M.VISIT, "Besøk hos Infinitum i Fetsund", "Fetsund",
         ("Infinitum",), ("Hanne Nilsen",), ("1.2", "5.2"),
         "Utvidelsen er ferdig. Nye arbeidsplasser innen sortering og logistikk.\n"),
-    DemoMeeting(_at(2025, 3, 18, 9), _M.WORKSHOP, "Omdømmeworkshop: gjøre Lillestrøm bedre kjent",
+    DemoMeeting(_at(2025, 3, 18, 9), _M.WORKSHOP, "Arbeidsmøte: gjøre Lillestrøm bedre kjent",
         "Nova Spektrum", ("Nova Spektrum", "Strømmen Storsenter", KSL, "Lillestrøm Culture Hub"),
         ("Elisabeth Moen", "Tone Berntsen", "Ingrid Berg", "Sindre Aas"), ("4.3", "3.1"),
         "## Budskap\n\n1. Kunnskapsbyen\n2. Møteplassen\n3. Naturen rundt Nordre Øyeren\n"),
@@ -437,15 +437,15 @@ MEETINGS: list[DemoMeeting] = [
 # (meeting title, task title, due, done)
 TASKS: list[tuple[str, str, date, bool]] = [
     ("Telefon med Infinitum om utvidelse i Fetsund",
-     "Sende oversikt over ledige næringsarealer i Fetsund", date(2022, 5, 26), True),
+     "Send oversikt over ledige næringsarealer i Fetsund", date(2022, 5, 26), True),
     ("E-post til Pon Equipment om arealbehov på Berger",
-     "Avklare reguleringsstatus for tomten på Heia", date(2022, 12, 1), True),
+     "Avklar reguleringsstatus for tomten på Heia", date(2022, 12, 1), True),
     ("Samtale med Aidee om lokaler", "Koble Aidee med Romerike Helsehub", date(2023, 5, 15), True),
-    ("Heia: ledige næringsarealer", "Kartlegge ledige tomter på Heia", date(2024, 10, 31), True),
+    ("Heia: ledige næringsarealer", "Kartlegg ledige tomter på Heia", date(2024, 10, 31), True),
     ("Energihuset i Lillestrøm: innspillsmøte",
-     "Invitere Energihuset-initiativet til H2Cluster", date(2025, 10, 15), True),
-    ("Besøk hos Aidee", "Følge opp søknaden til Innovasjon Norge", date(2026, 4, 15), False),
-    ("Årsmøte i Romerike Helsehub", "Sende referat til partnerne", date(2026, 12, 1), False),
+     "Inviter Energihuset-initiativet til H2Cluster", date(2025, 10, 15), True),
+    ("Besøk hos Aidee", "Følg opp søknaden til Innovasjon Norge", date(2026, 4, 15), False),
+    ("Årsmøte i Romerike Helsehub", "Send referat til partnerne", date(2026, 12, 1), False),
 ]  # fmt: skip
 
 _DURATION = {
@@ -537,7 +537,7 @@ CASES: list[tuple[str, str, str, list[str], int | None, int | None, str]] = [
         ["Sørumsand"],
         None,
         None,
-        "Vurderer å samle virksomheten utenfor kommunen. Oppfølging etter bedriftsbesøk.",
+        "Vurderer å samle driften utenfor kommunen. Oppfølging etter bedriftsbesøk.",
     ),
     (
         "Thermo Fisher",

@@ -88,7 +88,7 @@ class CaseForm(_CaseFields, FlaskForm):
         _l("Or a new prospect's name"),
         validators=[Optional(), Length(max=300)],
         description=_l(
-            "For a company not registered yet; it is created without an organisation number."
+            "For an organisation not registered yet; it is created without an organisation number."
         ),
     )
     stage_id = SelectField(_l("Stage"), coerce=optional_id, validate_choice=False, choices=[])

@@ -612,7 +612,7 @@ def new_flag():
                 flash(_("No open case follows %(name)s up yet.", name=company.name), "info")
             return redirect(url_for("establishments.flags"))
     form.meeting_id.choices = [
-        SelectChoice("", _("None: raised by hand")),
+        SelectChoice("", _("Not raised in a meeting")),
         *[
             SelectChoice(str(m.id), f"{m.starts_at.date().isoformat()} {m.title}")
             for m in queries.company_meetings(db.session, company.id)

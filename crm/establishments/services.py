@@ -578,7 +578,7 @@ def _check_outcome(
             raise DomainError("lost_reason", _l("A lost case needs a reason."))
         if lost_reason == LostReason.OTHER_MUNICIPALITY and not lost_to_municipality:
             raise DomainError(
-                "lost_to_municipality", _l("Say which municipality the company chose.")
+                "lost_to_municipality", _l("Say which municipality the organisation chose.")
             )
     return {
         "established_place_id": established_place_id,

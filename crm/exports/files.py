@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.common.dates import local_today
+from crm.common.formats import number
 from crm.companies.queries import CompanyFilters
 from crm.contacts.queries import ContactFilters
 from crm.contacts.services import record_access
@@ -23,8 +23,8 @@ def _refusal(export: services.Export, *, fmt: str) -> str | None:
         return _(
             "An Excel sheet holds at most %(most)s rows and this list has %(total)s. "
             "Download it as CSV, or narrow the filters.",
-            most=format_number(XLSX_MAX_ROWS),
-            total=format_number(export.total),
+            most=number(XLSX_MAX_ROWS),
+            total=number(export.total),
         )
     return None
 

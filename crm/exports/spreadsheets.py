@@ -2,8 +2,11 @@
 
 Text that begins with = + - @ TAB CR (or NUL) would be read as a formula by Excel or
 LibreOffice (CSV injection, OWASP); such cells get a leading apostrophe. Numbers, dates and
-booleans stay typed. CSV follows RFC 4180 (CRLF, quotes doubled) with a UTF-8 BOM so Excel
-shows æ, ø and å right.
+booleans stay typed. CSV keeps machine formats (2026-05-01, 40.5) for other programs; an XLSX
+is read by people, so its dates and decimals carry number formats the spreadsheet shows in its
+reader's language (Excel's built-in short date, "#,##0.0##"); whole numbers stay "General",
+since ids and years must not be grouped. CSV follows RFC 4180 (CRLF, quotes doubled) with a
+UTF-8 BOM so Excel shows æ, ø and å right.
 """
 
 from __future__ import annotations
@@ -100,11 +103,28 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         cell = WriteOnlyCell(sheet, value=converted)
         cell.data_type = "s"
         return cell
-    if isinstance(value, datetime):
+    number_format = _xlsx_number_format(value)
+    if number_format:
         cell = WriteOnlyCell(sheet, value=converted)
-        cell.number_format = "yyyy-mm-dd hh:mm"
+        cell.number_format = number_format
         return cell
     return converted
+
+
+# Excel's built-in formats 14 and 22 show the date (and time) in the reader's own settings.
+XLSX_DATE_FORMAT = "mm-dd-yy"
+XLSX_DATETIME_FORMAT = "m/d/yy h:mm"
+XLSX_DECIMAL_FORMAT = "#,##0.0##"
+
+
+def _xlsx_number_format(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return XLSX_DATETIME_FORMAT
+    if isinstance(value, date):
+        return XLSX_DATE_FORMAT
+    if isinstance(value, float | Decimal) and not isinstance(value, bool) and value % 1:
+        return XLSX_DECIMAL_FORMAT
+    return None
 
 
 def safe_sheet_title(title: str) -> str:

@@ -34,10 +34,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.common.dates import local_today
+from crm.common.messages import translate
 from crm.common.models import utcnow
 from crm.companies.models import Company, CompanyKind, RegisterPoint, history_values
 from crm.imports.brreg_detection import RegisterFileError
@@ -147,8 +149,12 @@ class _Importer:
     def add(self, position: int, unit: RegisterUnit) -> None:
         if unit.orgnr in self.seen:
             self.counts.reject(
-                f"row {position}: organisation number {unit.orgnr} appears earlier in the file;"
-                " this row is skipped."
+                gettext(
+                    "Row %(n)s: organisation number %(number)s appears earlier in the file; "
+                    "this row is skipped.",
+                    n=position,
+                    number=unit.orgnr,
+                )
             )
             self.counts.duplicates += 1
             return
@@ -397,7 +403,7 @@ def import_register_file(
     except RegisterFileError as error:
         run.status = "failed"
         run.summary = _summary(stats, importer.counts, kommuner) | {"created": 0, "updated": 0}
-        run.error = str(error)
+        run.error = translate(error.message)
     else:
         if progress is not None:
             progress(stats)
@@ -422,7 +428,11 @@ def _read_into(
         path, kommuner=kommuner, stats=stats, industry_standard=industry_standard
     ):
         if isinstance(item, RejectedRow):
-            importer.counts.reject(item.describe())
+            importer.counts.reject(
+                gettext(
+                    "Row %(n)s: %(reason)s", n=item.line_or_index, reason=translate(item.reason)
+                )
+            )
         else:
             # A unit carries no position: count as RejectedRow does (CSV: header is row 1).
             importer.add(stats.read + 1 if stats.format == "csv" else stats.read, item)

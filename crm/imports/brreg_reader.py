@@ -40,6 +40,7 @@ from typing import Any, BinaryIO, Final, TextIO
 
 import ijson
 
+from crm.common.messages import N_, message
 from crm.imports.brreg_columns import INDUSTRY_STANDARDS, REQUIRED_COLUMNS, SUB_UNIT_FORMS
 from crm.imports.brreg_detection import SAVE_AS_UTF8, RegisterFileError, open_register_file
 from crm.imports.brreg_units import (
@@ -124,13 +125,22 @@ def iter_units(
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             # The transaction around the import must roll back: half a register is not a register.
             raise RegisterFileError(
-                f"The compressed file is cut short or damaged after {stats.read} units "
-                f"({exc}). Nothing from it should be saved; download the file again."
+                N_(
+                    "The compressed file is cut short or damaged after %(units)s units "
+                    "(%(reason)s). Nothing from it should be saved; download the file again."
+                ),
+                units=stats.read,
+                reason=str(exc),
             ) from exc
         except UnicodeDecodeError as exc:
             raise RegisterFileError(
-                f"The file is not UTF-8 text: after {stats.read} units it has a byte "
-                f"(0x{exc.object[exc.start]:02X}) that UTF-8 does not allow. {SAVE_AS_UTF8}"
+                N_(
+                    "The file is not UTF-8 text: after %(units)s units it has a byte "
+                    "(%(byte)s) that UTF-8 does not allow. %(advice)s"
+                ),
+                units=stats.read,
+                byte=f"0x{exc.object[exc.start]:02X}",
+                advice=SAVE_AS_UTF8,
             ) from exc
 
 
@@ -147,7 +157,7 @@ def iter_json_array(stream: BinaryIO, *, chunk_size: int = CHUNK_SIZE) -> Iterat
         yield from _iter_json_object(stream)
         return
     if first != b"[":
-        raise RegisterFileError("The JSON file does not hold a list of units.")
+        raise RegisterFileError(N_("The JSON file does not hold a list of units."))
     position = 0
     try:
         # use_float: numbers as int and float, as the json module gives them, not Decimal.
@@ -181,14 +191,23 @@ def _json_error(exc: ijson.IncompleteJSONError, position: int) -> RegisterFileEr
     reason = str(reason).strip().splitlines()[0] if str(reason).strip() else "unknown error"
     if "premature EOF" in reason:
         return RegisterFileError(
-            f"The JSON file ends after unit {position}: the file is cut short. Download it again."
+            N_("The JSON file ends after unit %(unit)s: the file is cut short. Download it again."),
+            unit=position,
         )
     if "UTF8" in reason:
         return RegisterFileError(
-            f"The file is not UTF-8 text: unit {position + 1} has a byte that UTF-8 does not "
-            f"allow. {SAVE_AS_UTF8}"
+            N_(
+                "The file is not UTF-8 text: unit %(unit)s has a byte that UTF-8 does not "
+                "allow. %(advice)s"
+            ),
+            unit=position + 1,
+            advice=SAVE_AS_UTF8,
         )
-    return RegisterFileError(f"The JSON file is not valid in unit {position + 1}: {reason}.")
+    return RegisterFileError(
+        N_("The JSON file is not valid in unit %(unit)s: %(reason)s."),
+        unit=position + 1,
+        reason=reason,
+    )
 
 
 def _iter_json_object(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
@@ -197,7 +216,9 @@ def _iter_json_object(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
     try:
         document = json.loads(stream.read().decode("utf-8"))
     except json.JSONDecodeError as exc:
-        raise RegisterFileError(f"The JSON file is not valid: {exc.msg}.") from exc
+        raise RegisterFileError(
+            N_("The JSON file is not valid: %(reason)s."), reason=exc.msg
+        ) from exc
     embedded = lookup(document, "_embedded")
     if isinstance(embedded, Mapping):
         units = lookup(embedded, "enheter") or lookup(embedded, "underenheter") or []
@@ -205,7 +226,7 @@ def _iter_json_object(stream: BinaryIO) -> Iterator[tuple[int, Any]]:
     elif lookup(document, "organisasjonsnummer") is not None:
         yield 1, document
     else:
-        raise RegisterFileError("The JSON file holds neither a list of units nor a unit.")
+        raise RegisterFileError(N_("The JSON file holds neither a list of units nor a unit."))
 
 
 def _iter_json(
@@ -216,7 +237,12 @@ def _iter_json(
         stats.read += 1
         if not isinstance(element, Mapping):
             kind = type(element).__name__
-            yield _count(RejectedRow(position, None, f"The entry is a {kind}, not a unit."), stats)
+            yield _count(
+                RejectedRow(
+                    position, None, message(N_("The entry is a %(kind)s, not a unit."), kind=kind)
+                ),
+                stats,
+            )
             continue
         # The register spells its keys one way; lower-casing every unit's keys would cost as
         # much as parsing it, so only units that lack the usual spelling pay for it.
@@ -257,8 +283,11 @@ def _iter_csv(stream: TextIO, options: _Options) -> Iterator[RegisterUnit | Reje
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise RegisterFileError(
-            f"The file has no {' or '.join(repr(m) for m in missing)} column; the register's "
-            "files always have one. Is this the right file?"
+            N_(
+                "The file has no %(columns)s column; the register's files always have one. "
+                "Is this the right file?"
+            ),
+            columns=" / ".join(repr(m) for m in missing),
         )
     location = [i for n, i in columns.items() if n.startswith("beliggenhetsadresse.")]
     has_business = any(n.startswith("forretningsadresse.") for n in columns)
@@ -299,8 +328,14 @@ def _iter_csv(stream: TextIO, options: _Options) -> Iterator[RegisterUnit | Reje
                 result: RegisterUnit | RejectedRow = RejectedRow(
                     start_line,
                     _cell(row, columns["organisasjonsnummer"]) or None,
-                    f"The row has {len(row)} fields but the header has {len(names)} "
-                    "(a stray quote or delimiter?).",
+                    message(
+                        N_(
+                            "The row has %(fields)s fields but the header has %(columns)s "
+                            "(a stray quote or delimiter?)."
+                        ),
+                        fields=len(row),
+                        columns=len(names),
+                    ),
                 )
             else:
                 record = dict(zip(names, row, strict=False))
@@ -308,7 +343,9 @@ def _iter_csv(stream: TextIO, options: _Options) -> Iterator[RegisterUnit | Reje
             yield _count(result, stats)
     except csv.Error as exc:
         raise RegisterFileError(
-            f"The CSV file cannot be read near line {reader.line_num + 1}: {exc}."
+            N_("The CSV file cannot be read near line %(line)s: %(reason)s."),
+            line=reader.line_num + 1,
+            reason=str(exc),
         ) from exc
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, Literal
 
-from crm.common.orgnr import normalise_orgnr, orgnr_error
+from crm.common.messages import N_, Message, message
+from crm.common.orgnr import normalise_orgnr, orgnr_problem
 from crm.imports.brreg_columns import (
     INDUSTRY_STANDARDS,
     NO_INDUSTRY,
@@ -55,15 +56,15 @@ class RejectedRow:
 
     line_or_index: int
     orgnr: str | None
-    reason: str
-
-    def describe(self) -> str:
-        """Say where and what, as the import shows it: "row 12: ..."."""
-        return f"row {self.line_or_index}: {self.reason}"
+    reason: Message
 
 
 class _RowProblem(Exception):
     """A field of one unit cannot be understood; the unit becomes a RejectedRow."""
+
+    def __init__(self, template: str, **values: Any) -> None:
+        self.message = Message(template, values)
+        super().__init__(str(self.message))
 
 
 def json_is_sub_unit(top: Mapping[str, Any]) -> bool:
@@ -107,17 +108,18 @@ def build_unit(
     """Turn one flattened record (lower-case dotted names) into a unit, or say why not."""
     raw_orgnr = as_text(record.get("organisasjonsnummer"))
     orgnr = normalise_orgnr(raw_orgnr)
-    problem = orgnr_error(orgnr)
+    problem = orgnr_problem(orgnr)
     if problem:
-        got = f" Got {raw_orgnr!r}." if raw_orgnr else ""
-        return RejectedRow(position, raw_orgnr or None, problem + got)
+        if raw_orgnr:
+            problem = message(N_("%(problem)s Got %(raw)r."), problem=problem, raw=raw_orgnr)
+        return RejectedRow(position, raw_orgnr or None, problem)
     name = " ".join(as_text(record.get("navn")).split())
     if not name:
-        return RejectedRow(position, orgnr, "The unit has no name (navn).")
+        return RejectedRow(position, orgnr, message(N_("The unit has no name (navn).")))
     try:
         return _unit_fields(record, orgnr, name, is_sub, default_standard)
     except _RowProblem as exc:
-        return RejectedRow(position, orgnr, str(exc))
+        return RejectedRow(position, orgnr, exc.message)
 
 
 def _unit_fields(
@@ -135,9 +137,13 @@ def _unit_fields(
     parent = as_text(record.get("overordnetenhet"))
     if parent:
         parent = normalise_orgnr(parent)
-        problem = orgnr_error(parent)
+        problem = orgnr_problem(parent)
         if problem:
-            raise _RowProblem(f"Its parent unit (overordnetEnhet {parent!r}): {problem}")
+            raise _RowProblem(
+                N_("Its parent unit (overordnetEnhet %(parent)r): %(problem)s"),
+                parent=parent,
+                problem=problem,
+            )
 
     deleted_on = _date(record, "slettedato")
     if deleted_on is None and is_sub:
@@ -207,9 +213,9 @@ def _employees(record: Mapping[str, Any]) -> int | None:
     try:
         count = int(raw)
     except ValueError:
-        raise _RowProblem(f"antallAnsatte {raw!r} is not a whole number.") from None
+        raise _RowProblem(N_("antallAnsatte %(value)r is not a whole number."), value=raw) from None
     if count < 0:
-        raise _RowProblem(f"antallAnsatte {raw!r} is negative.")
+        raise _RowProblem(N_("antallAnsatte %(value)r is negative."), value=raw)
     return count
 
 
@@ -253,7 +259,9 @@ def _bool(record: Mapping[str, Any], key: str) -> bool | None:
         return True
     if text in _FALSE:
         return False
-    raise _RowProblem(f"{_label(key)} {value!r} is neither true nor false.")
+    raise _RowProblem(
+        N_("%(field)s %(value)r is neither true nor false."), field=_label(key), value=value
+    )
 
 
 def _date(record: Mapping[str, Any], key: str) -> date | None:
@@ -266,7 +274,11 @@ def _date(record: Mapping[str, Any], key: str) -> date | None:
             return datetime.strptime(text, "%d.%m.%Y").date()  # noqa: DTZ007
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise _RowProblem(f"{_label(key)} {text!r} is not a date (expected YYYY-MM-DD).") from None
+        raise _RowProblem(
+            N_("%(field)s %(value)r is not a date (expected YYYY-MM-DD)."),
+            field=_label(key),
+            value=text,
+        ) from None
 
 
 def _label(key: str) -> str:

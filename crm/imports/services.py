@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -205,7 +206,9 @@ def run_spreadsheet_import(
         if row.action == "error":
             counts["rejected"] += 1
             if len(messages) < 500:
-                messages.append(f"row {row.number}: " + "; ".join(row.errors))
+                messages.append(
+                    _("Row %(n)s: %(reason)s", n=row.number, reason="; ".join(row.errors))
+                )
             continue
         action = row.action
         if action == "duplicate":
@@ -227,7 +230,9 @@ def run_spreadsheet_import(
             record = records.get(row.target_id)
             if record is None:
                 counts["rejected"] += 1
-                messages.append(f"row {row.number}: the record to update no longer exists.")
+                messages.append(
+                    _("Row %(n)s: the record to update no longer exists.", n=row.number)
+                )
                 continue
             before = {}
             for key, value in values.items():

@@ -36,6 +36,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from crm.common.errors import DomainError
+from crm.common.formats import number
 
 MAX_ROWS = 10_000
 # Rows of an XLSX are numbered; empty ones between the rows with content are allowed up to here.
@@ -94,7 +95,10 @@ def read_table(data: bytes) -> Table:
 
 def _too_many_rows() -> TableError:
     return TableError(
-        _l("The file has more than %(max)s rows. Split it into smaller files.", max=MAX_ROWS)
+        _l(
+            "The file has more than %(max)s rows. Split it into smaller files.",
+            max=number(MAX_ROWS),
+        )
     )
 
 
@@ -103,8 +107,8 @@ def _too_far_down(row: int) -> TableError:
         _l(
             "The sheet has cells as far down as row %(row)s; nothing below row %(max)s is read. "
             "Delete what lies below your table, or split the file.",
-            row=row,
-            max=MAX_ROW_INDEX,
+            row=number(row),
+            max=number(MAX_ROW_INDEX),
         )
     )
 
@@ -114,8 +118,8 @@ def _too_wide(columns: int) -> TableError:
         _l(
             "The file has %(n)s columns or more; at most %(max)s are read. Delete the columns "
             "you do not import.",
-            n=columns,
-            max=MAX_COLUMNS,
+            n=number(columns),
+            max=number(MAX_COLUMNS),
         )
     )
 
@@ -125,7 +129,7 @@ def _too_many_cells() -> TableError:
         _l(
             "The file holds more than %(max)s cells. Delete the columns you do not import, or "
             "split the file.",
-            max=MAX_CELLS,
+            max=number(MAX_CELLS),
         )
     )
 

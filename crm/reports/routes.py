@@ -82,7 +82,9 @@ def pipeline():
 def pipeline_file(fmt: str):
     """The pipeline report as CSV or XLSX."""
     columns, rows = pipeline_table(queries.pipeline_report(db.session))
-    return spreadsheet_download(fmt, columns, rows, filename="pipeline", sheet_title=_("Pipeline"))
+    return spreadsheet_download(
+        fmt, columns, rows, filename="pipeline", sheet_title=_("Stages and outcomes")
+    )
 
 
 @bp.route("/results")

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_date
 from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
+from crm.common.formats import date as format_date
 from crm.companies.models import Company
 from crm.contacts.models import Contact
 from crm.meetings.models import Meeting

@@ -56,7 +56,7 @@ def test_language_switch_is_remembered_for_the_user(client, login, session):
     response = post_form(client, "/account/language", {"locale": "en", "next": "/"}, form_page="/")
     assert response.headers["Location"] == "/"
     html = client.get("/").get_data(as_text=True)
-    assert '<html lang="en">' in html and "Sign out" in html
+    assert '<html lang="en" ' in html and "Sign out" in html
     session.refresh(user)
     assert user.locale == "en"
 

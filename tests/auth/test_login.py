@@ -23,7 +23,7 @@ def test_login_page_is_public_and_in_bokmal_by_default(client):
     response = client.get("/auth/login")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert '<html lang="nb">' in html
+    assert '<html lang="nb" ' in html
     assert "Logg inn" in html
 
 
@@ -199,3 +199,12 @@ def test_records_are_stamped_with_the_user_who_changed_them(client, login, sessi
     session.refresh(company)
     assert company.name == "Stempel og Segl AS"
     assert company.updated_by_id == user.id
+
+
+def test_opening_the_app_shows_the_sign_in_form_without_a_refusal(client):
+    first_visit = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'name="password"' in first_visit
+    assert "Logg inn for å se denne siden." not in first_visit
+
+    sent_from_a_page = client.get("/companies/", follow_redirects=True).get_data(as_text=True)
+    assert "Logg inn for å se denne siden." in sent_from_a_page

@@ -82,7 +82,7 @@ def test_detail_shows_facts_members_and_the_helix_note(client, reader, session):
     assert f'<a href="/companies/{host.id}">Kunnskapsbyen Lillestrøm</a>' in html
     assert f'<a href="/companies/{ahus.id}">Ahus</a>' in html
     assert "Gammel AS" not in html  # former members only when asked for
-    assert "Below the triple-helix mark" in html
+    assert "Below the ECCP mark" in html
     assert "/members/new" not in html  # readers get no edit links
     html = client.get(f"/clusters/{cluster.id}?status=former").get_data(as_text=True)
     # The members' list (the members' network below it shows the current members).
@@ -104,7 +104,7 @@ def test_helix_note_disappears_with_enough_members_of_two_kinds(client, reader, 
         make_membership(session, cluster=cluster, company=make_company(session, kind=kind))
     session.commit()
     html = client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
-    assert "Below the triple-helix mark" not in html
+    assert "Below the ECCP mark" not in html
 
 
 def test_unknown_cluster_and_membership_are_404(client, editor, session):

@@ -33,7 +33,7 @@ from tests.factories import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-STALE_NB = "Noen andre lagret denne posten etter at du åpnet den."
+STALE_NB = "Noen andre har lagret denne oppføringen etter at du åpnet den."
 
 
 def _html(response) -> str:

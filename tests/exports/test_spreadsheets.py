@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -76,3 +77,27 @@ def test_xlsx_keeps_text_that_looks_like_an_error_code_as_text():
     save_xlsx(["Navn"], [["#N/A"], ["#DIV/0!"]], data, sheet_title="Koder")
     cells = [row[0] for row in load_workbook(data).worksheets[0].iter_rows(min_row=2)]
     assert [(c.value, c.data_type) for c in cells] == [("#N/A", "s"), ("#DIV/0!", "s")]
+
+
+def test_xlsx_dates_and_decimals_show_in_the_readers_settings_and_csv_stays_machine_readable():
+    row = [
+        2026,
+        9.0,
+        40.5,
+        Decimal("0.714"),
+        date(2026, 5, 1),
+        datetime(2026, 5, 1, 10, 0, tzinfo=UTC),
+    ]
+    columns = ["År", "Antall", "Styrke", "Andel", "Dato", "Tidspunkt"]
+    data = io.BytesIO()
+    save_xlsx(columns, [row], data, sheet_title="Tall")
+
+    cells = next(load_workbook(data).active.iter_rows(min_row=2))
+    formats = [cell.number_format for cell in cells]
+    # A year and a whole number stay ungrouped; decimals keep up to three digits; dates use
+    # Excel's built-in short date (14) and date-time (22), which follow the reader's settings.
+    assert formats == ["General", "General", "#,##0.0##", "#,##0.0##", "mm-dd-yy", "m/d/yy h:mm"]
+    assert [cell.value for cell in cells][:3] == [2026, 9, 40.5]
+    assert write_csv(columns, [row]).decode("utf-8-sig").splitlines()[1] == (
+        "2026,9.0,40.5,0.714,2026-05-01,2026-05-01T10:00+00:00"
+    )

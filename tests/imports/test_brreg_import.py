@@ -70,8 +70,9 @@ def test_tricky_file_creates_the_municipalitys_units_with_the_registers_fields(
     assert make_orgnr(16) not in found  # 3030 was not asked for
     assert run.summary["created"] == len(found) == run.summary["kept"]
     assert run.summary["rejected"] == 2
-    assert any("check digit" in m and m.startswith("row ") for m in run.messages)
-    assert any("no name" in m for m in run.messages)
+    # Stored in bokmål, the language of the command line (no request): "Rad 5: …".
+    assert any("kontrollsiffer" in m.lower() and m.startswith("Rad ") for m in run.messages)
+    assert any("ikke noe navn" in m for m in run.messages)
     assert session.scalar(select(func.count()).select_from(ImportChange)) == len(found)
 
 
@@ -148,8 +149,7 @@ def test_an_orgnr_twice_in_the_file_is_rejected_with_its_row(session, tmp_path):
     run = import_register_file(session, path, kommuner={"3205"}, user_id=None)
     assert run.summary["created"] == 1 and run.summary["rejected"] == 1
     assert run.messages == [
-        f"row 3: organisation number {make_orgnr(400)} appears earlier in the file; "
-        "this row is skipped."
+        f"Rad 3: organisasjonsnummeret {make_orgnr(400)} står tidligere i filen. Raden hoppes over."
     ]
 
 
@@ -182,9 +182,9 @@ def _no_name_column(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     "make_file,expected",
     [
-        (_truncated, "cut short"),
-        (_png, "PNG image"),
-        (_latin1, "not UTF-8"),
+        (_truncated, "ufullstendig"),
+        (_png, "PNG-bilde"),
+        (_latin1, "ikke UTF-8"),
         (_no_name_column, "'navn'"),
     ],
     ids=["truncated-gzip", "other-format", "wrong-encoding", "missing-column"],
@@ -244,7 +244,7 @@ def test_revert_is_refused_when_a_created_record_is_now_in_a_meeting(session, tm
     company = companies(session)[make_orgnr(1)]
     make_meeting(session, companies=[company])
     session.commit()
-    with pytest.raises(DomainError, match=r"kan ikke angres: 1 av postene.*\(møter: 1\)"):
+    with pytest.raises(DomainError, match=r"kan ikke angres: 1 av oppføringene.*\(møter: 1\)"):
         revert_import(session, run=run, user_id=None)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Company)) == run.summary["created"]
@@ -255,7 +255,7 @@ def test_cli_function_prints_the_summary_and_commits(app, session, tmp_path, cap
     run = run_import_cli(str(path), ["3205", "3030"], "SN2007")
     out = capsys.readouterr()
     assert f"Import {run.id} of f.csv.gz: finished" in out.out
-    assert "rejected 2" in out.out and "row " in out.out
+    assert "rejected 2" in out.out and "Rad " in out.out
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(Company)) == run.summary["created"]
 
@@ -265,7 +265,7 @@ def test_cli_function_fails_with_the_reason_after_recording_the_failed_run(
 ):
     bad = tmp_path / "x.csv.gz"
     bad.write_bytes(gzip.compress(b"organisasjonsnummer,navn\n")[:-10])
-    with pytest.raises(click.ClickException, match="cut short"):
+    with pytest.raises(click.ClickException, match="ufullstendig"):
         run_import_cli(str(bad))
     session.expire_all()
     assert [r.status for r in session.scalars(select(ImportRun))] == ["failed"]

@@ -202,8 +202,7 @@ def test_invalid_orgnr_is_rejected_with_where_and_why(tricky_file: Path) -> None
 
     wrong = with_wrong_check_digit(make_orgnr(15))
     row = next(r for r in rejected if r.orgnr == wrong)
-    assert "check digit" in row.reason
-    assert row.describe().startswith(f"row {row.line_or_index}: ")
+    assert "check digit" in str(row.reason)
     if stats.format == "csv":
         # CSV counts physical lines, so the user can find the row in an editor.
         assert wrong in file_text(tricky_file).split("\n")[row.line_or_index - 1]
@@ -215,7 +214,7 @@ def test_unit_without_a_name_is_rejected(tricky_file: Path) -> None:
     _, rejected, _ = read(tricky_file)
 
     row = next(r for r in rejected if r.orgnr == make_orgnr(17))
-    assert "no name" in row.reason
+    assert "no name" in str(row.reason)
 
 
 def test_old_municipality_number_only_when_asked(tricky_file: Path) -> None:
@@ -484,7 +483,7 @@ def test_csv_row_with_too_many_fields_is_rejected(tmp_path: Path) -> None:
 
     assert list(units) == ["GOD RAD AS"]
     assert rejected[0].line_or_index == 3
-    assert "3 fields" in rejected[0].reason
+    assert "3 fields" in str(rejected[0].reason)
 
 
 def test_unreadable_field_rejects_only_that_unit(tmp_path: Path) -> None:
@@ -499,10 +498,10 @@ def test_unreadable_field_rejects_only_that_unit(tmp_path: Path) -> None:
 
     assert list(units) == ["GOD AS"]
     assert [r.line_or_index for r in rejected] == [2, 3, 4, 5]
-    assert "stiftelsesdato '2020' is not a date" in rejected[0].reason
-    assert "not a unit" in rejected[1].reason
-    assert "overordnetEnhet '123'" in rejected[2].reason
-    assert "konkurs 'kanskje' is neither true nor false" in rejected[3].reason
+    assert "stiftelsesdato '2020' is not a date" in str(rejected[0].reason)
+    assert "not a unit" in str(rejected[1].reason)
+    assert "overordnetEnhet '123'" in str(rejected[2].reason)
+    assert "konkurs 'kanskje' is neither true nor false" in str(rejected[3].reason)
     assert (stats.read, stats.kept, stats.rejected) == (5, 1, 4)
 
 

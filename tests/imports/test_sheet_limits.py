@@ -69,7 +69,8 @@ def dimension_bomb() -> bytes:
 def _refusal(data: bytes) -> str:
     with force_locale("en"), pytest.raises(sheets.TableError) as caught:
         sheets.read_table(data)
-    return str(caught.value.message)
+    # Figures are grouped in the reader's way ("1,048,576", "1 048 576"); compare the digits.
+    return re.sub(r"(?<=\d)[,\N{NO-BREAK SPACE}](?=\d{3})", "", str(caught.value.message))
 
 
 def test_the_dimension_bomb_is_refused_without_reading_a_million_rows(rows_iterated):

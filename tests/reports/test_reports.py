@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from crm.establishments import services
+from crm.establishments.models import EstablishmentCase
 from crm.reports import queries
 from tests.establishments.helpers import at, make_case, seed
 from tests.factories import make_place
@@ -187,3 +189,41 @@ def test_results_page_and_downloads(client, session, login, results_data):
 def test_reports_need_sign_in(client, session):
     for path in ("/reports/pipeline", "/reports/results.csv"):
         assert client.get(path).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "nb",
+            [
+                "4\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}m²",
+                "4\N{NO-BREAK SPACE}500\N{NO-BREAK SPACE}m²",
+                "90\N{NO-BREAK SPACE}%",
+                "1. mai 2024",
+                "3\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}m²",
+            ],
+        ),
+        (
+            "en",
+            [
+                "4,000\N{NO-BREAK SPACE}m²",
+                "4,500\N{NO-BREAK SPACE}m²",
+                "90%",
+                "1 May 2024",
+                "3,000\N{NO-BREAK SPACE}m²",
+            ],
+        ),
+    ],
+)
+def test_figures_and_dates_on_pages_read_in_the_users_language(
+    client, session, login, results_data, locale, expected
+):
+    login(role="reader", locale=locale)
+    case = session.scalar(select(EstablishmentCase).where(EstablishmentCase.area_m2 == 3000))
+    html = client.get("/reports/results").get_data(as_text=True)
+    html += client.get(f"/establishments/{case.id}").get_data(as_text=True)
+    for text in expected:
+        assert text in html
+    for python_default in (">4000<", ">4500<", "0.9", "5/1/24", "May 1, 2024"):
+        assert python_default not in html

@@ -1,0 +1,161 @@
+"""Numbers, amounts, areas, percentages and dates in the reader's language.
+
+Every figure and date a page shows goes through these template filters (registered in
+`init_formats`), never through Python's defaults (`"%.1f"`, `|round`, `str()`), so bokmål
+readers see "2 000 m²", "0,71", "12,5 %", "1. des. 2026" and English readers "2,000 m²",
+"0.71", "12.5%", "1 Dec 2026" — the rules of the glossary in docs (Ordliste, DOMAIN.md).
+
+    {{ case.area_m2 | area }}            2 000 m²
+    {{ amount | nok }}                   650 000 kr
+    {{ value | number }}                 9            (at most `digits` decimals: 0)
+    {{ row.weight | number(1) }}         40,5
+    {{ density | number(2, fixed=True) }} 0,70
+    {{ share | percent }}                12 %         (a fraction: 0.125 with digits=1 is 12,5 %)
+    {{ day | date }}                     1. mai 2026  (medium; "short", "long", "full" too)
+    {{ moment | datetime }}              01.05.2026, 10:00
+
+English is formatted the British way ("1 Dec 2026", "01/12/2026"): the glossary's English
+examples, and day-month order a Norwegian reader of English expects. Scripts format with
+`Intl` in the same locale: `<html data-format-locale>` carries it (see static/js/format.js).
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from datetime import datetime as DateTime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal, format_percent
+from flask import Flask, current_app
+from flask_babel import get_locale
+
+# The interface language → the locale whose conventions format its numbers and dates.
+FORMAT_LOCALES = {"en": "en_GB"}
+DEFAULT_LANGUAGE = "nb"
+
+Number = int | float | Decimal
+
+
+def format_locale_name() -> str:
+    """The locale that formats figures for this request: "nb" or "en_GB"."""
+    locale = get_locale()  # None outside an app, e.g. a pure function's unit test
+    language = str(locale) if locale else DEFAULT_LANGUAGE
+    return FORMAT_LOCALES.get(language, language)
+
+
+@lru_cache(maxsize=8)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def format_locale() -> Locale:
+    """The Babel locale that formats figures for this request."""
+    return _locale(format_locale_name())
+
+
+def _fraction_pattern(digits: int, fixed: bool) -> str:
+    if digits <= 0:
+        return ""
+    return "." + ("0" if fixed else "#") * digits
+
+
+def number(value: Number | None, digits: int = 0, *, fixed: bool = False) -> str:
+    """A number with grouped thousands and at most `digits` decimals (exactly, when `fixed`)."""
+    if value is None:
+        return "–"
+    return format_decimal(value, "#,##0" + _fraction_pattern(digits, fixed), locale=format_locale())
+
+
+@lru_cache(maxsize=32)
+def _percent_pattern(name: str, digits: int) -> str:
+    # The locale's own pattern keeps its spacing ("12 %" in bokmål, "12%" in English).
+    pattern = _locale(name).percent_formats[None].pattern.split(";")[0]
+    head, zero, tail = pattern.rpartition("0")
+    return head + zero + _fraction_pattern(digits, False) + tail
+
+
+def percent(value: Number | None, digits: int = 0) -> str:
+    """A fraction as a percentage: 0.125 → "12,5 %" (digits=1) or "13 %"."""
+    if value is None:
+        return "–"
+    name = format_locale_name()
+    return format_percent(value, _percent_pattern(name, digits), locale=_locale(name))
+
+
+def area(value: Number | None) -> str:
+    """An area in square metres: "2 000 m²"."""
+    if value is None:
+        return "–"
+    return f"{number(value)}\N{NO-BREAK SPACE}m²"
+
+
+@lru_cache(maxsize=8)
+def _currency_pattern(name: str) -> str:
+    pattern = _locale(name).currency_formats["standard"].pattern.split(";")[0]
+    pattern = pattern.replace(".00", "")
+    # CLDR spaces a currency code from the digits; Babel's patterns leave that to us.
+    if pattern.startswith("¤") and not pattern[1:2].isspace():
+        pattern = "¤\N{NO-BREAK SPACE}" + pattern[1:]
+    return pattern
+
+
+def nok(value: Number | None) -> str:
+    """An amount in whole Norwegian kroner: "650 000 kr" / "NOK 650,000"."""
+    if value is None:
+        return "–"
+    name = format_locale_name()
+    locale = _locale(name)
+    symbol = "kr" if locale.language == "nb" else "NOK"
+    text = format_decimal(round(value), _currency_pattern(name).replace("¤", "'¤'"), locale=locale)
+    return text.replace("¤", symbol)
+
+
+def _local(value: DateTime) -> DateTime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def date(value: Date | DateTime | None, format: str = "medium") -> str:
+    """A day: "1. mai 2026" / "1 May 2026" (medium); a moment's day in the app's time zone."""
+    if value is None:
+        return "–"
+    if isinstance(value, DateTime):
+        value = _local(value).date()
+    return format_date(value, format, locale=format_locale())
+
+
+def datetime(value: DateTime | None, format: str = "short") -> str:
+    """A moment in the app's time zone: "01.05.2026, 10:00" / "01/05/2026, 10:00"."""
+    if value is None:
+        return "–"
+    return format_datetime(_local(value), format, locale=format_locale())
+
+
+def time(value: DateTime | None, format: str = "short") -> str:
+    """A time of day in the app's time zone: "10:00"."""
+    if value is None:
+        return "–"
+    return format_time(_local(value), format, locale=format_locale())
+
+
+def init_formats(app: Flask) -> None:
+    """Register the filters, and give templates the locale scripts format with."""
+    for name, function in {
+        "number": number,
+        "percent": percent,
+        "area": area,
+        "nok": nok,
+        "date": date,
+        "datetime": datetime,
+        "time": time,
+    }.items():
+        app.add_template_filter(function, name)
+
+    @app.context_processor
+    def format_context() -> dict:
+        return {"format_locale": format_locale_name().replace("_", "-")}

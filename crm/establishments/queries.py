@@ -367,3 +367,8 @@ def company_panel(session: Session, company_id: int) -> CompanyPanel:
 def has_active_case(session: Session, company_id: int) -> bool:
     """Whether the organisation has a case that is open or on hold."""
     return bool(session.scalar(select(_has_active_case(company_id))))
+
+
+def establishment_exists(session: Session, establishment_id: int) -> bool:
+    """Whether an establishment case with this id exists."""
+    return session.get(EstablishmentCase, establishment_id) is not None

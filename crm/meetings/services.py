@@ -17,6 +17,7 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
+from crm.establishments import queries as establishment_queries
 from crm.contacts.models import Contact
 from crm.meetings.models import Meeting, MeetingKind
 from crm.strategy.models import Strategy
@@ -134,13 +135,6 @@ def _taking_part(company_id: int | None, companies: Sequence[Company]) -> int | 
     return company_id if any(c.id == company_id for c in companies) else None
 
 
-def _establishment_exists(session: Session, establishment_id: int) -> bool:
-    # Imported here: the establishments package imports this feature's forms at load time.
-    from crm.establishments.models import EstablishmentCase
-
-    return session.get(EstablishmentCase, establishment_id) is not None
-
-
 def create_meeting(
     session: Session,
     *,
@@ -180,7 +174,7 @@ def create_meeting(
         staff_ids=staff_ids,
         strategy_ids=strategy_ids,
     )
-    if establishment_id is not None and not _establishment_exists(session, establishment_id):
+    if establishment_id is not None and not establishment_queries.establishment_exists(session, establishment_id):
         raise DomainError(None, _l("That establishment case was not found."))
     meeting = Meeting(
         establishment_id=establishment_id,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from crm.common.dates import local_midnight
 from crm.common.models import utcnow
 from crm.establishments.models import EstablishmentCase, Stage, StageOutcome
 from crm.meetings.models import Meeting, meeting_staff
@@ -94,6 +95,38 @@ def my_open_cases(session: Session, user_id: int) -> list[EstablishmentCase]:
                 EstablishmentCase.id,
             )
         )
+    )
+
+
+@dataclass
+class PlannedMeetings:
+    """The user's meetings from now: the rest of today, and the rest of the week after it."""
+
+    today: list[Meeting]
+    this_week: list[Meeting]
+
+
+def planned_meetings(session: Session, user_id: int, *, today: date) -> PlannedMeetings:
+    """Meetings the user takes part in, today (all of it) and the rest of this week (to Sunday)."""
+    tomorrow = today + timedelta(days=1)
+    week_end = today + timedelta(days=7 - today.weekday())
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .join(meeting_staff, meeting_staff.c.meeting_id == Meeting.id)
+            .where(
+                meeting_staff.c.user_id == user_id,
+                Meeting.starts_at >= local_midnight(today),
+                Meeting.starts_at < local_midnight(week_end),
+            )
+            .options(selectinload(Meeting.companies))
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+    boundary = local_midnight(tomorrow)
+    return PlannedMeetings(
+        today=[m for m in meetings if m.starts_at < boundary],
+        this_week=[m for m in meetings if m.starts_at >= boundary],
     )
 
 

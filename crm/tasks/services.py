@@ -85,7 +85,9 @@ def create_task(
         raise DomainError("company_id", _l("That organisation was not found."))
     if establishment_id is None and meeting is not None:
         establishment_id = meeting.establishment_id
-    elif establishment_id is not None and not establishment_queries.establishment_exists(session, establishment_id):
+    elif establishment_id is not None and not establishment_queries.establishment_exists(
+        session, establishment_id
+    ):
         raise DomainError(None, _l("That establishment case was not found."))
     task = Task(
         title=title,

@@ -91,7 +91,7 @@ class MeetingForm(VersionedForm):
             "Markdown: **bold**, *italic*, lists with -, links as [text](https://…). "
             "The notes may be handed out under the Freedom of Information Act and archived."
         ),
-        render_kw={"rows": 12},
+        render_kw={"rows": 8},
     )
     # Set when the meeting is logged from an establishment case's page (new meetings only).
     establishment_id = IdField()

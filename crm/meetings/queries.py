@@ -337,7 +337,7 @@ def resolve_typed(session: Session, kind: str, text: str | None) -> tuple[list[i
             ids.append(found[0])
         else:
             unmatched.append(token)
-    return ids, unmatched
+    return list(dict.fromkeys(ids)), unmatched
 
 
 def user_choices(session: Session, *, active_only: bool, include_ids: Sequence[int] = ()):

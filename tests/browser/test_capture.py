@@ -27,18 +27,19 @@ pytestmark = pytest.mark.browser
 NOTES = "Kari viste fram batterilaben.\nOla vil ha lokaler på Heia.\nVi sender tilbud i uke 2."
 
 
-def _seed(server) -> dict[str, int]:
-    """Two organisations with a person each; Infinitum met before about 1.1."""
+def _seed(server, tag: str = "Kapture") -> dict[str, int]:
+    """Two organisations with a person each; Infinitum met before about 1.1. The names carry
+    `tag`, so each test finds its own in the server's shared database."""
     with server.app.app_context():
         session = db.session
-        infinitum = make_company(session, name="Infinitum Kapture AS")
-        rainpower = make_company(session, name="RainPower Kapture AS")
-        kari = make_contact(session, name="Kari Kapturesen", email="kari@infinitum.example")
-        ola = make_contact(session, name="Ola Kapturesen", email="ola@rainpower.example")
+        infinitum = make_company(session, name=f"Infinitum {tag} AS")
+        rainpower = make_company(session, name=f"RainPower {tag} AS")
+        kari = make_contact(session, name=f"Kari {tag}sen", email="kari@infinitum.example")
+        ola = make_contact(session, name=f"Ola {tag}sen", email="ola@rainpower.example")
         make_affiliation(session, contact=kari, company=infinitum, primary=True)
         make_affiliation(session, contact=ola, company=rainpower)
-        strategy = make_strategy(session, number="1.1", name="Innovasjonsdistrikt Kapture")
-        earlier = make_meeting(session, title="Tidligere møte Kapture")
+        strategy = make_strategy(session, number="1.1", name=f"Innovasjonsdistrikt {tag}")
+        earlier = make_meeting(session, title=f"Tidligere møte {tag}")
         earlier.companies = [infinitum]
         earlier.strategies = [strategy]
         session.commit()
@@ -156,7 +157,7 @@ def _restored_and_saved(page, live_server, notes: str) -> None:
 
 
 def test_notes_survive_an_expired_session_and_sign_out_clears_drafts(page, live_server):
-    ids = _seed(live_server)
+    ids = _seed(live_server, "Utløpt")
     sign_in(page, "editor")
     notes = "Lange notater etter besøket.\nUtløpt økt underveis."
     _type_notes(page, ids["rainpower"], notes)
@@ -187,7 +188,7 @@ def test_notes_survive_an_expired_session_and_sign_out_clears_drafts(page, live_
 
 
 def test_notes_survive_the_server_being_unreachable(page, live_server):
-    ids = _seed(live_server)
+    ids = _seed(live_server, "Frakoblet")
     sign_in(page, "editor")
     notes = "Notater på toget.\nNettet forsvant."
     page.goto(f"/meetings/new?company_id={ids['infinitum']}")

@@ -120,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     from crm.health import bp as health_bp
     from crm.home import bp as home_bp
     from crm.imports import bp as imports_bp
+    from crm.lists import bp as lists_bp
+    from crm.lists import routes as _lists_routes  # noqa: F401  (its views, on the blueprint)
     from crm.meetings import bp as meetings_bp
     from crm.network import bp as network_bp
     from crm.reports import bp as reports_bp
@@ -147,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         calendar_bp,
         exports_bp,
+        lists_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -6,6 +6,7 @@ from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
+from crm.lists.models import SavedFilter
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
@@ -27,6 +28,7 @@ __all__ = [
     "Meeting",
     "Membership",
     "Place",
+    "SavedFilter",
     "Sector",
     "Stage",
     "StageChange",

@@ -21,13 +21,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from crm.common.converters import MAX_ID
+from crm.common.converters import MAX_ID, parse_id
 from crm.common.filters import valid_filter_values
 from crm.common.forms import VersionedForm, optional_id
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, INDUSTRY_STANDARD, REGISTER_STATUS
 from crm.companies.models import Place, Sector
 from crm.companies.queries import CompanyFilters
+from crm.meetings import queries as meeting_queries
+
+# The relationship manager filter's value for the signed-in user's own organisations.
+MINE = "mine"
 
 FOUR_DIGITS = Regexp(r"^[0-9]{4}$", message=_l("Four digits, e.g. 2000."))
 
@@ -48,20 +52,25 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), coerce=optional_text, choices=[])
+    kind = SelectField(_l("Kind"), coerce=optional_text, choices=[], default="")
     place = SelectField(_l("Place"), coerce=optional_id, choices=[])
     sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
     cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
-    status = SelectField(_l("Register status"), coerce=optional_text, choices=[])
+    status = SelectField(_l("Register status"), coerce=optional_text, choices=[], default="")
+    responsible = SelectField(
+        _l("Relationship manager"), coerce=optional_text, choices=[], default=""
+    )
     submit = SubmitField(_l("Search"))
 
 
 def company_filter_form(
-    session: Session, args: Mapping[str, str]
+    session: Session, args: Mapping[str, str], *, user_id: int | None = None
 ) -> tuple[CompanyFilterForm, CompanyFilters]:
     """The list's filter form with its choices, and the filters it asks for (list and export).
 
-    A value that is not among the choices filters nothing and is marked on the form.
+    A value that is not among the choices filters nothing and is marked on the form. The
+    relationship manager "mine" is the user's own organisations, so a shared saved filter
+    "My organisations at Kjeller" shows each user theirs.
     """
     form = CompanyFilterForm(formdata=MultiDict(args))
     every = SelectChoice("", _l("All"))
@@ -73,6 +82,13 @@ def company_filter_form(
     form.sector.choices = [every, *_choices(sectors)]
     form.cluster.choices = [every, *_choices(clusters)]
     form.status.choices = REGISTER_STATUS.choices(empty=every.label)
+    everyone = meeting_queries.user_choices(session, active_only=False)
+    users = ((str(uid), name) for uid, name in everyone)
+    form.responsible.choices = [
+        every,
+        *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else []),
+        *_choices(users),
+    ]
     values = valid_filter_values(form)
     filters = CompanyFilters(
         q=(values["q"] or "").strip() or None,
@@ -81,6 +97,9 @@ def company_filter_form(
         sector_id=values["sector"],
         cluster_id=values["cluster"],
         status=values["status"] or None,
+        responsible_id=user_id
+        if values["responsible"] == MINE
+        else parse_id(values["responsible"]),
     )
     return form, filters
 
@@ -131,6 +150,12 @@ class CompanyForm(FlaskForm):
         description=_l("Lillestrøm is 3205."),
     )
     place_id = SelectField(_l("Place"), coerce=optional_id, default=None)
+    responsible_id = SelectField(
+        _l("Relationship manager"),
+        coerce=optional_id,
+        default=None,
+        description=_l("The adviser who keeps in touch with the organisation."),
+    )
     sector_ids = SelectMultipleField(
         _l("Sectors"),
         coerce=optional_id,
@@ -158,8 +183,14 @@ class CompanyForm(FlaskForm):
     )
     submit = SubmitField(_l("Create organisation"))
 
-    def set_choices(self, places: Iterable[Place], sectors: Iterable[Sector]) -> None:
-        """Fill the place select and the sector checkboxes."""
+    def set_choices(
+        self,
+        places: Iterable[Place],
+        sectors: Iterable[Sector],
+        users: Iterable[tuple[int, str]] = (),
+    ) -> None:
+        """Fill the place and relationship manager selects and the sector checkboxes."""
+        self.responsible_id.choices = [SelectChoice("", _l("Nobody")), *_choices(users)]
         self.place_id.choices = [
             SelectChoice("", _l("No place")),
             *_choices((p.id, p.name) for p in places),
@@ -189,6 +220,7 @@ class CompanyForm(FlaskForm):
                 "description",
                 "register_status",
                 "parent_id",
+                "responsible_id",
             )
         }
 

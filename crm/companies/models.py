@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crm.common.models import Audited, enum_check
 from crm.common.urls import safe_link
 from crm.extensions import db
+
+if TYPE_CHECKING:
+    from crm.auth.models import User
 
 
 class CompanyKind(enum.StrEnum):
@@ -107,9 +111,14 @@ class Company(Audited, db.Model):
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
+    # The adviser who keeps in touch with the organisation ("kontaktansvarlig").
+    responsible_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     place: Mapped[Place | None] = relationship()
+    responsible: Mapped[User | None] = relationship(foreign_keys=[responsible_id])
     sectors: Mapped[list[Sector]] = relationship(
         secondary=company_sectors, order_by="Sector.position"
     )

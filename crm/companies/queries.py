@@ -67,6 +67,9 @@ class CompanyFilters:
     sector_id: int | None = None
     cluster_id: int | None = None
     status: str | None = None
+    responsible_id: int | None = None
+    # The rows chosen on the list (an export of a selection); None is every row.
+    ids: tuple[int, ...] | None = None
 
 
 def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> tuple[Select, str]:
@@ -74,7 +77,11 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
     query = (
         select(Company)
         .outerjoin(Company.place)
-        .options(contains_eager(Company.place), selectinload(Company.sectors))
+        .options(
+            contains_eager(Company.place),
+            selectinload(Company.sectors),
+            selectinload(Company.responsible),
+        )
     )
     if filters.q and filters.q.strip():
         query = query.where(_search_filter(filters.q.strip()))
@@ -88,6 +95,10 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
         query = query.where(_current_member_of(filters.cluster_id, local_today()))
     if filters.status:
         query = query.where(Company.register_status == filters.status)
+    if filters.responsible_id:
+        query = query.where(Company.responsible_id == filters.responsible_id)
+    if filters.ids is not None:
+        query = query.where(Company.id.in_(filters.ids))
     return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
 
 
@@ -171,6 +182,7 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
         .options(
             joinedload(Company.place),
             joinedload(Company.parent),
+            joinedload(Company.responsible),
             selectinload(Company.sectors),
         )
     )

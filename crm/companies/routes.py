@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from crm.common.access import admin_access, edit_access, read_access
 from crm.common.converters import parse_datetime
@@ -24,6 +25,9 @@ from crm.companies.labels import STATUS_BADGES, format_orgnr
 from crm.companies.models import Place, Sector
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
+from crm.lists.memory import ListPanel, bulk_panel, remember_list
+from crm.lists.models import ListName
+from crm.meetings import queries as meeting_queries
 from crm.network import queries as network_queries
 
 
@@ -47,7 +51,10 @@ def _company_or_404(company_id: int):
 @read_access
 def index():
     """Organisations: search, filter, sort, page."""
-    form, filters = company_filter_form(db.session, request.args)
+    memory = remember_list(ListName.COMPANIES)
+    if not isinstance(memory, ListPanel):
+        return memory
+    form, filters = company_filter_form(db.session, request.args, user_id=current_user.id)
     page, per_page = page_args()
     pagination, sort = queries.list_companies(
         db.session, filters=filters, sort=request.args.get("sort"), page=page, per_page=per_page
@@ -55,7 +62,7 @@ def index():
     # What the sort links and pager carry along: the filters as typed and the sort in effect.
     endpoint_args = {
         key: value
-        for key in ("q", "kind", "place", "sector", "cluster", "status", "per_page")
+        for key in ("q", "kind", "place", "sector", "cluster", "status", "responsible", "per_page")
         if (value := request.args.get(key))
     }
     endpoint_args["sort"] = sort
@@ -66,6 +73,8 @@ def index():
         sort=sort,
         endpoint_args=endpoint_args,
         filtered=filters != queries.CompanyFilters(),
+        list_panel=memory,
+        bulk=bulk_panel(ListName.COMPANIES),
     )
 
 
@@ -108,12 +117,22 @@ def _duplicate(error: DomainError) -> dict | None:
     return None
 
 
+def _set_choices(form, responsible_id: int | None = None) -> None:
+    form.set_choices(
+        queries.list_places(db.session),
+        queries.list_sectors(db.session),
+        meeting_queries.user_choices(
+            db.session, active_only=True, include_ids=[responsible_id] if responsible_id else []
+        ),
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @edit_access
 def create():
     """Register an organisation."""
     form = CompanyForm()
-    form.set_choices(queries.list_places(db.session), queries.list_sectors(db.session))
+    _set_choices(form)
     duplicate = None
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -131,7 +150,7 @@ def edit(company_id: int):
     """Change an organisation; a save over a newer version is refused and the input kept."""
     company = _company_or_404(company_id)
     form = CompanyEditForm(obj=company)
-    form.set_choices(queries.list_places(db.session), queries.list_sectors(db.session))
+    _set_choices(form, company.responsible_id)
     if not form.is_submitted():
         form.version.data = company.version
         form.sector_ids.data = [sector.id for sector in company.sectors]

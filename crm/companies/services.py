@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crm.auth.models import User
 from crm.common.converters import parse_id
 from crm.common.errors import DomainError
 from crm.common.orgnr import is_valid_orgnr, normalise_orgnr, orgnr_error
@@ -196,6 +197,20 @@ def _check_parent(session: Session, parent_id: int | None, company: Company | No
         ancestor, depth = ancestor.parent, depth + 1
 
 
+def check_responsible(
+    session: Session, responsible_id: int | None, *, current_id: int | None = None
+) -> int | None:
+    """The responsible adviser's id if it names an active user (or the one already set)."""
+    if responsible_id is None:
+        return None
+    user = session.get(User, responsible_id)
+    if user is None:
+        raise DomainError("responsible_id", _l("That user was not found."))
+    if not user.active and responsible_id != current_id:
+        raise DomainError("responsible_id", _l("That user is deactivated."))
+    return responsible_id
+
+
 def _clean(
     session: Session, values: dict[str, Any], company: Company | None
 ) -> tuple[dict[str, Any], list[Sector]]:
@@ -242,6 +257,11 @@ def _clean(
 
     cleaned["parent_id"] = values["parent_id"] or None
     _check_parent(session, cleaned["parent_id"], company)
+    cleaned["responsible_id"] = check_responsible(
+        session,
+        values.get("responsible_id") or None,
+        current_id=company.responsible_id if company is not None else None,
+    )
     _check_org_number_free(session, cleaned["org_number"], company)
     return cleaned, sectors
 
@@ -267,6 +287,7 @@ def create_company(
     description: str = "",
     register_status: str = RegisterStatus.ACTIVE.value,
     parent_id: int | None = None,
+    responsible_id: int | None = None,
 ) -> Company:
     """Register an organisation; the organisation number must be valid and not taken."""
     arguments = dict(locals())
@@ -301,6 +322,7 @@ def update_company(
     description: str = KEEP,
     register_status: str = KEEP,
     parent_id: int | None = KEEP,
+    responsible_id: int | None = KEEP,
 ) -> Company:
     """Change an organisation under the same rules; values not given stay as they are.
 
@@ -315,6 +337,7 @@ def update_company(
     }
     values = {field: getattr(company, field) for field in EDITABLE_FIELDS}
     values["sector_ids"] = [sector.id for sector in company.sectors]
+    values["responsible_id"] = company.responsible_id
     values.update(given)
     cleaned, sectors = _clean(session, values, company)
     for field, value in cleaned.items():

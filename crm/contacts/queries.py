@@ -101,6 +101,8 @@ class ContactFilters:
     q: str = ""
     company_id: int | None = None
     include_former: bool = False
+    # The rows chosen on the list (an export of a selection); None is every row.
+    ids: tuple[int, ...] | None = None
 
 
 def _filtered(query: Select, filters: ContactFilters) -> Select:
@@ -120,6 +122,8 @@ def _filtered(query: Select, filters: ContactFilters) -> Select:
         if not filters.include_former:
             where.append(current_clause())
         query = query.where(exists(select(Affiliation.id).where(and_(*where))))
+    if filters.ids is not None:
+        query = query.where(Contact.id.in_(filters.ids))
     return query
 
 

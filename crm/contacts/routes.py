@@ -29,6 +29,8 @@ from crm.contacts.forms import (
 )
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
+from crm.lists.memory import ListPanel, bulk_panel, remember_list
+from crm.lists.models import ListName
 
 
 @bp.app_template_filter("phone_display")
@@ -78,6 +80,9 @@ def _show_error(form, error: DomainError) -> None:
 @read_access
 def index():
     """People, searchable, filtered by organisation and sortable."""
+    memory = remember_list(ListName.CONTACTS)
+    if not isinstance(memory, ListPanel):
+        return memory
     form, filters = contact_filter_form(db.session, request.args)
     page, per_page = page_args()
     pagination, sort = queries.list_contacts(
@@ -93,7 +98,13 @@ def index():
         if key in ("q", "company", "company_id", "include_former", "per_page") and value
     }
     return render_template(
-        "contacts/index.html", form=form, pagination=pagination, sort=sort, args=args
+        "contacts/index.html",
+        form=form,
+        pagination=pagination,
+        sort=sort,
+        args=args,
+        list_panel=memory,
+        bulk=bulk_panel(ListName.CONTACTS),
     )
 
 

@@ -523,6 +523,10 @@ class _Generator:
                     "description": "",
                     "register_status": status,
                     "parent_id": None,
+                    # Every third organisation has an adviser; no draw, so the stream stays.
+                    "responsible_id": self.user_ids[cid % len(self.user_ids)]
+                    if self.user_ids and cid % 3 == 0
+                    else None,
                     "is_demo": False,
                     **_audit(created),
                 }

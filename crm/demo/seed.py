@@ -690,6 +690,10 @@ def seed_demo(session: Session) -> dict[str, int]:
     adviser = session.scalar(
         select(User).where(User.role == Role.ADMIN.value).order_by(User.id).limit(1)
     )
+    # The adviser keeps in touch with the organisations the demo meetings were with.
+    for m in MEETINGS:
+        for name in m.organisations:
+            organisations[name].responsible = adviser
     meetings: dict[str, Meeting] = {}
     for m in MEETINGS:
         meeting = Meeting(

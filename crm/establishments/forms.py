@@ -166,6 +166,8 @@ class CaseFilterForm(FlaskForm):
         _l("Kind of case"),
         choices=CASE_KIND.choices(empty=_l("All kinds")),
         coerce=optional_text,
+        # Absent from the address (a restored or saved filter) is "all", not an invalid choice.
+        default="",
     )
     overdue = BooleanField(_l("Only overdue follow-ups"))
 

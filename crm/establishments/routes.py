@@ -29,6 +29,8 @@ from crm.establishments.forms import (
 )
 from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageOutcome, WarningFlag
 from crm.extensions import db
+from crm.lists.memory import ListPanel, remember_list
+from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
 
 
@@ -51,6 +53,9 @@ def _wants_json() -> bool:
 @read_access
 def index():
     """Cases with filters (stage, adviser, place, kind, overdue follow-up), paged."""
+    memory = remember_list(ListName.CASES)
+    if not isinstance(memory, ListPanel):
+        return memory
     form, filters = case_filter_form(db.session, request.args, today=local_today())
     page, per_page = page_args()
     today = filters.today
@@ -62,6 +67,7 @@ def index():
         pagination=pagination,
         endpoint_args=args,
         today=today,
+        list_panel=memory,
     )
 
 

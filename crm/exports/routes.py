@@ -11,7 +11,9 @@ from crm.common.access import admin_access, read_access
 from crm.common.dates import local_today
 from crm.common.models import utcnow
 from crm.companies.forms import company_filter_form
+from crm.companies.queries import CompanyFilters
 from crm.contacts.forms import contact_filter_form
+from crm.contacts.queries import ContactFilters
 from crm.contacts.services import record_access
 from crm.establishments.forms import case_filter_form
 from crm.exports import bp, services
@@ -57,8 +59,13 @@ def _send(export: services.Export, *, fmt: str, name: str, title: str, list_endp
 @read_access
 def companies(fmt: str):
     """The organisations list with the filters of /companies/, as a file."""
-    _form, filters = company_filter_form(db.session, request.args)
-    export = services.export_companies(db.session, filters=filters, sort=request.args.get("sort"))
+    _form, filters = company_filter_form(db.session, request.args, user_id=current_user.id)
+    return companies_file(filters, fmt=fmt, sort=request.args.get("sort"))
+
+
+def companies_file(filters: CompanyFilters, *, fmt: str, sort: str | None):
+    """The organisations these filters give, as a file (the list's export and a selection's)."""
+    export = services.export_companies(db.session, filters=filters, sort=sort)
     return _send(
         export,
         fmt=fmt,
@@ -74,7 +81,14 @@ def companies(fmt: str):
 def contacts(fmt: str):
     """The people list with the filters of /contacts/, as a file."""
     _form, filters = contact_filter_form(db.session, request.args)
-    export = services.export_contacts(db.session, filters=filters, sort=request.args.get("sort"))
+    return contacts_file(
+        filters, fmt=fmt, sort=request.args.get("sort"), described=f"filters {dict(request.args)}"
+    )
+
+
+def contacts_file(filters: ContactFilters, *, fmt: str, sort: str | None, described: str):
+    """The people these filters give, as a file, noted in the access log (`described`: how)."""
+    export = services.export_contacts(db.session, filters=filters, sort=sort)
     response = _send(
         export, fmt=fmt, name="people", title=_("People"), list_endpoint="contacts.index"
     )
@@ -84,7 +98,7 @@ def contacts(fmt: str):
             db.session,
             user_id=current_user.id,
             action="listed_in_export",
-            detail=f"{export.total} people, filters {dict(request.args)}",
+            detail=f"{export.total} people, {described}",
         )
         db.session.commit()
     return response

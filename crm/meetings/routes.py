@@ -18,6 +18,8 @@ from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.establishments import queries as establishment_queries
 from crm.extensions import db
+from crm.lists.memory import ListPanel, remember_list
+from crm.lists.models import ListName
 from crm.meetings import bp, queries, services
 from crm.meetings.forms import CaptureForm, MeetingForm, meeting_filter_form
 from crm.meetings.models import Meeting
@@ -34,6 +36,9 @@ def _get_meeting(meeting_id: int) -> Meeting:
 @read_access
 def index():
     """Meetings, newest first, with search and filters."""
+    memory = remember_list(ListName.MEETINGS)
+    if not isinstance(memory, ListPanel):
+        return memory
     form, filters = meeting_filter_form(db.session, request.args)
     page, per_page = page_args()
     pagination = queries.list_meetings(db.session, filters=filters, page=page, per_page=per_page)
@@ -44,6 +49,7 @@ def index():
         pagination=pagination,
         company=queries.get_company(db.session, filters.company_id),
         endpoint_args=args,
+        list_panel=memory,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -9,6 +11,13 @@ from crm.tasks.models import Task
 
 # A user's done tasks pile up over the years; the page shows the most recent ones.
 DONE_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """The task list's filters (crm.common.filters)."""
+
+    include_done: bool = False
 
 
 def my_tasks(session: Session, user_id: int, *, include_done: bool = False) -> list[Task]:

@@ -13,9 +13,11 @@ from crm.common.forms import select_choices
 from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db
+from crm.lists.memory import ListPanel, bulk_panel, remember_list
+from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
 from crm.tasks import bp, queries, services
-from crm.tasks.forms import TaskDoneForm, TaskEditForm, TaskForm
+from crm.tasks.forms import TaskDoneForm, TaskEditForm, TaskForm, task_filter_form
 from crm.tasks.models import Task
 
 
@@ -30,12 +32,18 @@ def _get_task(task_id: int) -> Task:
 @read_access
 def index():
     """The signed-in user's open tasks, overdue first; done ones on request."""
-    include_done = request.args.get("show_done") == "1"
+    memory = remember_list(ListName.TASKS)
+    if not isinstance(memory, ListPanel):
+        return memory
+    _form, filters = task_filter_form(db.session, request.args)
+    include_done = filters.include_done
     tasks = queries.my_tasks(db.session, current_user.id, include_done=include_done)
     return render_template(
         "tasks/index.html",
         tasks=tasks,
         include_done=include_done,
+        list_panel=memory,
+        bulk=bulk_panel(ListName.TASKS),
         today=local_today(),
         done_form=TaskDoneForm(formdata=None),
     )

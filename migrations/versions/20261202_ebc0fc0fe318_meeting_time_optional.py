@@ -1,7 +1,7 @@
 """A meeting's time is optional: has_time is false when only the date was given.
 
 Revision ID: ebc0fc0fe318
-Revises: d7dccd501055
+Revises: 3e8ceac9247c
 Create Date: 2026-12-02 03:05:23.334910
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ebc0fc0fe318"
-down_revision = "d7dccd501055"
+down_revision = "3e8ceac9247c"
 branch_labels = None
 depends_on = None
 

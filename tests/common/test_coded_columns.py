@@ -22,6 +22,7 @@ from crm.contacts.models import ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.extensions import db
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
+from crm.lists.models import SavedFilter
 from tests.factories import (
     make_cluster,
     make_company,
@@ -168,6 +169,13 @@ def _access(session) -> ContactAccess:
     return entry
 
 
+def _saved_filter(session) -> SavedFilter:
+    entry = SavedFilter(owner_id=make_user(session).id, list_name="companies", query="q=x")
+    session.add(entry)
+    session.flush()
+    return entry
+
+
 # One valid row per table with a coded column; the test below says which table lacks one.
 ROWS: dict[str, Callable] = {
     "users": make_user,
@@ -182,6 +190,7 @@ ROWS: dict[str, Callable] = {
     "import_changes": _import_change,
     "import_uploads": _upload,
     "contact_access_log": _access,
+    "saved_filters": _saved_filter,
 }
 
 

@@ -10,7 +10,7 @@ from crm import create_app
 from crm.clusters.models import Membership
 from crm.establishments.models import EstablishmentCase, Stage
 from crm.extensions import db
-from tests.factories import make_company, make_membership, make_user
+from tests.factories import make_membership
 
 # The last revision before the CHECKs, which rebuild companies, users and nine other tables.
 BEFORE_CHECKS = "9c4aa8c32544"
@@ -25,6 +25,10 @@ def _counts() -> dict[str, int]:
         }
 
 
+def _insert(statement: str) -> int:
+    return db.session.execute(sa.text(statement)).scalar_one()
+
+
 def test_sqlite_rebuilds_keep_the_rows_that_refer_to_the_rebuilt_tables(tmp_path):
     """On SQLite a rebuilt table is dropped; with foreign keys on, the drop would cascade.
 
@@ -34,19 +38,28 @@ def test_sqlite_rebuilds_keep_the_rows_that_refer_to_the_rebuilt_tables(tmp_path
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'old.sqlite'}")
     with app.app_context():
         upgrade(revision=BEFORE_CHECKS)
-        company = make_company(db.session)
-        make_membership(db.session, company=company)
+        # Rows of the tables that later revisions change are written as that revision had them
+        # (the models have columns the old tables lack).
+        company_id = _insert(
+            "INSERT INTO companies (name, kind, description, register_status, is_demo, "
+            "created_at, updated_at, version) VALUES ('Bedrift AS', 'company', '', 'active', "
+            "false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1) RETURNING id"
+        )
+        make_membership(db.session, company_id=company_id)
         stage = Stage(key="first_contact", name="Første kontakt", position=1)
-        db.session.add(EstablishmentCase(company=company, stage=stage))
-        user = make_user(db.session)
+        db.session.add(EstablishmentCase(company_id=company_id, stage=stage))
+        user_id = _insert(
+            "INSERT INTO users (email, name, role, active, password_hash, "
+            "must_change_password, created_at) VALUES ('a@lillestrom.kommune.no', 'A', "
+            "'editor', true, 'x', false, CURRENT_TIMESTAMP) RETURNING id"
+        )
         db.session.execute(
             sa.text(
                 "INSERT INTO user_sessions (token_hash, user_id, created_at, last_seen_at) "
                 "VALUES ('x', :user, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             ),
-            {"user": user.id},
+            {"user": user_id},
         )
-        company_id = company.id
         db.session.commit()
         db.session.remove()
         before = _counts()

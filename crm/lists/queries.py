@@ -1,0 +1,49 @@
+"""Reads of saved filters: the last one of a list, and those a user may see beside it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from crm.lists.models import ListName, SavedFilter
+
+
+def last_filter(session: Session, *, user_id: int, list_name: ListName) -> SavedFilter | None:
+    """The user's last filter of the list, or None."""
+    return session.scalar(
+        select(SavedFilter)
+        .where(
+            SavedFilter.owner_id == user_id,
+            SavedFilter.list_name == list_name.value,
+            SavedFilter.name.is_(None),
+        )
+        .order_by(SavedFilter.id)
+        .limit(1)
+    )
+
+
+def visible_filters(session: Session, *, user_id: int, list_name: ListName) -> list[SavedFilter]:
+    """The user's own named filters of the list and those shared with the department, by name."""
+    return list(
+        session.scalars(
+            select(SavedFilter)
+            .where(
+                SavedFilter.list_name == list_name.value,
+                SavedFilter.name.is_not(None),
+                or_(SavedFilter.owner_id == user_id, SavedFilter.shared.is_(True)),
+            )
+            .options(joinedload(SavedFilter.owner))
+            .order_by(func.lower(SavedFilter.name), SavedFilter.id)
+        )
+    )
+
+
+def get_visible_filter(session: Session, *, filter_id: int, user_id: int) -> SavedFilter | None:
+    """A named filter the user owns or that is shared; None for anyone else's private one."""
+    return session.scalar(
+        select(SavedFilter).where(
+            SavedFilter.id == filter_id,
+            SavedFilter.name.is_not(None),
+            or_(SavedFilter.owner_id == user_id, SavedFilter.shared.is_(True)),
+        )
+    )

@@ -1,0 +1,100 @@
+"""The lists that remember their filters: where each one is and how its filters are checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+
+from crm.common.dates import local_today
+from crm.lists.models import ListName
+
+# Arguments every list reads besides its filter form's fields; a list checks them itself.
+PASSED_ON = ("sort", "per_page")
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One list: its page, its filter form, and the arguments it reads."""
+
+    name: ListName
+    endpoint: str
+    title: LazyString
+    filter_form: Callable[[Session, Mapping[str, str]], FlaskForm]
+    fields: tuple[str, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every query argument the list reads (page excluded: a filter starts on page one)."""
+        return (*self.fields, *PASSED_ON)
+
+
+def _companies(session: Session, args: Mapping[str, str]) -> FlaskForm:
+    from crm.companies.forms import company_filter_form
+
+    return company_filter_form(session, args, user_id=current_user.id)[0]
+
+
+def _contacts(session: Session, args: Mapping[str, str]) -> FlaskForm:
+    from crm.contacts.forms import contact_filter_form
+
+    return contact_filter_form(session, args)[0]
+
+
+def _meetings(session: Session, args: Mapping[str, str]) -> FlaskForm:
+    from crm.meetings.forms import meeting_filter_form
+
+    return meeting_filter_form(session, args)[0]
+
+
+def _tasks(session: Session, args: Mapping[str, str]) -> FlaskForm:
+    from crm.tasks.forms import task_filter_form
+
+    return task_filter_form(session, args)[0]
+
+
+def _cases(session: Session, args: Mapping[str, str]) -> FlaskForm:
+    from crm.establishments.forms import case_filter_form
+
+    return case_filter_form(session, args, today=local_today())[0]
+
+
+LISTS: dict[ListName, ListSpec] = {
+    spec.name: spec
+    for spec in (
+        ListSpec(
+            ListName.COMPANIES,
+            "companies.index",
+            _l("Organisations"),
+            _companies,
+            ("q", "kind", "place", "sector", "cluster", "status", "responsible"),
+        ),
+        ListSpec(
+            ListName.CONTACTS,
+            "contacts.index",
+            _l("People"),
+            _contacts,
+            ("q", "company", "company_id", "include_former"),
+        ),
+        ListSpec(
+            ListName.MEETINGS,
+            "meetings.index",
+            _l("Meetings"),
+            _meetings,
+            ("q", "kind", "company_id", "user_id", "strategy_id", "date_from", "date_to"),
+        ),
+        ListSpec(ListName.TASKS, "tasks.index", _l("My tasks"), _tasks, ("show_done",)),
+        ListSpec(
+            ListName.CASES,
+            "establishments.index",
+            _l("Establishment cases"),
+            _cases,
+            ("stage_id", "adviser_id", "place_id", "kind", "overdue"),
+        ),
+    )
+}

@@ -14,15 +14,16 @@ from crm.home import bp, queries
 @read_access
 def index():
     """What an adviser needs at 08:00: log a meeting first, then the day's and week's meetings,
-    what is due (overdue first), red warnings, their cases and their last meetings."""
+    what is due (overdue first), red warnings, their organisations not met in a year, their
+    cases and their last meetings."""
     today = local_today()
-    red_flags = establishment_queries.open_flags(db.session, red_only=True)
     return render_template(
         "home/index.html",
         today=today,
         planned=queries.planned_meetings(db.session, current_user.id, today=today),
+        quiet=queries.quiet_portfolio(db.session, current_user.id, today=today),
         due=queries.due_items(db.session, current_user.id, today=today),
         cases=queries.my_open_cases(db.session, current_user.id),
-        red_flags=red_flags,
+        red_flags=establishment_queries.open_flags(db.session, red_only=True),
         meetings=queries.last_meetings(db.session, current_user.id),
     )

@@ -93,6 +93,7 @@ def test_home_page_query_count_is_bounded(client, session, login, count_queries)
             make_task(session, assignee_id=me.id, due_on=local_today(), company_id=case.company_id)
             make_meeting(session, staff=[me], companies=[case.company])
             make_meeting(session, staff=[me], companies=[case.company], starts_at=utcnow())
+            make_company(session, responsible_id=me.id)  # never met: in the portfolio list
             services.raise_flag(
                 session,
                 company_id=case.company_id,
@@ -145,3 +146,27 @@ def test_home_page_shows_the_days_meetings_and_the_red_warning_count(client, log
     planned = html[html.index('id="planned-heading"') : html.index('id="due-heading"')]
     assert "Befaring på Heia" in planned and "23:00" in planned
     assert re.search(r'id="red-heading">[^<]*<span class="badge[^"]*">0</span>', html)
+
+
+def test_the_portfolio_shows_organisations_not_met_in_twelve_months(session):
+    me, other = make_user(session), make_user(session)
+    today = date(2025, 6, 10)
+
+    def company(name: str, *met: date, responsible=None):
+        made = make_company(session, name=name, responsible_id=(responsible or me).id)
+        for day in met:
+            make_meeting(session, companies=[made], starts_at=local_midnight(day))
+        return made
+
+    never = company("Aldri møtt AS")
+    long_ago = company("Lenge siden AS", date(2023, 1, 5), date(2024, 6, 9))
+    company("Møtt i år AS", date(2023, 1, 5), date(2025, 2, 1))
+    company("Møtt for et år siden i dag AS", date(2024, 6, 10))
+    company("Bare planlagt AS", date(2025, 6, 20))  # planned, never met: still quiet
+    company("Noen andres AS", responsible=other)
+    quiet = queries.quiet_portfolio(session, me.id, today=today)
+    names = [row.company.name for row in quiet]
+    assert names == ["Aldri møtt AS", "Bare planlagt AS", "Lenge siden AS"]
+    assert quiet[0].last_met is None and quiet[0].company == never
+    assert quiet[2].company == long_ago
+    assert quiet[2].last_met == local_midnight(date(2024, 6, 9))

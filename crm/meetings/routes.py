@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -198,6 +208,15 @@ def _prefill(form: CaptureForm) -> None:
     form.staff_ids.data = [current_user.id]
     for row in form.tasks:
         row.form.assignee_id.data = current_user.id
+
+
+@bp.route("/strategy-suggestions")
+@read_access
+def strategy_suggestions():
+    """The strategies earlier meetings with `?company_id=` (repeatable) served, most used first,
+    as ids: the capture form offers them first when organisations are added in the browser."""
+    strategies = queries.earlier_strategies(db.session, _ids("company_id")[:50])
+    return jsonify(ids=[s.id for s in strategies])
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -105,6 +105,39 @@
     });
   }
 
+  /* Organisations added in the browser: their earlier meetings' strategies move up first. */
+  var suggested = form.querySelector("[data-suggested-strategies]");
+  function offerEarlierStrategies() {
+    var ids = chosenCompanies().map(function (company) {
+      return ["company_id", company.id];
+    });
+    if (!ids.length || !window.fetch) {
+      return;
+    }
+    var url = suggested.getAttribute("data-suggested-strategies") + "?" + new URLSearchParams(ids).toString();
+    window
+      .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.ok ? response.json() : { ids: [] };
+      })
+      .then(function (body) {
+        (body.ids || []).forEach(function (id) {
+          var box = document.getElementById("strategy-" + id);
+          var item = box ? box.closest(".form-check") : null;
+          if (item && !suggested.contains(item)) {
+            suggested.appendChild(item);
+            suggested.hidden = false;
+          }
+        });
+      })
+      .catch(function () {
+        // Suggestions are a help; without them every strategy is still under its focus area.
+      });
+  }
+  if (suggested && companies) {
+    companies.addEventListener("combobox:change", offerEarlierStrategies);
+  }
+
   /* The strategy finder: suggestions from the checkboxes on the page. */
   var finder = form.querySelector("[data-strategy-finder]");
   if (finder) {

@@ -42,6 +42,8 @@ def _seed(server, tag: str = "Kapture") -> dict[str, int]:
         earlier = make_meeting(session, title=f"Tidligere møte {tag}")
         earlier.companies = [infinitum]
         earlier.strategies = [strategy]
+        rainpowers = make_strategy(session, number="2.2", name=f"Innovasjonstakt {tag}")
+        make_meeting(session, companies=[rainpower], strategies=[rainpowers])
         session.commit()
         return {
             "infinitum": infinitum.id,
@@ -95,6 +97,9 @@ def test_the_canonical_capture_from_the_home_page(page, live_server):
     act(page.get_by_role("option", name=re.compile("Ola Kapturesen")).click)
     expect(chosen_companies).to_have_count(2)
     expect(page.locator('ul[data-chosen-for="contact_ids"] li')).to_have_count(2)
+    # RainPower's earlier strategy moves up among the suggestions, out of its focus area.
+    suggested = page.locator("[data-suggested-strategies]")
+    expect(suggested.get_by_label("2.2 Innovasjonstakt Kapture")).to_be_visible()
 
     # The strategy Infinitum's earlier meeting served is offered first.
     act(page.get_by_label("1.1 Innovasjonsdistrikt Kapture").first.check)

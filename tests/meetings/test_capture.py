@@ -266,3 +266,14 @@ def test_signing_out_tells_the_browser_to_forget_every_draft(client, login):
     html = client.get(page).text
     assert "<body data-drafts-clear>" in html
     assert ">all</div>" not in html
+
+
+def test_strategy_suggestions_answer_ids_for_the_organisations(client, login, session):
+    login(role="reader")
+    company = make_company(session)
+    strategy = make_strategy(session)
+    make_meeting(session, companies=[company], strategies=[strategy])
+    session.commit()
+    url = "/meetings/strategy-suggestions"
+    assert client.get(f"{url}?company_id={company.id}").json == {"ids": [strategy.id]}
+    assert client.get(f"{url}?company_id=x&company_id=987654").json == {"ids": []}

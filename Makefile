@@ -7,7 +7,7 @@ CATALOGUES := $(wildcard crm/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 SCREENSHOTS := $(CURDIR)/test-artifacts/screenshots
 
-.PHONY: run test lint translations extract-messages clean
+.PHONY: run test setup-test lint translations extract-messages clean
 
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
@@ -17,7 +17,9 @@ run: $(VENV)/.installed $(COMPILED)
 	@echo "Serving Koblingsboks on http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test $(COMPILED)
+setup-test: $(VENV)/.installed-test $(COMPILED)
+
+test: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SCREENSHOT_DIR=$(SCREENSHOTS) $(BIN)/pytest

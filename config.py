@@ -100,6 +100,23 @@ class Config:
 
     SECURITY_HEADERS_HSTS = False
 
+    # Mail (crm/mail): nothing is sent while MAIL_SERVER is unset, and the pages that would send
+    # say so. MAIL_USE_TLS upgrades a plain connection with STARTTLS (port 587); MAIL_USE_SSL
+    # speaks TLS from the start (port 465). Links in mail start with BASE_URL, the address users
+    # open (https://koblingsboks.example.kommune.no): a command has no request to take it from,
+    # and a page must not take it from a Host header a client wrote.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = os.environ.get("MAIL_PORT") or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_SENDER = os.environ.get("MAIL_SENDER") or None
+    MAIL_TIMEOUT_SECONDS = 30
+    BASE_URL = os.environ.get("BASE_URL") or None
+    # How long an invitation link (choose your own password) works; it works once.
+    INVITATION_LIFETIME = timedelta(hours=72)
+
     @classmethod
     def prepare(cls, settings: dict) -> None:
         """Fill in or refuse settings this environment cannot run without."""

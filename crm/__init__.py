@@ -25,6 +25,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     init_language(app)
     init_templates(app)
     init_input(app)
+    init_mail(app)
     register_blueprints(app)
     register_errors(app)
     register_cli(app)
@@ -105,6 +106,13 @@ def init_input(app: Flask) -> None:
     # Before any rule is added (register_blueprints), so that every id route is bounded.
     app.url_map.converters["int"] = IdConverter
     app.request_class = TextRequest
+
+
+def init_mail(app: Flask) -> None:
+    """Refuse to start with a half mail setup (a server but no sender or BASE_URL, say)."""
+    from crm.mail.smtp import mail_settings
+
+    mail_settings(app.config)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -6,12 +6,14 @@ import os
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.common.access import Role
+from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.companies.models import Company
 from crm.demo.generate import generate
@@ -19,6 +21,8 @@ from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
 from crm.extensions import db
 from crm.imports.cli import run_import_cli
+from crm.mail import services as mail_services
+from crm.mail.smtp import MailError, mail_settings
 from crm.network.services import seed_link_types
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
@@ -156,3 +160,39 @@ def generate_command(companies: int, contacts: int, meetings: int, seed: int) ->
     )
     db.session.commit()
     click.echo("Generated: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@crm_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Mail each adviser what is due today or overdue; once a day however often it runs (cron)."""
+    settings = mail_settings(current_app.config)
+    if settings is None:
+        click.echo("Mail is off (MAIL_SERVER is not set): no reminders were sent.")
+        return
+    today = local_today()
+    digests, already, nothing = mail_services.pending_digests(db.session, settings, today=today)
+    sent: list[str] = []
+    failed: list[str] = []
+    for digest in digests:
+        email = digest.user.email
+        try:
+            mail_services.send_digest(db.session, settings, digest=digest, today=today)
+        except mail_services.DigestAlreadySent:
+            db.session.rollback()
+            already += 1
+        except MailError as error:
+            db.session.rollback()
+            failed.append(f"{email}: {error}")
+        else:
+            db.session.commit()  # the record of one digest, once the server has accepted it
+            sent.append(email)
+    click.echo(
+        f"Reminders for {today.isoformat()}: {len(sent)} sent, {already} sent earlier today, "
+        f"{nothing} with nothing due, {len(failed)} failed."
+    )
+    for email in sent:
+        click.echo(f"  sent: {email}")
+    for line in failed:
+        click.echo(f"  failed: {line}", err=True)
+    if failed:
+        sys.exit(1)

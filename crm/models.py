@@ -1,12 +1,13 @@
 """Every feature's models, imported so Alembic and the tests see all tables."""
 
-from crm.auth.models import User, UserSession
+from crm.auth.models import Invitation, User, UserSession
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, Sector
 from crm.contacts.models import Affiliation, Contact, ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.lists.models import SavedFilter
+from crm.mail.models import SentDigest
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
@@ -24,12 +25,14 @@ __all__ = [
     "ImportChange",
     "ImportRun",
     "ImportUpload",
+    "Invitation",
     "LinkType",
     "Meeting",
     "Membership",
     "Place",
     "SavedFilter",
     "Sector",
+    "SentDigest",
     "Stage",
     "StageChange",
     "Strategy",

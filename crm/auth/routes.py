@@ -1,4 +1,4 @@
-"""Sign in and sign out."""
+"""Sign in and sign out, and choose one's own password from an invitation link."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from crm.auth import bp, services
-from crm.auth.forms import LoginForm
+from crm.auth.forms import ChoosePasswordForm, LoginForm
 from crm.common.access import public
+from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db, limiter
 
@@ -81,3 +82,30 @@ def logout():
     # The next page tells the browser to forget every unsaved draft (static/js/drafts.js).
     flash("all", "drafts-clear")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public  # the one-time token in the address is the authentication
+def invitation(token: str):
+    """Choose one's own password from the link in an invitation; the link works once."""
+    state, found = services.find_invitation(db.session, token)
+    if state is not services.InvitationState.VALID:
+        response = render_template("auth/invitation_invalid.html", state=state.value)
+        status = 404 if state is services.InvitationState.UNKNOWN else 410
+        return _private(response, status)
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            services.accept_invitation(
+                db.session, invitation=found, password=form.new_password.data
+            )
+        if saved.ok:
+            flash(_("Your password is saved. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    response = render_template("auth/invitation.html", form=form, user=found.user)
+    return _private(response, 400 if form.errors else 200)
+
+
+def _private(body: str, status: int):
+    """A page reached by a secret link: never cached, and the link never sent on as a referrer."""
+    return body, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from crm.auth.models import User, UserSession
+from crm.auth.models import Invitation, User, UserSession
 from crm.auth.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -205,4 +206,82 @@ def revoke_sessions(session: Session, *, user_id: int) -> None:
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+    )
+
+
+# --- invitations: a one-time link to choose one's own password ---------------------------
+
+
+class InvitationState(enum.Enum):
+    """Why an invitation link does or does not work."""
+
+    VALID = "valid"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    DEACTIVATED = "deactivated"
+
+
+def create_invitation(
+    session: Session, *, user: User, lifetime: timedelta, invited_by: User | None = None
+) -> str:
+    """A new one-time link token for the user (stored hashed); older links stop working."""
+    now = utcnow()
+    _end_invitations(session, user_id=user.id, now=now)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        Invitation(
+            token_hash=_hash_token(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+            created_by_id=invited_by.id if invited_by else None,
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_invitation(
+    session: Session, token: str, *, now: datetime | None = None
+) -> tuple[InvitationState, Invitation | None]:
+    """The invitation behind a link token and whether it still works."""
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_hash == _hash_token(token))
+    )
+    if invitation is None:
+        return InvitationState.UNKNOWN, None
+    if not invitation.user.active:
+        return InvitationState.DEACTIVATED, invitation
+    if invitation.used_at is not None:
+        return InvitationState.USED, invitation
+    if (now or utcnow()) >= invitation.expires_at:
+        return InvitationState.EXPIRED, invitation
+    return InvitationState.VALID, invitation
+
+
+def accept_invitation(session: Session, *, invitation: Invitation, password: str) -> User:
+    """Set the invited user's own password; the link, and any other of theirs, is spent."""
+    check_password_policy(password)
+    now = utcnow()
+    # Spend this link first, only if no one else did meanwhile: of two requests with the same
+    # link at once, one sets the password and the other is refused.
+    spent = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:
+        raise DomainError(None, _l("This link has been used already."))
+    user = invitation.user
+    _end_invitations(session, user_id=user.id, now=now)
+    set_password(session, user=user, password=password)
+    return user
+
+
+def _end_invitations(session: Session, *, user_id: int, now: datetime) -> None:
+    session.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user_id, Invitation.used_at.is_(None))
+        .values(used_at=now)
     )

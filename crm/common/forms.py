@@ -33,6 +33,19 @@ class VersionedForm(FlaskForm):
 
     version = HiddenField()
 
+    @classmethod
+    def editing(cls, record, *, fill: bool = True, **kwargs):
+        """The form for changing `record`, carrying the version the page was loaded with.
+
+        With `fill`, fields start from the record's attributes of the same name. The version
+        is the record's only on the first view: on a post it is what the page sent, so an edit
+        of a record someone changed meanwhile is refused as stale, not saved over theirs.
+        """
+        form = cls(obj=record if fill else None, **kwargs)
+        if not form.is_submitted():
+            form.version.data = record.version
+        return form
+
 
 def optional_id(value) -> int | None:
     """Coerce a select of ids: the empty choice is None, anything but a valid id is refused.
@@ -45,6 +58,11 @@ def optional_id(value) -> int | None:
     if number is None:
         raise ValueError(f"not an id: {str(value)[:20]!r}")
     return number
+
+
+def optional_choice(value) -> str | None:
+    """Coerce a select of codes: the empty choice (or no value at all) is None."""
+    return None if value in (None, "") else str(value)
 
 
 def select_choices(

@@ -23,7 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.common.converters import MAX_ID, parse_id
 from crm.common.filters import valid_filter_values
-from crm.common.forms import VersionedForm, optional_id
+from crm.common.forms import VersionedForm, optional_choice, optional_id
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, INDUSTRY_STANDARD, REGISTER_STATUS
 from crm.companies.models import Place, Sector
@@ -34,11 +34,6 @@ from crm.meetings import queries as meeting_queries
 MINE = "mine"
 
 FOUR_DIGITS = Regexp(r"^[0-9]{4}$", message=_l("Four digits, e.g. 2000."))
-
-
-def optional_text(value) -> str:
-    """Coerce a select of texts: nothing chosen is the empty choice."""
-    return "" if value is None else str(value)
 
 
 def _choices(pairs: Iterable[tuple]) -> list[SelectChoice]:
@@ -52,14 +47,12 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), coerce=optional_text, choices=[], default="")
+    kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[])
     place = SelectField(_l("Place"), coerce=optional_id, choices=[])
     sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
     cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
-    status = SelectField(_l("Register status"), coerce=optional_text, choices=[], default="")
-    responsible = SelectField(
-        _l("Relationship manager"), coerce=optional_text, choices=[], default=""
-    )
+    status = SelectField(_l("Register status"), coerce=optional_choice, choices=[])
+    responsible = SelectField(_l("Relationship manager"), coerce=optional_choice, choices=[])
     submit = SubmitField(_l("Search"))
 
 
@@ -127,8 +120,7 @@ class CompanyForm(FlaskForm):
     industry_standard = SelectField(
         _l("Industry standard"),
         choices=INDUSTRY_STANDARD.choices(empty=_l("Not given")),
-        filters=[optional_text],
-        default="",
+        coerce=optional_choice,
     )
     industry_description = StringField(
         _l("Industry description"), validators=[Optional(), Length(max=300)]

@@ -149,10 +149,9 @@ def create():
 def edit(company_id: int):
     """Change an organisation; a save over a newer version is refused and the input kept."""
     company = _company_or_404(company_id)
-    form = CompanyEditForm(obj=company)
+    form = CompanyEditForm.editing(company)
     _set_choices(form, company.responsible_id)
     if not form.is_submitted():
-        form.version.data = company.version
         form.sector_ids.data = [sector.id for sector in company.sectors]
     duplicate = None
     if form.validate_on_submit():
@@ -222,9 +221,7 @@ def _reference_edit(kind: str, record_id: int):
     record = db.session.get(spec["model"], record_id)
     if record is None:
         abort(404)
-    form = spec["edit_form"](obj=record)
-    if not form.is_submitted():
-        form.version.data = record.version
+    form = spec["edit_form"].editing(record)
     if form.validate_on_submit():
         with saving(form) as saved:
             spec["update"](

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
-from crm.common.converters import MAX_PAGE
 from crm.common.dates import local_today
-from crm.common.pagination import MAX_PER_PAGE
+from crm.common.pagination import MAX_PER_PAGE, paginate
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact, ContactAccess
 
@@ -82,18 +80,6 @@ class ContactRow:
     company: Company | None
 
 
-class RowPagination(Pagination):
-    """Pagination over rows of several columns (db.paginate returns the first column only)."""
-
-    def _query_items(self) -> list[Any]:
-        rows_query = self._query_args["rows"].limit(self.per_page).offset(self._query_offset)
-        return [ContactRow(*row) for row in self._query_args["session"].execute(rows_query)]
-
-    def _query_count(self) -> int:
-        count_query = select(func.count()).select_from(self._query_args["count_query"].subquery())
-        return self._query_args["session"].scalar(count_query) or 0
-
-
 @dataclass(frozen=True)
 class ContactFilters:
     """The list's filters (crm.common.filters); company_id 0 is an organisation not found."""
@@ -134,38 +120,45 @@ def resolve_sort(sort: str | None) -> str:
     return DEFAULT_SORT
 
 
-def contact_list_query(
-    filters: ContactFilters, *, sort: str | None, today: date | None = None
-) -> tuple[Select, Select, str]:
-    """The list's rows (sorted), the matching people's ids (to count) and the sort key in effect.
-
-    `today` (Oslo's by default) divides past meetings ("last contacted") from planned ones.
-    """
-    today = today or local_today()
-    last_contacted = last_contacted_expression(today=today).label("last_contacted")
-    next_meeting = next_meeting_expression(today=today).label("next_meeting")
-    shown = aliased(Affiliation)
-    shown_company = aliased(Company)
-    rows = (
-        select(Contact, last_contacted, next_meeting, shown, shown_company)
-        .select_from(Contact)
-        .outerjoin(shown, shown.id == _shown_affiliation_id())
-        .outerjoin(shown_company, shown_company.id == shown.company_id)
-    )
-    rows = _filtered(rows, filters)
-    count = _filtered(select(Contact.id), filters)
-
-    key = resolve_sort(sort)
-    descending = key.startswith("-")
+def _ordering(key: str, today: date) -> list[ColumnElement]:
+    """ORDER BY for an allow-listed sort key; never contacted goes last in both directions."""
     column = {
         "name": func.lower(Contact.name),
         "last_contacted": last_contacted_expression(today=today),
         "updated": Contact.updated_at,
     }[key.lstrip("-")]
-    # Never contacted goes last in both directions; NULLS LAST written portably.
+    # NULLS LAST written portably.
     ordering = [case((column.is_(None), 1), else_=0)]
-    ordering.append(column.desc() if descending else column.asc())
-    return rows.order_by(*ordering, Contact.id), count, key
+    ordering.append(column.desc() if key.startswith("-") else column.asc())
+    return [*ordering, Contact.id]
+
+
+def _rows(today: date) -> Select:
+    """Each person with last contact, next meeting and the organisation shown beside them."""
+    last_contacted = last_contacted_expression(today=today).label("last_contacted")
+    next_meeting = next_meeting_expression(today=today).label("next_meeting")
+    shown = aliased(Affiliation)
+    shown_company = aliased(Company)
+    return (
+        select(Contact, last_contacted, next_meeting, shown, shown_company)
+        .select_from(Contact)
+        .outerjoin(shown, shown.id == _shown_affiliation_id())
+        .outerjoin(shown_company, shown_company.id == shown.company_id)
+    )
+
+
+def contact_list_query(
+    filters: ContactFilters, *, sort: str | None, today: date | None = None
+) -> tuple[Select, Select, str]:
+    """All the list's rows (sorted), the matching people's ids (to count) and the sort key.
+
+    For exports, which read every row. `today` (Oslo's by default) divides past meetings
+    ("last contacted") from planned ones.
+    """
+    today = today or local_today()
+    key = resolve_sort(sort)
+    rows = _filtered(_rows(today), filters).order_by(*_ordering(key, today))
+    return rows, _filtered(select(Contact.id), filters), key
 
 
 def list_contacts(
@@ -176,21 +169,24 @@ def list_contacts(
     page: int = 1,
     per_page: int = 50,
     today: date | None = None,
-) -> tuple[RowPagination, str]:
-    """One page of people with their shown organisation, last contact and next meeting.
+) -> tuple[SelectPagination, str]:
+    """One page of people (ContactRow items) with shown organisation, last and next meeting.
 
-    One query and a count.
+    The page's ids are chosen first (sorted, counted), then the per-person columns are computed
+    for those ids only: the "shown affiliation" subquery and the meeting dates cost per row,
+    and computing them for all 25,000 people to keep 50 took 186 ms on PostgreSQL.
     """
-    rows, count, key = contact_list_query(filters, sort=sort, today=today)
-    pagination = RowPagination(
-        page=min(max(page, 1), MAX_PAGE),
-        per_page=per_page,
-        max_per_page=MAX_PER_PAGE,
-        error_out=False,
-        session=session,
-        rows=rows,
-        count_query=count,
-    )
+    today = today or local_today()
+    key = resolve_sort(sort)
+    ids = _filtered(select(Contact.id), filters).order_by(*_ordering(key, today))
+    pagination = paginate(session, ids, page=page, per_page=min(per_page, MAX_PER_PAGE))
+    page_ids = list(pagination.items)
+    by_id = {}
+    if page_ids:
+        rows = session.execute(_rows(today).where(Contact.id.in_(page_ids)))
+        by_id = {row[0].id: ContactRow(*row) for row in rows}
+    # In the page's order; a person deleted between the two queries is simply not shown.
+    pagination.items = [by_id[contact_id] for contact_id in page_ids if contact_id in by_id]
     return pagination, key
 
 

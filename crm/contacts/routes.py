@@ -154,9 +154,7 @@ def create():
 def edit(contact_id: int):
     """Correct a person's details (right to rectification)."""
     contact = _get_contact(contact_id)
-    form = ContactEditForm(obj=contact)
-    if request.method == "GET":
-        form.version.data = contact.version
+    form = ContactEditForm.editing(contact)
     if form.validate_on_submit():
         with saving(show=partial(_show_error, form)) as saved:
             services.update_contact(
@@ -239,10 +237,8 @@ def remove_affiliation(contact_id: int, affiliation_id: int):
 def erase(contact_id: int):
     """Erase a person on request (GDPR art. 17): the person and affiliations go, meetings stay."""
     contact = _get_contact(contact_id)
-    form = EraseContactForm()
-    if request.method == "GET":
-        form.version.data = contact.version
-    elif form.validate_on_submit():
+    form = EraseContactForm.editing(contact, fill=False)
+    if form.validate_on_submit():
         with saving(form) as saved:
             name = services.erase_contact(db.session, contact=contact, version=form.version.data)
             # Who erased whom stays in the access log (the id only: the person's data is gone).

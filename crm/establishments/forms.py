@@ -27,6 +27,7 @@ from crm.common.forms import (
     IdField,
     IdListField,
     VersionedForm,
+    optional_choice,
     optional_id,
     select_choices,
 )
@@ -42,11 +43,6 @@ from crm.establishments.models import FlagSeverity
 from crm.establishments.queries import CaseFilters
 
 
-def optional_text(value) -> str | None:
-    """Coerce a select's value: empty means none."""
-    return value or None
-
-
 class _CaseFields:
     kind = SelectField(_l("Kind of case"), choices=CASE_KIND.choices())
     opened_on = DateField(_l("Opened"), validators=[DataRequired()])
@@ -58,7 +54,7 @@ class _CaseFields:
     premises_type = SelectField(
         _l("Type of premises"),
         choices=PREMISES_TYPE.choices(empty=_l("Not known yet")),
-        coerce=optional_text,
+        coerce=optional_choice,
     )
     # Negative numbers are refused by the service, with its message beside the field.
     area_m2 = IntegerField(_l("Area needed (m²)"), validators=[Optional()])
@@ -108,7 +104,7 @@ class _OutcomeFields:
     lost_reason = SelectField(
         _l("Reason it was lost"),
         choices=LOST_REASON.choices(empty=_l("Not lost")),
-        coerce=optional_text,
+        coerce=optional_choice,
     )
     lost_to_municipality = StringField(
         _l("The municipality it chose"),
@@ -165,9 +161,7 @@ class CaseFilterForm(FlaskForm):
     kind = SelectField(
         _l("Kind of case"),
         choices=CASE_KIND.choices(empty=_l("All kinds")),
-        coerce=optional_text,
-        # Absent from the address (a restored or saved filter) is "all", not an invalid choice.
-        default="",
+        coerce=optional_choice,
     )
     overdue = BooleanField(_l("Only overdue follow-ups"))
 

@@ -225,10 +225,8 @@ def create():
 def edit(case_id: int):
     """Change a case; a save over someone else's newer save is refused, the input kept."""
     case = _case_or_404(case_id)
-    form = CaseEditForm()
+    form = CaseEditForm.editing(case)
     if not form.is_submitted():
-        form.process(obj=case)
-        form.version.data = case.version
         form.place_ids.data = [p.id for p in case.wished_places]
         form.strategy_ids.data = [s.id for s in case.strategies]
     elif form.validate():
@@ -497,10 +495,9 @@ def _flag_or_404(flag_id: int) -> WarningFlag:
 def resolve_flag(flag_id: int):
     """Resolve an early warning: when, and how."""
     flag = _flag_or_404(flag_id)
-    form = ResolveFlagForm()
+    form = ResolveFlagForm.editing(flag, fill=False)
     if not form.is_submitted():
         form.resolved_on.data = local_today()
-        form.version.data = flag.version
     elif form.validate():
         with saving(form) as saved:
             services.resolve_flag(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from crm.common.dates import local_today
+from crm.lists.labels import LIST_NAME
 from crm.lists.models import ListName
 
 # Arguments every list reads besides its filter form's fields; a list checks them itself.
@@ -24,9 +23,13 @@ class ListSpec:
 
     name: ListName
     endpoint: str
-    title: LazyString
     filter_form: Callable[[Session, Mapping[str, str]], FlaskForm]
     fields: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """The list's name as the pages show it."""
+        return LIST_NAME.label(self.name.value)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -70,29 +73,25 @@ LISTS: dict[ListName, ListSpec] = {
         ListSpec(
             ListName.COMPANIES,
             "companies.index",
-            _l("Organisations"),
             _companies,
             ("q", "kind", "place", "sector", "cluster", "status", "responsible"),
         ),
         ListSpec(
             ListName.CONTACTS,
             "contacts.index",
-            _l("People"),
             _contacts,
             ("q", "company", "company_id", "include_former"),
         ),
         ListSpec(
             ListName.MEETINGS,
             "meetings.index",
-            _l("Meetings"),
             _meetings,
             ("q", "kind", "company_id", "user_id", "strategy_id", "date_from", "date_to"),
         ),
-        ListSpec(ListName.TASKS, "tasks.index", _l("My tasks"), _tasks, ("show_done",)),
+        ListSpec(ListName.TASKS, "tasks.index", _tasks, ("show_done",)),
         ListSpec(
             ListName.CASES,
             "establishments.index",
-            _l("Establishment cases"),
             _cases,
             ("stage_id", "adviser_id", "place_id", "kind", "overdue"),
         ),

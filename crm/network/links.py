@@ -101,10 +101,9 @@ def link_edit(link_id: int):
     """Change a link's type, direction, period, evidence or note."""
     link = _get_link(link_id)
     seen_from = _seen_from(link)
-    form = LinkEditForm(obj=link)
+    form = LinkEditForm.editing(link)
     _link_type_choices(form, current=link.link_type_id)
     if request.method == "GET":
-        form.version.data = link.version
         form.direction.data = _direction(link, seen_from)
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -134,9 +133,7 @@ def link_end(link_id: int):
     """End a link on a date; it stays as history."""
     link = _get_link(link_id)
     seen_from = _seen_from(link)
-    form = EndLinkForm()
-    if request.method == "GET":
-        form.version.data = link.version
+    form = EndLinkForm.editing(link, fill=False)
     if form.validate_on_submit():
         with saving(form) as saved:
             services.end_link(
@@ -207,9 +204,7 @@ def link_type_new():
 def link_type_edit(link_type_id: int):
     """Rename, reorder or (de)activate a link type."""
     link_type = db.get_or_404(LinkType, link_type_id)
-    form = LinkTypeForm(obj=link_type)
-    if request.method == "GET":
-        form.version.data = link_type.version
+    form = LinkTypeForm.editing(link_type)
     if form.validate_on_submit():
         with saving(form) as saved:
             services.update_link_type(

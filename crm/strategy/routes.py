@@ -126,9 +126,7 @@ def create_period():
 def edit_period(period_id: int):
     """Rename a period or change its years."""
     period = _found(db.session.get(StrategyPeriod, period_id))
-    form = PeriodEditForm(obj=period)
-    if request.method == "GET":
-        form.version.data = period.version
+    form = PeriodEditForm.editing(period)
     if form.validate_on_submit():
         with saving(form) as saved:
             services.update_period(
@@ -198,9 +196,8 @@ def create_focus_area(period_id: int):
 def edit_focus_area(focus_area_id: int):
     """Change a focus area's number, name and SDGs."""
     area = _found(queries.get_focus_area(db.session, focus_area_id))
-    form = FocusAreaEditForm(obj=area)
+    form = FocusAreaEditForm.editing(area)
     if request.method == "GET":
-        form.version.data = area.version
         form.sdgs.data = ", ".join(str(n) for n in area.sdg_list)
     if form.validate_on_submit():
         with saving(form) as saved:
@@ -257,9 +254,7 @@ def edit_strategy(strategy_id: int):
     """Change a strategy's number, name and description; meetings keep their tags."""
     strategy: Strategy = _found(queries.get_strategy(db.session, strategy_id))
     area: FocusArea = strategy.focus_area
-    form = StrategyEditForm(obj=strategy)
-    if request.method == "GET":
-        form.version.data = strategy.version
+    form = StrategyEditForm.editing(strategy)
     if form.validate_on_submit():
         with saving(form) as saved:
             services.update_strategy(

@@ -14,7 +14,7 @@ ROLE_HELP = _l(
 
 
 class UserCreateForm(FlaskForm):
-    """A new user; the password is generated and shown once."""
+    """A new user: invited by mail, or, with mail off, given a password shown once."""
 
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
@@ -36,3 +36,9 @@ class PasswordResetForm(FlaskForm):
     """A button: give the user a new one-time password."""
 
     submit = SubmitField(_l("Give a new one-time password"))
+
+
+class InvitationForm(FlaskForm):
+    """A button: mail the user a new one-time link to choose their password."""
+
+    submit = SubmitField(_l("Send a link to choose a new password"))

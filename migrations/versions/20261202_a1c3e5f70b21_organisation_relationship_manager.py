@@ -4,7 +4,7 @@ The adviser who keeps in touch with an organisation ("kontaktansvarlig"); emptie
 user is deleted.
 
 Revision ID: a1c3e5f70b21
-Revises: d7dccd501055
+Revises: a2e9c373b2e3
 Create Date: 2026-12-02 03:20:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c3e5f70b21'
-down_revision = 'd7dccd501055'
+down_revision = 'a2e9c373b2e3'
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "health.healthz",
     "static",
     "calendar.feed",  # the secret token in the URL is the authentication
+    "auth.invitation",  # the one-time token in the URL lets its user choose a password
 }
 
 

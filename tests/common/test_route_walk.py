@@ -18,7 +18,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
@@ -33,6 +33,7 @@ from werkzeug.routing import Rule
 from wtforms.fields.core import UnboundField
 
 from crm.auth.models import User
+from crm.auth.services import create_invitation
 from crm.calendar.services import renew_feed_token
 from crm.clusters.models import Membership
 from crm.common.converters import TextParameters
@@ -43,6 +44,7 @@ from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.establishments.services import raise_flag, seed_stages
 from crm.extensions import db, limiter
 from crm.imports.models import ImportRun
+from crm.lists.models import SavedFilter
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.network.services import seed_link_types
@@ -146,6 +148,7 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
         "contact_id": affiliation.contact_id,
         "first_id": first,
         "second_id": second,
+        "filter_id": _first_id(session, SavedFilter),
         "flag_id": _first_id(session, WarningFlag),
         "focus_area_id": focus_area.id,
         "link_id": link.id,
@@ -168,6 +171,11 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
     values["fmt"] = ["csv", "json", "gexf", "graphml"]
     values["token"] = [_upload_token(client)]
     values["calendar.token"] = [renew_feed_token(session, user=session.get(User, ids["user_id"]))]
+    values["auth.token"] = [
+        create_invitation(
+            session, user=session.get(User, ids["user_id"]), lifetime=timedelta(hours=1)
+        )
+    ]
     return values
 
 
@@ -299,6 +307,9 @@ def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
         seed_link_types(session)
         seed_demo(session)
         session.add(ImportRun(kind="organisations", filename="walk.csv", status="finished"))
+        session.add(
+            SavedFilter(owner_id=admin.id, list_name="companies", name="Walk", query="q=AS")
+        )
         raise_flag(
             session,
             company_id=_first_id(session, Company),

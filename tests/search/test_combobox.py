@@ -26,6 +26,8 @@ def _pages() -> list[Path]:
         if not path.name.startswith("_")
         and path.parent.name not in ("_macros", "_partials")
         and path.name != "base.html"
+        # Bodies of mail (crm/mail), read in a mail program: no page, no script.
+        and path.parent.name != "mail"
     ]
 
 

@@ -21,7 +21,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("crm/exports/routes.py", "crm.contacts.forms"): FILTERS,
     ("crm/exports/routes.py", "crm.establishments.forms"): FILTERS,
     ("crm/exports/routes.py", "crm.meetings.forms"): FILTERS,
-    ("crm/meetings/routes.py", "crm.tasks.forms"): "the meeting page's task form (capture rework)",
 }
 
 

@@ -79,6 +79,8 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
+    # The next page tells the browser to forget every unsaved draft (static/js/drafts.js).
+    flash("all", "drafts-clear")
     return redirect(url_for("auth.login"))
 
 

@@ -464,3 +464,8 @@ def stage_checklist(session: Session, stage_id: int) -> list[ChecklistItem]:
             .order_by(ChecklistItem.position, ChecklistItem.id)
         )
     )
+
+
+def establishment_exists(session: Session, establishment_id: int) -> bool:
+    """Whether an establishment case with this id exists."""
+    return session.get(EstablishmentCase, establishment_id) is not None

@@ -13,11 +13,15 @@ from crm.home import bp, queries
 @bp.route("/")
 @read_access
 def index():
-    """The adviser's start page: what is due, their cases, red warnings, their last meetings."""
+    """What an adviser needs at 08:00: log a meeting first, then the day's and week's meetings,
+    what is due (overdue first), red warnings, their organisations not met in a year, their
+    cases and their last meetings."""
     today = local_today()
     return render_template(
         "home/index.html",
         today=today,
+        planned=queries.planned_meetings(db.session, current_user.id, today=today),
+        quiet=queries.quiet_portfolio(db.session, current_user.id, today=today),
         due=queries.due_items(db.session, current_user.id, today=today),
         cases=queries.my_open_cases(db.session, current_user.id),
         red_flags=establishment_queries.open_flags(db.session, red_only=True),

@@ -9,10 +9,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import (
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -41,9 +43,9 @@ class MeetingForm(VersionedForm):
     day = DateField(_l("Date"), validators=[DataRequired()])
     time = TimeField(
         _l("Time"),
-        validators=[DataRequired()],
+        validators=[Optional()],
         format=["%H:%M", "%H.%M", "%H:%M:%S", "%H%M"],
-        description=_l("Local time, for example 09:30."),
+        description=_l("Optional. Local time, for example 09:30."),
     )
     duration_minutes = IntegerField(
         _l("Duration (minutes)"),
@@ -52,24 +54,35 @@ class MeetingForm(VersionedForm):
     kind = SelectField(
         _l("Kind"), choices=MEETING_KIND.choices(), default=MeetingKind.MEETING.value
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(
+        _l("Title"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("Optional: left empty, the kind and the organisations make the title."),
+    )
     location = StringField(_l("Location"), validators=[Optional(), Length(max=300)])
     company_ids = IdListField(
         _l("Organisations"),
-        description=_l("Type at least two letters of the name or organisation number, then pick."),
+        description=_l(
+            "Type at least two letters of the name or organisation number, then pick. "
+            "Without suggestions: organisation numbers or exact names, separated by commas."
+        ),
     )
+    # The type-ahead's text box: what is typed and not picked is looked up when saving.
+    company_ids_text = StringField(validators=[Optional(), Length(max=2000)])
     contact_ids = IdListField(
         _l("People from outside"),
-        description=_l("Type at least two letters of the name, then pick."),
+        description=_l(
+            "Type at least two letters of the name, then pick; their organisation comes along. "
+            "Without suggestions: exact names or email addresses, separated by commas."
+        ),
     )
+    contact_ids_text = StringField(validators=[Optional(), Length(max=2000)])
     # Unknown ids are refused by the service, with its message beside the field.
-    staff_ids = SelectMultipleField(
+    staff_ids = IdListField(
         _l("Staff present"),
-        coerce=optional_id,
-        validate_choice=False,
-        choices=[],
-        description=_l("Hold Ctrl (Cmd on a Mac) to choose several."),
+        description=_l("Type at least two letters of a colleague's name, then pick."),
     )
+    staff_ids_text = StringField(validators=[Optional(), Length(max=2000)])
     strategy_ids = IdListField(_l("Strategies the meeting serves"))
     notes = TextAreaField(
         _l("Notes"),
@@ -78,13 +91,37 @@ class MeetingForm(VersionedForm):
             "Markdown: **bold**, *italic*, lists with -, links as [text](https://…). "
             "The notes may be handed out under the Freedom of Information Act and archived."
         ),
-        render_kw={"rows": 12},
+        render_kw={"rows": 8},
     )
     # Set when the meeting is logged from an establishment case's page (new meetings only).
     establishment_id = IdField()
     # Set when the meeting is logged from an organisation's page (new meetings only).
     logged_from_id = IdField()
     submit = SubmitField(_l("Save meeting"))
+
+
+class FollowUpForm(Form):
+    """One follow-up task row of the capture form; a row without task and date is skipped."""
+
+    title = StringField(_l("Task"), validators=[Optional(), Length(max=300)])
+    assignee_id = SelectField(
+        _l("Assigned to"), coerce=optional_id, validate_choice=False, choices=[]
+    )
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    # The meeting's organisations; empty: the one it was logged from, else the first.
+    company_id = SelectField(
+        _l("Organisation"), coerce=optional_id, validate_choice=False, choices=[]
+    )
+
+    def is_empty(self) -> bool:
+        """Nothing the adviser typed: the row is left out."""
+        return not (self.title.data or "").strip() and self.due_on.data is None
+
+
+class CaptureForm(MeetingForm):
+    """Log a meeting and its follow-up tasks in one go."""
+
+    tasks = FieldList(FormField(FollowUpForm), min_entries=1, max_entries=20)
 
 
 class MeetingFilterForm(FlaskForm):

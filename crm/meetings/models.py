@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited, UTCDateTime, enum_check
@@ -58,6 +58,9 @@ class Meeting(Audited, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # False when the adviser gave only the date: starts_at is then local midnight of that day,
+    # and the time is not shown.
+    has_time: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     duration_minutes: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20), default=MeetingKind.MEETING.value)
     title: Mapped[str] = mapped_column(String(300))

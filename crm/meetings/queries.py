@@ -9,15 +9,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
-from crm.common.dates import LOCAL_TIMEZONE, local_midnight
+from crm.clusters.models import Cluster
+from crm.common.dates import LOCAL_TIMEZONE, local_midnight, local_today
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
 from crm.companies.models import Company
-from crm.contacts.models import Contact
+from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import (
     Meeting,
     meeting_companies,
@@ -150,17 +151,25 @@ def get_meeting_detail(session: Session, meeting_id: int) -> MeetingDetail | Non
 
 @dataclass
 class Chosen:
-    """Organisations and people already chosen on a meeting form, with their names."""
+    """Organisations, people and staff already chosen on a meeting form, with their names."""
 
     companies: list[Company] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    staff: list[User] = field(default_factory=list)
 
 
 def chosen_participants(
-    session: Session, *, company_ids: Sequence[int], contact_ids: Sequence[int]
+    session: Session,
+    *,
+    company_ids: Sequence[int],
+    contact_ids: Sequence[int],
+    staff_ids: Sequence[int] = (),
 ) -> Chosen:
-    """The known organisations and people among the ids a form carries, in the given order."""
+    """The known organisations, people and staff among the ids a form carries, in order."""
     chosen = Chosen()
+    if staff_ids:
+        users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(staff_ids)))}
+        chosen.staff = [users[i] for i in staff_ids if i in users]
     if company_ids:
         found = {
             c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids)))
@@ -228,6 +237,109 @@ def strategy_choices(session: Session) -> list[tuple[str, list[tuple[int, str]]]
     return list(groups.items())
 
 
+def current_organisation_by_contact(
+    session: Session, contact_ids: Sequence[int]
+) -> dict[int, Company]:
+    """Each person's organisation now (no end date, or one in the future).
+
+    The primary affiliation first, else the latest begun; people with none are left out.
+    """
+    if not contact_ids:
+        return {}
+    today = local_today()
+    rows = session.execute(
+        select(Affiliation.contact_id, Company)
+        .join(Affiliation.company)
+        .where(
+            Affiliation.contact_id.in_(contact_ids),
+            or_(Affiliation.end_date.is_(None), Affiliation.end_date >= today),
+        )
+        .order_by(
+            Affiliation.primary.desc(),
+            Affiliation.start_date.desc().nulls_last(),
+            Affiliation.id.desc(),
+        )
+    )
+    first: dict[int, Company] = {}
+    for contact_id, company in rows:
+        first.setdefault(contact_id, company)
+    return first
+
+
+def current_organisations(session: Session, contact_ids: Sequence[int]) -> list[Company]:
+    """The people's organisations now, one each, in the people's order, without repeats."""
+    first = current_organisation_by_contact(session, contact_ids)
+    companies = [first[i] for i in contact_ids if i in first]
+    return list({c.id: c for c in companies}.values())
+
+
+def earlier_strategies(
+    session: Session, company_ids: Sequence[int], *, limit: int = 6
+) -> list[Strategy]:
+    """The strategies earlier meetings with these organisations served, most used first."""
+    if not company_ids:
+        return []
+    used = func.count(func.distinct(meeting_strategies.c.meeting_id))
+    rows = session.execute(
+        select(Strategy, used)
+        .join(meeting_strategies, meeting_strategies.c.strategy_id == Strategy.id)
+        .join(
+            meeting_companies,
+            meeting_companies.c.meeting_id == meeting_strategies.c.meeting_id,
+        )
+        .where(meeting_companies.c.company_id.in_(company_ids))
+        .group_by(Strategy.id)
+        .order_by(used.desc(), Strategy.number)
+        .limit(limit)
+    )
+    return [strategy for strategy, _count in rows]
+
+
+def _tokens(text: str | None) -> list[str]:
+    parts = (text or "").replace(";", ",").replace("\n", ",").split(",")
+    return list(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def resolve_typed(session: Session, kind: str, text: str | None) -> tuple[list[int], list[str]]:
+    """Names typed without the suggestions (no JavaScript) as ids, and what matched no one.
+
+    `kind` is "companies" (organisation number or exact name), "contacts" (exact name or
+    email) or "users" (active staff, exact name or email). A name two records share is not
+    guessed: it is returned as unmatched.
+    """
+    ids: list[int] = []
+    unmatched: list[str] = []
+    for token in _tokens(text):
+        digits = token.replace(" ", "")
+        if kind == "companies":
+            condition = (
+                Company.org_number == digits
+                if digits.isdigit() and len(digits) == 9
+                else func.lower(Company.name) == token.lower()
+            )
+            query = select(Company.id).where(condition)
+        elif kind == "contacts":
+            query = select(Contact.id).where(
+                or_(
+                    func.lower(Contact.name) == token.lower(),
+                    func.lower(Contact.email) == token.lower(),
+                )
+            )
+        else:
+            query = select(User.id).where(
+                User.active.is_(True),
+                or_(
+                    func.lower(User.name) == token.lower(), func.lower(User.email) == token.lower()
+                ),
+            )
+        found = list(session.scalars(query.limit(2)))
+        if len(found) == 1:
+            ids.append(found[0])
+        else:
+            unmatched.append(token)
+    return list(dict.fromkeys(ids)), unmatched
+
+
 def user_choices(session: Session, *, active_only: bool, include_ids: Sequence[int] = ()):
     """Users as (id, name), by name: active ones, plus any in `include_ids`."""
     query = select(User.id, User.name).order_by(User.name, User.id)
@@ -238,6 +350,11 @@ def user_choices(session: Session, *, active_only: bool, include_ids: Sequence[i
             else User.active.is_(True)
         )
     return [(row.id, row.name) for row in session.execute(query)]
+
+
+def get_cluster(session: Session, cluster_id: int | None) -> Cluster | None:
+    """A cluster by id, or None."""
+    return session.get(Cluster, cluster_id) if cluster_id else None
 
 
 def get_company(session: Session, company_id: int | None) -> Company | None:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -21,10 +31,8 @@ from crm.extensions import db
 from crm.lists.memory import ListPanel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import bp, queries, services
-from crm.meetings.forms import MeetingForm, meeting_filter_form
+from crm.meetings.forms import CaptureForm, MeetingForm, meeting_filter_form
 from crm.meetings.models import Meeting
-from crm.tasks import services as task_services
-from crm.tasks.forms import TaskDoneForm, TaskForm
 
 
 def _get_meeting(meeting_id: int) -> Meeting:
@@ -55,19 +63,7 @@ def index():
     )
 
 
-def _task_form(meeting: Meeting, form: TaskForm | None = None) -> TaskForm:
-    form = form or TaskForm(
-        formdata=None, assignee_id=current_user.id, company_id=meeting.follow_up_company_id
-    )
-    form.assignee_id.choices = [
-        SelectChoice("", _("Nobody")),
-        *select_choices(queries.user_choices(db.session, active_only=True)),
-    ]
-    form.company_id.choices = select_choices((c.id, c.name) for c in meeting.companies)
-    return form
-
-
-def _render_detail(meeting_id: int, task_form: TaskForm | None = None, status: int = 200):
+def _render_detail(meeting_id: int, status: int = 200):
     detail = queries.get_meeting_detail(db.session, meeting_id)
     if detail is None:
         abort(404)
@@ -80,8 +76,6 @@ def _render_detail(meeting_id: int, task_form: TaskForm | None = None, status: i
         meeting=detail.meeting,
         case=case,
         checklist=establishment_queries.case_checklist(db.session, case) if case else [],
-        task_form=_task_form(detail.meeting, task_form),
-        done_form=TaskDoneForm(formdata=None),
         today=local_today(),
     ), status
 
@@ -99,6 +93,7 @@ def _meeting_values(form: MeetingForm) -> dict:
         "starts_at": services.local_datetime(
             form.day.data, form.time.data, current_app.config["BABEL_DEFAULT_TIMEZONE"]
         ),
+        "has_time": form.time.data is not None,
         "title": form.title.data or "",
         "kind": form.kind.data,
         "duration_minutes": form.duration_minutes.data,
@@ -111,55 +106,146 @@ def _meeting_values(form: MeetingForm) -> dict:
     }
 
 
+def _read_typed(form: MeetingForm) -> bool:
+    """Add what was typed in the type-ahead boxes and not picked (no JavaScript) to the lists.
+
+    False, with a message beside the box, when a name matches no one or more than one.
+    """
+    ok = True
+    for name, kind in (("company_ids", "companies"), ("contact_ids", "contacts"),
+                       ("staff_ids", "users")):  # fmt: skip
+        ids, unmatched = queries.resolve_typed(db.session, kind, form[f"{name}_text"].data)
+        form[name].data = list(dict.fromkeys([*(form[name].data or []), *ids]))
+        if unmatched:
+            ok = False
+            form[name].errors = [
+                *form[name].errors,
+                _(
+                    "Not found, or more than one has this name: %(names)s. "
+                    "Use the organisation number, the exact name or the email address.",
+                    names=", ".join(unmatched),
+                ),
+            ]
+        else:
+            form[f"{name}_text"].data = ""
+    return ok
+
+
+def _follow_ups(form: CaptureForm) -> list[services.FollowUp]:
+    return [
+        services.FollowUp(
+            title=row.form.title.data or "",
+            due_on=row.form.due_on.data,
+            assignee_id=row.form.assignee_id.data,
+            company_id=row.form.company_id.data,
+        )
+        for row in form.tasks
+        if not row.form.is_empty()
+    ]
+
+
 def _render_form(form: MeetingForm, meeting: Meeting | None = None):
     staff_ids = list(form.staff_ids.data or [])
-    if meeting is not None:
-        staff_ids += [u.id for u in meeting.staff]
-    form.staff_ids.choices = select_choices(
-        queries.user_choices(db.session, active_only=True, include_ids=staff_ids)
-    )
     chosen = queries.chosen_participants(
         db.session,
         company_ids=form.company_ids.data or [],
         contact_ids=form.contact_ids.data or [],
+        staff_ids=staff_ids,
     )
+    suggested = queries.earlier_strategies(db.session, [c.id for c in chosen.companies])
+    suggested_ids = {s.id for s in suggested}
     groups = queries.strategy_groups(db.session, include_ids=form.strategy_ids.data or [])
+    for group in groups:
+        group.strategies = [s for s in group.strategies if s.id not in suggested_ids]
+    if isinstance(form, CaptureForm):
+        users = [SelectChoice("", _("Nobody")), *select_choices(
+            queries.user_choices(db.session, active_only=True, include_ids=staff_ids)
+        )]  # fmt: skip
+        companies = [
+            SelectChoice("", _("The meeting's main organisation")),
+            *select_choices((c.id, c.name) for c in chosen.companies),
+        ]
+        for row in form.tasks:
+            row.form.assignee_id.choices = users
+            row.form.company_id.choices = companies
     status = 400 if form.errors else 200
     return render_template(
-        "meetings/form.html", form=form, meeting=meeting, chosen=chosen, strategy_groups=groups
+        "meetings/form.html",
+        form=form,
+        meeting=meeting,
+        chosen=chosen,
+        strategy_groups=groups,
+        suggested_strategies=suggested,
+        draft_key=f"meeting-{meeting.id}" if meeting else "meeting-new",
+        restore_draft=not form.is_submitted(),
     ), status
+
+
+def _ids(name: str) -> list[int]:
+    return [i for i in (parse_id(v) for v in request.args.getlist(name)) if i is not None]
+
+
+def _prefill(form: CaptureForm) -> None:
+    """Fill a new capture from where it was opened (query parameters other pages link with).
+
+    Repeatable `company_id`, `contact_id` and `strategy_id`; `establishment_id` (the case's
+    organisation takes part), `cluster_id` (its facilitator takes part, its name is the title)
+    and `notes` (the notes start with it). The people's organisations come along.
+    """
+    company_ids = _ids("company_id")
+    contact_ids = _ids("contact_id")
+    case = None
+    establishment_id = parse_id(request.args.get("establishment_id"))
+    if establishment_id is not None:
+        case = establishment_queries.get_case(db.session, establishment_id)
+    if case is not None:
+        form.establishment_id.data = case.id
+        company_ids.append(case.company_id)
+    cluster = queries.get_cluster(db.session, parse_id(request.args.get("cluster_id")))
+    if cluster is not None:
+        form.title.data = cluster.name
+        if cluster.facilitator_id:
+            company_ids.append(cluster.facilitator_id)
+    company_ids += [c.id for c in queries.current_organisations(db.session, contact_ids)]
+    form.company_ids.data = list(dict.fromkeys(company_ids))
+    form.contact_ids.data = contact_ids
+    form.logged_from_id.data = company_ids[0] if company_ids else None
+    form.strategy_ids.data = _ids("strategy_id")
+    form.notes.data = (request.args.get("notes") or "")[: services.MAX_NOTES_LENGTH]
+    form.day.data = local_today()
+    form.staff_ids.data = [current_user.id]
+    for row in form.tasks:
+        row.form.assignee_id.data = current_user.id
+
+
+@bp.route("/strategy-suggestions")
+@read_access
+def strategy_suggestions():
+    """The strategies earlier meetings with `?company_id=` (repeatable) served, most used first,
+    as ids: the capture form offers them first when organisations are added in the browser."""
+    strategies = queries.earlier_strategies(db.session, _ids("company_id")[:50])
+    return jsonify(ids=[s.id for s in strategies])
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @edit_access
 def create():
-    """Log a meeting; `?company_id=` or `?contact_id=` starts with that participant chosen.
-
-    `?establishment_id=` ties the new meeting to that establishment case.
-    """
-    form = MeetingForm()
+    """Log a meeting and its follow-up tasks; the query string prefills it (see `_prefill`)."""
+    form = CaptureForm()
     if not form.is_submitted():
-        form.day.data = local_today()
-        form.staff_ids.data = [current_user.id]
-        company = queries.get_company(db.session, parse_id(request.args.get("company_id")))
-        if company is not None:
-            form.company_ids.data = [company.id]
-            form.logged_from_id.data = company.id
-            form.title.data = _("Meeting with %(name)s", name=company.name)
-        contact_id = parse_id(request.args.get("contact_id"))
-        if contact_id:
-            form.contact_ids.data = [contact_id]
-        form.establishment_id.data = parse_id(request.args.get("establishment_id"))
-    elif form.validate():
+        _prefill(form)
+    elif form.validate() and _read_typed(form):
         with saving(form) as saved:
-            meeting = services.create_meeting(
+            meeting = services.log_meeting(
                 db.session,
                 **_meeting_values(form),
+                follow_ups=_follow_ups(form),
                 establishment_id=form.establishment_id.data,
                 logged_from_id=form.logged_from_id.data,
             )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
+            flash("meeting-new", "draft-saved")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return _render_form(form)
 
@@ -176,7 +262,7 @@ def edit(meeting_id: int):
             data={
                 "version": meeting.version,
                 "day": local.date(),
-                "time": local.time().replace(tzinfo=None),
+                "time": local.time().replace(tzinfo=None) if meeting.has_time else None,
                 "duration_minutes": meeting.duration_minutes,
                 "kind": meeting.kind,
                 "title": meeting.title,
@@ -188,38 +274,16 @@ def edit(meeting_id: int):
                 "notes": meeting.notes,
             }
         )
-    elif form.validate():
+    elif form.validate() and _read_typed(form):
         with saving(form) as saved:
             services.update_meeting(
                 db.session, meeting=meeting, version=form.version.data, **_meeting_values(form)
             )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
+            flash(f"meeting-{meeting.id}", "draft-saved")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return _render_form(form, meeting)
-
-
-@bp.route("/<int:meeting_id>/tasks", methods=["POST"])
-@edit_access
-def add_task(meeting_id: int):
-    """Add a follow-up task to a meeting, for the organisation the adviser chose among its own."""
-    meeting = _get_meeting(meeting_id)
-    form = _task_form(meeting, TaskForm())
-    if form.validate_on_submit():
-        with saving(form) as saved:
-            task = task_services.create_task(
-                db.session,
-                title=form.title.data or "",
-                description=form.description.data or "",
-                due_on=form.due_on.data,
-                assignee_id=form.assignee_id.data,
-                meeting=meeting,
-                company_id=form.company_id.data,
-            )
-        if saved.ok:
-            flash(_("The task “%(title)s” is added.", title=task.title), "success")
-            return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="tasks"))
-    return _render_detail(meeting_id, task_form=form, status=400)
 
 
 @bp.route("/<int:meeting_id>/export")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,8 +20,11 @@ from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
 from crm.contacts.models import Contact
+from crm.establishments import queries as establishment_queries
+from crm.meetings.labels import MEETING_KIND
 from crm.meetings.models import Meeting, MeetingKind
 from crm.strategy.models import Strategy
+from crm.tasks import services as task_services
 
 MAX_NOTES_LENGTH = 50_000
 MAX_TITLE_LENGTH = 300
@@ -29,9 +34,29 @@ MAX_DURATION_MINUTES = 7 * 24 * 60
 M = TypeVar("M")
 
 
-def local_datetime(day: date, at: time, timezone: str = LOCAL_TIMEZONE) -> datetime:
-    """A wall-clock date and time in the municipality's time zone, as an aware datetime."""
-    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=ZoneInfo(timezone))
+def local_datetime(day: date, at: time | None, timezone: str = LOCAL_TIMEZONE) -> datetime:
+    """A wall-clock date and time in the municipality's time zone, as an aware datetime.
+
+    Without a time: midnight of that day (the meeting then has no time, `has_time` false).
+    """
+    return datetime.combine(day, (at or time(0)).replace(tzinfo=None), tzinfo=ZoneInfo(timezone))
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up task logged with its meeting; no `company_id`: the meeting's default."""
+
+    title: str
+    due_on: date | None = None
+    assignee_id: int | None = None
+    company_id: int | None = None
+
+
+def _default_title(kind: str, companies: Sequence[Company], contacts: Sequence[Contact]) -> str:
+    """ "Company visit – Infinitum, RainPower" when the adviser gave no title."""
+    names = [c.name for c in companies] or [c.name for c in contacts]
+    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+    return _("%(kind)s – %(names)s", kind=MEETING_KIND.label(kind), names=shown)[:MAX_TITLE_LENGTH]
 
 
 def _unique(ids: Iterable[int]) -> list[int]:
@@ -55,8 +80,6 @@ def _check_fields(
         raise DomainError("time", _l("The time has no time zone."))
     if kind not in {k.value for k in MeetingKind}:
         raise DomainError("kind", _l("Choose a kind of meeting from the list."))
-    if not title:
-        raise DomainError("title", _l("Give the meeting a title."))
     if len(title) > MAX_TITLE_LENGTH:
         raise DomainError(
             "title", _l("The title may be at most %(n)d characters long.", n=MAX_TITLE_LENGTH)
@@ -134,13 +157,6 @@ def _taking_part(company_id: int | None, companies: Sequence[Company]) -> int | 
     return company_id if any(c.id == company_id for c in companies) else None
 
 
-def _establishment_exists(session: Session, establishment_id: int) -> bool:
-    # Imported here: the establishments package imports this feature's forms at load time.
-    from crm.establishments.models import EstablishmentCase
-
-    return session.get(EstablishmentCase, establishment_id) is not None
-
-
 def create_meeting(
     session: Session,
     *,
@@ -156,12 +172,14 @@ def create_meeting(
     notes: str = "",
     establishment_id: int | None = None,
     logged_from_id: int | None = None,
+    has_time: bool = True,
 ) -> Meeting:
     """Log a meeting with its participants and strategies; refused whole if anything is wrong.
 
     `establishment_id` ties it to an establishment case (etableringssak), if given.
     `logged_from_id` is the organisation whose page it was logged from; it is kept only while
-    that organisation takes part (its follow-up tasks go there by default).
+    that organisation takes part (its follow-up tasks go there by default). Without a title,
+    the kind and the participants' names make one.
     """
     title, location = (title or "").strip(), (location or "").strip()
     notes = notes or ""
@@ -180,15 +198,18 @@ def create_meeting(
         staff_ids=staff_ids,
         strategy_ids=strategy_ids,
     )
-    if establishment_id is not None and not _establishment_exists(session, establishment_id):
+    if establishment_id is not None and not establishment_queries.establishment_exists(
+        session, establishment_id
+    ):
         raise DomainError(None, _l("That establishment case was not found."))
     meeting = Meeting(
         establishment_id=establishment_id,
         logged_from_id=_taking_part(logged_from_id, companies),
         starts_at=starts_at,
+        has_time=has_time,
         duration_minutes=duration_minutes,
         kind=kind,
-        title=title,
+        title=title or _default_title(kind, companies, contacts),
         location=location,
         notes=notes,
         companies=companies,
@@ -199,6 +220,34 @@ def create_meeting(
     session.add(meeting)
     session.flush()
     return meeting
+
+
+def log_meeting(session: Session, *, follow_ups: Sequence[FollowUp] = (), **meeting) -> Meeting:
+    """Log a meeting (`create_meeting`'s arguments) with its follow-up tasks, all or nothing.
+
+    A wrong task row refuses the whole capture, with the row's number in the message.
+    """
+    logged = create_meeting(session, **meeting)
+    for number, row in enumerate(follow_ups, start=1):
+        try:
+            task_services.create_task(
+                session,
+                title=row.title,
+                due_on=row.due_on,
+                assignee_id=row.assignee_id,
+                company_id=row.company_id,
+                meeting=logged,
+            )
+        except DomainError as error:
+            raise DomainError(
+                "tasks",
+                _l(
+                    "Follow-up task %(number)d: %(message)s Nothing is saved yet.",
+                    number=number,
+                    message=error.message,
+                ),
+            ) from error
+    return logged
 
 
 def update_meeting(
@@ -216,6 +265,7 @@ def update_meeting(
     staff_ids: Sequence[int],
     strategy_ids: Sequence[int],
     notes: str,
+    has_time: bool = True,
 ) -> Meeting:
     """Change a meeting loaded at `version`; every field and list is replaced."""
     ensure_version(meeting, version)
@@ -238,9 +288,10 @@ def update_meeting(
         current_staff=meeting.staff,
     )
     meeting.starts_at = starts_at
+    meeting.has_time = has_time
     meeting.duration_minutes = duration_minutes
     meeting.kind = kind
-    meeting.title = title
+    meeting.title = title or _default_title(kind, companies, contacts)
     meeting.location = location
     meeting.notes = notes
     meeting.companies = companies

@@ -18,6 +18,7 @@ from crm.auth.models import User
 from crm.common.formats import date as format_date
 from crm.companies.models import Company
 from crm.contacts.models import Contact
+from crm.meetings import queries as meeting_queries
 from crm.meetings.models import Meeting
 
 MIN_QUERY_LENGTH = 2
@@ -36,10 +37,15 @@ class Suggestion:
     label: str
     detail: str
     url: str | None
+    # A person's current organisation: the meeting form adds it along with the person.
+    company: tuple[int, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of the suggest API."""
-        return {"id": self.id, "label": self.label, "detail": self.detail, "url": self.url}
+        shape = {"id": self.id, "label": self.label, "detail": self.detail, "url": self.url}
+        if self.company is not None:
+            shape["company"] = {"id": self.company[0], "label": self.company[1]}
+        return shape
 
 
 @dataclass
@@ -133,18 +139,30 @@ def suggest_companies(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -
 
 
 def suggest_contacts(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
-    """People by name or email; detail: email."""
+    """People by name or email; detail: their current organisation and email."""
     condition, rank = _contact_match(q)
     rows = session.execute(
         select(Contact.id, Contact.name, Contact.email)
         .where(condition)
         .order_by(rank, Contact.name, Contact.id)
         .limit(limit)
-    )
-    return [
-        Suggestion(id=id_, label=name, detail=email or "", url=f"/contacts/{id_}")
-        for id_, name, email in rows
-    ]
+    ).all()
+    # One query for every person's organisation (meetings' queries, through the module).
+    companies = meeting_queries.current_organisation_by_contact(session, [row[0] for row in rows])
+    suggestions = []
+    for id_, name, email in rows:
+        company = companies.get(id_)
+        detail = " · ".join(p for p in (company.name if company else "", email or "") if p)
+        suggestions.append(
+            Suggestion(
+                id=id_,
+                label=name,
+                detail=detail,
+                url=f"/contacts/{id_}",
+                company=(company.id, company.name) if company else None,
+            )
+        )
+    return suggestions
 
 
 def suggest_users(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:

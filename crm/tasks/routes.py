@@ -17,7 +17,7 @@ from crm.lists.memory import ListPanel, bulk_panel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
 from crm.tasks import bp, queries, services
-from crm.tasks.forms import TaskDoneForm, TaskEditForm, task_filter_form
+from crm.tasks.forms import TaskDoneForm, TaskEditForm, TaskForm, task_filter_form
 from crm.tasks.models import Task
 
 
@@ -113,14 +113,46 @@ def edit(task_id: int):
                     url_for("meetings.detail", meeting_id=task.meeting_id, _anchor="tasks")
                 )
             return redirect(url_for("tasks.index"))
-    form.assignee_id.choices = [
-        SelectChoice("", _("Nobody")),
-        *select_choices(
-            meeting_queries.user_choices(
+    form.assignee_id.choices = _assignee_choices(task.assignee_id)
+    return render_template(
+        "tasks/edit.html", form=form, task=task, meeting=task.meeting
+    ), 400 if form.errors else 200
+
+
+def _assignee_choices(include_id: int | None) -> list[SelectChoice]:
+    users = meeting_queries.user_choices(
+        db.session, active_only=True, include_ids=[include_id] if include_id else []
+    )
+    return [SelectChoice("", _("Nobody")), *select_choices(users)]
+
+
+@bp.route("/meeting/<int:meeting_id>/new", methods=["GET", "POST"])
+@edit_access
+def add_for_meeting(meeting_id: int):
+    """Add a follow-up task to a meeting, for the organisation the adviser chose among its own."""
+    meeting = meeting_queries.get_meeting(db.session, meeting_id)
+    if meeting is None:
+        abort(404)
+    form = TaskForm()
+    form.company_id.choices = select_choices((c.id, c.name) for c in meeting.companies)
+    if not form.is_submitted():
+        form.assignee_id.data = current_user.id
+        form.company_id.data = meeting.follow_up_company_id
+    elif form.validate():
+        with saving(form) as saved:
+            task = services.create_task(
                 db.session,
-                active_only=True,
-                include_ids=[task.assignee_id] if task.assignee_id else [],
+                title=form.title.data or "",
+                description=form.description.data or "",
+                due_on=form.due_on.data,
+                assignee_id=form.assignee_id.data,
+                meeting=meeting,
+                company_id=form.company_id.data,
             )
-        ),
-    ]
-    return render_template("tasks/edit.html", form=form, task=task), 400 if form.errors else 200
+        if saved.ok:
+            flash(_("The task “%(title)s” is added.", title=task.title), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="tasks"))
+    form.assignee_id.choices = _assignee_choices(form.assignee_id.data)
+    return render_template(
+        "tasks/edit.html", form=form, task=None, meeting=meeting
+    ), 400 if form.errors else 200

@@ -12,6 +12,7 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
+from crm.establishments import queries as establishment_queries
 from crm.meetings.models import Meeting
 from crm.tasks.models import Task
 
@@ -57,13 +58,6 @@ def _check_company(company_id: int | None, *, meeting: Meeting | None, kept: int
         raise DomainError("company_id", _l("Choose one of the meeting's organisations."))
 
 
-def _establishment_exists(session: Session, establishment_id: int) -> bool:
-    # Imported here: the establishments package imports this feature's forms at load time.
-    from crm.establishments.models import EstablishmentCase
-
-    return session.get(EstablishmentCase, establishment_id) is not None
-
-
 def create_task(
     session: Session,
     *,
@@ -91,7 +85,9 @@ def create_task(
         raise DomainError("company_id", _l("That organisation was not found."))
     if establishment_id is None and meeting is not None:
         establishment_id = meeting.establishment_id
-    elif establishment_id is not None and not _establishment_exists(session, establishment_id):
+    elif establishment_id is not None and not establishment_queries.establishment_exists(
+        session, establishment_id
+    ):
         raise DomainError(None, _l("That establishment case was not found."))
     task = Task(
         title=title,

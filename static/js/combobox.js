@@ -47,6 +47,7 @@
   var SEARCH_TYPES = ["companies", "contacts", "meetings"];
   var SCRIPT = document.currentScript || document.querySelector("script[data-combobox]");
   var counter = 0;
+  var adders = {}; // field name → add(result) of a "several choices" field, for other scripts
 
   function uniqueId(prefix) {
     counter += 1;
@@ -588,6 +589,7 @@
 
     function add(result) {
       addChosen(chosen, multiple, result.id, result.label, box.text("remove"));
+      chosen.dispatchEvent(new CustomEvent("combobox:change", { bubbles: true }));
     }
 
     function remove(item) {
@@ -596,6 +598,7 @@
       // Keep keyboard focus on the list: the next remove button, else the previous, else the box.
       var sibling = item.nextElementSibling || item.previousElementSibling;
       item.parentNode.removeChild(item);
+      chosen.dispatchEvent(new CustomEvent("combobox:change", { bubbles: true }));
       var next = sibling ? sibling.querySelector("button") : null;
       (next || input).focus();
       box.announce(fill(box.text("removed"), { label: label }));
@@ -616,6 +619,8 @@
         setTarget("");
       },
       pick: function (result) {
+        // Other scripts may follow a pick (the meeting form adds a person's organisation).
+        input.dispatchEvent(new CustomEvent("combobox:pick", { bubbles: true, detail: result }));
         if (chosen) {
           if (!chosenIds()[String(result.id)]) {
             add(result);
@@ -632,6 +637,11 @@
     });
 
     if (chosen) {
+      adders[multiple] = function (result) {
+        if (!chosenIds()[String(result.id)]) {
+          add(result);
+        }
+      };
       // Remove buttons are hidden until JavaScript can make them work.
       Array.prototype.forEach.call(chosen.querySelectorAll("button[data-remove]"), function (b) {
         b.hidden = false;
@@ -672,6 +682,12 @@
   window.Combobox = {
     init: init,
     addChosen: addChosen,
+    /* Add {id, label} to the "several choices" field named `field`, as if picked. */
+    choose: function (field, result) {
+      if (adders[field]) {
+        adders[field](result);
+      }
+    },
     attach: function (input, options) {
       return new Combobox(input, options);
     },

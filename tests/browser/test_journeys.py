@@ -113,10 +113,11 @@ def test_an_advisers_day(page, live_server, district):
     company_id = int(page.url.rsplit("/", 1)[1])
 
     # Log a meeting from its page: the organisation is filled in; two people by type-ahead.
-    page.get_by_role("link", name="Logg et møte").click()
+    page.locator("#main").get_by_role("link", name="Logg et møte").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Logg et møte")
     chosen = page.get_by_role("list", name="Valgt: Organisasjoner")
     expect(chosen).to_contain_text(NEW_NAME)
+    page.get_by_text("Tittel, sted og varighet").click()
     page.get_by_label("Tittel").fill("Oppstartsmøte om hydrogenlager")
     page.get_by_label("Klokkeslett").fill("10:00")
     people = page.get_by_role("combobox", name="Eksterne deltakere")
@@ -132,21 +133,24 @@ def test_an_advisers_day(page, live_server, district):
     snapshot(page, "2-meeting-form")
     expect(chosen_people.filter(has_text="Ragnhild Fjellbekk")).to_have_count(1)
     expect(chosen_people.filter(has_text="Rolf Fjellbekk")).to_have_count(1)
-    page.get_by_label("1.1 Innovasjonsdistrikt").check()
+    # The strategy by its finder (the focus areas are collapsed).
+    page.get_by_label("Finn en strategi").fill("1.1 innov")
+    page.get_by_role("option", name=re.compile("1.1 Innovasjonsdistrikt")).click()
+    expect(page.get_by_label("1.1 Innovasjonsdistrikt")).to_be_checked()
     page.get_by_label("Notater").fill("Vil etablere et **hydrogenlager** på Kjeller.")
+    # A follow-up task for myself in the same form, found under "Mine oppgaver".
+    page.get_by_label("Oppgave", exact=True).fill("Send tilbud om tomt på Kjeller")
+    page.get_by_label("Ansvarlig").select_option(str(district["editor"]))
     page.get_by_role("button", name="Lagre møtet").click()
     expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
     meeting_id = int(page.url.rsplit("/", 1)[1])
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
-        assert [c.id for c in meeting.companies] == [company_id]
+        # The people's organisation came along with them.
+        assert {c.id for c in meeting.companies} == {company_id, district["known"]}
         assert {c.id for c in meeting.contacts} == district["people"]
         assert [s.number for s in meeting.strategies] == ["1.1"]
 
-    # A follow-up task for myself, found under "Mine oppgaver".
-    page.get_by_label("Oppgave", exact=True).fill("Send tilbud om tomt på Kjeller")
-    page.get_by_label("Ansvarlig").select_option(str(district["editor"]))
-    page.get_by_role("button", name="Legg til oppgave").click()
     tasks = page.get_by_role("table", name="Oppfølgingsoppgaver")
     expect(tasks).to_contain_text("Send tilbud om tomt på Kjeller")
     page.get_by_role("link", name="Mine oppgaver").click()

@@ -23,7 +23,7 @@ def _seed(server) -> dict[str, int]:
         other = make_company(session, name="Typeahead Partner AS")
         kari = make_contact(session, name="Karianne Typeahead")
         karl = make_contact(session, name="Karl Typeahead")
-        strategy = make_strategy(session, number="2.3", name="Flere nettverk og klynger")
+        strategy = make_strategy(session, number="2.3", name="Flere tastaturnettverk")
         session.commit()
         return {
             "host": host.id,
@@ -111,9 +111,17 @@ def test_log_a_meeting_with_the_keyboard_only(page, live_server):
     expect(chosen_people).to_contain_text("Karianne")
 
     page.locator("#time").fill("10:00")
-    page.locator(f"#strategy-{ids['strategy']}").check()
+    # The strategy by its finder, with the keyboard (the focus areas are collapsed).
+    page.locator("#strategy-finder").focus()
+    page.keyboard.type("2.3 tastatur")
+    expect(
+        page.get_by_role("option", name=re.compile("2.3 Flere tastaturnettverk"))
+    ).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#strategy-{ids['strategy']}")).to_be_checked()
     page.locator("#notes").fill("**Avtalt** oppfølging.")
-    page.locator("#title").press("Enter")  # submits: Enter outside an open list is not caught
+    page.locator("#time").press("Enter")  # submits: Enter outside an open list is not caught
     expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
     check_accessibility(page)
 

@@ -135,10 +135,10 @@ def test_a_meeting_without_organisation_or_person_is_refused(session):
     assert _count(session) == 0
 
 
-def test_a_title_is_required(session):
-    with pytest.raises(DomainError) as error:
-        _meeting(session, title="   ")
-    assert error.value.field == "title"
+def test_without_a_title_the_kind_and_organisations_make_one(session):
+    first, second = make_company(session, name="Infinitum"), make_company(session, name="NILU")
+    meeting = _meeting(session, title="   ", kind="visit", company_ids=[first.id, second.id])
+    assert meeting.title == "Bedriftsbesøk – Infinitum, NILU"
 
 
 def test_notes_longer_than_50000_characters_are_refused(session):

@@ -1,10 +1,11 @@
 """Search routes: the suggest API and the search page."""
 
 import re
+from datetime import date
 
 import pytest
 
-from tests.factories import make_company, make_contact, make_meeting, make_user
+from tests.factories import make_affiliation, make_company, make_contact, make_meeting, make_user
 
 
 def test_suggest_answers_json_for_each_type(client, login, session):
@@ -162,3 +163,18 @@ def test_navbar_form_partial_is_a_labelled_get_form(app, client, login):
     assert '<label for="navbar-search"' in html and 'id="navbar-search"' in html
     assert 'name="q"' in html
     assert "<script" not in html  # the combobox script comes with base.html, on every page
+
+
+def test_a_person_suggestion_carries_their_current_organisation(client, login, session):
+    login()
+    nilu, old = make_company(session, name="NILU"), make_company(session, name="Tidligere AS")
+    kari = make_contact(session, name="Kari Forsker", email="kari@nilu.example")
+    make_affiliation(session, contact=kari, company=old, end_date=date(2020, 1, 1))
+    make_affiliation(session, contact=kari, company=nilu)
+    make_contact(session, name="Kari Uten Jobb", email=None)
+    session.commit()
+    results = client.get("/search/suggest?type=contacts&q=Kari").json["results"]
+    by_name = {r["label"]: r for r in results}
+    assert by_name["Kari Forsker"]["company"] == {"id": nilu.id, "label": "NILU"}
+    assert by_name["Kari Forsker"]["detail"] == "NILU · kari@nilu.example"
+    assert "company" not in by_name["Kari Uten Jobb"]

@@ -21,7 +21,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
-from crm.common.converters import parse_id
+from crm.common.converters import parse_date, parse_id
 from crm.common.dates import local_today
 from crm.common.forms import select_choices
 from crm.common.pagination import page_args
@@ -30,7 +30,7 @@ from crm.establishments import queries as establishment_queries
 from crm.extensions import db
 from crm.lists.memory import ListPanel, remember_list
 from crm.lists.models import ListName
-from crm.meetings import bp, queries, services
+from crm.meetings import bp, invitations, queries, services
 from crm.meetings.forms import CaptureForm, MeetingForm, meeting_filter_form
 from crm.meetings.models import Meeting
 
@@ -144,7 +144,11 @@ def _follow_ups(form: CaptureForm) -> list[services.FollowUp]:
     ]
 
 
-def _render_form(form: MeetingForm, meeting: Meeting | None = None):
+def _render_form(
+    form: MeetingForm,
+    meeting: Meeting | None = None,
+    invitation_prefill: invitations.InvitationPrefill | None = None,
+):
     staff_ids = list(form.staff_ids.data or [])
     chosen = queries.chosen_participants(
         db.session,
@@ -178,7 +182,30 @@ def _render_form(form: MeetingForm, meeting: Meeting | None = None):
         suggested_strategies=suggested,
         draft_key=f"meeting-{meeting.id}" if meeting else "meeting-new",
         restore_draft=not form.is_submitted(),
+        invitation_prefill=invitation_prefill,
     ), status
+
+
+def _fill_from_invitation(form: CaptureForm) -> invitations.InvitationPrefill | None:
+    """Without JavaScript: fill the form from the posted invitation file (static/js/invitation.js
+    does the same in the browser). What the adviser typed stays where the invitation is silent;
+    organisations, people and staff found are added to those chosen."""
+    try:
+        prefill = invitations.prefill_from_upload(
+            db.session,
+            request.files.get("invitation_file"),
+            on=parse_date(request.form.get("invitation_on")),
+        )
+    except invitations.InvitationError as error:
+        form.form_errors.append(str(error.message))
+        return None
+    for name, value in prefill.form_data().items():
+        field = form[name]
+        if isinstance(value, list):
+            field.data = list(dict.fromkeys([*(field.data or []), *value]))
+        elif value not in (None, ""):
+            field.data = value
+    return prefill
 
 
 def _ids(name: str) -> list[int]:
@@ -234,6 +261,8 @@ def create():
     form = CaptureForm()
     if not form.is_submitted():
         _prefill(form)
+    elif "read_invitation" in request.form:
+        return _render_form(form, invitation_prefill=_fill_from_invitation(form))
     elif form.validate() and _read_typed(form):
         with saving(form) as saved:
             meeting = services.log_meeting(

@@ -25,10 +25,11 @@ RECORDS = {
     "cluster_id": "cluster",
     "case_id": "case",
 }
-# Record pages with no record in the fixture: an import run needs an uploaded file first.
-NO_RECORD = {"run_id"}
+# Record pages with no record in the fixture: an import run needs an uploaded file first; a
+# saved filter only sends its list's page, which the walk opens already.
+NO_RECORD = {"run_id", "filter_id"}
 # Pages that are not pages: a sign-in form for the signed out, answers for machines.
-NOT_PAGES = {"auth.login", "health.healthz", "search.suggest"}
+NOT_PAGES = {"auth.login", "health.healthz", "search.suggest", "meetings.strategy_suggestions"}
 # Forms that need to know what they are for; {name} comes from the `ids` fixture.
 QUERIES = {
     "establishments.new_flag": "?company_id={company}",

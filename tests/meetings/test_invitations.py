@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from crm.common.language import short_date
@@ -26,6 +27,7 @@ from crm.meetings.invitations import (
     prefill_from_upload,
     read_invitation,
 )
+from crm.meetings.models import Meeting
 from tests.conftest import csrf_token
 from tests.factories import make_company, make_contact, make_user
 
@@ -407,3 +409,47 @@ def test_upload_prefills_the_meeting_form_without_javascript(app, session):
     assert form.company_ids.data == [ife.id]
     assert form.staff_ids.data == [kari.id]
     assert form.contact_ids.data == []
+
+
+# --- the capture form without JavaScript ---------------------------------------------------------
+
+
+def _read_on_form(client, content: bytes, filename: str, **fields):
+    token = csrf_token(client, "/meetings/new")
+    data = {
+        "csrf_token": token,
+        "read_invitation": "1",
+        "invitation_file": (io.BytesIO(content), filename),
+        **fields,
+    }
+    return client.post("/meetings/new", data=data, content_type="multipart/form-data")
+
+
+def test_the_capture_form_reads_an_invitation_without_javascript(client, login, session):
+    login(role="editor", locale="en")
+    rainpower = make_company(session, name="RainPower", website="https://rainpower.no")
+    session.commit()
+    typed = "Spør om leveransen."
+    page = _read_on_form(
+        client, (FILES / "google_invitation.eml").read_bytes(), "invite.eml", notes=typed
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'value="Årlig statusmøte – RainPower og kommunen"' in html
+    assert 'value="2027-01-12"' in html and 'value="14:00"' in html
+    # The organisation found by its domain is chosen; the attendee not found is offered.
+    assert f'name="company_ids" value="{rainpower.id}"' in html
+    assert "jorgen.bra@sorumsand-sag.no" in html
+    # Nothing is saved until the adviser saves the filled form.
+    assert session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_the_capture_form_says_why_an_invitation_cannot_be_read(client, login, session):
+    login(role="editor", locale="en")
+    typed = "Notater som ikke må forsvinne."
+    page = _read_on_form(client, PNG, "photo.png", notes=typed)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert typed in html  # what was typed is still there
+    assert "This is not an invitation: choose an .ics or .eml file." in html
+    assert session.scalar(select(func.count()).select_from(Meeting)) == 0

@@ -186,6 +186,13 @@ def _render_form(
     ), status
 
 
+def _invitation_chosen() -> bool:
+    """Whether a file came with the post. Without JavaScript the invitation's button is the
+    form's first, so Enter in a field presses it: with no file chosen, that is a save."""
+    upload = request.files.get("invitation_file")
+    return bool(upload and upload.filename)
+
+
 def _fill_from_invitation(form: CaptureForm) -> invitations.InvitationPrefill | None:
     """Without JavaScript: fill the form from the posted invitation file (static/js/invitation.js
     does the same in the browser). What the adviser typed stays where the invitation is silent;
@@ -261,7 +268,7 @@ def create():
     form = CaptureForm()
     if not form.is_submitted():
         _prefill(form)
-    elif "read_invitation" in request.form:
+    elif "read_invitation" in request.form and _invitation_chosen():
         return _render_form(form, invitation_prefill=_fill_from_invitation(form))
     elif form.validate() and _read_typed(form):
         with saving(form) as saved:

@@ -206,7 +206,9 @@
     }
   }
 
-  function start() {
+  // At once (this script runs at the end of the body), not at "load": a saved draft must be
+  // gone as soon as the page that says so is there, whatever else it still loads.
+  function clearFinished() {
     var body = document.body;
     if (body.hasAttribute("data-drafts-clear")) {
       clearAll();
@@ -215,12 +217,16 @@
     if (saved.length) {
       clearNamed(saved);
     }
+  }
+
+  function start() {
     Array.prototype.forEach.call(document.querySelectorAll("form[data-sign-out]"), function (form) {
       form.addEventListener("submit", clearAll);
     });
     Array.prototype.forEach.call(document.querySelectorAll("form[data-draft]"), keepDrafts);
   }
 
+  clearFinished();
   // After combobox.js and the form's own script have set the fields up.
   if (document.readyState === "complete") {
     start();

@@ -12,7 +12,7 @@
  *          data-text-remove="…" data-text-choose="…">
  *       <input type="file" data-invitation-file>   the file input (drop on the zone works too)
  *       <div data-invitation-drop>                 optional: where a file may be dropped
- *       <button data-invitation-submit>            the path without JavaScript: hidden here
+ *       <button data-invitation-submit>            the path without JavaScript: removed here
  *       <select data-invitation-occurrence hidden> a series: which meeting (no name: not posted)
  *       <p data-invitation-status role="status">   what happened, in words
  *       <ul data-invitation-unmatched hidden>      attendees not found: "Name <email>"
@@ -242,7 +242,9 @@
     }
 
     if (submit) {
-      submit.hidden = true; // the file is read as soon as it is chosen
+      // The file is read as soon as it is chosen. Removed, not hidden: as the form's first
+      // submit button it would be the one Enter in any field presses.
+      submit.remove();
     }
     input.addEventListener("change", function () {
       file = input.files && input.files[0];

@@ -158,7 +158,7 @@ def _restored_and_saved(page, live_server, notes: str) -> None:
     with live_server.app.app_context():
         saved = db.session.scalar(select(Meeting).order_by(Meeting.id.desc()))
         assert saved.notes.replace("\r\n", "\n") == notes
-    assert _drafts(page) == {}
+    page.wait_for_function("!Object.keys(localStorage).some(k => k.startsWith('kb-draft:'))")
 
 
 def test_notes_survive_an_expired_session_and_sign_out_clears_drafts(page, live_server):

@@ -453,3 +453,18 @@ def test_the_capture_form_says_why_an_invitation_cannot_be_read(client, login, s
     assert typed in html  # what was typed is still there
     assert "This is not an invitation: choose an .ics or .eml file." in html
     assert session.scalar(select(func.count()).select_from(Meeting)) == 0
+
+
+def test_enter_in_a_field_without_javascript_saves_when_no_invitation_is_chosen(
+    client, login, session
+):
+    # The invitation's button is the form's first submit button, so Enter presses it.
+    login(role="editor", locale="en")
+    host = make_company(session, name="Kjeller Innovasjon")
+    session.commit()
+    page = _read_on_form(
+        client, b"", "", day="2026-11-30", kind="meeting", title="Kaffe på Kjeller",
+        company_ids=str(host.id),
+    )  # fmt: skip
+    assert page.status_code == 302, page.get_data(as_text=True)[:2000]
+    assert session.scalars(select(Meeting.title)).all() == ["Kaffe på Kjeller"]

@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.clusters import bp, queries, services
+from crm.clusters.filters import cluster_filter_form, member_filter_form
 from crm.clusters.forms import (
     ClusterForm,
     DeleteMembershipForm,
     EndMembershipForm,
     MembershipEditForm,
     MembershipForm,
-    cluster_filter_form,
-    member_filter_form,
 )
 from crm.clusters.models import Cluster, Membership
 from crm.common.access import edit_access, read_access

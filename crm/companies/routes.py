@@ -13,6 +13,7 @@ from crm.common.errors import DomainError
 from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.companies import bp, queries, services
+from crm.companies.filters import company_filter_form
 from crm.companies.forms import (
     CompanyEditForm,
     CompanyForm,
@@ -20,7 +21,6 @@ from crm.companies.forms import (
     PlaceForm,
     SectorEditForm,
     SectorForm,
-    company_filter_form,
 )
 from crm.companies.labels import STATUS_BADGES, format_orgnr
 from crm.companies.models import Place, Sector

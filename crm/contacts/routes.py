@@ -18,6 +18,7 @@ from crm.common.forms import show_domain_error
 from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.contacts import bp, queries, services
+from crm.contacts.filters import contact_filter_form
 from crm.contacts.forms import (
     AffiliationForm,
     ContactEditForm,
@@ -25,7 +26,6 @@ from crm.contacts.forms import (
     EndAffiliationForm,
     EraseContactForm,
     RemoveAffiliationForm,
-    contact_filter_form,
 )
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
-from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -21,7 +15,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.common.filters import valid_filter_values
 from crm.common.forms import (
     DateField,
     IdField,
@@ -29,9 +22,7 @@ from crm.common.forms import (
     VersionedForm,
     optional_choice,
     optional_id,
-    select_choices,
 )
-from crm.establishments import queries
 from crm.establishments.labels import (
     CASE_KIND,
     FLAG_KIND,
@@ -40,7 +31,6 @@ from crm.establishments.labels import (
     PREMISES_TYPE,
 )
 from crm.establishments.models import FlagSeverity
-from crm.establishments.queries import CaseFilters
 
 
 class _CaseFields:
@@ -180,23 +170,6 @@ class CaseTaskForm(FlaskForm):
     submit = SubmitField(_l("Add task"))
 
 
-class CaseFilterForm(FlaskForm):
-    """The list's filters, read from the query string."""
-
-    class Meta:
-        csrf = False
-
-    stage_id = SelectField(_l("Stage"), coerce=optional_id, validate_choice=False, choices=[])
-    adviser_id = SelectField(_l("Adviser"), coerce=optional_id, validate_choice=False, choices=[])
-    place_id = SelectField(_l("Place"), coerce=optional_id, validate_choice=False, choices=[])
-    kind = SelectField(
-        _l("Kind of case"),
-        choices=CASE_KIND.choices(empty=_l("All kinds")),
-        coerce=optional_choice,
-    )
-    overdue = BooleanField(_l("Only overdue follow-ups"))
-
-
 class StageForm(VersionedForm):
     """Rename a stage."""
 
@@ -240,36 +213,3 @@ class ResolveFlagForm(VersionedForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Resolve"))
-
-
-def case_filter_form(
-    session: Session, args: Mapping[str, str], *, today: date
-) -> tuple[CaseFilterForm, CaseFilters]:
-    """The case list's filter form with its choices, and the filters it asks for.
-
-    Invalid values are left out (and marked on the form). The list page and its CSV/XLSX
-    export both use this, so the file holds what the page shows.
-    """
-    form = CaseFilterForm(formdata=MultiDict(args))
-    form.stage_id.choices = [
-        SelectChoice("", _l("All stages")),
-        *select_choices((s.id, s.name) for s in queries.list_stages(session)),
-    ]
-    form.adviser_id.choices = [
-        SelectChoice("", _l("Everyone")),
-        *select_choices(queries.all_user_choices(session)),
-    ]
-    form.place_id.choices = [
-        SelectChoice("", _l("All places")),
-        *select_choices((p.id, p.name) for p in queries.place_choices(session)),
-    ]
-    values = valid_filter_values(form)
-    filters = CaseFilters(
-        stage_id=values["stage_id"],
-        adviser_id=values["adviser_id"],
-        place_id=values["place_id"],
-        kind=values["kind"] or None,
-        overdue=bool(values["overdue"]),
-        today=today,
-    )
-    return form, filters

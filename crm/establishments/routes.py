@@ -15,6 +15,7 @@ from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.establishments import bp, queries, services
+from crm.establishments.filters import case_filter_form
 from crm.establishments.forms import (
     CaseEditForm,
     CaseForm,
@@ -29,7 +30,6 @@ from crm.establishments.forms import (
     ResolveFlagForm,
     StageForm,
     StageMoveForm,
-    case_filter_form,
 )
 from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageOutcome, WarningFlag
 from crm.extensions import db

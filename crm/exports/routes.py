@@ -9,13 +9,13 @@ from flask_login import current_user
 from crm.common.access import admin_access, read_access
 from crm.common.dates import local_today
 from crm.common.models import utcnow
-from crm.companies.forms import company_filter_form
-from crm.contacts.forms import contact_filter_form
-from crm.establishments.forms import case_filter_form
+from crm.companies.filters import company_filter_form
+from crm.contacts.filters import contact_filter_form
+from crm.establishments.filters import case_filter_form
 from crm.exports import bp, services
 from crm.exports.files import companies_file, contacts_file, send_export
 from crm.extensions import db
-from crm.meetings.forms import meeting_filter_form
+from crm.meetings.filters import meeting_filter_form
 
 
 @bp.route("/companies.csv", defaults={"fmt": "csv"})

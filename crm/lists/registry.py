@@ -38,31 +38,31 @@ class ListSpec:
 
 
 def _companies(session: Session, args: Mapping[str, str]) -> FlaskForm:
-    from crm.companies.forms import company_filter_form
+    from crm.companies.filters import company_filter_form
 
     return company_filter_form(session, args, user_id=current_user.id)[0]
 
 
 def _contacts(session: Session, args: Mapping[str, str]) -> FlaskForm:
-    from crm.contacts.forms import contact_filter_form
+    from crm.contacts.filters import contact_filter_form
 
     return contact_filter_form(session, args)[0]
 
 
 def _meetings(session: Session, args: Mapping[str, str]) -> FlaskForm:
-    from crm.meetings.forms import meeting_filter_form
+    from crm.meetings.filters import meeting_filter_form
 
     return meeting_filter_form(session, args)[0]
 
 
 def _tasks(session: Session, args: Mapping[str, str]) -> FlaskForm:
-    from crm.tasks.forms import task_filter_form
+    from crm.tasks.filters import task_filter_form
 
     return task_filter_form(session, args)[0]
 
 
 def _cases(session: Session, args: Mapping[str, str]) -> FlaskForm:
-    from crm.establishments.forms import case_filter_form
+    from crm.establishments.filters import case_filter_form
 
     return case_filter_form(session, args, today=local_today())[0]
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
-from werkzeug.datastructures import MultiDict
 from wtforms import (
     FieldList,
     Form,
     FormField,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -22,16 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.common.filters import valid_filter_values
-from crm.common.forms import (
-    DateField,
-    IdField,
-    IdListField,
-    VersionedForm,
-    optional_id,
-    select_choices,
-)
-from crm.meetings import queries
+from crm.common.forms import DateField, IdField, IdListField, VersionedForm, optional_id
 from crm.meetings.labels import MEETING_KIND
 from crm.meetings.models import MeetingKind
 from crm.meetings.services import MAX_DURATION_MINUTES, MAX_NOTES_LENGTH
@@ -122,47 +107,3 @@ class CaptureForm(MeetingForm):
     """Log a meeting and its follow-up tasks in one go."""
 
     tasks = FieldList(FormField(FollowUpForm), min_entries=1, max_entries=20)
-
-
-class MeetingFilterForm(FlaskForm):
-    """The list's filters, read from the query string."""
-
-    class Meta:
-        csrf = False
-
-    q = StringField(_l("Search title and notes"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=MEETING_KIND.choices(empty=_l("All kinds")), default="")
-    company_id = IdListField(_l("Organisation"))
-    user_id = SelectField(_l("Staff member"), coerce=optional_id, validate_choice=False, choices=[])
-    strategy_id = SelectField(_l("Strategy"), coerce=optional_id, validate_choice=False, choices=[])
-    date_from = DateField(_l("From date"), validators=[Optional()])
-    date_to = DateField(_l("To date"), validators=[Optional()])
-
-
-def meeting_filter_form(
-    session: Session, args: Mapping[str, str]
-) -> tuple[MeetingFilterForm, queries.MeetingFilters]:
-    """The meetings list's filter form with its choices, and the filters it asks for.
-
-    Invalid values are left out (and marked on the form). The list page and its CSV/XLSX
-    export both use this, so the file holds what the page shows.
-    """
-    form = MeetingFilterForm(formdata=MultiDict(args))
-    form.user_id.choices = [
-        SelectChoice("", _l("Everyone")),
-        *select_choices(queries.user_choices(session, active_only=False)),
-    ]
-    form.strategy_id.choices = [SelectChoice("", _l("All strategies"))]
-    for area, strategies in queries.strategy_choices(session):
-        form.strategy_id.choices += select_choices(strategies, optgroup=area)
-    values = valid_filter_values(form)
-    filters = queries.MeetingFilters(
-        q=(values["q"] or "").strip() or None,
-        kind=values["kind"] or None,
-        company_id=(values["company_id"] or [None])[0],
-        user_id=values["user_id"],
-        strategy_id=values["strategy_id"],
-        date_from=values["date_from"],
-        date_to=values["date_to"],
-    )
-    return form, filters

@@ -31,7 +31,8 @@ from crm.extensions import db
 from crm.lists.memory import ListPanel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import bp, invitations, queries, services
-from crm.meetings.forms import CaptureForm, MeetingForm, meeting_filter_form
+from crm.meetings.filters import meeting_filter_form
+from crm.meetings.forms import CaptureForm, MeetingForm
 from crm.meetings.models import Meeting
 
 

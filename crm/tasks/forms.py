@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
-from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.common.filters import valid_filter_values
 from crm.common.forms import DateField, VersionedForm, optional_id
-from crm.tasks.queries import TaskFilters
-
-
-class TaskFilterForm(FlaskForm):
-    """The task list's one filter (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    show_done = BooleanField(_l("Show done tasks too"))
-
-
-def task_filter_form(
-    session: Session, args: Mapping[str, str]
-) -> tuple[TaskFilterForm, TaskFilters]:
-    """The task list's filter form and the filters it asks for."""
-    form = TaskFilterForm(formdata=MultiDict(args))
-    values = valid_filter_values(form)
-    return form, TaskFilters(include_done=bool(values["show_done"]))
 
 
 class _TaskFields:

@@ -17,7 +17,8 @@ from crm.lists.memory import ListPanel, bulk_panel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
 from crm.tasks import bp, queries, services
-from crm.tasks.forms import TaskDoneForm, TaskEditForm, TaskForm, task_filter_form
+from crm.tasks.filters import task_filter_form
+from crm.tasks.forms import TaskDoneForm, TaskEditForm, TaskForm
 from crm.tasks.models import Task
 
 

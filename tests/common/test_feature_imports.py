@@ -15,19 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRIVATE = {"forms", "routes"}
 
 # Known and temporary, each with its reason; the test fails when one is no longer needed.
-FILTERS = "the list's export reads the list's filter form (to move to a filters module)"
-ALLOWED: dict[tuple[str, str], str] = {
-    ("crm/exports/routes.py", "crm.companies.forms"): FILTERS,
-    ("crm/exports/routes.py", "crm.contacts.forms"): FILTERS,
-    ("crm/exports/routes.py", "crm.establishments.forms"): FILTERS,
-    ("crm/exports/routes.py", "crm.meetings.forms"): FILTERS,
-    # Saved filters are checked by the list's own filter form, as the brief of issue 12 asks.
-    ("crm/lists/registry.py", "crm.companies.forms"): FILTERS,
-    ("crm/lists/registry.py", "crm.contacts.forms"): FILTERS,
-    ("crm/lists/registry.py", "crm.establishments.forms"): FILTERS,
-    ("crm/lists/registry.py", "crm.meetings.forms"): FILTERS,
-    ("crm/lists/registry.py", "crm.tasks.forms"): FILTERS,
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _feature_imports() -> tuple[set[tuple[str, str]], int]:

@@ -15,13 +15,14 @@ import pytest
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 
 from crm.common.dates import local_today
-from crm.companies.forms import company_filter_form
-from crm.contacts.forms import contact_filter_form
+from crm.companies.filters import company_filter_form
+from crm.contacts.filters import contact_filter_form
 from crm.establishments import services as case_services
-from crm.establishments.forms import case_filter_form
+from crm.establishments.filters import case_filter_form
 from crm.establishments.models import EstablishmentCase
 from crm.extensions import db
-from crm.meetings.forms import IdListField, meeting_filter_form
+from crm.meetings.filters import meeting_filter_form
+from crm.meetings.forms import IdListField
 from tests.factories import (
     make_affiliation,
     make_cluster,

@@ -1,0 +1,89 @@
+"""The companies list's filters: the form above the list, read from the query string.
+
+The list page, its export and saved filters (crm.lists) read the same form, so a file
+holds exactly what the page shows (see crm.common.filters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import Length, Optional
+
+from crm.common.converters import parse_id
+from crm.common.filters import valid_filter_values
+from crm.common.forms import optional_choice, optional_id, select_choices
+from crm.companies import queries
+from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
+from crm.companies.queries import CompanyFilters
+from crm.meetings import queries as meeting_queries
+
+# The relationship manager filter's value for "the signed-in user's own organisations".
+MINE = "mine"
+
+
+class CompanyFilterForm(FlaskForm):
+    """The search and filters above the list, sent with GET."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
+    kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[])
+    place = SelectField(_l("Place"), coerce=optional_id, choices=[])
+    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
+    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
+    status = SelectField(_l("Register status"), coerce=optional_choice, choices=[])
+    responsible = SelectField(_l("Relationship manager"), coerce=optional_choice, choices=[])
+    submit = SubmitField(_l("Search"))
+
+
+def company_filter_form(
+    session: Session, args: Mapping[str, str], *, user_id: int | None = None
+) -> tuple[CompanyFilterForm, CompanyFilters]:
+    """The list's filter form with its choices, and the filters it asks for (list and export).
+
+    A value that is not among the choices filters nothing and is marked on the form. The
+    relationship manager "mine" is the user's own organisations, so a shared saved filter
+    "My organisations at Kjeller" shows each user theirs.
+    """
+    form = CompanyFilterForm(formdata=MultiDict(args))
+    every = SelectChoice("", _l("All"))
+    places = ((str(p.id), p.name) for p in queries.list_places(session))
+    sectors = ((str(s.id), s.name) for s in queries.list_sectors(session))
+    clusters = ((str(cid), name) for cid, name in queries.cluster_choices(session))
+    form.kind.choices = COMPANY_KIND.choices(empty=every.label)
+    form.place.choices = [every, *select_choices(places)]
+    form.sector.choices = [every, *select_choices(sectors)]
+    form.cluster.choices = [every, *select_choices(clusters)]
+    form.status.choices = REGISTER_STATUS.choices(empty=every.label)
+    everyone = meeting_queries.user_choices(session, active_only=False)
+    users = ((str(uid), name) for uid, name in everyone)
+    form.responsible.choices = [
+        every,
+        *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else []),
+        *select_choices(users),
+    ]
+    values = valid_filter_values(form)
+    filters = CompanyFilters(
+        q=(values["q"] or "").strip() or None,
+        kind=values["kind"] or None,
+        place_id=values["place"],
+        sector_id=values["sector"],
+        cluster_id=values["cluster"],
+        status=values["status"] or None,
+        responsible_id=user_id
+        if values["responsible"] == MINE
+        else parse_id(values["responsible"]),
+    )
+    return form, filters

@@ -3,6 +3,7 @@ query count."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,6 +122,23 @@ def test_log_the_meeting_carries_organisation_people_case_strategies_and_questio
     notes = args["notes"][0]
     assert notes.startswith("## Arealbehov i m²\n\n")
     assert notes.count("## ") == 6
+
+
+def test_log_the_meeting_opens_the_capture_form_filled_in(session, login, client, app):
+    user = login("editor")
+    company, case, planned, *_rest, person, strategy = _world(session, user)
+    session.commit()
+    brief = queries.get_brief(session, company.id, today=local_today(), meeting_id=planned.id)
+    with app.test_request_context():
+        href = capture_href(brief)
+    html = client.get(href).get_data(as_text=True)
+    # The organisation and the invited person are chosen, the case and the strategy carried,
+    # and the notes start with the stage's questions as headings.
+    assert f'name="company_ids" value="{company.id}"' in html
+    assert f'name="contact_ids" value="{person.id}"' in html
+    assert f'name="establishment_id" type="hidden" value="{case.id}"' in html
+    assert re.search(rf'name="strategy_ids" value="{strategy.id}"[^>]*checked', html)
+    assert "## Arealbehov i m²" in html
 
 
 def test_the_brief_opens_from_organisation_case_and_meeting(session, login, client):

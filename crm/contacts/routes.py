@@ -130,8 +130,12 @@ def detail(contact_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 @edit_access
 def create():
-    """Register a person."""
+    """Register a person; `name` and `email` in the query string fill the form (an invitation's
+    attendee not found among people is added this way)."""
     form = ContactForm()
+    if not form.is_submitted():
+        form.name.data = (request.args.get("name") or "")[:200]
+        form.email.data = (request.args.get("email") or "")[:320]
     if form.validate_on_submit():
         with saving(show=partial(_show_error, form)) as saved:
             contact = services.create_contact(

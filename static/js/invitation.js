@@ -177,9 +177,23 @@
       }
       var list = unmatched.querySelector("ul") || unmatched;
       list.textContent = "";
+      var addUrl = root.getAttribute("data-new-person-url");
       (answer.unmatched || []).forEach(function (person) {
         var li = document.createElement("li");
-        li.textContent = person.name ? person.name + " <" + person.email + ">" : person.email;
+        li.textContent = (person.name ? person.name + " <" + person.email + ">" : person.email) + " ";
+        if (addUrl) {
+          // A new tab: the form stays as it is (and its draft is kept meanwhile).
+          var link = document.createElement("a");
+          link.href = addUrl + "?" + new URLSearchParams({ name: person.name || "", email: person.email });
+          link.target = "_blank";
+          link.rel = "noopener";
+          link.textContent = text("add-person");
+          var who = document.createElement("span");
+          who.className = "visually-hidden";
+          who.textContent = " " + (person.name || person.email);
+          link.appendChild(who);
+          li.appendChild(link);
+        }
         list.appendChild(li);
       });
       unmatched.hidden = !(answer.unmatched || []).length;

@@ -468,3 +468,13 @@ def test_enter_in_a_field_without_javascript_saves_when_no_invitation_is_chosen(
     )  # fmt: skip
     assert page.status_code == 302, page.get_data(as_text=True)[:2000]
     assert session.scalars(select(Meeting.title)).all() == ["Kaffe på Kjeller"]
+
+
+def test_an_attendee_not_found_is_offered_as_a_new_person(client, login, session):
+    login(role="editor", locale="en")
+    page = _read_on_form(client, (FILES / "google_invitation.eml").read_bytes(), "invite.eml")
+    html = page.get_data(as_text=True)
+    link = "/contacts/new?name=J%C3%B8rgen+Br%C3%A5&amp;email=jorgen.bra@sorumsand-sag.no"
+    assert link in html
+    form = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="Jørgen Brå"' in form and 'value="jorgen.bra@sorumsand-sag.no"' in form

@@ -127,6 +127,16 @@ def detail(contact_id: int):
     )
 
 
+def _details(form) -> dict:
+    """The person's own details as the create and edit forms post them."""
+    return {
+        "name": form.name.data,
+        "email": form.email.data,
+        "phone": form.phone.data,
+        "notes": form.notes.data,
+    }
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @edit_access
 def create():
@@ -138,13 +148,7 @@ def create():
         form.email.data = (request.args.get("email") or "")[:320]
     if form.validate_on_submit():
         with saving(show=partial(_show_error, form)) as saved:
-            contact = services.create_contact(
-                db.session,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                notes=form.notes.data,
-            )
+            contact = services.create_contact(db.session, **_details(form))
         if saved.ok:
             flash(_("%(name)s is saved.", name=contact.name), "success")
             return redirect(url_for("contacts.detail", contact_id=contact.id))
@@ -162,13 +166,7 @@ def edit(contact_id: int):
     if form.validate_on_submit():
         with saving(show=partial(_show_error, form)) as saved:
             services.update_contact(
-                db.session,
-                contact=contact,
-                version=form.version.data,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                notes=form.notes.data,
+                db.session, contact=contact, version=form.version.data, **_details(form)
             )
         if saved.ok:
             flash(_("%(name)s is saved.", name=contact.name), "success")

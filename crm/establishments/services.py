@@ -335,6 +335,23 @@ def _check_case_values(
     }
 
 
+def _wished_places_and_strategies(
+    session: Session, place_ids: Iterable[int] | None, strategy_ids: Iterable[int] | None
+) -> tuple[list[Place], list[Strategy]]:
+    """A case's wished places and strategies, each refused by its field when one is gone."""
+    places = _load_all(
+        session, Place, place_ids, "place_ids", _l("A chosen place does not exist (any more).")
+    )
+    strategies = _load_all(
+        session,
+        Strategy,
+        strategy_ids,
+        "strategy_ids",
+        _l("A chosen strategy does not exist (any more)."),
+    )
+    return places, strategies
+
+
 def _load_all(session: Session, model: type, ids: Iterable[int], field: str, message) -> list:
     wanted = sorted(set(ids or ()))
     if not wanted:
@@ -435,16 +452,7 @@ def create_case(
         adviser_id=adviser_id,
         notes=notes,
     )
-    places = _load_all(
-        session, Place, place_ids, "place_ids", _l("A chosen place does not exist (any more).")
-    )
-    strategies = _load_all(
-        session,
-        Strategy,
-        strategy_ids,
-        "strategy_ids",
-        _l("A chosen strategy does not exist (any more)."),
-    )
+    places, strategies = _wished_places_and_strategies(session, place_ids, strategy_ids)
     if company is None:
         try:
             company = company_services.create_company(
@@ -516,16 +524,7 @@ def update_case(
         lost_reason=lost_reason,
         lost_to_municipality=lost_to_municipality,
     )
-    places = _load_all(
-        session, Place, place_ids, "place_ids", _l("A chosen place does not exist (any more).")
-    )
-    strategies = _load_all(
-        session,
-        Strategy,
-        strategy_ids,
-        "strategy_ids",
-        _l("A chosen strategy does not exist (any more)."),
-    )
+    places, strategies = _wished_places_and_strategies(session, place_ids, strategy_ids)
     for field, value in {**values, **outcome_values}.items():
         setattr(case, field, value)
     case.next_follow_up_on = next_follow_up_on

@@ -79,6 +79,20 @@ def detail(cluster_id: int):
     )
 
 
+def _facts(form) -> dict:
+    """A cluster's facts as the create and edit forms post them."""
+    return {
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "programme_level": form.programme_level.data,
+        "focus": form.focus.data or "",
+        "description": form.description.data or "",
+        "website": form.website.data,
+        "facilitator_id": _chosen_id(form.facilitator_id, form.facilitator_name),
+        "facilitator_text": form.facilitator_name.data or "",
+    }
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @edit_access
 def create():
@@ -86,17 +100,7 @@ def create():
     form = ClusterForm()
     if form.validate_on_submit():
         with saving(form) as saved:
-            cluster = services.create_cluster(
-                db.session,
-                name=form.name.data,
-                kind=form.kind.data,
-                programme_level=form.programme_level.data,
-                focus=form.focus.data or "",
-                description=form.description.data or "",
-                website=form.website.data,
-                facilitator_id=_chosen_id(form.facilitator_id, form.facilitator_name),
-                facilitator_text=form.facilitator_name.data or "",
-            )
+            cluster = services.create_cluster(db.session, **_facts(form))
         if saved.ok:
             flash(_("%(name)s is saved.", name=cluster.name), "success")
             return redirect(url_for("clusters.detail", cluster_id=cluster.id))
@@ -118,17 +122,7 @@ def edit(cluster_id: int):
     if form.validate_on_submit():
         with saving(form) as saved:
             services.update_cluster(
-                db.session,
-                cluster=cluster,
-                version=form.version.data,
-                name=form.name.data,
-                kind=form.kind.data,
-                programme_level=form.programme_level.data,
-                focus=form.focus.data or "",
-                description=form.description.data or "",
-                website=form.website.data,
-                facilitator_id=_chosen_id(form.facilitator_id, form.facilitator_name),
-                facilitator_text=form.facilitator_name.data or "",
+                db.session, cluster=cluster, version=form.version.data, **_facts(form)
             )
         if saved.ok:
             flash(_("%(name)s is saved.", name=cluster.name), "success")

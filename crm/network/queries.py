@@ -261,6 +261,36 @@ def _node_conditions(flt: NetworkFilter) -> list[ColumnElement]:
     return conditions
 
 
+# The rows graph.build_graph reads, as tuples in its order; the callers choose which.
+_MEMBERSHIP_ROWS = select(
+    Membership.company_id,
+    Membership.cluster_id,
+    Cluster.name,
+    Membership.joined_on,
+    Membership.left_on,
+).join(Cluster, Cluster.id == Membership.cluster_id)
+_AFFILIATION_ROWS = select(
+    Affiliation.contact_id,
+    Contact.name,
+    Affiliation.company_id,
+    Affiliation.start_date,
+    Affiliation.end_date,
+).join(Contact, Contact.id == Affiliation.contact_id)
+
+
+def _link_rows() -> Select:
+    """Links with their type's key (graph.LINK_TYPE weights are keyed by it)."""
+    link_type = select(LinkType.id, LinkType.key).subquery()
+    return select(
+        CollaborationLink.id,
+        CollaborationLink.source_id,
+        CollaborationLink.target_id,
+        link_type.c.key,
+        CollaborationLink.start_date,
+        CollaborationLink.end_date,
+    ).join(link_type, link_type.c.id == CollaborationLink.link_type_id)
+
+
 def read_graph_rows(
     session: Session, flt: NetworkFilter, *, max_meeting_orgs: int = g.MAX_MEETING_ORGS
 ) -> GraphRows:
@@ -302,15 +332,9 @@ def _read_graph_rows(
     rows.memberships = [
         tuple(row)
         for row in execute(
-            select(
-                Membership.company_id,
-                Membership.cluster_id,
-                Cluster.name,
-                Membership.joined_on,
-                Membership.left_on,
+            _MEMBERSHIP_ROWS.where(
+                _date_overlap(Membership.joined_on, Membership.left_on, flt.start, flt.end)
             )
-            .join(Cluster, Cluster.id == Membership.cluster_id)
-            .where(_date_overlap(Membership.joined_on, Membership.left_on, flt.start, flt.end))
         )
     ]
     clusters_of: dict[int, set[int]] = defaultdict(set)
@@ -335,20 +359,10 @@ def _read_graph_rows(
         for cid, name, kind, place in execute(node_query)
     ]
 
-    link_type = select(LinkType.id, LinkType.key).subquery()
     rows.links = [
         tuple(row)
         for row in execute(
-            select(
-                CollaborationLink.id,
-                CollaborationLink.source_id,
-                CollaborationLink.target_id,
-                link_type.c.key,
-                CollaborationLink.start_date,
-                CollaborationLink.end_date,
-            )
-            .join(link_type, link_type.c.id == CollaborationLink.link_type_id)
-            .where(
+            _link_rows().where(
                 _date_overlap(
                     CollaborationLink.start_date, CollaborationLink.end_date, flt.start, flt.end
                 )
@@ -409,15 +423,7 @@ def _read_graph_rows(
     rows.affiliations = [
         tuple(row)
         for row in execute(
-            select(
-                Affiliation.contact_id,
-                Contact.name,
-                Affiliation.company_id,
-                Affiliation.start_date,
-                Affiliation.end_date,
-            )
-            .join(Contact, Contact.id == Affiliation.contact_id)
-            .where(
+            _AFFILIATION_ROWS.where(
                 overlapping,
                 _date_overlap(Affiliation.start_date, Affiliation.end_date, flt.start, flt.end),
             )
@@ -446,31 +452,13 @@ def read_neighbourhood_rows(
     rows.memberships = [
         tuple(row)
         for row in connection.execute(
-            select(
-                Membership.company_id,
-                Membership.cluster_id,
-                Cluster.name,
-                Membership.joined_on,
-                Membership.left_on,
-            )
-            .join(Cluster, Cluster.id == Membership.cluster_id)
-            .where(Membership.cluster_id.in_(own_clusters))
+            _MEMBERSHIP_ROWS.where(Membership.cluster_id.in_(own_clusters))
         )
     ]
-    link_type = select(LinkType.id, LinkType.key).subquery()
     rows.links = [
         tuple(row)
         for row in connection.execute(
-            select(
-                CollaborationLink.id,
-                CollaborationLink.source_id,
-                CollaborationLink.target_id,
-                link_type.c.key,
-                CollaborationLink.start_date,
-                CollaborationLink.end_date,
-            )
-            .join(link_type, link_type.c.id == CollaborationLink.link_type_id)
-            .where(
+            _link_rows().where(
                 or_(
                     CollaborationLink.source_id == company_id,
                     CollaborationLink.target_id == company_id,
@@ -504,17 +492,7 @@ def read_neighbourhood_rows(
     people = select(Affiliation.contact_id).where(Affiliation.company_id == company_id)
     rows.affiliations = [
         tuple(row)
-        for row in connection.execute(
-            select(
-                Affiliation.contact_id,
-                Contact.name,
-                Affiliation.company_id,
-                Affiliation.start_date,
-                Affiliation.end_date,
-            )
-            .join(Contact, Contact.id == Affiliation.contact_id)
-            .where(Affiliation.contact_id.in_(people))
-        )
+        for row in connection.execute(_AFFILIATION_ROWS.where(Affiliation.contact_id.in_(people)))
     ]
     ids = {company_id}
     ids.update(row[0] for row in rows.memberships)
@@ -590,17 +568,7 @@ def cluster_member_rows(session: Session, cluster_id: int) -> list[MembershipRow
     """Every membership period of one cluster."""
     return [
         MembershipRow(*row)
-        for row in session.execute(
-            select(
-                Membership.company_id,
-                Membership.cluster_id,
-                Cluster.name,
-                Membership.joined_on,
-                Membership.left_on,
-            )
-            .join(Cluster, Cluster.id == Membership.cluster_id)
-            .where(Membership.cluster_id == cluster_id)
-        )
+        for row in session.execute(_MEMBERSHIP_ROWS.where(Membership.cluster_id == cluster_id))
     ]
 
 

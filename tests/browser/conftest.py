@@ -88,7 +88,13 @@ class LiveServer:
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     """A real server; users for each role are made once."""
     database = tmp_path_factory.mktemp("browser") / "browser.sqlite"
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+    # The network's cache of its own too: in the instance folder, a second run (CI runs the
+    # suite twice) would read the figures of the first run's graph of the same version.
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}",
+        NETWORK_CACHE_DIR=str(tmp_path_factory.mktemp("network-cache")),
+    )
     with app.app_context():
         upgrade()
         for role in ("admin", "editor", "reader"):
@@ -112,7 +118,6 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
 def ids(live_server, tmp_path_factory) -> dict[str, int]:
     """One record of each kind the pages show, seeded once through the live server's app."""
     app = live_server.app
-    app.config.setdefault("NETWORK_CACHE_DIR", str(tmp_path_factory.mktemp("network-cache")))
     with app.app_context():
         session = db.session
         stages = {s.key: s for s in establishment_services.seed_stages(session)}

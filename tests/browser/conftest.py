@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from config import TestingConfig
@@ -222,6 +223,11 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, request):
     """A fresh browser context per test; a screenshot of the last page is kept."""
+    # The server and its users are shared by every browser test: a test that switched a user to
+    # English (or failed before switching back) must not choose the next test's language.
+    with live_server.app.app_context():
+        db.session.execute(update(User).values(locale=None))
+        db.session.commit()
     context = browser.new_context(base_url=live_server.url, locale="nb-NO")
     context.set_default_timeout(10_000)
     tab = context.new_page()

@@ -20,7 +20,6 @@ import platform
 import sqlite3
 import sys
 import tempfile
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -29,16 +28,13 @@ if __package__ in (None, ""):
 
 from flask_migrate import upgrade
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from bench.core_records import (
-    EMAIL,
-    PASSWORD,
     Browser,
-    QuietHandler,
     _build,
     _nproc,
     percentiles,
+    signed_in_browser,
     time_runs,
 )
 from config import TestingConfig
@@ -116,16 +112,8 @@ def main() -> None:
                 _build(args)
             cases = _cases()
             db.session.remove()
-        server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            browser = Browser(server.server_port)
-            browser.sign_in(EMAIL, PASSWORD)
+        with signed_in_browser(app) as browser:
             failures = _measure(app, browser, cases, args.runs, args.warmups)
-        finally:
-            server.shutdown()
-            thread.join()
     sys.exit(1 if failures else 0)
 
 

@@ -24,7 +24,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -97,6 +98,21 @@ class Browser:
             raise SystemExit(f"Signing in failed (HTTP {status}).")
 
 
+@contextmanager
+def signed_in_browser(app) -> Iterator[Browser]:
+    """The app served on a loopback port (one thread), with a client signed in as the bench user."""
+    server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        browser = Browser(server.server_port)
+        browser.sign_in(EMAIL, PASSWORD)
+        yield browser
+    finally:
+        server.shutdown()
+        thread.join()
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     """Median and 95th percentile, in milliseconds."""
     median = statistics.median(samples)
@@ -147,16 +163,8 @@ def main() -> None:
             cases = _cases()
             db.session.remove()
 
-        server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            browser = Browser(server.server_port)
-            browser.sign_in(EMAIL, PASSWORD)
+        with signed_in_browser(app) as browser:
             failures = _measure(app, browser, cases, args.runs, args.warmups)
-        finally:
-            server.shutdown()
-            thread.join()
     sys.exit(1 if failures else 0)
 
 

@@ -67,6 +67,12 @@ class Config:
     STAFF_MAIL_DOMAINS = os.environ.get("STAFF_MAIL_DOMAINS", "lillestrom.kommune.no")
     LANGUAGES = ("nb", "en")
 
+    # GDPR art. 5(1)(e): people with no meeting, no current affiliation and no change for this
+    # many years come up for review (crm/contacts/retention.py); the access log, which names no
+    # one but links users to person ids, is pruned after its own period.
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "3"))
+    ACCESS_LOG_RETENTION_YEARS = int(os.environ.get("ACCESS_LOG_RETENTION_YEARS", "5"))
+
     # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4), above ASVS appendix C.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

@@ -44,6 +44,7 @@ def init_database(app: Flask) -> None:
     from crm import models  # noqa: F401  (every table must be known to Alembic)
     from crm.common.database import configure_sqlite
     from crm.common.models import register_audit_listener, render_migration_item
+    from crm.contacts.restriction import register_restriction_listener
     from crm.extensions import db, migrate
 
     db.init_app(app)
@@ -51,6 +52,7 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(app, db.engine)
     register_audit_listener()
+    register_restriction_listener()
 
 
 def init_security(app: Flask) -> None:

@@ -16,6 +16,7 @@ from crm.common.access import Role
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.companies.models import Company
+from crm.contacts import retention
 from crm.demo.generate import generate
 from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
@@ -196,3 +197,37 @@ def send_reminders_command() -> None:
         click.echo(f"  failed: {line}", err=True)
     if failed:
         sys.exit(1)
+
+
+@crm_cli.command("retention")
+@click.option("--dry-run", "mode", flag_value="dry-run", help="Only list what would be erased.")
+@click.option("--erase", "mode", flag_value="erase", help="Erase the people due for review.")
+def retention_command(mode: str | None) -> None:
+    """Apply the retention rule (GDPR art. 5(1)(e)): people due for review, and the access log.
+
+    --erase erases every person due for review (as the review page would, one transaction) and
+    prunes the access log past ACCESS_LOG_RETENTION_YEARS; --dry-run lists the same and changes
+    nothing. For a scheduled run; the review page lets an admin keep people with a reason first.
+    """
+    if mode is None:
+        _fail("Say --dry-run to list what is due, or --erase to erase it.")
+    today = local_today()
+    years = current_app.config["RETENTION_YEARS"]
+    log_years = current_app.config["ACCESS_LOG_RETENTION_YEARS"]
+    due = list(db.session.scalars(retention.due_query(today=today, years=years)))
+    log_due = retention.access_log_due(db.session, today=today, years=log_years)
+    verb = "would be" if mode == "dry-run" else "are"
+    click.echo(
+        f"People with no meeting, no current affiliation and no change for {years} years: "
+        f"{len(due)} {verb} erased."
+    )
+    for contact in due:
+        click.echo(f"  {contact.id}: {contact.name}")
+    click.echo(f"Access log entries older than {log_years} years: {log_due} {verb} deleted.")
+    if mode == "erase":
+        if due:
+            retention.erase_due(
+                db.session, [c.id for c in due], today=today, years=years, user_id=None
+            )
+        retention.prune_access_log(db.session, today=today, years=log_years)
+        db.session.commit()

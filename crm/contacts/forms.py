@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
-from crm.common.forms import DateField, IdField, VersionedForm
+from crm.common.forms import DateField, IdField, IdListField, VersionedForm
 from crm.contacts.services import normalise_email, normalise_phone
 
 # The type-ahead (static/js/combobox.js) fills the hidden company_id with the chosen id.
@@ -119,3 +119,37 @@ class EraseContactForm(VersionedForm):
         validators=[DataRequired(_l("Tick the box to confirm."))],
     )
     submit = SubmitField(_l("Erase the person"))
+
+
+class RestrictContactForm(VersionedForm):
+    """Restrict the processing of a person's data (GDPR art. 18), saying why."""
+
+    reason = TextAreaField(
+        _l("Why is the data restricted?"),
+        validators=[DataRequired(_l("Say why the data is restricted.")), Length(max=500)],
+        description=_l(
+            "For example: the person disputes that the data is correct, or objects to the "
+            "processing, while the department looks into it."
+        ),
+    )
+    submit = SubmitField(_l("Restrict"))
+
+
+class LiftRestrictionForm(VersionedForm):
+    """Lift a restriction: the person is back in lists, search, exports and the network."""
+
+    submit = SubmitField(_l("Lift the restriction"))
+
+
+class RetentionForm(FlaskForm):
+    """Erase the chosen people due for review, or keep them for one more period with a reason."""
+
+    contact_ids = IdListField(_l("People"))
+    reason = TextAreaField(
+        _l("Why are they kept?"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Needed to keep them: for example an ongoing establishment case."),
+    )
+    keep = SubmitField(_l("Keep the chosen people"))
+    confirm = BooleanField(_l("Yes, erase the chosen people and their affiliations for good"))
+    erase = SubmitField(_l("Erase the chosen people"))

@@ -29,7 +29,19 @@ class Contact(Audited, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text, default="")
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # GDPR art. 18: while set, the person is out of every list, search, export and the network
+    # for everyone but admins, and nothing about them can be changed (contacts.restriction).
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restricted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    restriction_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # GDPR art. 5(1)(e): an admin reviewed the person for retention and kept them on this day,
+    # for this reason; they come up for review again one retention period later.
+    retention_kept_on: Mapped[date | None] = mapped_column(Date)
+    retention_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
+    restricted_by: Mapped[User | None] = relationship(foreign_keys=[restricted_by_id])
     affiliations: Mapped[list[Affiliation]] = relationship(
         back_populates="contact",
         cascade="all, delete-orphan",

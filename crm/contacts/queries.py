@@ -262,11 +262,15 @@ def get_contact_detail(
 def contact_with_email(
     session: Session, email: str, *, excluding_id: int | None = None
 ) -> Contact | None:
-    """Another person already holding this email address (compared without case)."""
+    """Another person already holding this email address (compared without case).
+
+    Restricted people count too: an address stays taken while its holder is out of sight.
+    """
     query = select(Contact).where(func.lower(Contact.email) == email.lower())
     if excluding_id is not None:
         query = query.where(Contact.id != excluding_id)
-    return session.scalars(query.order_by(Contact.id).limit(1)).first()
+    query = query.order_by(Contact.id).limit(1).execution_options(include_restricted=True)
+    return session.scalars(query).first()
 
 
 def access_log(session: Session, contact_id: int, *, limit: int = 500) -> list[ContactAccess]:

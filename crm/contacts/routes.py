@@ -6,8 +6,18 @@ import json
 from functools import partial
 
 import phonenumbers
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -15,9 +25,9 @@ from crm.common.access import admin_access, edit_access, read_access
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.forms import show_domain_error
-from crm.common.pagination import page_args
+from crm.common.pagination import page_args, paginate
 from crm.common.saving import saving
-from crm.contacts import bp, queries, services
+from crm.contacts import bp, queries, retention, services
 from crm.contacts.filters import contact_filter_form
 from crm.contacts.forms import (
     AffiliationForm,
@@ -25,7 +35,10 @@ from crm.contacts.forms import (
     ContactForm,
     EndAffiliationForm,
     EraseContactForm,
+    LiftRestrictionForm,
     RemoveAffiliationForm,
+    RestrictContactForm,
+    RetentionForm,
 )
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
@@ -253,6 +266,78 @@ def erase(contact_id: int):
     detail = queries.get_contact_detail(db.session, contact_id)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("contacts/erase.html", form=form, contact=contact, detail=detail), status
+
+
+@bp.route("/<int:contact_id>/restriction", methods=["GET", "POST"])
+@admin_access
+def restriction(contact_id: int):
+    """Restrict the processing of a person's data (GDPR art. 18), or lift the restriction."""
+    contact = _get_contact(contact_id)
+    restricted = contact.restricted_at is not None
+    form_class = LiftRestrictionForm if restricted else RestrictContactForm
+    form = form_class.editing(contact, fill=False)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            if restricted:
+                services.lift_restriction(db.session, contact=contact, version=form.version.data)
+            else:
+                services.restrict_contact(
+                    db.session,
+                    contact=contact,
+                    version=form.version.data,
+                    reason=form.reason.data,
+                    by_id=current_user.id,
+                )
+        if saved.ok:
+            if restricted:
+                flash(_("The restriction is lifted."), "success")
+            else:
+                flash(_("%(name)s's data is restricted.", name=contact.name), "success")
+            return redirect(url_for("contacts.detail", contact_id=contact_id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("contacts/restriction.html", form=form, contact=contact), status
+
+
+@bp.route("/retention", methods=["GET", "POST"])
+@admin_access
+def retention_review():
+    """People due for review under the retention rule: erase them, or keep them with a reason."""
+    years = current_app.config["RETENTION_YEARS"]
+    today = local_today()
+    form = RetentionForm()
+    if form.validate_on_submit():
+        ids = form.contact_ids.data or []
+        with saving(form) as saved:
+            if form.erase.data:
+                if not form.confirm.data:
+                    raise DomainError("confirm", _l("Tick the box to confirm the erasure."))
+                done = retention.erase_due(
+                    db.session, ids, today=today, years=years, user_id=current_user.id
+                )
+                message = _("%(n)s people are erased.", n=done)
+            else:
+                done = retention.keep_due(
+                    db.session, ids, reason=form.reason.data, today=today, years=years
+                )
+                message = _(
+                    "%(n)s people are kept for another %(years)s years.", n=done, years=years
+                )
+        if saved.ok:
+            flash(message, "success")
+            return redirect(url_for("contacts.retention_review"))
+    page, per_page = page_args()
+    pagination = paginate(
+        db.session, retention.due_query(today=today, years=years), page=page, per_page=per_page
+    )
+    last = retention.last_meetings(db.session, [c.id for c in pagination.items])
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "contacts/retention.html",
+        form=form,
+        pagination=pagination,
+        last_meetings=last,
+        years=years,
+    ), status
 
 
 @bp.route("/<int:contact_id>/access")

@@ -28,15 +28,29 @@ class DuplicateEmailError(DomainError):
 
     def __init__(self, other: Contact) -> None:
         path = f"/contacts/{other.id}"
-        super().__init__(
-            "email",
-            _l(
+        if other.restricted_at is not None:
+            # Not even the name of a restricted person is shown (GDPR art. 18).
+            message = _l("This email address already belongs to a person whose data is restricted.")
+        else:
+            message = _l(
                 "This email address already belongs to %(name)s (%(path)s).",
                 name=other.name,
                 path=path,
+            )
+        super().__init__("email", message)
+        self.other = other
+
+
+def ensure_not_restricted(contact: Contact) -> None:
+    """Refuse any change to a restricted person (GDPR art. 18) until an admin lifts it."""
+    if contact.restricted_at is not None:
+        raise DomainError(
+            None,
+            _l(
+                "This person's data is restricted: nothing about them can be changed until an "
+                "admin lifts the restriction."
             ),
         )
-        self.other = other
 
 
 def normalise_email(value: str | None) -> str | None:
@@ -106,6 +120,7 @@ def update_contact(
 ) -> Contact:
     """Correct a person's details, refusing a save over someone else's newer one."""
     ensure_version(contact, version)
+    ensure_not_restricted(contact)
     name = _clean_name(name)
     email = normalise_email(email)
     phone = normalise_phone(phone)
@@ -144,6 +159,7 @@ def add_affiliation(
     primary: bool = False,
 ) -> Affiliation:
     """Record that the person works (or worked) at an organisation."""
+    ensure_not_restricted(contact)
     company = resolve_organisation(
         session, company_id=company_id, typed=company_text, field="company", required=True
     )
@@ -170,6 +186,7 @@ def add_affiliation(
 
 def end_affiliation(session: Session, *, affiliation: Affiliation, end_date: date) -> Affiliation:
     """End an affiliation on a date; the row stays as history."""
+    ensure_not_restricted(affiliation.contact)
     if affiliation.end_date is not None and affiliation.end_date < local_today():
         raise DomainError("end_date", _l("This affiliation has already ended."))
     if affiliation.start_date and end_date < affiliation.start_date:
@@ -182,6 +199,7 @@ def end_affiliation(session: Session, *, affiliation: Affiliation, end_date: dat
 def remove_affiliation(session: Session, *, affiliation: Affiliation) -> None:
     """Delete an affiliation entered by mistake (ending one keeps history instead)."""
     contact = affiliation.contact
+    ensure_not_restricted(contact)
     session.delete(affiliation)
     session.flush()
     session.expire(contact, ["affiliations"])
@@ -215,6 +233,35 @@ def erase_contact(session: Session, *, contact: Contact, version: str | int | No
     session.delete(contact)
     session.flush()
     return name
+
+
+def restrict_contact(
+    session: Session, *, contact: Contact, version: str | int | None, reason: str, by_id: int
+) -> Contact:
+    """Restrict the processing of a person's data (GDPR art. 18), keeping why and by whom."""
+    ensure_version(contact, version)
+    if contact.restricted_at is not None:
+        raise DomainError(None, _l("This person's data is already restricted."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason", _l("Say why the data is restricted."))
+    contact.restricted_at = utcnow()
+    contact.restricted_by_id = by_id
+    contact.restriction_note = reason
+    session.flush()
+    return contact
+
+
+def lift_restriction(session: Session, *, contact: Contact, version: str | int | None) -> Contact:
+    """Lift a restriction: the person is back in lists, search, exports and the network."""
+    ensure_version(contact, version)
+    if contact.restricted_at is None:
+        raise DomainError(None, _l("This person's data is not restricted."))
+    contact.restricted_at = None
+    contact.restricted_by_id = None
+    contact.restriction_note = ""
+    session.flush()
+    return contact
 
 
 def export_contact_data(session: Session, *, contact: Contact) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from crm.establishments.labels import CASE_KIND, LOST_REASON
 from crm.establishments.models import EstablishmentCase
 from crm.establishments.queries import CaseFilters, case_list_query
 from crm.extensions import db
-from crm.meetings.labels import MEETING_KIND
+from crm.meetings.labels import EXEMPTION, MEETING_KIND
 from crm.meetings.models import meeting_contacts
 from crm.meetings.queries import MeetingFilters, meeting_list_query
 
@@ -187,6 +187,7 @@ def export_meetings(session: Session, *, filters: MeetingFilters) -> Export:
         _("People"),
         _("Staff"),
         _("Notes"),
+        _("Exempt from public access"),
     ]
 
     def read(session: Session) -> Iterator[list[Any]]:
@@ -205,6 +206,7 @@ def export_meetings(session: Session, *, filters: MeetingFilters) -> Export:
                     ", ".join(people.get(m.id, [])),
                     ", ".join(u.name for u in m.staff),
                     m.notes,
+                    EXEMPTION.label(m.exemption),
                 ]
 
     return Export(columns, _count(session, query), read)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import (
     FieldList,
     Form,
@@ -13,11 +14,19 @@ from wtforms import (
     SubmitField,
     TextAreaField,
     TimeField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from crm.common.forms import DateField, IdField, IdListField, VersionedForm, optional_id
-from crm.meetings.labels import MEETING_KIND
+from crm.common.forms import (
+    DateField,
+    IdField,
+    IdListField,
+    VersionedForm,
+    optional_choice,
+    optional_id,
+)
+from crm.meetings.labels import EXEMPTION, MEETING_KIND
 from crm.meetings.models import MeetingKind
 from crm.meetings.services import MAX_DURATION_MINUTES, MAX_NOTES_LENGTH
 
@@ -78,6 +87,15 @@ class MeetingForm(VersionedForm):
         ),
         render_kw={"rows": 8},
     )
+    exemption = SelectField(
+        _l("Exempt from public access"),
+        choices=EXEMPTION.choices(empty=_l("No: the notes may be handed out on request")),
+        coerce=optional_choice,
+        description=_l(
+            "The legal ground (offentleglova) when the notes must not be handed out, for example "
+            "because they hold business secrets. It follows the notes into every export."
+        ),
+    )
     # Set when the meeting is logged from an establishment case's page (new meetings only).
     establishment_id = IdField()
     # Set when the meeting is logged from an organisation's page (new meetings only).
@@ -107,3 +125,18 @@ class CaptureForm(MeetingForm):
     """Log a meeting and its follow-up tasks in one go."""
 
     tasks = FieldList(FormField(FollowUpForm), min_entries=1, max_entries=20)
+
+
+class ArchivePeriodForm(FlaskForm):
+    """The period of an archive package: the meetings held from one date to another."""
+
+    class Meta:
+        csrf = False  # a GET form: it only reads
+
+    start = DateField(_l("From"), validators=[DataRequired(_l("Give the first day."))])
+    end = DateField(_l("To"), validators=[DataRequired(_l("Give the last day."))])
+    submit = SubmitField(_l("Download the package"))
+
+    def validate_end(self, field) -> None:
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The last day cannot be before the first."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from crm.common.labels import label_table
-from crm.meetings.models import MeetingKind
+from crm.meetings.models import Exemption, MeetingKind
 
 MEETING_KIND = label_table(
     "meeting_kind",
@@ -19,4 +19,17 @@ MEETING_KIND = label_table(
     },
     enum=MeetingKind,
     columns=("meetings.kind",),
+)
+
+EXEMPTION = label_table(
+    "exemption",
+    {
+        Exemption.PERSONAL: _l("offl. § 13 cf. fvl. § 13 (1) no. 1 – personal matters"),
+        Exemption.BUSINESS_SECRETS: _l("offl. § 13 cf. fvl. § 13 (1) no. 2 – business secrets"),
+        Exemption.INTERNAL: _l("offl. § 14 – internal document"),
+        Exemption.NEGOTIATIONS: _l("offl. § 23 (1) – the municipality's negotiating position"),
+        Exemption.INSPECTIONS: _l("offl. § 24 – control and regulatory measures"),
+    },
+    enum=Exemption,
+    columns=("meetings.exemption",),
 )

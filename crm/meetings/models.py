@@ -30,6 +30,20 @@ class MeetingKind(enum.StrEnum):
     EMAIL = "email"
 
 
+class Exemption(enum.StrEnum):
+    """The legal ground for keeping a meeting's notes from the public (offentleglova).
+
+    Stored with the meeting and carried on every export of it, so the archivist who files the
+    notes and whoever answers a request for access sees the ground the adviser gave.
+    """
+
+    PERSONAL = "offl_13_fvl_13_1_1"
+    BUSINESS_SECRETS = "offl_13_fvl_13_1_2"
+    INTERNAL = "offl_14"
+    NEGOTIATIONS = "offl_23_1"
+    INSPECTIONS = "offl_24"
+
+
 def _link_table(name: str, other: str, other_table: str) -> Table:
     return Table(
         name,
@@ -54,7 +68,7 @@ class Meeting(Audited, db.Model):
     """A logged meeting; its notes may be a public document (offentleglova) and archived."""
 
     __tablename__ = "meetings"
-    __table_args__ = (enum_check("kind", MeetingKind),)
+    __table_args__ = (enum_check("kind", MeetingKind), enum_check("exemption", Exemption))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -67,6 +81,8 @@ class Meeting(Audited, db.Model):
     location: Mapped[str] = mapped_column(String(300), default="")
     # Markdown, rendered through a sanitiser; never trusted HTML.
     notes: Mapped[str] = mapped_column(Text, default="")
+    # None: the notes may be handed out on request; else the ground for exempting them.
+    exemption: Mapped[str | None] = mapped_column(String(20))
     # The organisation whose page the meeting was logged from: its follow-up tasks go there
     # unless the adviser chooses another of the meeting's organisations.
     logged_from_id: Mapped[int | None] = mapped_column(

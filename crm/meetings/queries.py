@@ -19,6 +19,7 @@ from crm.common.models import utcnow
 from crm.common.pagination import paginate
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
+from crm.meetings.labels import EXEMPTION
 from crm.meetings.models import (
     Meeting,
     meeting_companies,
@@ -368,10 +369,35 @@ def _person(user: User | None) -> dict[str, Any] | None:
 
 def export_meeting_for_archive(session: Session, meeting_id: int) -> dict[str, Any] | None:
     """Everything an archive (Noark 5) or a public-access request needs about one meeting."""
-    detail = get_meeting_detail(session, meeting_id)
-    if detail is None:
-        return None
-    meeting = detail.meeting
+    records = archive_records(session, [meeting_id])
+    return records[0] if records else None
+
+
+def archive_records(session: Session, meeting_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """`export_meeting_for_archive` for many meetings, oldest first, in a few queries."""
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_(meeting_ids))
+            .options(
+                selectinload(Meeting.companies),
+                selectinload(Meeting.contacts),
+                selectinload(Meeting.staff),
+                selectinload(Meeting.strategies).joinedload(Strategy.focus_area),
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+    user_ids = {i for m in meetings for i in (m.created_by_id, m.updated_by_id) if i is not None}
+    users = (
+        {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
+        if user_ids
+        else {}
+    )
+    return [_archive_record(m, users) for m in meetings]
+
+
+def _archive_record(meeting: Meeting, users: dict[int, User]) -> dict[str, Any]:
     local = ZoneInfo(LOCAL_TIMEZONE)
     return {
         "id": meeting.id,
@@ -380,6 +406,7 @@ def export_meeting_for_archive(session: Session, meeting_id: int) -> dict[str, A
         "starts_at": meeting.starts_at.isoformat(),
         "starts_at_local": meeting.starts_at.astimezone(local).isoformat(),
         "time_zone": LOCAL_TIMEZONE,
+        "has_time": meeting.has_time,
         "duration_minutes": meeting.duration_minutes,
         "location": meeting.location,
         "participants": {
@@ -397,11 +424,14 @@ def export_meeting_for_archive(session: Session, meeting_id: int) -> dict[str, A
             }
             for s in meeting.strategies
         ],
-        "author": _person(detail.created_by),
+        "author": _person(users.get(meeting.created_by_id)),
         "created_at": meeting.created_at.isoformat(),
-        "last_changed_by": _person(detail.updated_by),
+        "last_changed_by": _person(users.get(meeting.updated_by_id)),
         "updated_at": meeting.updated_at.isoformat(),
         "version": meeting.version,
+        # The code (stable for machines) and the legal ground in words (for the archivist).
+        "exemption": meeting.exemption,
+        "exemption_ground": EXEMPTION.label(meeting.exemption) or None,
         "notes_format": "text/markdown",
         "notes": meeting.notes,
         "exported_at": utcnow().isoformat(),

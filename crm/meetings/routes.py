@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -30,9 +29,9 @@ from crm.establishments import queries as establishment_queries
 from crm.extensions import db
 from crm.lists.memory import ListPanel, remember_list
 from crm.lists.models import ListName
-from crm.meetings import bp, invitations, queries, services
+from crm.meetings import archive, bp, invitations, queries, services
 from crm.meetings.filters import meeting_filter_form
-from crm.meetings.forms import CaptureForm, MeetingForm
+from crm.meetings.forms import ArchivePeriodForm, CaptureForm, MeetingForm
 from crm.meetings.models import Meeting
 
 
@@ -104,6 +103,7 @@ def _meeting_values(form: MeetingForm) -> dict:
         "staff_ids": form.staff_ids.data or [],
         "strategy_ids": form.strategy_ids.data or [],
         "notes": form.notes.data or "",
+        "exemption": form.exemption.data,
     }
 
 
@@ -309,6 +309,7 @@ def edit(meeting_id: int):
                 "staff_ids": [u.id for u in meeting.staff],
                 "strategy_ids": [s.id for s in meeting.strategies],
                 "notes": meeting.notes,
+                "exemption": meeting.exemption,
             }
         )
     elif form.validate() and _read_typed(form):
@@ -323,17 +324,53 @@ def edit(meeting_id: int):
     return _render_form(form, meeting)
 
 
+def _package_response(records: list[dict], filename: str) -> Response:
+    def render_document(record: dict) -> str:
+        return render_template("meetings/archive_document.html", record=record)
+
+    package = archive.build_package(records, render_document=render_document)
+    return Response(
+        package,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @bp.route("/<int:meeting_id>/export")
 @read_access
 def export(meeting_id: int):
-    """The meeting as a JSON file for the archive (Noark 5) or a public-access request."""
-    data = queries.export_meeting_for_archive(db.session, meeting_id)
-    if data is None:
+    """The meeting as an archive package: notes as a document, metadata, and the facts as JSON."""
+    records = queries.archive_records(db.session, [meeting_id])
+    if not records:
         abort(404)
     # Reading personal data out of the system should be traceable (GDPR).
     current_app.logger.info("User %s exported meeting %s", current_user.id, meeting_id)
-    return Response(
-        json.dumps(data, ensure_ascii=False, indent=2),
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="meeting-{meeting_id}.json"'},
-    )
+    return _package_response(records, f"meeting-{meeting_id}-archive.zip")
+
+
+@bp.route("/archive")
+@read_access
+def archive_package():
+    """The meetings of a period as one archive package, for the municipality's archive system."""
+    form = ArchivePeriodForm(request.args)
+    if request.args and form.validate():
+        try:
+            ids = archive.meeting_ids_between(db.session, form.start.data, form.end.data)
+        except archive.TooManyMeetings:
+            form.end.errors.append(
+                _(
+                    "The period holds more than %(max)s meetings; choose a shorter one.",
+                    max=archive.MAX_MEETINGS,
+                )
+            )
+        else:
+            if ids:
+                current_app.logger.info(
+                    "User %s exported %s meetings for the archive", current_user.id, len(ids)
+                )
+                records = queries.archive_records(db.session, ids)
+                name = f"meetings-{form.start.data.isoformat()}-{form.end.data.isoformat()}.zip"
+                return _package_response(records, name)
+            form.end.errors.append(_("No meetings were held in this period."))
+    status = 400 if form.errors else 200
+    return render_template("meetings/archive.html", form=form), status

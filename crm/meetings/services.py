@@ -22,7 +22,7 @@ from crm.companies.models import Company
 from crm.contacts.models import Contact
 from crm.establishments import queries as establishment_queries
 from crm.meetings.labels import MEETING_KIND
-from crm.meetings.models import Meeting, MeetingKind
+from crm.meetings.models import Exemption, Meeting, MeetingKind
 from crm.strategy.models import Strategy
 from crm.tasks import services as task_services
 
@@ -74,12 +74,14 @@ def _load(session: Session, model: type[M], ids: Sequence[int]) -> tuple[list[M]
 
 def _check_fields(
     *, starts_at: datetime, duration_minutes: int | None, kind: str, title: str, location: str,
-    notes: str,
+    notes: str, exemption: str | None = None,
 ) -> None:  # fmt: skip
     if starts_at.tzinfo is None or starts_at.utcoffset() is None:
         raise DomainError("time", _l("The time has no time zone."))
     if kind not in {k.value for k in MeetingKind}:
         raise DomainError("kind", _l("Choose a kind of meeting from the list."))
+    if exemption is not None and exemption not in {e.value for e in Exemption}:
+        raise DomainError("exemption", _l("Choose an exemption ground from the list."))
     if len(title) > MAX_TITLE_LENGTH:
         raise DomainError(
             "title", _l("The title may be at most %(n)d characters long.", n=MAX_TITLE_LENGTH)
@@ -173,6 +175,7 @@ def create_meeting(
     establishment_id: int | None = None,
     logged_from_id: int | None = None,
     has_time: bool = True,
+    exemption: str | None = None,
 ) -> Meeting:
     """Log a meeting with its participants and strategies; refused whole if anything is wrong.
 
@@ -190,6 +193,7 @@ def create_meeting(
         title=title,
         location=location,
         notes=notes,
+        exemption=exemption,
     )
     companies, contacts, staff, strategies = _participants(
         session,
@@ -212,6 +216,7 @@ def create_meeting(
         title=title or _default_title(kind, companies, contacts),
         location=location,
         notes=notes,
+        exemption=exemption,
         companies=companies,
         contacts=contacts,
         staff=staff,
@@ -266,6 +271,7 @@ def update_meeting(
     strategy_ids: Sequence[int],
     notes: str,
     has_time: bool = True,
+    exemption: str | None = None,
 ) -> Meeting:
     """Change a meeting loaded at `version`; every field and list is replaced."""
     ensure_version(meeting, version)
@@ -278,6 +284,7 @@ def update_meeting(
         title=title,
         location=location,
         notes=notes,
+        exemption=exemption,
     )
     companies, contacts, staff, strategies = _participants(
         session,
@@ -294,6 +301,7 @@ def update_meeting(
     meeting.title = title or _default_title(kind, companies, contacts)
     meeting.location = location
     meeting.notes = notes
+    meeting.exemption = exemption
     meeting.companies = companies
     meeting.logged_from_id = _taking_part(meeting.logged_from_id, companies)
     meeting.contacts = contacts

@@ -87,6 +87,8 @@ def _spreadsheet_cells(name: str, data: bytes) -> list:
         return _csv_cells(data)
     if name.endswith(".xlsx") or name == XLSX_TYPE:
         return _xlsx_cells(data)
+    if name.endswith((".html", ".json", ".xml")):
+        return []  # documents in an archive package: no spreadsheet program runs them
     if name.endswith(".zip") or name == "application/zip":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
@@ -445,9 +447,10 @@ def test_archive_export_holds_date_participants_author_strategies_and_full_notes
 
     response = client.get(f"/meetings/{meeting.id}/export")
     assert response.status_code == 200
-    assert response.mimetype == "application/json"
+    assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith("attachment;")
-    data = json.loads(response.get_data(as_text=True))
+    package = zipfile.ZipFile(io.BytesIO(response.data))
+    data = json.loads(package.read(f"meeting-{meeting.id}.json"))
     assert data["title"] == "Møte om radiofarmasi"
     assert data["starts_at"] == "2024-01-15T09:00:00+00:00"
     assert data["starts_at_local"] == "2024-01-15T10:00:00+01:00"

@@ -269,13 +269,19 @@ _MEMBERSHIP_ROWS = select(
     Membership.joined_on,
     Membership.left_on,
 ).join(Cluster, Cluster.id == Membership.cluster_id)
-_AFFILIATION_ROWS = select(
-    Affiliation.contact_id,
-    Contact.name,
-    Affiliation.company_id,
-    Affiliation.start_date,
-    Affiliation.end_date,
-).join(Contact, Contact.id == Affiliation.contact_id)
+# Read through a plain connection (no ORM events), so the restriction is spelled out: restricted
+# people (GDPR art. 18) are out of the network for everyone, since its figures are shared.
+_AFFILIATION_ROWS = (
+    select(
+        Affiliation.contact_id,
+        Contact.name,
+        Affiliation.company_id,
+        Affiliation.start_date,
+        Affiliation.end_date,
+    )
+    .join(Contact, Contact.id == Affiliation.contact_id)
+    .where(Contact.restricted_at.is_(None))
+)
 
 
 def _link_rows() -> Select:
@@ -560,6 +566,7 @@ def meeting_participants(session: Session, meeting_ids: Sequence[int]) -> list[P
         .where(meeting_contacts.c.meeting_id.in_(sorted(set(meeting_ids))[:900]))
         .distinct()
         .order_by(meeting_contacts.c.meeting_id, Contact.name, Contact.id)
+        .execution_options(hide_restricted=True)
     )
     return [Participant(*row) for row in session.execute(statement)]
 
@@ -608,6 +615,8 @@ def graph_version(session: Session) -> str:
         # As 64-bit: two ids above 46,340 multiply past PostgreSQL's 32-bit integer.
         product = cast(a, BigInteger) * b
         columns.append(select(func.coalesce(func.sum(product), 0)).scalar_subquery())
-    values = session.execute(select(*columns)).one()
+    # The same fingerprint for every reader: restricted people count for no one (see
+    # contacts.restriction), so an admin's request does not make a version of its own.
+    values = session.execute(select(*columns).execution_options(hide_restricted=True)).one()
     text = "|".join(str(value) for value in values)
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]

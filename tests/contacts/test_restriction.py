@@ -211,3 +211,25 @@ def test_restricting_needs_a_reason_and_an_admin(app, session):
         select(Contact).where(Contact.id == person.id).execution_options(include_restricted=True)
     ).one()
     assert restricted.restriction_note == "Innsigelse"
+
+
+def test_the_network_leaves_restricted_people_out_even_for_admins(session):
+    from crm.network.queries import read_neighbourhood_rows
+
+    admin = make_user(session, role="admin")
+    company = Company(name="Nettverk AS")
+    shown, hidden = Contact(name="Synlig Sara"), Contact(name="Skjult Sigurd")
+    session.add_all([company, shown, hidden])
+    session.flush()
+    session.add_all(
+        [
+            Affiliation(contact_id=shown.id, company_id=company.id),
+            Affiliation(contact_id=hidden.id, company_id=company.id),
+        ]
+    )
+    services.restrict_contact(
+        session, contact=hidden, version=hidden.version, reason="Innsigelse", by_id=admin.id
+    )
+    session.flush()
+    people = {row[1] for row in read_neighbourhood_rows(session, company.id).affiliations}
+    assert people == {"Synlig Sara"}

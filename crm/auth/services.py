@@ -33,11 +33,12 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 
 # Where the signed cookie session keeps the server-side session's token (sign-in, password change).
-SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name, not a secret)
+# The session key name, not a secret.
+SESSION_TOKEN_KEY = "sid"  # noqa: S105  # nosec B105
 # How this session signed in: the second factor is asked of password sign-ins; the provider
 # asks its own.
 SIGN_IN_METHOD_KEY = "signed_in_with"
-METHOD_PASSWORD = "password"  # noqa: S105  (a name, not a secret)
+METHOD_PASSWORD = "password"  # noqa: S105  # nosec B105
 METHOD_PROVIDER = "provider"
 
 

@@ -1,4 +1,7 @@
-"""Copy the database to a file and back: SQLite's online backup API, or pg_dump/pg_restore."""
+"""Copy the database to a file and back: SQLite's online backup API, or pg_dump/pg_restore.
+
+The PostgreSQL tools run as subprocesses without a shell, with arguments built here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404  (pg_dump and pg_restore, run without a shell, fixed arguments)
+import subprocess  # nosec B404
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -178,7 +181,7 @@ def _major(version_text: str) -> int:
 
 def _check_tool_version(tool: str, url: URL) -> None:
     """pg_dump and pg_restore refuse a server newer than themselves; say so before they start."""
-    output = subprocess.run(  # noqa: S603  # nosec B603  (fixed arguments, no shell)
+    output = subprocess.run(  # noqa: S603  # nosec B603
         [tool, "--version"], capture_output=True, text=True, check=True, timeout=30
     ).stdout
     # "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)": the number after the name.
@@ -213,7 +216,7 @@ def _pg_arguments(url: URL) -> tuple[list[str], dict[str, str]]:
 
 
 def _run(command: list[str], environment: dict[str, str], what: str) -> None:
-    result = subprocess.run(  # noqa: S603  # nosec B603  (fixed arguments, no shell)
+    result = subprocess.run(  # noqa: S603  # nosec B603
         command,
         capture_output=True,
         text=True,

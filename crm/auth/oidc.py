@@ -18,7 +18,6 @@ from crm.common.access import Role
 
 CLIENT_NAME = "municipality"
 _CLIENT_KEY = "crm.oidc_client"
-_oauth = OAuth()
 
 
 @dataclass(frozen=True)
@@ -83,9 +82,8 @@ def provider_settings(config) -> ProviderSettings | None:
 
 
 def init_oidc(app: Flask) -> None:
-    """Refuse a half setup at start-up, and bind Authlib's registry."""
+    """Refuse a half setup at start-up."""
     provider_settings(app.config)
-    _oauth.init_app(app)
 
 
 def client():
@@ -101,9 +99,9 @@ def client():
     cached = current_app.extensions.get(_CLIENT_KEY)
     if cached is not None and cached[0] == settings:
         return cached[1]
-    registered = _oauth.register(
+    # A registry of its own per settings: Authlib's keeps the first client made under a name.
+    registered = OAuth(current_app._get_current_object()).register(
         CLIENT_NAME,
-        overwrite=True,
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         server_metadata_url=f"{settings.issuer}/.well-known/openid-configuration",

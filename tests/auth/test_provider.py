@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from datetime import timedelta
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -144,6 +145,24 @@ def test_a_reused_code_is_refused(app, client, session, configured):
     response = other.get("/auth/provider/callback", query_string={"code": code, "state": state})
     assert response.status_code == 401
     assert other.get("/").status_code == 302
+
+
+def test_an_expired_id_token_is_refused(app, client, session, monkeypatch):
+    make_user(session, email="ola@lillestrom.kommune.no")
+    session.commit()
+    # A provider whose ID tokens expired before they were issued (past the 2 minutes of leeway).
+    with oidc_provider_mock.run_server_in_thread(
+        require_nonce=True, access_token_max_age=timedelta(minutes=-10)
+    ) as server:
+        issuer = f"http://localhost:{server.server_port}"
+        monkeypatch.setitem(app.config, "OIDC_ISSUER", issuer)
+        monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", "koblingsboks")
+        monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "test-secret")
+        _person(issuer, "ola-1", email="ola@lillestrom.kommune.no", email_verified=True)
+        response = _sign_in(client, issuer, "ola-1")
+    assert response.status_code == 401
+    assert "kunne ikke fullføres" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
 
 
 def test_an_unverified_email_is_refused(client, session, configured):

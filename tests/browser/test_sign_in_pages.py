@@ -1,15 +1,26 @@
-"""Two-step sign-in in a real browser: setup, recovery codes, the code step; axe on each page."""
+"""The sign-in pages in a real browser: the municipality's account through a real provider, and
+two-step sign-in (setup, recovery codes, the code step); axe on each page."""
 
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pyotp
 import pytest
+import requests
+from authlib.deprecate import AuthlibDeprecationWarning
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PASSWORD, check_accessibility, sign_in
+
+with warnings.catch_warnings():
+    # The test provider imports Authlib's deprecated jose and httpx modules; the app does not.
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    import oidc_provider_mock
 
 pytestmark = pytest.mark.browser
 
@@ -47,3 +58,51 @@ def test_set_up_sign_in_with_a_code_and_turn_it_off(page):
             page.locator("#off-password").fill(PASSWORD)
             page.get_by_role("button", name="Bekreft").last.click()
             expect(page.get_by_text("Totrinnsinnlogging er slått av.")).to_be_visible()
+
+
+@pytest.fixture
+def provider(live_server, monkeypatch) -> Iterator[str]:
+    """A real OpenID provider in this process, and the live server pointed at it."""
+    with oidc_provider_mock.run_server_in_thread(require_nonce=True) as server:
+        issuer = f"http://localhost:{server.server_port}"
+        settings = {
+            "OIDC_ISSUER": issuer,
+            "OIDC_CLIENT_ID": "koblingsboks",
+            "OIDC_CLIENT_SECRET": "browser-test-secret",
+        }
+        for key, value in settings.items():
+            monkeypatch.setitem(live_server.app.config, key, value)
+        yield issuer
+
+
+def _at_the_provider(page, issuer: str, sub: str, **claims) -> None:
+    response = requests.put(f"{issuer}/users/{quote(sub, safe='')}", json=claims, timeout=10)
+    assert response.status_code == 204
+    # The provider's own page links a stylesheet on a CDN: the test fetches nothing outside.
+    page.route(re.compile(r"^https://"), lambda route: route.abort())
+    page.goto("/auth/login")
+    check_accessibility(page)
+    page.get_by_role("link", name="Logg inn med kommunens konto").click()
+    page.locator("input[name=sub]").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+
+
+@pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning")
+@pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")
+def test_sign_in_with_the_municipality_account(page, live_server, provider):
+    _at_the_provider(
+        page, provider, "editor-sub", email="editor@lillestrom.kommune.no", email_verified=True
+    )
+    page.wait_for_url(f"{live_server.url}/")
+    expect(page.get_by_text("Editor Testesen").first).to_be_attached()
+
+
+@pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning")
+@pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")
+def test_an_unverified_email_gets_a_clear_page(page, live_server, provider):
+    _at_the_provider(
+        page, provider, "reader-sub", email="reader@lillestrom.kommune.no", email_verified=False
+    )
+    expect(page.get_by_role("heading", name="Innlogging avvist")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("har ikke bekreftet e-postadressen")
+    check_accessibility(page)

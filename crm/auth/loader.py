@@ -52,6 +52,7 @@ _ALLOWED_BEFORE_TWO_FACTOR = {
     "account.two_factor_start",
     "account.two_factor_setup",
     "account.two_factor_qr",
+    "account.password",
     "account.language",
     "auth.logout",
     "static",
@@ -67,6 +68,7 @@ def require_two_factor():
         current_user.is_authenticated
         and current_user.is_admin
         and not current_user.has_two_factor
+        and not current_user.must_change_password  # their own password first, then the code
         and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]
         and session.get(SIGN_IN_METHOD_KEY) != METHOD_PROVIDER
         and request.endpoint not in _ALLOWED_BEFORE_TWO_FACTOR

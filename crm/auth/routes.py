@@ -191,6 +191,8 @@ def provider_login():
     if provider is None:
         abort(404)
     next_url = _safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("home.index"))
     _fresh_session()
     if next_url:
         session[PROVIDER_NEXT_KEY] = next_url

@@ -135,6 +135,24 @@ def test_an_admin_without_a_second_factor_is_led_to_set_it_up(app, client, login
     assert "Administratorer logger inn i to trinn" in page
 
 
+def test_a_new_admin_chooses_a_password_first_then_sets_up_the_code(
+    app, client, login, monkeypatch
+):
+    monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED_FOR_ADMINS", True)
+    login(role="admin", must_change_password=True)
+    assert client.get("/").headers["Location"] == "/account/password"
+    assert client.get("/account/password").status_code == 200  # no loop between the two steps
+    new = "a sentence long enough to remember"
+    changed = post_form(
+        client,
+        "/account/password",
+        {"current_password": DEFAULT_PASSWORD, "new_password": new, "confirm": new},
+    )
+    assert changed.status_code == 302
+    assert client.get("/").headers["Location"] == "/account/two-factor"
+    assert client.get("/account/two-factor").status_code == 200
+
+
 def test_an_admin_with_it_goes_on_and_cannot_switch_it_off(app, client, session, monkeypatch):
     monkeypatch.setitem(app.config, "TWO_FACTOR_REQUIRED_FOR_ADMINS", True)
     user, secret, _codes = _with_two_factor(session, app, role="admin")

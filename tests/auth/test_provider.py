@@ -6,6 +6,7 @@ token endpoint and signed ID tokens are real; only the person at the form is the
 
 from __future__ import annotations
 
+import socket
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
@@ -253,3 +254,15 @@ def test_an_admin_signed_in_through_the_provider_is_not_asked_for_a_code(
 def test_without_a_provider_there_is_no_button_and_no_route(client):
     assert "kommunens konto" not in client.get("/auth/login").get_data(as_text=True)
     assert client.get("/auth/provider").status_code == 404
+
+
+def test_a_provider_out_of_reach_gets_a_clear_page(app, client, monkeypatch):
+    with socket.socket() as closed:  # a port nothing listens on once it is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", f"http://127.0.0.1:{port}")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_ID", "koblingsboks")
+    monkeypatch.setitem(app.config, "OIDC_CLIENT_SECRET", "test-secret")
+    response = client.get("/auth/provider")
+    assert response.status_code == 502
+    assert "svarer ikke nå" in response.get_data(as_text=True)

@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from crm.auth import services as auth_services
 from crm.extensions import db
 from tests.browser.conftest import PASSWORD, check_accessibility, sign_in
+from tests.browser.test_phone import DESKTOP, PHONE
 
 with warnings.catch_warnings():
     # The test provider imports Authlib's deprecated jose and httpx modules; the app does not.
@@ -27,20 +28,30 @@ with warnings.catch_warnings():
 pytestmark = pytest.mark.browser
 
 
+def _check_page(page) -> None:
+    """axe clean, and at a phone's width nothing scrolls sideways (as tests/browser/test_phone.py
+    checks for every page its walk can reach; these need a sign-in step in progress)."""
+    check_accessibility(page)
+    page.set_viewport_size(PHONE)
+    width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= viewport, f"{page.url} is {width} px wide on a phone"
+    page.set_viewport_size(DESKTOP)
+
+
 def test_set_up_sign_in_with_a_code_and_turn_it_off(page, live_server):
     sign_in(page, "reader")
     page.goto("/account/two-factor")
-    check_accessibility(page)
+    _check_page(page)
     page.get_by_role("button", name="Sett opp totrinnsinnlogging").click()
     expect(page.get_by_role("img", name="QR-kode for kodeappen")).to_be_visible()
-    check_accessibility(page)
+    _check_page(page)
     secret = page.locator(".two-factor-secret").inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
     try:
         page.get_by_label("Kode fra appen").fill(totp.now())
         page.get_by_role("button", name="Slå på totrinnsinnlogging").click()
         expect(page.locator(".recovery-codes li")).to_have_count(10)
-        check_accessibility(page)
+        _check_page(page)
 
         page.context.clear_cookies()
         page.goto("/auth/login")
@@ -48,7 +59,7 @@ def test_set_up_sign_in_with_a_code_and_turn_it_off(page, live_server):
         page.get_by_label("Passord").fill(PASSWORD)
         page.get_by_label("Passord").press("Enter")
         page.wait_for_url(re.compile(r"/auth/code$"))
-        check_accessibility(page)
+        _check_page(page)
         later = totp.at(datetime.now(UTC) + timedelta(seconds=30))
         page.get_by_label("Kode").fill(later)
         page.get_by_label("Kode").press("Enter")
@@ -88,7 +99,7 @@ def _at_the_provider(page, issuer: str, sub: str, **claims) -> None:
     page.route(re.compile(r"^https://"), lambda route: route.abort())
     page.goto("/auth/login")
     if not claims.get("email_verified"):
-        check_accessibility(page)  # the sign-in page with the municipality's button
+        _check_page(page)  # the sign-in page with the municipality's button
     page.get_by_role("link", name="Logg inn med kommunens konto").click()
     page.locator("input[name=sub]").fill(sub)
     page.get_by_role("button", name="Authorize").click()
@@ -103,7 +114,7 @@ def test_sign_in_with_the_municipality_account(page, live_server, provider):
     )
     expect(page.get_by_role("heading", name="Innlogging avvist")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("har ikke bekreftet e-postadressen")
-    check_accessibility(page)
+    _check_page(page)
     # Verified: signed in.
     _at_the_provider(
         page, provider, "editor-sub", email="editor@lillestrom.kommune.no", email_verified=True

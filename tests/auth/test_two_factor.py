@@ -205,3 +205,13 @@ def test_a_secret_under_another_key_is_unreadable():
 def test_codes_of_the_wrong_shape_never_match(typed):
     secret = twofactor.new_secret()
     assert twofactor.matching_counter(secret, typed, now=utcnow(), after=None) is None
+
+
+def test_the_admin_command_clears_a_lost_second_factor(app, runner, session):
+    user, _secret, _codes = _with_two_factor(session, app)
+    result = runner.invoke(args=["crm", "reset-two-factor", user.email])
+    assert result.exit_code == 0, result.output
+    session.refresh(user)
+    assert not user.has_two_factor
+    assert services.unused_recovery_codes(session, user=user) == 0
+    assert runner.invoke(args=["crm", "reset-two-factor", "nobody@x.no"]).exit_code == 1

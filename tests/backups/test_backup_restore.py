@@ -139,6 +139,16 @@ def test_restore_refuses_a_database_that_is_not_empty(app, session, tmp_path):
         backups.restore_database(app.config["SQLALCHEMY_DATABASE_URI"], backup)
 
 
+def test_the_commands_back_up_and_refuse_to_restore_over_data(app, runner, tmp_path):
+    _need_tools(app)
+    backup = tmp_path / "cli.backup"
+    result = runner.invoke(args=["crm", "backup", str(backup)])
+    assert result.exit_code == 0, result.output
+    assert "written to" in result.output and backup.stat().st_size > 0
+    result = runner.invoke(args=["crm", "restore", str(backup)])
+    assert result.exit_code == 1 and "is not empty" in result.output
+
+
 def test_the_commands_say_what_went_wrong(app, runner, tmp_path):
     existing = tmp_path / "there.backup"
     existing.write_bytes(b"x")

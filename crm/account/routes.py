@@ -99,7 +99,7 @@ def two_factor_start():
         abort(400)
     with saving() as saved:
         auth_services.begin_two_factor_setup(
-            db.session, user=current_user, secret_key=current_app.secret_key
+            db.session, user=current_user, secret_keys=twofactor.app_secret_keys(current_app.config)
         )
     if saved.ok:
         return redirect(url_for("account.two_factor_setup"))
@@ -111,7 +111,7 @@ def two_factor_start():
 def two_factor_setup():
     """Show the QR code and take the first code; then show the recovery codes, once."""
     secret = auth_services.pending_two_factor_secret(
-        current_user, secret_key=current_app.secret_key
+        current_user, secret_keys=twofactor.app_secret_keys(current_app.config)
     )
     if secret is None:
         return redirect(url_for("account.two_factor"))
@@ -122,7 +122,7 @@ def two_factor_setup():
                 db.session,
                 user=current_user,
                 code=form.code.data,
-                secret_key=current_app.secret_key,
+                secret_keys=twofactor.app_secret_keys(current_app.config),
             )
         if saved.ok:
             return render_template("account/recovery_codes.html", codes=codes, new_setup=True)
@@ -141,7 +141,7 @@ def _grouped(secret: str) -> str:
 def two_factor_qr():
     """The QR code of the secret being set up, as an SVG image (no script, no inline style)."""
     secret = auth_services.pending_two_factor_secret(
-        current_user, secret_key=current_app.secret_key
+        current_user, secret_keys=twofactor.app_secret_keys(current_app.config)
     )
     if secret is None:
         abort(404)

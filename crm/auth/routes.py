@@ -14,7 +14,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from joserfc.errors import JoseError
 
-from crm.auth import bp, oidc, services
+from crm.auth import bp, oidc, services, twofactor
 from crm.auth.forms import ChoosePasswordForm, CodeForm, LoginForm
 from crm.auth.models import User
 from crm.auth.services import METHOD_PASSWORD, METHOD_PROVIDER, SIGN_IN_METHOD_KEY
@@ -167,7 +167,10 @@ def two_factor():
     form = CodeForm()
     if form.validate_on_submit():
         if services.check_second_factor(
-            db.session, user=user, code=form.code.data, secret_key=current_app.secret_key
+            db.session,
+            user=user,
+            code=form.code.data,
+            secret_keys=twofactor.app_secret_keys(current_app.config),
         ):
             user.last_login_at = utcnow()
             return _complete_sign_in(

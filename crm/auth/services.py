@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -306,29 +307,34 @@ def _end_invitations(session: Session, *, user_id: int, now: datetime) -> None:
 CODE_WRONG = _l("The code is wrong or used already. Type the code your app shows now.")
 
 
-def begin_two_factor_setup(session: Session, *, user: User, secret_key: str) -> str:
+def begin_two_factor_setup(session: Session, *, user: User, secret_keys: Sequence[str]) -> str:
     """Give the user a new secret to add to their app; in force only once a code confirms it."""
     if user.has_two_factor:
         raise DomainError(None, _l("Two-step sign-in is on already."))
     secret = twofactor.new_secret()
-    user.totp_secret = twofactor.encrypt_secret(secret, secret_key=secret_key)
+    user.totp_secret = twofactor.encrypt_secret(secret, secret_keys=secret_keys)
     user.totp_last_counter = None
     session.flush()
     return secret
 
 
-def pending_two_factor_secret(user: User, *, secret_key: str) -> str | None:
+def pending_two_factor_secret(user: User, *, secret_keys: Sequence[str]) -> str | None:
     """The secret of a setup begun but not confirmed, to show as a QR code; else None."""
     if user.has_two_factor or not user.totp_secret:
         return None
-    return twofactor.decrypt_secret(user.totp_secret, secret_key=secret_key)
+    return twofactor.decrypt_secret(user.totp_secret, secret_keys=secret_keys)
 
 
 def confirm_two_factor_setup(
-    session: Session, *, user: User, code: str, secret_key: str, now: datetime | None = None
+    session: Session,
+    *,
+    user: User,
+    code: str,
+    secret_keys: Sequence[str],
+    now: datetime | None = None,
 ) -> list[str]:
     """Switch the second factor on with a first right code; returns the new recovery codes."""
-    secret = pending_two_factor_secret(user, secret_key=secret_key)
+    secret = pending_two_factor_secret(user, secret_keys=secret_keys)
     if secret is None:
         raise DomainError(None, _l("Start the setup again: no code is waiting to be confirmed."))
     now = now or utcnow()
@@ -364,7 +370,12 @@ def unused_recovery_codes(session: Session, *, user: User) -> int:
 
 
 def check_second_factor(
-    session: Session, *, user: User, code: str, secret_key: str, now: datetime | None = None
+    session: Session,
+    *,
+    user: User,
+    code: str,
+    secret_keys: Sequence[str],
+    now: datetime | None = None,
 ) -> bool:
     """Whether `code` is the app's current code or an unused recovery code; either is spent.
 
@@ -376,7 +387,7 @@ def check_second_factor(
     now = now or utcnow()
     typed = twofactor.normalise_code(code)
     if typed.isdigit():
-        secret = twofactor.decrypt_secret(user.totp_secret, secret_key=secret_key)
+        secret = twofactor.decrypt_secret(user.totp_secret, secret_keys=secret_keys)
         if secret is None:
             return False
         counter = twofactor.matching_counter(secret, typed, now=now, after=user.totp_last_counter)

@@ -5,7 +5,8 @@ No session and no request here; `crm.auth.services` stores what these return.
 Why encrypted, and with what key: a copy of the database (a backup on a share, a dump handed to
 a supplier) must not hand out every user's second factor. The secret is encrypted with Fernet
 (AES-128-CBC and HMAC-SHA256) under a key derived from SECRET_KEY by HKDF, so it is readable
-only where the app's secret is. Changing SECRET_KEY therefore ends every user's second factor:
+only where the app's secret is. A key moved to SECRET_KEY_FALLBACKS (Flask's rotation) still
+decrypts; a SECRET_KEY changed without that ends every user's second factor:
 they set it up again after signing in (admins are led to it), or an administrator clears it
 with `flask crm reset-two-factor EMAIL`.
 """
@@ -16,11 +17,12 @@ import base64
 import hmac
 import io
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -44,15 +46,20 @@ def new_secret() -> str:
     return pyotp.random_base32(length=32)
 
 
-def encrypt_secret(secret: str, *, secret_key: str) -> str:
-    """The secret as stored in the database."""
-    return _fernet(secret_key).encrypt(secret.encode()).decode()
+def app_secret_keys(config) -> tuple[str, ...]:
+    """SECRET_KEY, then SECRET_KEY_FALLBACKS (Flask's key rotation): old keys still decrypt."""
+    return (config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or ()))
 
 
-def decrypt_secret(stored: str, *, secret_key: str) -> str | None:
-    """The secret back, or None when it was encrypted under another SECRET_KEY."""
+def encrypt_secret(secret: str, *, secret_keys: Sequence[str]) -> str:
+    """The secret as stored in the database, encrypted under the first (current) key."""
+    return _fernet(secret_keys[0]).encrypt(secret.encode()).decode()
+
+
+def decrypt_secret(stored: str, *, secret_keys: Sequence[str]) -> str | None:
+    """The secret back, or None when none of the keys encrypted it (SECRET_KEY changed)."""
     try:
-        return _fernet(secret_key).decrypt(stored.encode()).decode()
+        return MultiFernet([_fernet(key) for key in secret_keys]).decrypt(stored.encode()).decode()
     except InvalidToken:
         return None
 

@@ -15,7 +15,7 @@ from tests.factories import DEFAULT_PASSWORD, make_user
 
 
 def _secret_of(user, app) -> str:
-    return twofactor.decrypt_secret(user.totp_secret, secret_key=app.secret_key)
+    return twofactor.decrypt_secret(user.totp_secret, secret_keys=(app.secret_key,))
 
 
 def _code(secret: str, *, steps: int = 0) -> str:
@@ -26,9 +26,9 @@ def _code(secret: str, *, steps: int = 0) -> str:
 def _with_two_factor(session, app, **overrides):
     """A user whose second factor is on; returns (user, secret, recovery codes)."""
     user = make_user(session, **overrides)
-    secret = services.begin_two_factor_setup(session, user=user, secret_key=app.secret_key)
+    secret = services.begin_two_factor_setup(session, user=user, secret_keys=(app.secret_key,))
     codes = services.confirm_two_factor_setup(
-        session, user=user, code=_code(secret, steps=-1), secret_key=app.secret_key
+        session, user=user, code=_code(secret, steps=-1), secret_keys=(app.secret_key,)
     )
     session.commit()
     return user, secret, codes
@@ -196,9 +196,13 @@ def test_others_switch_it_off_with_their_password(app, client, session):
 
 
 def test_a_secret_under_another_key_is_unreadable():
-    stored = twofactor.encrypt_secret("JBSWY3DPEHPK3PXP", secret_key="one key")
-    assert twofactor.decrypt_secret(stored, secret_key="one key") == "JBSWY3DPEHPK3PXP"
-    assert twofactor.decrypt_secret(stored, secret_key="another key") is None
+    stored = twofactor.encrypt_secret("JBSWY3DPEHPK3PXP", secret_keys=("one key",))
+    assert twofactor.decrypt_secret(stored, secret_keys=("one key",)) == "JBSWY3DPEHPK3PXP"
+    assert twofactor.decrypt_secret(stored, secret_keys=("another key",)) is None
+    # Rotated with Flask's SECRET_KEY_FALLBACKS: the old key still opens it.
+    config = {"SECRET_KEY": "another key", "SECRET_KEY_FALLBACKS": ["one key"]}
+    keys = twofactor.app_secret_keys(config)
+    assert twofactor.decrypt_secret(stored, secret_keys=keys) == "JBSWY3DPEHPK3PXP"
 
 
 @pytest.mark.parametrize("typed", ["12345", "1234567", "abcdef", ""])

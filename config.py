@@ -44,6 +44,11 @@ class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Earlier keys, comma-separated, while a new SECRET_KEY takes over: sessions signed and
+    # second-factor secrets encrypted with them still open (Flask's key rotation).
+    SECRET_KEY_FALLBACKS = [
+        key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+    ]
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 5000

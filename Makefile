@@ -7,7 +7,7 @@ CATALOGUES := $(wildcard crm/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 SCREENSHOTS := $(CURDIR)/test-artifacts/screenshots
 
-.PHONY: run test setup-test lint translations extract-messages clean
+.PHONY: run test setup-test audit lint translations extract-messages clean
 
 run: $(VENV)/.installed $(COMPILED)
 	$(FLASK) db upgrade
@@ -19,11 +19,23 @@ run: $(VENV)/.installed $(COMPILED)
 
 setup-test: $(VENV)/.installed-test $(COMPILED)
 
-test: setup-test
+test: setup-test audit
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SCREENSHOT_DIR=$(SCREENSHOTS) $(BIN)/pytest
 	@echo "Screenshots of the browser journeys: $(SCREENSHOTS)"
+
+# bandit (settings in pyproject.toml; each exemption is a `# nosec` with its reason beside it)
+# and pip-audit of the installed packages. pip-audit needs its vulnerability database (PyPI's
+# API): out of reach, it is skipped with a message; a known vulnerability fails the target.
+audit: setup-test
+	$(BIN)/bandit -c pyproject.toml -r crm config.py wsgi.py -q
+	@out="$$($(BIN)/pip-audit --skip-editable --progress-spinner off 2>&1)"; status=$$?; \
+	if [ $$status -ne 0 ] && printf '%s' "$$out" | grep -q 'known vulnerabilit'; then \
+		printf '%s\n' "$$out"; exit 1; \
+	elif [ $$status -ne 0 ] || printf '%s' "$$out" | grep -q 'Dependency not found on PyPI'; then \
+		echo "pip-audit skipped: its vulnerability database is out of reach (no package could be looked up)."; \
+	else echo "pip-audit: no known vulnerabilities."; fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -44,6 +44,11 @@ class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Earlier keys, comma-separated, while a new SECRET_KEY takes over: sessions signed and
+    # second-factor secrets encrypted with them still open (Flask's key rotation).
+    SECRET_KEY_FALLBACKS = [
+        key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+    ]
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -126,6 +131,30 @@ class Config:
     # How long an invitation link (choose your own password) works; it works once.
     INVITATION_LIFETIME = timedelta(hours=72)
 
+    # The second factor (TOTP) for password sign-in: required for administrators (an admin
+    # without it is led to set it up before anything else), optional for everyone else. The
+    # code form counts failures like the sign-in form: per address and per account.
+    TWO_FACTOR_REQUIRED_FOR_ADMINS = True
+    TWO_FACTOR_RATE_LIMIT_ADDRESS = "20 per 15 minutes"
+    TWO_FACTOR_RATE_LIMIT_ACCOUNT = "10 per 15 minutes"
+    # How long the step between a right password and its code may take.
+    TWO_FACTOR_PENDING_LIFETIME = timedelta(minutes=5)
+
+    # Sign-in through the municipality's identity provider (OpenID Connect: Entra ID, ID-porten
+    # style), on when OIDC_ISSUER is set: the issuer's discovery document gives every endpoint.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER") or None
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID") or None
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET") or None
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    # The claim that lists the user's groups, and which group gives which role, as
+    # "group-id=role,group-id=role" (e.g. Entra ID object ids). With a mapping, the role follows
+    # the groups at every sign-in (the highest wins; in no mapped group: reader).
+    OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+    OIDC_GROUP_ROLES = os.environ.get("OIDC_GROUP_ROLES", "")
+    # "false" switches password sign-in off: the sign-in page shows only the municipality's
+    # button. The `flask crm` commands still create users and reset passwords.
+    PASSWORD_SIGN_IN = os.environ.get("PASSWORD_SIGN_IN", "true")
+
     @classmethod
     def prepare(cls, settings: dict) -> None:
         """Fill in or refuse settings this environment cannot run without."""
@@ -151,7 +180,7 @@ class TestingConfig(Config):
     """The test suite: database from TEST_DATABASE_URL, SQLite by default, cheap hashing."""
 
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
@@ -159,6 +188,13 @@ class TestingConfig(Config):
     # Limits stay on so the mechanism is tested; the tests of the real limits lower them.
     LOGIN_RATE_LIMIT_ADDRESS = "1000/minute"
     LOGIN_RATE_LIMIT_ACCOUNT = "1000/minute"
+    TWO_FACTOR_RATE_LIMIT_ADDRESS = "1000/minute"
+    TWO_FACTOR_RATE_LIMIT_ACCOUNT = "1000/minute"
+    # Off so the suite's admins sign in with a password alone; tests/auth/test_two_factor.py
+    # turns it on to test the rule.
+    TWO_FACTOR_REQUIRED_FOR_ADMINS = False
+    # The suite's provider (oidc-provider-mock) serves plain http on localhost.
+    OIDC_ISSUER = None
 
 
 class ProductionConfig(Config):

@@ -61,6 +61,7 @@ def init_security(app: Flask) -> None:
 
     from config import trusted_proxy_count
     from crm.auth.loader import init_login
+    from crm.auth.oidc import init_oidc
     from crm.auth.passwords import init_passwords
     from crm.common.access import enforce_access
     from crm.common.headers import set_security_headers
@@ -73,6 +74,7 @@ def init_security(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     init_passwords(app)
     init_login(app)
+    init_oidc(app)
     csrf.init_app(app)
     limiter.init_app(app)
     app.before_request(enforce_access)

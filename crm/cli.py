@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from crm.auth import services as auth_services
 from crm.auth.models import User
+from crm.backups import services as backup_services
 from crm.common.access import Role
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
@@ -231,3 +233,40 @@ def retention_command(mode: str | None) -> None:
             )
         retention.prune_access_log(db.session, today=today, years=log_years)
         db.session.commit()
+@crm_cli.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Clear a user's two-step sign-in (a lost phone and codes); they set it up again."""
+    user = auth_services.get_user_by_email(db.session, email)
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    auth_services.reset_two_factor(db.session, user=user)
+    auth_services.revoke_sessions(db.session, user_id=user.id)
+    db.session.commit()
+    click.echo(f"Two-step sign-in is cleared for {user.email}; their sessions have ended.")
+
+
+@crm_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app runs (cron, systemd timer)."""
+    try:
+        result = backup_services.backup_database(db.engine.url, path)
+    except backup_services.BackupError as error:
+        _fail(error)
+    click.echo(
+        f"Backup of the {result.kind} database written to {result.path} ({result.size} bytes)."
+    )
+
+
+@crm_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Bring the backup at PATH back into the configured database, which must be empty."""
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        result = backup_services.restore_database(db.engine.url, path)
+    except backup_services.BackupError as error:
+        _fail(error)
+    click.echo(f"Restored {result.path} into the {result.kind} database.")

@@ -1,6 +1,13 @@
 """Every feature's models, imported so Alembic and the tests see all tables."""
 
-from crm.auth.models import Invitation, User, UserSession
+from crm.auth.models import (
+    Invitation,
+    OidcIdentity,
+    RecoveryCode,
+    SignInSettings,
+    User,
+    UserSession,
+)
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact, ContactAccess
@@ -38,11 +45,14 @@ __all__ = [
     "LinkType",
     "Meeting",
     "Membership",
+    "OidcIdentity",
     "Place",
+    "RecoveryCode",
     "RegisterPoint",
     "SavedFilter",
     "Sector",
     "SentDigest",
+    "SignInSettings",
     "Stage",
     "StageChange",
     "Strategy",

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, SelectField, SubmitField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 LANGUAGE_CHOICES = [SelectChoice("nb", "Norsk bokmål"), SelectChoice("en", "English")]
@@ -31,3 +31,28 @@ class LanguageForm(FlaskForm):
 
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES, validators=[DataRequired()])
     submit = SubmitField(_l("Change language"))
+
+
+class TwoFactorStartForm(FlaskForm):
+    """Begin setting up the second factor (a new secret for the app)."""
+
+    submit = SubmitField(_l("Set up two-step sign-in"))
+
+
+class TwoFactorConfirmForm(FlaskForm):
+    """The first code from the app, proving it was set up right."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The 6 digits the app shows for Koblingsboks."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class PasswordConfirmForm(FlaskForm):
+    """The password again, before a change to how one signs in."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("Confirm"))

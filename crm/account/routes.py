@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.account import bp
-from crm.account.forms import LanguageForm, PasswordForm
+from crm.account.forms import (
+    LanguageForm,
+    PasswordConfirmForm,
+    PasswordForm,
+    TwoFactorConfirmForm,
+    TwoFactorStartForm,
+)
 from crm.auth import services as auth_services
+from crm.auth import twofactor
+from crm.auth.passwords import verify_password
 from crm.auth.services import SESSION_TOKEN_KEY
 from crm.common.access import public, read_access
 from crm.common.saving import saving
@@ -49,3 +67,133 @@ def language():
             db.session.commit()
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else url_for("home.index"))
+
+
+# --- the second factor --------------------------------------------------------------------
+
+
+def _two_factor_required() -> bool:
+    return current_user.is_admin and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]
+
+
+@bp.route("/two-factor")
+@read_access
+def two_factor():
+    """Whether two-step sign-in is on, with the ways to set it up, renew codes or turn it off."""
+    return render_template(
+        "account/two_factor.html",
+        start_form=TwoFactorStartForm(),
+        codes_form=PasswordConfirmForm(prefix="codes"),
+        disable_form=PasswordConfirmForm(prefix="off"),
+        codes_left=auth_services.unused_recovery_codes(db.session, user=current_user),
+        required=_two_factor_required(),
+    )
+
+
+@bp.route("/two-factor/start", methods=["POST"])
+@read_access
+def two_factor_start():
+    """Make a new secret for the app and show it as a QR code."""
+    form = TwoFactorStartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with saving() as saved:
+        auth_services.begin_two_factor_setup(
+            db.session, user=current_user, secret_keys=twofactor.app_secret_keys(current_app.config)
+        )
+    if saved.ok:
+        return redirect(url_for("account.two_factor_setup"))
+    return redirect(url_for("account.two_factor"))
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@read_access
+def two_factor_setup():
+    """Show the QR code and take the first code; then show the recovery codes, once."""
+    secret = auth_services.pending_two_factor_secret(
+        current_user, secret_keys=twofactor.app_secret_keys(current_app.config)
+    )
+    if secret is None:
+        return redirect(url_for("account.two_factor"))
+    form = TwoFactorConfirmForm()
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            codes = auth_services.confirm_two_factor_setup(
+                db.session,
+                user=current_user,
+                code=form.code.data,
+                secret_keys=twofactor.app_secret_keys(current_app.config),
+            )
+        if saved.ok:
+            return render_template("account/recovery_codes.html", codes=codes, new_setup=True)
+    return render_template(
+        "account/two_factor_setup.html", form=form, secret=_grouped(secret)
+    ), 400 if form.errors else 200
+
+
+def _grouped(secret: str) -> str:
+    """The secret in groups of four, easier to type into an app by hand."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@bp.route("/two-factor/qr.svg")
+@read_access
+def two_factor_qr():
+    """The QR code of the secret being set up, as an SVG image (no script, no inline style)."""
+    secret = auth_services.pending_two_factor_secret(
+        current_user, secret_keys=twofactor.app_secret_keys(current_app.config)
+    )
+    if secret is None:
+        abort(404)
+    uri = twofactor.provisioning_uri(secret, account=current_user.email)
+    return Response(twofactor.qr_svg(uri), mimetype="image/svg+xml")
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@read_access
+def recovery_codes():
+    """New recovery codes after the password is typed again; the old ones stop working."""
+    form = PasswordConfirmForm(prefix="codes")
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data) and (
+            current_user.has_two_factor
+        ):
+            codes = auth_services.replace_recovery_codes(db.session, user=current_user)
+            db.session.commit()
+            return render_template("account/recovery_codes.html", codes=codes, new_setup=False)
+        form.password.errors = [*form.password.errors, _("The password is wrong.")]
+    return _two_factor_page_with(codes_form=form)
+
+
+@bp.route("/two-factor/off", methods=["POST"])
+@read_access
+def two_factor_disable():
+    """Turn the second factor off after the password is typed again (not for admins)."""
+    form = PasswordConfirmForm(prefix="off")
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            auth_services.disable_two_factor(
+                db.session,
+                user=current_user,
+                password=form.password.data,
+                required=_two_factor_required(),
+            )
+        if saved.ok:
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("account.two_factor"))
+    return _two_factor_page_with(disable_form=form)
+
+
+def _two_factor_page_with(**forms):
+    page = {
+        "start_form": TwoFactorStartForm(),
+        "codes_form": PasswordConfirmForm(prefix="codes"),
+        "disable_form": PasswordConfirmForm(prefix="off"),
+        **forms,
+    }
+    return render_template(
+        "account/two_factor.html",
+        codes_left=auth_services.unused_recovery_codes(db.session, user=current_user),
+        required=_two_factor_required(),
+        **page,
+    ), 400

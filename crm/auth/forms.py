@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from crm.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -29,3 +29,15 @@ class ChoosePasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
     submit = SubmitField(_l("Save my password"))
+
+
+class CodeForm(FlaskForm):
+    """The code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6 digits your app shows now, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+    )
+    submit = SubmitField(_l("Confirm"))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from crm.auth import services
 from crm.auth.models import User
-from crm.auth.services import SESSION_TOKEN_KEY
+from crm.auth.services import METHOD_PROVIDER, SESSION_TOKEN_KEY, SIGN_IN_METHOD_KEY
 from crm.extensions import db, login_manager
 
 # Views a user with a one-time password may still reach.
@@ -45,6 +46,41 @@ def require_password_change():
     return None
 
 
+# Views an admin who signed in with a password but has no second factor yet may still reach.
+_ALLOWED_BEFORE_TWO_FACTOR = {
+    "account.two_factor",
+    "account.two_factor_start",
+    "account.two_factor_setup",
+    "account.two_factor_qr",
+    "account.password",
+    "account.language",
+    "auth.logout",
+    "static",
+}
+
+
+def require_two_factor():
+    """Lead an admin who signed in with a password alone to set up the second factor first.
+
+    Sign-ins through the municipality's provider are left alone: the provider asks its own.
+    """
+    if (
+        current_user.is_authenticated
+        and current_user.is_admin
+        and not current_user.has_two_factor
+        and not current_user.must_change_password  # their own password first, then the code
+        and current_app.config["TWO_FACTOR_REQUIRED_FOR_ADMINS"]
+        and session.get(SIGN_IN_METHOD_KEY) != METHOD_PROVIDER
+        and request.endpoint not in _ALLOWED_BEFORE_TWO_FACTOR
+    ):
+        flash(
+            _("Administrators sign in in two steps: set up your code app before you go on."),
+            "warning",
+        )
+        return redirect(url_for("account.two_factor"))
+    return None
+
+
 def init_login(app: Flask) -> None:
     """Bind Flask-Login."""
     login_manager.init_app(app)
@@ -53,3 +89,4 @@ def init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(load_user)
     app.before_request(require_password_change)
+    app.before_request(require_two_factor)

@@ -39,7 +39,7 @@ def needs_rehash(password_hash: str) -> bool:
 
 # An unknown email is checked against this throwaway password's hash, made once per app with
 # the current cost: one verify of the same cost as a known user's, so the answer takes as long.
-_DUMMY_PASSWORD = "not-a-real-password-only-for-timing"  # noqa: S105
+_DUMMY_PASSWORD = "not-a-real-password-only-for-timing"  # noqa: S105  # nosec B105
 _DUMMY_HASH_KEY = "crm.dummy_password_hash"
 
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm.auth.models import Invitation, User, UserSession
+from crm.auth import twofactor
+from crm.auth.models import (
+    Invitation,
+    OidcIdentity,
+    RecoveryCode,
+    SignInSettings,
+    User,
+    UserSession,
+)
 from crm.auth.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -25,7 +34,13 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 
 # Where the signed cookie session keeps the server-side session's token (sign-in, password change).
-SESSION_TOKEN_KEY = "sid"  # noqa: S105  (the session key name, not a secret)
+# The session key name, not a secret.
+SESSION_TOKEN_KEY = "sid"  # noqa: S105  # nosec B105
+# How this session signed in: the second factor is asked of password sign-ins; the provider
+# asks its own.
+SIGN_IN_METHOD_KEY = "signed_in_with"
+METHOD_PASSWORD = "password"  # noqa: S105  # nosec B105
+METHOD_PROVIDER = "provider"
 
 
 def normalise_email(email: str) -> str:
@@ -285,3 +300,263 @@ def _end_invitations(session: Session, *, user_id: int, now: datetime) -> None:
         .where(Invitation.user_id == user_id, Invitation.used_at.is_(None))
         .values(used_at=now)
     )
+
+
+# --- the second factor (TOTP and recovery codes) -----------------------------------------
+
+CODE_WRONG = _l("The code is wrong or used already. Type the code your app shows now.")
+
+
+def begin_two_factor_setup(session: Session, *, user: User, secret_keys: Sequence[str]) -> str:
+    """Give the user a new secret to add to their app; in force only once a code confirms it."""
+    if user.has_two_factor:
+        raise DomainError(None, _l("Two-step sign-in is on already."))
+    secret = twofactor.new_secret()
+    user.totp_secret = twofactor.encrypt_secret(secret, secret_keys=secret_keys)
+    user.totp_last_counter = None
+    session.flush()
+    return secret
+
+
+def pending_two_factor_secret(user: User, *, secret_keys: Sequence[str]) -> str | None:
+    """The secret of a setup begun but not confirmed, to show as a QR code; else None."""
+    if user.has_two_factor or not user.totp_secret:
+        return None
+    return twofactor.decrypt_secret(user.totp_secret, secret_keys=secret_keys)
+
+
+def confirm_two_factor_setup(
+    session: Session,
+    *,
+    user: User,
+    code: str,
+    secret_keys: Sequence[str],
+    now: datetime | None = None,
+) -> list[str]:
+    """Switch the second factor on with a first right code; returns the new recovery codes."""
+    secret = pending_two_factor_secret(user, secret_keys=secret_keys)
+    if secret is None:
+        raise DomainError(None, _l("Start the setup again: no code is waiting to be confirmed."))
+    now = now or utcnow()
+    counter = twofactor.matching_counter(secret, code, now=now, after=None)
+    if counter is None:
+        raise DomainError("code", CODE_WRONG)
+    user.totp_enabled_at = now
+    user.totp_last_counter = counter
+    return replace_recovery_codes(session, user=user)
+
+
+def replace_recovery_codes(session: Session, *, user: User) -> list[str]:
+    """New recovery codes (stored hashed, returned to be shown once); the old ones stop working."""
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    shown_codes = []
+    for _ in range(twofactor.RECOVERY_CODE_COUNT):
+        shown, selector, secret = twofactor.new_recovery_code()
+        session.add(
+            RecoveryCode(user_id=user.id, selector=selector, code_hash=hash_password(secret))
+        )
+        shown_codes.append(shown)
+    session.flush()
+    return shown_codes
+
+
+def unused_recovery_codes(session: Session, *, user: User) -> int:
+    """How many recovery codes the user has left."""
+    return session.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    )
+
+
+def check_second_factor(
+    session: Session,
+    *,
+    user: User,
+    code: str,
+    secret_keys: Sequence[str],
+    now: datetime | None = None,
+) -> bool:
+    """Whether `code` is the app's current code or an unused recovery code; either is spent.
+
+    Spending is one conditional UPDATE, so of two requests with the same code at once only
+    one passes.
+    """
+    if not user.has_two_factor or not user.totp_secret:
+        return False
+    now = now or utcnow()
+    typed = twofactor.normalise_code(code)
+    if typed.isdigit():
+        secret = twofactor.decrypt_secret(user.totp_secret, secret_keys=secret_keys)
+        if secret is None:
+            return False
+        counter = twofactor.matching_counter(secret, typed, now=now, after=user.totp_last_counter)
+        if counter is None:
+            return False
+        spent = session.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                or_(User.totp_last_counter.is_(None), User.totp_last_counter < counter),
+            )
+            .values(totp_last_counter=counter)
+            .execution_options(synchronize_session=False)
+        )
+        user.totp_last_counter = counter
+        return spent.rowcount == 1
+    parts = twofactor.split_recovery_code(typed)
+    if parts is None:
+        return False
+    selector, secret_part = parts
+    row = session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.selector == selector,
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if row is None:
+        spend_equal_time(secret_part)
+        return False
+    if not verify_password(row.code_hash, secret_part):
+        return False
+    spent = session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == row.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return spent.rowcount == 1
+
+
+def disable_two_factor(session: Session, *, user: User, password: str, required: bool) -> None:
+    """Switch the second factor off after the password is typed again (not where it is required)."""
+    if required:
+        raise DomainError(
+            None, _l("Administrators must keep two-step sign-in on; it cannot be switched off.")
+        )
+    if not verify_password(user.password_hash, password):
+        raise DomainError("password", _l("The password is wrong."))
+    reset_two_factor(session, user=user)
+
+
+def reset_two_factor(session: Session, *, user: User) -> None:
+    """Clear a user's second factor and recovery codes (a lost phone: the admin's command)."""
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_counter = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.flush()
+
+
+# --- sign-in through the municipality's identity provider ---------------------------------
+
+
+class ProviderRefusal(DomainError):
+    """A sign-in through the provider that is refused; the message says why."""
+
+    def __init__(self, message) -> None:
+        super().__init__(None, message)
+
+
+def get_sign_in_settings(session: Session) -> SignInSettings:
+    """The administrators' sign-in settings (the defaults until someone saves them)."""
+    settings = session.scalar(select(SignInSettings).order_by(SignInSettings.id).limit(1))
+    if settings is None:
+        settings = SignInSettings(create_users_from_provider=False)
+    return settings
+
+
+def save_sign_in_settings(
+    session: Session, *, create_users_from_provider: bool, acting: User
+) -> SignInSettings:
+    """Store the administrators' sign-in settings."""
+    settings = get_sign_in_settings(session)
+    settings.create_users_from_provider = create_users_from_provider
+    settings.updated_by_id = acting.id
+    session.add(settings)
+    session.flush()
+    return settings
+
+
+def role_from_groups(groups: object, mapping: dict[str, str]) -> str | None:
+    """The highest role a user's groups give under `mapping`, reader if none; None without one."""
+    if not mapping:
+        return None
+    if isinstance(groups, str):
+        groups = [groups]
+    if not isinstance(groups, list | tuple):
+        groups = []
+    order = [Role.READER.value, Role.EDITOR.value, Role.ADMIN.value]
+    roles = {mapping[g] for g in groups if isinstance(g, str) and g in mapping}
+    return max(roles, key=order.index) if roles else Role.READER.value
+
+
+def sign_in_with_provider(
+    session: Session,
+    *,
+    issuer: str,
+    claims: dict,
+    group_roles: dict[str, str],
+    groups_claim: str,
+) -> User:
+    """The user the provider's verified claims name: found, linked by email, or created.
+
+    Refused: no subject, no email or an unverified one, a deactivated user, an unknown user
+    while the administrators do not let the provider create accounts.
+    """
+    subject = claims.get("sub")
+    email = claims.get("email")
+    if not isinstance(subject, str) or not subject:
+        raise ProviderRefusal(_l("The municipality's sign-in sent no user id. Try again."))
+    if not isinstance(email, str) or not email.strip():
+        raise ProviderRefusal(
+            _l("The municipality's sign-in sent no email address, so we cannot tell who you are.")
+        )
+    if claims.get("email_verified") is not True:
+        raise ProviderRefusal(
+            _l(
+                "The municipality's sign-in has not verified your email address %(email)s. "
+                "Ask the IT department to verify it, then try again.",
+                email=email,
+            )
+        )
+    role = role_from_groups(claims.get(groups_claim), group_roles)
+    identity = session.scalar(
+        select(OidcIdentity).where(OidcIdentity.issuer == issuer, OidcIdentity.subject == subject)
+    )
+    user = identity.user if identity else get_user_by_email(session, email)
+    if user is None:
+        if not get_sign_in_settings(session).create_users_from_provider:
+            raise ProviderRefusal(
+                _l(
+                    "%(email)s has no account in Koblingsboks. Ask an administrator to create "
+                    "one for you.",
+                    email=normalise_email(email),
+                )
+            )
+        name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+        user = User(
+            email=normalise_email(email),
+            name=(name or email.split("@")[0]).strip()[:200],
+            role=Role.READER.value,
+            active=True,
+            # Never told to anyone: this user signs in through the provider.
+            password_hash=hash_password(generate_password()),
+        )
+        session.add(user)
+        session.flush()
+    if not user.active:
+        raise ProviderRefusal(
+            _l("Your account in Koblingsboks is deactivated. Ask an administrator.")
+        )
+    if identity is None:
+        identity = OidcIdentity(user_id=user.id, issuer=issuer, subject=subject)
+        session.add(identity)
+    if role is not None and role != user.role:
+        user.role = role
+    now = utcnow()
+    identity.last_login_at = now
+    user.last_login_at = now
+    session.flush()
+    return user

@@ -211,7 +211,8 @@ def add_membership(
     company = resolve_organisation(
         session, company_id=company_id, typed=company_text, field="company_name", required=True
     )
-    assert company is not None  # required=True refuses a missing one
+    # Narrows the type for the checker; required=True has refused a missing one already.
+    assert company is not None  # nosec B101
     _check_membership(
         session,
         cluster_id=cluster.id,

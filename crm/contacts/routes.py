@@ -85,7 +85,7 @@ def _show_error(form, error: DomainError) -> None:
         # The text is ours (the catalogue); Markup's % escapes the name put into it.
         message = _('This email address already belongs to <a href="%(path)s">%(name)s</a>.')
         path = url_for("contacts.detail", contact_id=other.id)
-        error.message = Markup(message) % {"path": path, "name": other.name}  # noqa: S704
+        error.message = Markup(message) % {"path": path, "name": other.name}  # noqa: S704  # nosec B704
     show_domain_error(form, error)
 
 

@@ -163,7 +163,8 @@ def add_affiliation(
     company = resolve_organisation(
         session, company_id=company_id, typed=company_text, field="company", required=True
     )
-    assert company is not None  # required=True refuses a missing one
+    # Narrows the type for the checker; required=True has refused a missing one already.
+    assert company is not None  # nosec B101
     if start_date and end_date and end_date < start_date:
         raise DomainError("end_date", _l("The end date cannot be before the start date."))
     if primary and end_date is not None and end_date < local_today():

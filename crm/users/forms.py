@@ -42,3 +42,16 @@ class InvitationForm(FlaskForm):
     """A button: mail the user a new one-time link to choose their password."""
 
     submit = SubmitField(_l("Send a link to choose a new password"))
+
+
+class SignInSettingsForm(FlaskForm):
+    """The administrators' choices about signing in through the municipality."""
+
+    create_users_from_provider = BooleanField(
+        _l("Give colleagues without an account one at their first sign-in, as readers"),
+        description=_l(
+            "Applies to sign-in with the municipality's account. Off: only users an "
+            "administrator has created can sign in."
+        ),
+    )
+    submit = SubmitField(_l("Save"))

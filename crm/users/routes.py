@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from crm.auth import oidc
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.common.access import admin_access
@@ -13,7 +14,13 @@ from crm.common.saving import saving
 from crm.extensions import db
 from crm.mail.smtp import MailSettings, mail_settings
 from crm.users import bp, queries, services
-from crm.users.forms import InvitationForm, PasswordResetForm, UserCreateForm, UserEditForm
+from crm.users.forms import (
+    InvitationForm,
+    PasswordResetForm,
+    SignInSettingsForm,
+    UserCreateForm,
+    UserEditForm,
+)
 
 
 def _get_user(user_id: int) -> User:
@@ -151,3 +158,27 @@ def invite(user_id: int):
     if saved.ok:
         flash(_invitation_sent(user, lifetime), "success")
     return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@admin_access
+def sign_in_settings():
+    """How colleagues sign in: whether the municipality's sign-in may create accounts."""
+    settings = auth_services.get_sign_in_settings(db.session)
+    form = SignInSettingsForm(obj=settings)
+    if form.validate_on_submit():
+        with saving(form) as saved:
+            auth_services.save_sign_in_settings(
+                db.session,
+                create_users_from_provider=form.create_users_from_provider.data,
+                acting=current_user,
+            )
+        if saved.ok:
+            flash(_("The sign-in settings are saved."), "success")
+            return redirect(url_for("users.sign_in_settings"))
+    return render_template(
+        "users/sign_in.html",
+        form=form,
+        provider=oidc.provider_settings(current_app.config),
+        password_on=oidc.password_sign_in_on(current_app.config),
+    ), 400 if form.errors else 200

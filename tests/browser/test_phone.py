@@ -28,8 +28,16 @@ RECORDS = {
 # Record pages with no record in the fixture: an import run needs an uploaded file first; a
 # saved filter only sends its list's page, which the walk opens already.
 NO_RECORD = {"run_id", "filter_id"}
-# Pages that are not pages: a sign-in form for the signed out, answers for machines.
-NOT_PAGES = {"auth.login", "health.healthz", "search.suggest", "meetings.strategy_suggestions"}
+# Pages that are not pages: a sign-in form for the signed out, answers for machines, the way
+# to and back from the municipality's sign-in (tests/browser/test_sign_in_pages.py).
+NOT_PAGES = {
+    "auth.login",
+    "health.healthz",
+    "search.suggest",
+    "meetings.strategy_suggestions",
+    "auth.provider_login",
+    "auth.provider_callback",
+}
 # Forms that need to know what they are for; {name} comes from the `ids` fixture.
 QUERIES = {
     "establishments.new_flag": "?company_id={company}",

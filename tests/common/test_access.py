@@ -18,6 +18,9 @@ PUBLIC_ENDPOINTS = {
     "static",
     "calendar.feed",  # the secret token in the URL is the authentication
     "auth.invitation",  # the one-time token in the URL lets its user choose a password
+    "auth.two_factor",  # the second step of signing in: the session says whose code is awaited
+    "auth.provider_login",  # off to the municipality's sign-in
+    "auth.provider_callback",  # its answer, checked against the state and nonce in the session
 }
 
 

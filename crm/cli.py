@@ -233,6 +233,8 @@ def retention_command(mode: str | None) -> None:
             )
         retention.prune_access_log(db.session, today=today, years=log_years)
         db.session.commit()
+
+
 @crm_cli.command("reset-two-factor")
 @click.argument("email")
 def reset_two_factor_command(email: str) -> None:

@@ -1,7 +1,7 @@
 """Sign-in: the second factor (TOTP, recovery codes), identities at the provider, sign-in settings.
 
 Revision ID: af9b12974c6f
-Revises: ebc0fc0fe318
+Revises: 9bf57490dca6
 Create Date: 2026-12-02 06:05:44.785274
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'af9b12974c6f'
-down_revision = 'ebc0fc0fe318'
+down_revision = '9bf57490dca6'
 branch_labels = None
 depends_on = None
 

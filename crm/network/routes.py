@@ -166,7 +166,7 @@ def status_json():
     settings = _settings()
     view = cache.peek_view(db.session, flt, today=local_today())
     if view is None:
-        return jsonify(ready=cache.slow_ready_on_disk(db.session, flt, settings))
+        return jsonify(ready=cache.slow_ready_stored(db.session, flt, settings))
     if not view.slow_ready:
         cache.attach_slow(view, settings)
     return jsonify(ready=view.slow_ready, version=view.version)

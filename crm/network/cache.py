@@ -151,6 +151,7 @@ class NetworkView:
         self.timings = timings or {}
         self._graph = graph
         self._weighted = weighted
+        self._ties: engine.Ties | None = None
         self._build = build
         self._lock = threading.Lock()
         # The day the view was built for (open memberships count up to it).
@@ -167,6 +168,21 @@ class NetworkView:
                     self._build = None  # the rows it was built from can go
                     self.timings["networkx"] = time.perf_counter() - started
         return self._graph
+
+    @property
+    def has_graph(self) -> bool:
+        """Whether the networkx graph is built already (asking for it costs nothing)."""
+        return self._graph is not None
+
+    @property
+    def ties(self) -> nx.Graph | engine.Ties:
+        """Organisations, their attributes and weighted ties, read as a networkx graph is
+        (the networkx graph itself once it is built): for pages that need no reasons."""
+        if self._graph is not None:
+            return self._graph
+        if self._ties is None:
+            self._ties = self.weighted.ties()
+        return self._ties
 
     @property
     def weighted(self) -> engine.WeightedGraph:
@@ -186,7 +202,7 @@ class NetworkView:
             }
             if not communities:
                 return {}
-            self._community_names = g.name_communities(self.graph, communities, self.cluster_names)
+            self._community_names = g.name_communities(self.ties, communities, self.cluster_names)
         return self._community_names
 
     @property

@@ -81,9 +81,16 @@ class WeightedGraph:
     ids: list[int]
     graph: igraph.Graph
     clusters: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # What build_graph puts on the nodes (name, kind, place, sectors, clusters) and the graph.
+    attributes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    graph_attributes: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def ties(self) -> Ties:
+        """The graph read as a networkx graph is read, without the reasons (see Ties)."""
+        return Ties(self)
 
     @property
     def edge_count(self) -> int:
@@ -99,8 +106,90 @@ class WeightedGraph:
         }
 
 
+class _Nodes:
+    """`graph.nodes` of Ties: `nodes[id]` (the attributes), `nodes(data=True)`."""
+
+    def __init__(self, weighted: WeightedGraph) -> None:
+        self._weighted = weighted
+
+    def __getitem__(self, node: int) -> dict[str, Any]:
+        return self._weighted.attributes.get(node, {})
+
+    def __call__(self, data: bool = False) -> Iterator:
+        if not data:
+            return iter(self._weighted.ids)
+        return ((node, self[node]) for node in self._weighted.ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._weighted.ids)
+
+
+class Ties:
+    """A read-only view of a WeightedGraph with the part of networkx's Graph API the map, its
+    table, the rankings, the summary and the community names read: nodes and their
+    attributes, degrees, neighbours and edges with their `weight`, `graph.graph`.
+
+    Those pages need no reasons, so they never wait for the networkx graph (a second at the
+    district's scale); ego networks, introductions, a cluster's figures and the exports do.
+    """
+
+    def __init__(self, weighted: WeightedGraph) -> None:
+        self._weighted = weighted
+        self._adjacency: dict[int, dict[int, dict[str, float]]] | None = None
+        self.nodes = _Nodes(weighted)
+        self.graph = weighted.graph_attributes
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._weighted.ids)
+
+    def __len__(self) -> int:
+        return len(self._weighted.ids)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._weighted.attributes
+
+    def __getitem__(self, node: int) -> dict[int, dict[str, float]]:
+        return self._adjacent()[node]
+
+    def _adjacent(self) -> dict[int, dict[int, dict[str, float]]]:
+        if self._adjacency is None:
+            ids = self._weighted.ids
+            adjacency: dict[int, dict[int, dict[str, float]]] = {node: {} for node in ids}
+            for a, b, data in self.edges(data=True):
+                adjacency[a][b] = adjacency[b][a] = data
+            self._adjacency = adjacency
+        return self._adjacency
+
+    def number_of_nodes(self) -> int:
+        """How many organisations."""
+        return len(self._weighted.ids)
+
+    def number_of_edges(self) -> int:
+        """How many ties."""
+        return self._weighted.graph.ecount()
+
+    def degree(self) -> Iterator[tuple[int, int]]:
+        """(organisation, number of ties) pairs."""
+        return zip(self._weighted.ids, self._weighted.graph.degree(), strict=True)
+
+    def edges(self, data: bool = False) -> Iterator[tuple]:
+        """(a, b) or (a, b, {"weight": w}) per tie."""
+        ids = self._weighted.ids
+        ig = self._weighted.graph
+        weights = ig.es["weight"] if ig.ecount() else []
+        for (a, b), weight in zip(ig.get_edgelist(), weights, strict=True):
+            if data:
+                yield ids[a], ids[b], {"weight": weight}
+            else:
+                yield ids[a], ids[b]
+
+
 def _weighted(
-    ids: list[int], weights: Mapping[tuple[int, int], float], clusters: dict
+    ids: list[int],
+    weights: Mapping[tuple[int, int], float],
+    clusters: dict,
+    attributes: dict | None = None,
+    graph_attributes: dict | None = None,
 ) -> WeightedGraph:
     index = {node: position for position, node in enumerate(ids)}
     pairs = list(weights)
@@ -108,7 +197,9 @@ def _weighted(
         n=len(ids), edges=[(index[a], index[b]) for a, b in pairs], directed=False
     )
     result.es["weight"] = [float(weights[pair]) for pair in pairs]
-    return WeightedGraph(ids, result, clusters)
+    if attributes is None:
+        attributes = {node: {} for node in ids}
+    return WeightedGraph(ids, result, clusters, attributes, graph_attributes or {})
 
 
 def from_rows(
@@ -147,7 +238,29 @@ def from_rows(
         for pair, value in hundredths.items()
         if value / 100 >= min_weight and (typed is None or pair in typed)
     }
-    return _weighted(ids, weights, {row.id: tuple(row.clusters) for row in node_rows})
+    attributes = {
+        row.id: {
+            "name": row.name,
+            "kind": row.kind,
+            "place": row.place,
+            "sectors": tuple(row.sectors),
+            "clusters": tuple(row.clusters),
+        }
+        for row in node_rows
+    }
+    graph_attributes = {
+        "window": tuple(window),
+        "as_of": window[1] or today,
+        "max_meeting_orgs": max_meeting_orgs,
+        "max_cluster_orgs": max_cluster_orgs,
+    }
+    return _weighted(
+        ids,
+        weights,
+        {row.id: tuple(row.clusters) for row in node_rows},
+        attributes,
+        graph_attributes,
+    )
 
 
 def from_networkx(graph: nx.Graph) -> WeightedGraph:
@@ -156,7 +269,8 @@ def from_networkx(graph: nx.Graph) -> WeightedGraph:
     for a, b, data in graph.edges(data=True):
         weights[(a, b)] = data.get("weight", 1.0)
     clusters = {node: tuple(data.get("clusters", ())) for node, data in graph.nodes(data=True)}
-    return _weighted(list(graph), weights, clusters)
+    attributes = {node: dict(data) for node, data in graph.nodes(data=True)}
+    return _weighted(list(graph), weights, clusters, attributes, dict(graph.graph))
 
 
 def fast_metrics(weighted: WeightedGraph) -> Metrics:

@@ -1388,7 +1388,9 @@ def initial_positions(
     if len(graph) == 0:
         return {}
     if communities is None:
-        communities = compute_communities(graph, seed=seed)
+        # Louvain needs a networkx graph; a plain list of ids is drawn as one disc.
+        is_graph = isinstance(graph, nx.Graph)
+        communities = compute_communities(graph, seed=seed) if is_graph else {}
     groups: dict[int, list[int]] = defaultdict(list)
     for node in graph:
         groups[communities.get(node, -1)].append(node)

@@ -136,7 +136,7 @@ def index():
         table=panels.ListPage(panels.table_rows(view, sort), page, per_page),
         sort=sort,
         filter_args=_filter_args(),
-        edges=view.graph.number_of_edges(),
+        edges=view.ties.number_of_edges(),
         summary=panels.summary_sentence(view),
         community_names=panels.community_labels(view),
         **_labels(),
@@ -186,7 +186,7 @@ def metrics():
         notices=notices,
         rankings=rankings,
         brokers=brokers,
-        names={node: data.get("name") for node, data in view.graph.nodes(data=True)},
+        names={node: data.get("name") for node, data in view.ties.nodes(data=True)},
         filter_args=_filter_args(),
         **_labels(),
     )

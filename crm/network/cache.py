@@ -378,14 +378,7 @@ def compute_slow(weighted: engine.WeightedGraph) -> tuple[dict, dict]:
 
 def graph_of(rows: GraphRows, **options: Any) -> nx.Graph:
     """graph.build_graph on rows read by crm.network.queries (options: window, today …)."""
-    return g.build_graph(
-        rows.nodes,
-        links=rows.links,
-        memberships=rows.memberships,
-        meetings=rows.meetings,
-        affiliations=rows.affiliations,
-        **options,
-    )
+    return g.build_graph(rows.nodes, **rows.evidence(), **options)
 
 
 def _networkx_of(rows: GraphRows, flt: NetworkFilter, today: date) -> nx.Graph:
@@ -399,10 +392,7 @@ def weighted_of(rows: GraphRows, flt: NetworkFilter, today: date) -> engine.Weig
     """The filter's graph for igraph, straight from the rows (what `_networkx_of` gives)."""
     return engine.from_rows(
         rows.nodes,
-        links=rows.links,
-        memberships=rows.memberships,
-        meetings=rows.meetings,
-        affiliations=rows.affiliations,
+        **rows.evidence(),
         window=flt.window,
         today=today,
         link_types=flt.link_types,

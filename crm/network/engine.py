@@ -217,6 +217,9 @@ def _weighted(
     return WeightedGraph(ids, result, clusters, attributes, graph_attributes or {})
 
 
+# A burst of acyclic allocations (graph.paused_gc says why): the collector walking the rows
+# again and again took three quarters of the build.
+@g.paused_gc()
 def from_rows(
     nodes: Iterable[g.RowLike[g.OrgNode]],
     *,
@@ -233,38 +236,6 @@ def from_rows(
 ) -> WeightedGraph:
     """The weighted graph `graph.build_graph` + `graph.filter_graph` would give for the rows
     (same organisations, ties and weights), without the reasons and without networkx."""
-    # A burst of acyclic allocations (graph.paused_gc says why): the collector walking the
-    # rows again and again took three quarters of this function's time.
-    with g.paused_gc():
-        return _from_rows(
-            nodes,
-            links=links,
-            memberships=memberships,
-            meetings=meetings,
-            affiliations=affiliations,
-            window=window,
-            today=today,
-            link_types=link_types,
-            min_weight=min_weight,
-            max_meeting_orgs=max_meeting_orgs,
-            max_cluster_orgs=max_cluster_orgs,
-        )
-
-
-def _from_rows(
-    nodes: Iterable[g.RowLike[g.OrgNode]],
-    *,
-    links: Iterable[g.RowLike[g.ExplicitLink]],
-    memberships: Iterable[g.RowLike[g.MembershipRow]],
-    meetings: Iterable[g.RowLike[g.MeetingRow]],
-    affiliations: Iterable[g.RowLike[g.AffiliationRow]],
-    window: g.Window,
-    today: date | None,
-    link_types: Iterable[str],
-    min_weight: float,
-    max_meeting_orgs: int,
-    max_cluster_orgs: int,
-) -> WeightedGraph:
     node_rows = [g._coerce(g.OrgNode, row) for row in nodes]
     ids = [row.id for row in node_rows]
     links = list(links)

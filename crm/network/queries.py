@@ -211,6 +211,15 @@ class GraphRows:
     affiliations: list[tuple] = field(default_factory=list)
     cluster_names: dict[int, str] = field(default_factory=dict)
 
+    def evidence(self) -> dict[str, list]:
+        """The rows that make ties, as graph.build_graph's and engine.from_rows' arguments."""
+        return {
+            "links": self.links,
+            "memberships": self.memberships,
+            "meetings": self.meetings,
+            "affiliations": self.affiliations,
+        }
+
     @property
     def row_count(self) -> int:
         """How many rows were read (for the benchmark)."""

@@ -663,8 +663,9 @@ def compute_slow_metrics(
     seed: int = 1,
     exact_limit: int = 1500,
 ) -> Metrics:
-    """Betweenness, community and broker: seconds to minutes at full scale, so run them in the
-    background (see crm.network.jobs)."""
+    """Betweenness, community and broker on networkx: for small graphs and as the reference
+    crm.network.engine is tested against; the district's run on igraph in a background job
+    (crm.network.cache.compute_figures)."""
     count = graph.number_of_nodes()
     if count == 0:
         return {}

@@ -209,7 +209,9 @@ def test_on_the_demo_data_igraph_agrees_with_networkx(session):
     )
     communities = engine.communities_of(weighted, seed=1)
     louvain = nx.community.louvain_communities(graph, weight="weight", seed=1)
-    assert engine.modularity_of(weighted, communities) >= nx.community.modularity(
-        graph, louvain, weight="weight"
+    # At least as good, up to rounding (igraph and networkx add the same terms differently).
+    assert (
+        engine.modularity_of(weighted, communities)
+        >= nx.community.modularity(graph, louvain, weight="weight") - 1e-12
     )
     assert engine.communities_of(cache.weighted_of(rows, flt, today), seed=1) == communities

@@ -6,11 +6,12 @@ with its reasons, the exports, the ego networks, the introduction chains). The f
 whole district are computed here instead, on an igraph graph built straight from the rows
 with the same rules (`graph.edge_weights`: the weights without the reasons), never through a
 networkx graph: at Lillestrøm's scale (11,000 organisations, about 89,000 ties) building it
-takes a tenth of the networkx graph's time, PageRank a twentieth and communities a tenth.
+takes a third of the networkx graph's CPU time, PageRank and communities a tenth (figures in
+bench/README.md).
 
 - degree, weighted degree ("Total strength") and PageRank: as networkx computes them
-  (PageRank with damping 0.85 on the weights; igraph's PRPACK solves it exactly where
-  networkx iterates to a tolerance, so they agree to about 1e-6);
+  (PageRank with damping 0.85 on the weights; igraph's PRPACK solves it directly where
+  networkx iterates to its tolerance: against networkx run to 1e-12 they agree to 1e-9);
 - betweenness counts hops (the reason is in `graph.compute_slow_metrics`): exact up to
   `exact_limit` organisations, else from `k` sampled sources, the same sources networkx's
   `betweenness_centrality(k=k, seed=seed)` draws, scaled as networkx scales them, so both give

@@ -112,6 +112,14 @@ class Config:
     NETWORK_USER_COMPUTE_LIMIT = os.environ.get("NETWORK_USER_COMPUTE_LIMIT", "6/minute")
     NETWORK_MEMORY_CEILING_MB = os.environ.get("NETWORK_MEMORY_CEILING_MB") or None
 
+    # Background jobs (crm/jobs): with JOBS_REDIS_URL they wait in a Redis queue for
+    # `flask crm worker` on any host, and the network's figures are cached in that Redis
+    # (under NETWORK_REDIS_PREFIX), so every app host sees the same; without it they run in a
+    # thread of the app's own process and the figures are cached on disk (one machine).
+    JOBS_REDIS_URL = os.environ.get("JOBS_REDIS_URL") or None
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "koblingsboks")
+    NETWORK_REDIS_PREFIX = os.environ.get("NETWORK_REDIS_PREFIX", "koblingsboks:network:")
+
     SECURITY_HEADERS_HSTS = False
 
     # Mail (crm/mail): nothing is sent while MAIL_SERVER is unset, and the pages that would send
@@ -195,6 +203,8 @@ class TestingConfig(Config):
     TWO_FACTOR_REQUIRED_FOR_ADMINS = False
     # The suite's provider (oidc-provider-mock) serves plain http on localhost.
     OIDC_ISSUER = None
+    # In-process jobs unless a test configures a queue (tests/jobs use Redis DB 5).
+    JOBS_REDIS_URL = None
 
 
 class ProductionConfig(Config):

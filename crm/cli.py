@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from crm import jobs
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.backups import services as backup_services
@@ -272,3 +273,22 @@ def restore_command(path: Path) -> None:
     except backup_services.BackupError as error:
         _fail(error)
     click.echo(f"Restored {result.path} into the {result.kind} database.")
+
+
+@crm_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process instead of a child per job.")
+def worker_command(burst: bool, simple: bool) -> None:
+    """Run background jobs from the Redis queue (JOBS_REDIS_URL); start one or more per host."""
+    if jobs.backend(current_app.config) != "rq":
+        _fail(
+            "JOBS_REDIS_URL is not set: jobs run inside the app's own processes, "
+            "so there is no queue for a worker to take them from."
+        )
+    from crm.jobs import redis_queue
+
+    # Each job runs in a forked child: it must not share the parent's database connections.
+    db.engine.dispose()
+    worker = redis_queue.worker(current_app.config, simple=simple)
+    click.echo(f"Worker on queue {worker.queue_names()[0]} at {worker.connection}")
+    worker.work(burst=burst)

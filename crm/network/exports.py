@@ -117,7 +117,7 @@ def map_json(
 
     The most influential organisations carry ``forceLabel``: their names show at every zoom.
     """
-    data = g.to_sigma_json(view.graph, view.positions, view.metrics)
+    data = g.to_sigma_json(view.ties, view.positions, view.metrics)
     edges_total = len(data["edges"])
     if edges_total > MAP_EDGE_LIMIT:
         data["edges"].sort(key=lambda edge: (-edge[2], edge[0], edge[1]))
@@ -127,7 +127,7 @@ def map_json(
     for node in data["nodes"]:
         attributes = node["attributes"]
         node_id = int(node["key"])
-        facts = view.graph.nodes[node_id]
+        facts = view.ties.nodes[node_id]
         values = view.metrics.get(node_id, {})
         attributes.pop("size", None)  # the browser sizes by the metric the user chooses
         attributes["d"] = values.get("degree", 0)

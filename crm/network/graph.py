@@ -41,7 +41,7 @@ import json
 import math
 import numbers
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import combinations, pairwise
@@ -300,10 +300,19 @@ def _build_graph(
     )
     known = set(graph)  # graph.adj would build a view per lookup
     edges: dict[tuple[int, int], dict[str, Any]] = {}
-    _add_links(edges, known, links, window)
-    _add_memberships(edges, known, memberships, window, as_of, max_cluster_orgs)
-    _add_meetings(edges, known, meetings, window, max_meeting_orgs)
-    _add_affiliations(edges, known, affiliations, window)
+    _add_evidence(
+        edges,
+        known,
+        links=links,
+        memberships=memberships,
+        meetings=meetings,
+        affiliations=affiliations,
+        window=window,
+        as_of=as_of,
+        max_meeting_orgs=max_meeting_orgs,
+        max_cluster_orgs=max_cluster_orgs,
+        add=_add,
+    )
     for data in edges.values():
         data["weight"] /= 100
     graph.add_edges_from(
@@ -312,7 +321,93 @@ def _build_graph(
     return graph
 
 
-def _add_links(edges: dict, known: Mapping, rows: Iterable, window: Window) -> None:
+def _add_evidence(
+    edges: dict,
+    known: Mapping | set,
+    *,
+    links: Iterable,
+    memberships: Iterable,
+    meetings: Iterable,
+    affiliations: Iterable,
+    window: Window,
+    as_of: date | None,
+    max_meeting_orgs: int,
+    max_cluster_orgs: int,
+    add: Callable,
+) -> None:
+    """Every tie's evidence into `edges`, through `add` (`_add`: explained; `_add_weight`:
+    hundredths of weight only, for crm.network.engine). One set of rules for both."""
+    _add_links(edges, known, links, window, add)
+    _add_memberships(edges, known, memberships, window, as_of, max_cluster_orgs, add)
+    _add_meetings(edges, known, meetings, window, max_meeting_orgs, add)
+    _add_affiliations(edges, known, affiliations, window, add)
+
+
+def _add_weight(
+    edges: dict[tuple[int, int], int],
+    key: tuple[int, int],
+    hundredths: int,
+    _reason: Any,
+    _count: str,
+    _first: date | None,
+    _last: date | None,
+) -> None:
+    edges[key] = edges.get(key, 0) + hundredths
+
+
+def edge_weights(
+    node_ids: Iterable[int],
+    *,
+    links: Iterable[RowLike[ExplicitLink]] = (),
+    memberships: Iterable[RowLike[MembershipRow]] = (),
+    meetings: Iterable[RowLike[MeetingRow]] = (),
+    affiliations: Iterable[RowLike[AffiliationRow]] = (),
+    window: Window = (None, None),
+    max_meeting_orgs: int = MAX_MEETING_ORGS,
+    max_cluster_orgs: int = MAX_CLUSTER_ORGS,
+    today: date | None = None,
+) -> dict[tuple[int, int], int]:
+    """Each tie's weight in hundredths, keyed by (smaller id, larger id): build_graph's rules
+    without the reasons, for the compiled engine (crm.network.engine)."""
+    window_start, window_end = window
+    if window_start and window_end and window_start > window_end:
+        raise ValueError(f"the window starts ({window_start}) after it ends ({window_end})")
+    edges: dict[tuple[int, int], int] = {}
+    with paused_gc():
+        _add_evidence(
+            edges,
+            set(node_ids),
+            links=links,
+            memberships=memberships,
+            meetings=meetings,
+            affiliations=affiliations,
+            window=window,
+            as_of=window_end or today,
+            max_meeting_orgs=max_meeting_orgs,
+            max_cluster_orgs=max_cluster_orgs,
+            add=_add_weight,
+        )
+    return edges
+
+
+def pairs_with_link_type(
+    node_ids: Iterable[int],
+    links: Iterable[RowLike[ExplicitLink]],
+    link_types: Iterable[str],
+    window: Window = (None, None),
+) -> set[tuple[int, int]]:
+    """The pairs that have a registered link of one of `link_types` in the window (what
+    filter_graph keeps when link types are chosen)."""
+    chosen = set(link_types)
+    edges: dict[tuple[int, int], int] = {}
+    typed = (row for row in _as_tuples(ExplicitLink, links) if row[3] in chosen)
+    _add_links(edges, set(node_ids), typed, window, _add_weight)
+    return set(edges)
+
+
+def _add_links(
+    edges: dict, known: Mapping, rows: Iterable, window: Window, add: Callable = _add
+) -> None:
     weight = _hundredths(LINK_WEIGHT)
     for link_id, source, target, link_type, start, end in _as_tuples(ExplicitLink, rows):
         if source == target or source not in known or target not in known:
@@ -321,7 +416,7 @@ def _add_links(edges: dict, known: Mapping, rows: Iterable, window: Window) -> N
             continue
         reason = {"kind": "link", "id": link_id, "type": link_type, "start": start, "end": end}
         key = (source, target) if source < target else (target, source)
-        _add(edges, key, weight, reason, "link_count", start, end or start)
+        add(edges, key, weight, reason, "link_count", start, end or start)
 
 
 def _add_memberships(
@@ -331,6 +426,7 @@ def _add_memberships(
     window: Window,
     as_of: date | None,
     max_orgs: int,
+    add: Callable = _add,
 ) -> None:
     rows = list(rows)
     if rows and as_of is None:
@@ -367,7 +463,7 @@ def _add_memberships(
         for a, b in combinations(present, 2):
             weight = _cluster_weight(by_org[a], by_org[b])
             if weight:
-                _add(edges, (a, b), weight, reason, "cluster_count", None, None)
+                add(edges, (a, b), weight, reason, "cluster_count", None, None)
 
 
 def _cluster_weight(
@@ -399,7 +495,7 @@ def _cluster_weight(
 
 
 def _add_meetings(
-    edges: dict, known: Mapping, rows: Iterable, window: Window, max_orgs: int
+    edges: dict, known: Mapping, rows: Iterable, window: Window, max_orgs: int, add: Callable = _add
 ) -> None:
     weight = _hundredths(MEETING_WEIGHT)
     window_start, window_end = window
@@ -417,6 +513,10 @@ def _add_meetings(
         present = sorted(org for org in attendees if org in known)
         if len(present) < 2:
             continue
+        if add is _add_weight:
+            for key in combinations(present, 2):
+                edges[key] = get(key, 0) + weight
+            continue
         reason = {"kind": "meeting", "id": meeting_id, "title": title, "day": day}
         # The hottest loop of the build (tens of thousands of pairs): _add, inlined.
         for key in combinations(present, 2):
@@ -433,7 +533,9 @@ def _add_meetings(
             data["meeting_count"] += 1
 
 
-def _add_affiliations(edges: dict, known: Mapping, rows: Iterable, window: Window) -> None:
+def _add_affiliations(
+    edges: dict, known: Mapping, rows: Iterable, window: Window, add: Callable = _add
+) -> None:
     weight = _hundredths(PERSON_WEIGHT)
     periods: dict[int, dict[int, list[tuple[date | None, date | None]]]] = defaultdict(
         lambda: defaultdict(list)
@@ -451,7 +553,7 @@ def _add_affiliations(edges: dict, known: Mapping, rows: Iterable, window: Windo
         for a, b in combinations(sorted(by_org), 2):
             shared = _shared_span(by_org[a], by_org[b], window)
             if shared is not None:
-                _add(edges, (a, b), weight, reason, "person_count", *shared)
+                add(edges, (a, b), weight, reason, "person_count", *shared)
 
 
 def _shared_span(
@@ -561,8 +663,9 @@ def compute_slow_metrics(
     seed: int = 1,
     exact_limit: int = 1500,
 ) -> Metrics:
-    """Betweenness, community and broker: seconds to minutes at full scale, so run them in the
-    background (see crm.network.jobs)."""
+    """Betweenness, community and broker on networkx: for small graphs and as the reference
+    crm.network.engine is tested against; the district's run on igraph in a background job
+    (crm.network.cache.compute_figures)."""
     count = graph.number_of_nodes()
     if count == 0:
         return {}
@@ -729,19 +832,31 @@ def _brokers(graph: nx.Graph, community: Mapping[int, int]) -> dict[int, bool]:
     clusters_of = {
         node: frozenset(data.get("clusters", ())) for node, data in graph.nodes(data=True)
     }
+    return brokers(graph, community, clusters_of)
+
+
+def brokers(
+    neighbours: Mapping[int, Iterable[int]],
+    community: Mapping[int, int],
+    clusters_of: Mapping[int, frozenset],
+) -> dict[int, bool]:
+    """The broker rule of `_brokers` on any adjacency (a networkx graph, or a dict of
+    neighbour lists from crm.network.engine)."""
     result = {}
-    for node in graph:
+    for node in neighbours:
         own = community[node]
-        others = {community[neighbour] for neighbour in graph[node]} - {own}
-        result[node] = len(others) >= 2 or _links_clusters(graph, node, clusters_of)
+        others = {community[neighbour] for neighbour in neighbours[node]} - {own}
+        result[node] = len(others) >= 2 or _links_clusters(neighbours, node, clusters_of)
     return result
 
 
-def _links_clusters(graph: nx.Graph, node: int, clusters_of: Mapping[int, frozenset]) -> bool:
+def _links_clusters(
+    neighbours: Mapping[int, Iterable[int]], node: int, clusters_of: Mapping[int, frozenset]
+) -> bool:
     mine = sorted(clusters_of[node])
     if len(mine) < 2:
         return False
-    neighbours = [clusters_of[neighbour] for neighbour in graph[node]]
+    neighbours = [clusters_of[neighbour] for neighbour in neighbours[node]]
     for a, b in combinations(mine, 2):
         if any(a in c and b not in c for c in neighbours) and any(
             b in c and a not in c for c in neighbours
@@ -1259,18 +1374,24 @@ def _unit_pair(seed: int, node: Any) -> tuple[float, float]:
 
 
 def initial_positions(
-    graph: nx.Graph, seed: int = 1, *, communities: Mapping[int, int] | None = None
+    graph: nx.Graph | Sequence[int],
+    seed: int = 1,
+    *,
+    communities: Mapping[int, int] | None = None,
 ) -> dict[int, tuple[float, float]]:
     """Cheap, deterministic starting positions: a disc per community, the discs on a circle.
 
     No force layout (minutes at 11k nodes); the browser refines with ForceAtlas2. A node's
     spot in its community's disc depends only on its id and the seed. Pass `communities`
-    (from compute_metrics) to skip running Louvain again.
+    (from compute_metrics or crm.network.engine) to skip running Louvain again; with them,
+    a plain sequence of node ids does as well as a graph.
     """
-    if graph.number_of_nodes() == 0:
+    if len(graph) == 0:
         return {}
     if communities is None:
-        communities = compute_communities(graph, seed=seed)
+        # Louvain needs a networkx graph; a plain list of ids is drawn as one disc.
+        is_graph = isinstance(graph, nx.Graph)
+        communities = compute_communities(graph, seed=seed) if is_graph else {}
     groups: dict[int, list[int]] = defaultdict(list)
     for node in graph:
         groups[communities.get(node, -1)].append(node)

@@ -88,7 +88,7 @@ def company_panel(
     """
     today = today or local_today()
     view = _cached_view(session, today) if use_cache else None
-    if view is not None:
+    if view is not None and view.has_graph:  # never wait for the district's networkx graph
         rows = g.neighbour_rows(view.graph, company_id)
         names = {row["id"]: view.graph.nodes[row["id"]] for row in rows[:limit]}
         return NetworkPanel(_named(rows[:limit], names), len(rows), "cache")
@@ -167,7 +167,7 @@ def summary_sentence(view: cache.NetworkView) -> str | None:
     groups it has, how many stand alone. None when there is nothing to say."""
     if view.empty:
         return None
-    summary = g.summarise_network(view.graph, view.metrics)
+    summary = g.summarise_network(view.ties, view.metrics)
     parts = []
     if summary.connectors:
         parts.append(
@@ -229,7 +229,7 @@ def table_rows(view: cache.NetworkView, sort: str) -> list[dict[str, Any]]:
             "place": data.get("place"),
             **view.metrics.get(node, {}),
         }
-        for node, data in view.graph.nodes(data=True)
+        for node, data in view.ties.nodes(data=True)
     ]
     key = sort.lstrip("-")
     descending = sort.startswith("-")

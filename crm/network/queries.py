@@ -173,6 +173,27 @@ class NetworkFilter:
         text = json.dumps(values, default=str, sort_keys=True)
         return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
+    def to_json(self) -> dict:
+        """The filter as JSON-safe values (a background job's argument)."""
+        values = asdict(self)
+        for name in ("start", "end"):
+            values[name] = values[name].isoformat() if values[name] else None
+        return {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in values.items()
+        }
+
+    @classmethod
+    def from_json(cls, values: dict) -> NetworkFilter:
+        """The filter `to_json` gave."""
+        fields = dict(values)
+        for name in ("start", "end"):
+            fields[name] = date.fromisoformat(fields[name]) if fields.get(name) else None
+        for name in ("clusters", "sectors", "focus_areas", "places", "kinds", "link_types"):
+            fields[name] = tuple(fields.get(name) or ())
+        fields["min_weight"] = float(fields.get("min_weight") or 0.0)
+        return cls(**fields)
+
     @property
     def window(self) -> tuple[date | None, date | None]:
         """The time window for graph.build_graph."""
@@ -189,6 +210,15 @@ class GraphRows:
     meetings: list[MeetingRow] = field(default_factory=list)
     affiliations: list[tuple] = field(default_factory=list)
     cluster_names: dict[int, str] = field(default_factory=dict)
+
+    def evidence(self) -> dict[str, list]:
+        """The rows that make ties, as graph.build_graph's and engine.from_rows' arguments."""
+        return {
+            "links": self.links,
+            "memberships": self.memberships,
+            "meetings": self.meetings,
+            "affiliations": self.affiliations,
+        }
 
     @property
     def row_count(self) -> int:

@@ -136,7 +136,7 @@ def index():
         table=panels.ListPage(panels.table_rows(view, sort), page, per_page),
         sort=sort,
         filter_args=_filter_args(),
-        edges=view.graph.number_of_edges(),
+        edges=view.ties.number_of_edges(),
         summary=panels.summary_sentence(view),
         community_names=panels.community_labels(view),
         **_labels(),
@@ -166,7 +166,7 @@ def status_json():
     settings = _settings()
     view = cache.peek_view(db.session, flt, today=local_today())
     if view is None:
-        return jsonify(ready=cache.slow_ready_on_disk(db.session, flt, settings))
+        return jsonify(ready=cache.slow_ready_stored(db.session, flt, settings))
     if not view.slow_ready:
         cache.attach_slow(view, settings)
     return jsonify(ready=view.slow_ready, version=view.version)
@@ -186,7 +186,7 @@ def metrics():
         notices=notices,
         rankings=rankings,
         brokers=brokers,
-        names={node: data.get("name") for node, data in view.graph.nodes(data=True)},
+        names={node: data.get("name") for node, data in view.ties.nodes(data=True)},
         filter_args=_filter_args(),
         **_labels(),
     )

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from crm.common.dates import local_today
-from crm.network import cache, jobs, services
+from crm.jobs import threads as jobs
+from crm.network import cache, services
 from crm.network.queries import NetworkFilter
 from crm.network.services import seed_link_types
 from tests.factories import make_company, make_meeting

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from crm.network import cache, jobs
+from crm.jobs import threads as jobs
+from crm.network import cache
 from crm.network.queries import NetworkFilter
 from tests.conftest import post_form
 from tests.network.conftest import view_of

@@ -1,14 +1,12 @@
-"""Background work for the network: one worker thread per process, a bounded queue.
+"""The in-process backend of crm.jobs: one worker thread per process, a bounded queue.
 
-Slow figures (betweenness, communities, positions) are computed here, never in a request.
-The job receives a graph already built in memory and touches neither Flask nor the database,
-so it needs no app context. Other gunicorn workers see the result through the disk cache
-(crm.network.cache); lock files (crm.network.locks) keep two workers from computing the same
-filter and cap how many jobs run at once on the machine.
+The default for one machine (no Redis configured). Jobs run in a thread of the process that
+queued them, inside that process's app context (crm.jobs pushes it). Other gunicorn workers
+see what a job wrote through whatever it wrote to (the network's disk cache).
 
-The queue is bounded: each queued job holds its graph in memory, and sixteen filters asked
-for at once once pinned both CPUs for minutes and took a worker from 160 to 700 MB. A full
-queue refuses with QueueFull; the caller tells the user to try again in a moment.
+The queue is bounded: sixteen network filters asked for at once once pinned both CPUs for
+minutes and took a worker from 160 to 700 MB. A full queue refuses with QueueFull; the caller
+tells the user to try again in a moment.
 """
 
 from __future__ import annotations
@@ -25,13 +23,13 @@ logger = logging.getLogger(__name__)
 # Jobs one process keeps queued or running; more are refused until one finishes.
 DEFAULT_MAX_QUEUED = 4
 
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network-job")
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job")
 _futures: dict[str, Future] = {}
 _lock = threading.Lock()
 
 
 class QueueFull(Exception):
-    """This process has as many network jobs queued as it may take."""
+    """As many jobs are queued as may be (in this process, or in the shared queue)."""
 
 
 def submit(
@@ -56,11 +54,21 @@ def _run(name: str, function: Callable[[], None]) -> None:
     try:
         function()
     except Exception:  # a failed job must not kill the worker thread; the next view retries
-        logger.exception("Network job %s failed", name)
+        logger.exception("Job %s failed", name)
         raise
     finally:
         with _lock:
             _futures.pop(name, None)
+
+
+def status(name: str) -> str | None:
+    """ "queued", "running", or None when no job of that name is pending in this process
+    (finished jobs are forgotten: what they wrote is their result)."""
+    with _lock:
+        future = _futures.get(name)
+    if future is None or future.done():
+        return None
+    return "running" if future.running() else "queued"
 
 
 def pending(name: str) -> bool:

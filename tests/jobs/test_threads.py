@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from crm.network import jobs
+from crm.jobs import threads as jobs
 
 
 @pytest.fixture

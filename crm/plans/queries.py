@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.common.dates import local_today
+from crm.companies.models import Company
 from crm.establishments.models import EstablishmentCase
 from crm.meetings.models import Meeting
 from crm.plans.models import (
@@ -20,6 +21,7 @@ from crm.plans.models import (
     MeasureStatus,
     measure_cases,
     measure_meetings,
+    measure_partners,
     measure_tasks,
 )
 from crm.strategy.models import FocusArea, Strategy
@@ -267,3 +269,65 @@ def measure_counts_by_strategy(
     for strategy_id, status, count in session.execute(query):
         counts.setdefault(strategy_id, {})[status] = count
     return counts
+
+
+@dataclass(frozen=True)
+class MeasureFilters:
+    """The measures list's filters; None filters nothing."""
+
+    plan_id: int | None = None
+    status: str | None = None
+    overdue: bool = False
+    strategy_id: int | None = None
+    responsible_id: int | None = None
+
+
+def measure_list_query(filters: MeasureFilters, *, today: date):
+    """The measures these filters give, latest plan first, then by deadline."""
+    query = (
+        select(Measure)
+        .join(Measure.plan)
+        .options(
+            joinedload(Measure.plan),
+            joinedload(Measure.strategy),
+            joinedload(Measure.responsible),
+        )
+        .order_by(
+            ActionPlan.start_year.desc(),
+            Measure.deadline.is_(None),
+            Measure.deadline,
+            Measure.id,
+        )
+    )
+    if filters.plan_id is not None:
+        query = query.where(Measure.plan_id == filters.plan_id)
+    if filters.status:
+        query = query.where(Measure.status == filters.status)
+    if filters.overdue:
+        query = query.where(overdue_condition(today))
+    if filters.strategy_id is not None:
+        query = query.where(Measure.strategy_id == filters.strategy_id)
+    if filters.responsible_id is not None:
+        query = query.where(Measure.responsible_id == filters.responsible_id)
+    return query
+
+
+def plan_choices(session: Session) -> list[tuple[int, str]]:
+    """Every plan as (id, name), the latest first, for a filter."""
+    return [(p.id, p.name) for p in list_plans(session)]
+
+
+def partner_names(session: Session, measure_ids: Sequence[int]) -> dict[int, list[str]]:
+    """{measure id: its partner organisations' names, by name}, in one query."""
+    if not measure_ids:
+        return {}
+    rows = session.execute(
+        select(measure_partners.c.measure_id, Company.name)
+        .join(Company, Company.id == measure_partners.c.company_id)
+        .where(measure_partners.c.measure_id.in_(list(measure_ids)))
+        .order_by(Company.name)
+    )
+    names: dict[int, list[str]] = {}
+    for measure_id, name in rows:
+        names.setdefault(measure_id, []).append(name)
+    return names

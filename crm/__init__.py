@@ -136,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.meetings import bp as meetings_bp
     from crm.network import bp as network_bp
     from crm.plans import bp as plans_bp
+    from crm.plans import routes as _plans_routes  # noqa: F401  (its views, on the blueprint)
     from crm.reports import bp as reports_bp
     from crm.search import bp as search_bp
     from crm.strategy import bp as strategy_bp

@@ -10,11 +10,11 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.dates import local_today
-from crm.common.models import Audited, enum_check
+from crm.common.models import Audited, enum_check, link_table
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -39,17 +39,7 @@ OPEN_STATUSES = (MeasureStatus.PLANNED.value, MeasureStatus.STARTED.value)
 
 
 def _link_table(name: str, other: str, other_table: str) -> Table:
-    return Table(
-        name,
-        db.Model.metadata,
-        Column("measure_id", ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True),
-        Column(
-            other,
-            ForeignKey(f"{other_table}.id", ondelete="CASCADE"),
-            primary_key=True,
-            index=True,
-        ),
-    )
+    return link_table(db.Model.metadata, name, ("measure_id", "measures"), (other, other_table))
 
 
 measure_partners = _link_table("measure_partners", "company_id", "companies")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from html import unescape
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -89,13 +90,15 @@ def test_the_plan_page_groups_counts_and_marks_overdue(client, reader, session):
         session, plan=plan, title="Klyngeløft", strategy_id=strategy.id, deadline=yesterday
     )
     make_measure(session, plan=plan, title="Uten strategi", status="done", deadline=yesterday)
+    make_measure(session, plan=plan, title="Sent", status="dropped", deadline=date(2031, 1, 1))
     session.commit()
     html = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "2.3 Flere nettverk og klynger" in html
     assert "Measures without a strategy" in html
-    assert "Planned: 1" in html and "Done: 1" in html and "Dropped: 0" in html
+    assert "Planned: 1" in html and "Done: 1" in html and "Dropped: 1" in html
     assert "1 measure is overdue." in html
     assert html.count(">Overdue<") == 1  # the done one is not overdue
+    assert unescape(html).count("Outside the plan's years") == 1  # allowed, and marked
 
 
 def test_measure_form_saves_and_refuses_a_stale_edit(client, editor, session):

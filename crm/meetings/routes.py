@@ -79,6 +79,7 @@ def _render_detail(meeting_id: int, status: int = 200):
         meeting=detail.meeting,
         case=case,
         checklist=establishment_queries.case_checklist(db.session, case) if case else [],
+        measures=plan_queries.linked_measures(db.session, kind="meeting", record_id=meeting_id),
         today=local_today(),
     ), status
 

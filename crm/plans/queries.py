@@ -217,14 +217,32 @@ def evidence_counts(session: Session, plan_id: int) -> dict[int, int]:
     return counts
 
 
+_LINKS = {
+    "meeting": (measure_meetings, measure_meetings.c.meeting_id),
+    "case": (measure_cases, measure_cases.c.case_id),
+    "task": (measure_tasks, measure_tasks.c.task_id),
+}
+
+
 def linked_measure_ids(session: Session, *, kind: str, record_id: int) -> list[int]:
     """The measures a meeting, case or task (`kind`) is linked to."""
-    table, column = {
-        "meeting": (measure_meetings, measure_meetings.c.meeting_id),
-        "case": (measure_cases, measure_cases.c.case_id),
-        "task": (measure_tasks, measure_tasks.c.task_id),
-    }[kind]
+    table, column = _LINKS[kind]
     return list(session.scalars(select(table.c.measure_id).where(column == record_id)))
+
+
+def linked_measures(session: Session, *, kind: str, record_id: int) -> list[Measure]:
+    """The measures a meeting, case or task serves, with their plans, the latest plan first."""
+    table, column = _LINKS[kind]
+    return list(
+        session.scalars(
+            select(Measure)
+            .join(table, table.c.measure_id == Measure.id)
+            .join(Measure.plan)
+            .where(column == record_id)
+            .options(joinedload(Measure.plan))
+            .order_by(ActionPlan.start_year.desc(), Measure.title)
+        )
+    )
 
 
 def measure_choices(

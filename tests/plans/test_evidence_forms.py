@@ -48,6 +48,8 @@ def test_the_capture_form_offers_current_measures_and_links_the_meeting(
     assert [m.id for m in measure_evidence(session, measure.id).meetings] == [meeting.id]
     html = client.get(f"/plans/measures/{measure.id}").get_data(as_text=True)
     assert meeting.title in html
+    html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Measures in the action plan" in html and "Flere nettverk og klynger" in html
     # The meeting's edit form shows the link ticked, and unticking it removes it.
     edit = client.get(f"/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert f'id="measure_ids-{measure.id}" checked' in edit

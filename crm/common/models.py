@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, column, event
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, Table, column, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -36,6 +36,26 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+def link_table(metadata, name: str, owner: tuple[str, str], other: tuple[str, str]) -> Table:
+    """A many-to-many table of two foreign keys, both the primary key, deleted with either side.
+
+    `owner` and `other` are (column, table): the owner's column leads the key; the other side's
+    column has its own index, for the reads from that side.
+    """
+    (owner_column, owner_table), (other_column, other_table) = owner, other
+    return Table(
+        name,
+        metadata,
+        Column(owner_column, ForeignKey(f"{owner_table}.id", ondelete="CASCADE"), primary_key=True),
+        Column(
+            other_column,
+            ForeignKey(f"{other_table}.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
+    )
 
 
 def enum_check(name: str, values: type[StrEnum]) -> CheckConstraint:

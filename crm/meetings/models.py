@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.common.models import Audited, UTCDateTime, enum_check
+from crm.common.models import Audited, UTCDateTime, enum_check, link_table
 from crm.extensions import db
 
 if TYPE_CHECKING:
@@ -45,17 +45,7 @@ class Exemption(enum.StrEnum):
 
 
 def _link_table(name: str, other: str, other_table: str) -> Table:
-    return Table(
-        name,
-        db.Model.metadata,
-        Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
-        Column(
-            other,
-            ForeignKey(f"{other_table}.id", ondelete="CASCADE"),
-            primary_key=True,
-            index=True,
-        ),
-    )
+    return link_table(db.Model.metadata, name, ("meeting_id", "meetings"), (other, other_table))
 
 
 meeting_companies = _link_table("meeting_companies", "company_id", "companies")

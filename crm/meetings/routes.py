@@ -33,6 +33,8 @@ from crm.meetings import archive, bp, invitations, queries, services
 from crm.meetings.filters import meeting_filter_form
 from crm.meetings.forms import ArchivePeriodForm, CaptureForm, MeetingForm
 from crm.meetings.models import Meeting
+from crm.plans import queries as plan_queries
+from crm.plans import services as plan_services
 
 
 def _get_meeting(meeting_id: int) -> Meeting:
@@ -76,6 +78,7 @@ def _render_detail(meeting_id: int, status: int = 200):
         meeting=detail.meeting,
         case=case,
         checklist=establishment_queries.case_checklist(db.session, case) if case else [],
+        measures=plan_queries.linked_measures(db.session, kind="meeting", record_id=meeting_id),
         today=local_today(),
     ), status
 
@@ -181,6 +184,9 @@ def _render_form(
         chosen=chosen,
         strategy_groups=groups,
         suggested_strategies=suggested,
+        measure_groups=plan_queries.measure_choices(
+            db.session, include_ids=form.measure_ids.data or []
+        ),
         draft_key=f"meeting-{meeting.id}" if meeting else "meeting-new",
         restore_draft=not form.is_submitted(),
         invitation_prefill=invitation_prefill,
@@ -246,6 +252,7 @@ def _prefill(form: CaptureForm) -> None:
     form.contact_ids.data = contact_ids
     form.logged_from_id.data = company_ids[0] if company_ids else None
     form.strategy_ids.data = _ids("strategy_id")
+    form.measure_ids.data = _ids("measure_id")
     form.notes.data = (request.args.get("notes") or "")[: services.MAX_NOTES_LENGTH]
     form.day.data = local_today()
     form.staff_ids.data = [current_user.id]
@@ -280,6 +287,9 @@ def create():
                 establishment_id=form.establishment_id.data,
                 logged_from_id=form.logged_from_id.data,
             )
+            plan_services.set_measures(
+                db.session, kind="meeting", record_id=meeting.id, measure_ids=form.measure_ids.data
+            )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
             flash("meeting-new", "draft-saved")
@@ -308,6 +318,9 @@ def edit(meeting_id: int):
                 "contact_ids": [c.id for c in meeting.contacts],
                 "staff_ids": [u.id for u in meeting.staff],
                 "strategy_ids": [s.id for s in meeting.strategies],
+                "measure_ids": plan_queries.linked_measure_ids(
+                    db.session, kind="meeting", record_id=meeting.id
+                ),
                 "notes": meeting.notes,
                 "exemption": meeting.exemption,
             }
@@ -316,6 +329,9 @@ def edit(meeting_id: int):
         with saving(form) as saved:
             services.update_meeting(
                 db.session, meeting=meeting, version=form.version.data, **_meeting_values(form)
+            )
+            plan_services.set_measures(
+                db.session, kind="meeting", record_id=meeting.id, measure_ids=form.measure_ids.data
             )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")

@@ -22,8 +22,10 @@ from crm.auth.models import User
 from crm.common.dates import local_today
 from crm.establishments import services as establishment_services
 from crm.extensions import db
+from crm.indicators import services as indicator_services
 from crm.network import cache
 from crm.network import services as network_services
+from crm.plans import services as plan_services
 from crm.strategy import services as strategy_services
 from tests.conftest import require_service
 from tests.factories import (
@@ -180,8 +182,32 @@ def ids(live_server, tmp_path_factory) -> dict[str, int]:
             link_type_id=types["research_collaboration"].id,
             start_date=date(2023, 1, 1),
         )
+        plan = plan_services.create_plan(
+            session, name="Universell handlingsplan", start_year=2000, end_year=2100
+        )
+        measure = plan_services.create_measure(
+            session,
+            plan=plan,
+            title="Universelt tiltak",
+            strategy_id=period.focus_areas[0].strategies[0].id,
+            responsible_id=editor.id,
+            partner_ids=[partner.id],
+            status="started",
+            deadline=local_today() - timedelta(days=3),
+            progress_note="Godt i gang",
+        )
+        plan_services.set_measures(
+            session, kind="meeting", record_id=meeting.id, measure_ids=[measure.id]
+        )
+        value = indicator_services.record_value(
+            session, indicator="value_per_employee", year=2020, value=650_000,
+            national_value=692_000, source="Strategien",
+        )  # fmt: skip
         session.commit()
         result = {
+            "plan": plan.id,
+            "measure": measure.id,
+            "indicator_value": value.id,
             "company": company.id,
             "partner": partner.id,
             "place": place.id,

@@ -24,6 +24,8 @@ RECORDS = {
     "meeting_id": "meeting",
     "cluster_id": "cluster",
     "case_id": "case",
+    "plan_id": "plan",
+    "measure_id": "measure",
 }
 # Record pages with no record in the fixture: an import run needs an uploaded file first; a
 # saved filter only sends its list's page, which the walk opens already.

@@ -27,9 +27,11 @@ from tests.factories import (
     make_cluster,
     make_company,
     make_contact,
+    make_measure,
     make_meeting,
     make_membership,
     make_place,
+    make_plan,
     make_sector,
     make_user,
 )
@@ -142,11 +144,22 @@ def hostile_records(session):
                 source=payload,
             )
         )
+        plan = make_plan(session, name=payload, start_year=2000 + n, end_year=2000 + n)
+        make_measure(
+            session,
+            plan=plan,
+            title=payload,
+            description=payload,
+            progress_note=payload,
+            partner_ids=[company.id],
+            responsible_id=staff.id,
+        )
         ids = {
             "company_id": company.id,
             "contact_id": person.id,
             "meeting_id": meeting.id,
             "cluster_id": cluster.id,
+            "plan_id": plan.id,
         }
         previous = company
     session.commit()

@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.lists import routes as _lists_routes  # noqa: F401  (its views, on the blueprint)
     from crm.meetings import bp as meetings_bp
     from crm.network import bp as network_bp
+    from crm.register import bp as register_bp
     from crm.reports import bp as reports_bp
     from crm.search import bp as search_bp
     from crm.strategy import bp as strategy_bp
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
         establishments_bp,
         network_bp,
         imports_bp,
+        register_bp,
         reports_bp,
         calendar_bp,
         exports_bp,

@@ -11,6 +11,7 @@ from crm.establishments import labels as establishment_labels
 from crm.imports import labels as import_labels
 from crm.meetings import labels as meeting_labels
 from crm.network import labels as network_labels
+from crm.register import labels as register_labels
 
 FEATURE_LABELS = (
     auth_labels,
@@ -21,6 +22,7 @@ FEATURE_LABELS = (
     import_labels,
     meeting_labels,
     network_labels,
+    register_labels,
 )
 
 

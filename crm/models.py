@@ -17,6 +17,7 @@ from crm.lists.models import SavedFilter
 from crm.mail.models import SentDigest
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
+from crm.register.models import FlagRule
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
@@ -30,6 +31,7 @@ __all__ = [
     "Contact",
     "ContactAccess",
     "EstablishmentCase",
+    "FlagRule",
     "FocusArea",
     "ImportChange",
     "ImportRun",

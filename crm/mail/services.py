@@ -69,13 +69,12 @@ def pending_digests(
         session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id))
     )
     sent_today = set(session.scalars(select(SentDigest.user_id).where(SentDigest.day == today)))
-    last_sent = dict(
-        session.execute(
-            select(SentDigest.user_id, func.max(SentDigest.day))
-            .where(SentDigest.day < today)
-            .group_by(SentDigest.user_id)
-        )
+    rows = session.execute(
+        select(SentDigest.user_id, func.max(SentDigest.day))
+        .where(SentDigest.day < today)
+        .group_by(SentDigest.user_id)
     )
+    last_sent = {user_id: day for user_id, day in rows}
     digests: list[Digest] = []
     already = nothing = 0
     for user in users:

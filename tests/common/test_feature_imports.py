@@ -31,7 +31,9 @@ def _feature_imports() -> tuple[set[tuple[str, str]], int]:
                 names = [a.name for a in node.names]
             for name in names:
                 parts = name.split(".")
-                foreign = parts[0] == "crm" and parts[1] not in (feature, "common")
+                foreign = (
+                    parts[0] == "crm" and len(parts) > 1 and parts[1] not in (feature, "common")
+                )
                 if foreign and len(parts) >= 3 and parts[2] in PRIVATE:
                     found.add((str(path.relative_to(ROOT)), ".".join(parts[:3])))
     return found, len(paths)

@@ -9,7 +9,11 @@ from sqlalchemy import select
 
 from crm.common.dates import local_today
 from crm.companies.models import Company
+from crm.establishments.models import WarningFlag
+from crm.imports.brreg import import_register_file
+from crm.imports.merge import merge_companies
 from crm.imports.models import ImportChange
+from crm.imports.services import revert_import
 from crm.register import services
 from crm.register.rules import accounts_year_due
 from tests.register.helpers import (
@@ -199,10 +203,44 @@ def test_a_broken_file_raises_no_flag_and_changes_nothing(session, tmp_path):
     path.write_text(
         '[{"organisasjonsnummer": "' + MAIN + '", "navn": "X", "konkurs": true}, {', "utf-8"
     )
-    from crm.imports.brreg import import_register_file
-
     run = import_register_file(session, path, kommuner={"3205"})
     session.commit()
     assert run.status == "failed"
     assert flags_of(session) == []
     assert _company(session, MAIN).register_status == "active"
+
+
+def test_reverting_an_import_takes_its_warnings_with_it(session, tmp_path):
+    run, [_flag] = _before_and_after(session, tmp_path, {"konkurs": True})
+    revert_import(session, run=run, user_id=None)
+    session.commit()
+    assert flags_of(session) == []
+    assert _company(session, MAIN).register_status == "active"
+
+
+def test_merging_two_organisations_with_the_same_register_warning_keeps_one(session, tmp_path):
+    _before_and_after(session, tmp_path, {"konkurs": True})
+    kept, other = _company(session, MAIN), _company(session, OTHER)
+    session.add(
+        WarningFlag(
+            company_id=other.id,
+            severity="red",
+            kind="moving_or_closing",
+            register_rule="bankruptcy",
+            register_key="status:bankrupt",
+            register_fields={},
+        )
+    )
+    session.commit()
+    merge_companies(
+        session,
+        kept=kept,
+        other=other,
+        choices={},
+        kept_version=kept.version,
+        other_version=other.version,
+        user_id=None,
+    )
+    session.commit()
+    [flag] = flags_of(session)
+    assert flag.company_id == kept.id

@@ -48,6 +48,19 @@ def start_register_import(run_id: int) -> None:
     runner.submit(f"register-import-{run_id}", lambda: run_register_import(run_id, app=app))
 
 
+def give_up(run_id: int) -> None:
+    """Mark a run that could not be queued as failed, and remove its uploaded file."""
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        return
+    stored_as = (run.summary or {}).get("stored_as", "")
+    run.status = ImportStatus.FAILED.value
+    run.error = "The server was busy; the import did not start."
+    db.session.commit()
+    if stored_as.startswith("upload:"):
+        source_path(current_app, stored_as).unlink(missing_ok=True)
+
+
 def run_register_import(run_id: int, app: Flask | None = None) -> None:
     """Import the file of run `run_id` in an app context of its own; commit once."""
     if app is None:

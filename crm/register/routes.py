@@ -16,6 +16,7 @@ from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.extensions import db
 from crm.imports.brreg_reader import RegisterFileError, iter_units
+from crm.network.jobs import QueueFull
 from crm.register import bp, jobs, queries, services
 from crm.register.forms import ChangeFilterForm, FlagRuleForm, StartImportForm
 from crm.register.models import FlagRule, RuleKey
@@ -163,7 +164,14 @@ def _start(form: StartImportForm, kommuner: list[str], upload, chosen: str):
         user_id=current_user.id,
     )
     db.session.commit()
-    jobs.start_register_import(run.id)
+    try:
+        jobs.start_register_import(run.id)
+    except QueueFull:
+        jobs.give_up(run.id)
+        flash(
+            _("The server is busy with other work. Start the import again in a moment."), "danger"
+        )
+        return redirect(url_for("register.start_import"))
     flash(_("The import has started."), "success")
     return redirect(url_for("register.progress", run_id=run.id))
 

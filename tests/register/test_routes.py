@@ -252,3 +252,20 @@ def test_a_file_from_the_servers_folder_is_chosen_from_a_list_never_typed(
         1,
     )
     assert (folder / "enheter-3205.json").exists()  # the server's file stays where it was
+
+
+def test_a_busy_server_says_so_and_leaves_no_running_import(client, login, session, monkeypatch):
+    import json
+
+    from crm.register import jobs
+
+    def full(run_id: int) -> None:
+        raise runner_jobs.QueueFull(f"register-import-{run_id}")
+
+    monkeypatch.setattr(jobs, "start_register_import", full)
+    login(role="admin")
+    response = _upload(client, json.dumps([main_unit()]).encode(), "enheter.json")
+    assert response.status_code == 302
+    assert "opptatt" in client.get(response.headers["Location"]).get_data(as_text=True)
+    run = session.scalar(select(ImportRun))
+    assert run.status == "failed"

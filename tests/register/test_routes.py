@@ -269,3 +269,12 @@ def test_a_busy_server_says_so_and_leaves_no_running_import(client, login, sessi
     assert "opptatt" in client.get(response.headers["Location"]).get_data(as_text=True)
     run = session.scalar(select(ImportRun))
     assert run.status == "failed"
+
+
+def test_the_warnings_list_links_a_register_warning_to_its_changes(
+    client, login, session, two_runs
+):
+    login(role="editor")
+    html = client.get("/establishments/flags").get_data(as_text=True)
+    assert "Registerimport" in html and "Konkurs" in html
+    assert f'href="/register/runs/{two_runs.id}/changes"' in html

@@ -124,9 +124,17 @@ def seed_reference_command() -> None:
     help="Municipality number(s) to keep (default 3205). Repeat for several, e.g. 3030 too.",
 )
 @click.option("--sn2025", is_flag=True, help="The file's industry codes are SN2025.")
-def import_brreg_command(file: str, kommuner: tuple[str, ...], sn2025: bool) -> None:
+@click.option(
+    "--complete",
+    is_flag=True,
+    help="The file is the register's whole file of its kind (the nightly bulk file): the "
+    "municipality's organisations it leaves out are marked deleted.",
+)
+def import_brreg_command(
+    file: str, kommuner: tuple[str, ...], sn2025: bool, complete: bool
+) -> None:
     """Import the register's bulk file (enheter or underenheter; JSON or CSV, gzipped or not)."""
-    run_import_cli(file, kommuner, "SN2025" if sn2025 else None)
+    run_import_cli(file, kommuner, "SN2025" if sn2025 else None, complete=complete)
 
 
 @crm_cli.command("import-brreg-updates")

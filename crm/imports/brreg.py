@@ -42,6 +42,7 @@ from crm.common.dates import local_today
 from crm.common.messages import translate
 from crm.common.models import utcnow
 from crm.companies.models import Company, CompanyKind, RegisterPoint, history_values
+from crm.imports.brreg_columns import SUB_UNIT_FORMS
 from crm.imports.brreg_detection import RegisterFileError
 from crm.imports.brreg_reader import ReadStats, iter_units
 from crm.imports.brreg_units import RegisterUnit, RejectedRow
@@ -157,6 +158,8 @@ class _Importer:
         # Sub-units whose parent was not in the database when they were written.
         self.pending_parents: dict[int, str] = {}
         self.batch: list[tuple[int, RegisterUnit]] = []
+        # How many main units and sub-units the file held (a complete file holds one kind).
+        self.kinds = {True: 0, False: 0}
 
     def add(self, position: int, unit: RegisterUnit) -> None:
         if unit.orgnr in self.seen:
@@ -171,6 +174,7 @@ class _Importer:
             self.counts.duplicates += 1
             return
         self.seen.add(unit.orgnr)
+        self.kinds[unit.is_sub_unit] += 1
         self.batch.append((position, unit))
         if len(self.batch) >= BATCH_SIZE:
             self.flush_batch()
@@ -420,6 +424,31 @@ class _Importer:
         self.counts.parents_linked += len(links)
 
 
+def deleted_unit(company: Company, *, sub_unit: bool) -> RegisterUnit:
+    """The organisation as the database has it, with the status "deleted" (gone from it)."""
+    return RegisterUnit(
+        orgnr=company.org_number or "",
+        name=company.name,
+        org_form_code=company.org_form,
+        org_form_description=None,
+        industry_code=company.industry_code,
+        industry_description=company.industry_description,
+        industry_standard=company.industry_standard,
+        employees=company.employees,
+        address=company.address,
+        postcode=company.postcode,
+        post_town=company.post_town,
+        municipality_number=company.municipality_number,
+        website=company.website,
+        status="deleted",
+        parent_orgnr=company.parent.org_number if company.parent else None,
+        is_sub_unit=sub_unit,
+        founded=None,
+        deleted_on=None,
+        last_accounts_year=company.last_accounts_year,
+    )
+
+
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -435,11 +464,15 @@ def import_register_file(
     progress: ProgressCallback | None = None,
     observed_on: date | None = None,
     run: ImportRun | None = None,
+    complete: bool = False,
 ) -> ImportRun:
     """Upsert the municipalities' units of a register file; return the run (flushed).
 
     `observed_on` dates the history points the run writes (default: today). `run` is a run
     already recorded (an import started from the web); by default the import records its own.
+    `complete` says the file is the register's whole file of its kind (the nightly bulk file
+    leaves deleted units out): the municipality's organisations of that kind it does not hold
+    are then marked deleted.
 
     Organisations of the municipalities that the file places elsewhere now are updated too
     (they moved out), and units still filed under a municipality's number before 2024 count.
@@ -465,6 +498,8 @@ def import_register_file(
         # A savepoint: a broken file undoes this import's rows, not the caller's other work.
         with session.begin_nested():
             _read_into(importer, path, watcher.wanted, stats, industry_standard, progress)
+            if complete:
+                _mark_missing_deleted(session, importer, watcher.wanted)
             watcher.raise_flags()
     except RegisterFileError as error:
         run.status = "failed"
@@ -513,6 +548,33 @@ def _read_into(
             next_report = (stats.read // PROGRESS_EVERY + 1) * PROGRESS_EVERY
     importer.flush_batch()
     importer.link_late_parents()
+
+
+def _mark_missing_deleted(session: Session, importer: _Importer, wanted: frozenset[str]) -> None:
+    """Mark the municipality's organisations a complete file left out as deleted.
+
+    Only organisations of the file's kind count (a file of main units says nothing of sub-units),
+    told by their organisation form; one without a form is left alone.
+    """
+    if bool(importer.kinds[True]) == bool(importer.kinds[False]):
+        return  # no units, or both kinds: not one of the register's complete files
+    sub_units = importer.kinds[True] > 0
+    forms = Company.org_form.in_(sorted(SUB_UNIT_FORMS))
+    missing = session.scalars(
+        select(Company)
+        .where(
+            Company.org_number.is_not(None),
+            Company.municipality_number.in_(wanted),
+            Company.register_status != "deleted",
+            Company.org_form.is_not(None),
+            forms if sub_units else ~forms,
+        )
+        .order_by(Company.id)
+    )
+    for company in missing:
+        if company.org_number not in importer.seen:
+            importer.add(0, deleted_unit(company, sub_unit=sub_units))
+    importer.flush_batch()
 
 
 def import_register_units(

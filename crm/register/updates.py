@@ -41,7 +41,7 @@ from crm.common.messages import N_, Message, message
 from crm.common.models import utcnow
 from crm.common.orgnr import normalise_orgnr, orgnr_problem
 from crm.companies.models import Company
-from crm.imports.brreg import DEFAULT_KOMMUNER, import_register_units
+from crm.imports.brreg import DEFAULT_KOMMUNER, deleted_unit, import_register_units
 from crm.imports.brreg_reader import RegisterFileError, iter_units
 from crm.imports.brreg_units import RegisterUnit, RejectedRow
 from crm.imports.models import ImportKind, ImportRun, ImportStatus
@@ -191,31 +191,6 @@ def read_unit_records(
     return found, problems
 
 
-def _gone(company: Company, *, sub_unit: bool) -> RegisterUnit:
-    """The organisation as the database has it, deleted (a Sletting without a record)."""
-    return RegisterUnit(
-        orgnr=company.org_number or "",
-        name=company.name,
-        org_form_code=company.org_form,
-        org_form_description=None,
-        industry_code=company.industry_code,
-        industry_description=company.industry_description,
-        industry_standard=company.industry_standard,
-        employees=company.employees,
-        address=company.address,
-        postcode=company.postcode,
-        post_town=company.post_town,
-        municipality_number=company.municipality_number,
-        website=company.website,
-        status="deleted",
-        parent_orgnr=company.parent.org_number if company.parent else None,
-        is_sub_unit=sub_unit,
-        founded=None,
-        deleted_on=None,
-        last_accounts_year=company.last_accounts_year,
-    )
-
-
 def apply_change_list(
     session: Session,
     path: str | os.PathLike[str],
@@ -256,7 +231,7 @@ def apply_change_list(
         ours = company is not None and rules.in_area(company.municipality_number, municipalities)
         unit = records.get(orgnr)
         if unit is None and update.change_type in GONE and company is not None:
-            unit = _gone(company, sub_unit=sub_units)
+            unit = deleted_unit(company, sub_unit=sub_units)
         if unit is None:
             if update.change_type not in GONE:
                 missing.append(orgnr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -244,3 +245,25 @@ def test_merging_two_organisations_with_the_same_register_warning_keeps_one(sess
     session.commit()
     [flag] = flags_of(session)
     assert flag.company_id == kept.id
+
+
+def test_a_complete_file_that_leaves_a_unit_out_marks_it_deleted(session, tmp_path, runner):
+    branch_before = [sub_unit()]
+    import_units(session, tmp_path, "before", [main_unit(), main_unit(OTHER, "HEIA HANDEL AS")])
+    import_units(session, tmp_path, "subs", branch_before)
+    path = tmp_path / "enheter.json"
+    path.write_text(json.dumps([main_unit()]), encoding="utf-8")
+    # Without --complete a missing unit is only missing from this file.
+    runner.invoke(args=["crm", "import-brreg", str(path)])
+    assert _company(session, OTHER).register_status == "active"
+    result = runner.invoke(args=["crm", "import-brreg", str(path), "--complete"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert _company(session, OTHER).register_status == "deleted"
+    assert _company(session, BRANCH).register_status == "active"  # a sub-unit: another file
+    deleted = [
+        (f.company_id, f.register_rule)
+        for f in flags_of(session)
+        if f.register_rule != "new_sub_unit"
+    ]
+    assert deleted == [(_company(session, OTHER).id, "deleted")]

@@ -64,6 +64,9 @@ class Config:
     # A long meeting note must not die on an expired token; the session bounds it instead.
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # A folder of register files on the server an admin may import from the web (never a path
+    # typed in the browser); unset = only uploads.
+    REGISTER_IMPORT_DIR = os.environ.get("REGISTER_IMPORT_DIR") or None
 
     BABEL_DEFAULT_LOCALE = "nb"
     BABEL_DEFAULT_TIMEZONE = "Europe/Oslo"

@@ -25,7 +25,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crm.common.orgnr import check_digit
-from crm.imports.brreg_reader import MAIN_UNIT_CSV_COLUMNS
+from crm.imports.brreg_columns import MAIN_UNIT_CSV_COLUMNS
 
 BATCH = 10_000
 _COLUMN = {name: index for index, name in enumerate(MAIN_UNIT_CSV_COLUMNS)}

@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.network import bp as network_bp
     from crm.plans import bp as plans_bp
     from crm.plans import routes as _plans_routes  # noqa: F401  (its views, on the blueprint)
+    from crm.register import bp as register_bp
     from crm.reports import bp as reports_bp
     from crm.search import bp as search_bp
     from crm.strategy import bp as strategy_bp
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
         establishments_bp,
         network_bp,
         imports_bp,
+        register_bp,
         reports_bp,
         calendar_bp,
         exports_bp,

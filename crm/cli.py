@@ -24,10 +24,12 @@ from crm.demo.generate import generate
 from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
 from crm.extensions import db
-from crm.imports.cli import run_import_cli
+from crm.imports.cli import format_summary, run_import_cli
 from crm.mail import services as mail_services
 from crm.mail.smtp import MailError, mail_settings
 from crm.network.services import seed_link_types
+from crm.register.services import ensure_flag_rules
+from crm.register.updates import ChangeListError, apply_change_list
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
 
@@ -112,6 +114,7 @@ def seed_reference_command() -> None:
     """Create the reference data every installation needs (stages, link types); idempotent."""
     seed_stages(db.session)
     seed_link_types(db.session)
+    ensure_flag_rules(db.session)
     db.session.commit()
     click.echo("Reference data is in place.")
 
@@ -125,9 +128,49 @@ def seed_reference_command() -> None:
     help="Municipality number(s) to keep (default 3205). Repeat for several, e.g. 3030 too.",
 )
 @click.option("--sn2025", is_flag=True, help="The file's industry codes are SN2025.")
-def import_brreg_command(file: str, kommuner: tuple[str, ...], sn2025: bool) -> None:
+@click.option(
+    "--complete",
+    is_flag=True,
+    help="The file is the register's whole file of its kind (the nightly bulk file): the "
+    "municipality's organisations it leaves out are marked deleted.",
+)
+def import_brreg_command(
+    file: str, kommuner: tuple[str, ...], sn2025: bool, complete: bool
+) -> None:
     """Import the register's bulk file (enheter or underenheter; JSON or CSV, gzipped or not)."""
-    run_import_cli(file, kommuner, "SN2025" if sn2025 else None)
+    run_import_cli(file, kommuner, "SN2025" if sn2025 else None, complete=complete)
+
+
+@crm_cli.command("import-brreg-updates")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--units",
+    "units_path",
+    required=True,
+    type=click.Path(exists=True),
+    help="The units' current records: a bulk file, or a folder of {orgnr}.json documents.",
+)
+@click.option("--kommune", "kommuner", multiple=True, help="Municipality number(s) (default 3205).")
+def import_brreg_updates_command(file: str, units_path: str, kommuner: tuple[str, ...]) -> None:
+    """Apply the register's change list (oppdateringer, JSON) with the units' records."""
+    chosen = [k.strip() for k in kommuner if k.strip()]
+    try:
+        run = apply_change_list(
+            db.session, file, units_path=units_path, kommuner=chosen or ("3205",)
+        )
+        db.session.commit()
+    except ChangeListError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    click.echo(format_summary(run))
+    summary = run.summary
+    click.echo(
+        f"  change list: {summary.get('changes_listed', 0):,} entries, "
+        f"{summary.get('changes_new', 0):,} organisations not applied before, "
+        f"{summary.get('flags_raised', 0):,} warnings raised"
+    )
+    if summary.get("last_update_id") is not None:
+        click.echo(f"  next: ?oppdateringsid={summary['last_update_id'] + 1}")
 
 
 @crm_cli.command("seed-demo")

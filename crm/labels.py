@@ -13,6 +13,7 @@ from crm.indicators import labels as indicator_labels
 from crm.meetings import labels as meeting_labels
 from crm.network import labels as network_labels
 from crm.plans import labels as plan_labels
+from crm.register import labels as register_labels
 
 FEATURE_LABELS = (
     auth_labels,
@@ -25,6 +26,7 @@ FEATURE_LABELS = (
     meeting_labels,
     network_labels,
     plan_labels,
+    register_labels,
 )
 
 

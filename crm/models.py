@@ -26,6 +26,7 @@ from crm.mail.models import SentDigest
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.plans.models import ActionPlan, Measure
+from crm.register.models import FlagRule
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
@@ -40,6 +41,7 @@ __all__ = [
     "Contact",
     "ContactAccess",
     "EstablishmentCase",
+    "FlagRule",
     "FocusArea",
     "ImportChange",
     "ImportRun",

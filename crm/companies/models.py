@@ -109,6 +109,8 @@ class Company(Audited, db.Model):
     register_status: Mapped[str] = mapped_column(
         String(20), default=RegisterStatus.ACTIVE.value, index=True
     )
+    # The last year whose annual accounts the register has (sisteInnsendteAarsregnskap).
+    last_accounts_year: Mapped[int | None] = mapped_column(Integer)
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )

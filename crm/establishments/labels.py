@@ -67,7 +67,7 @@ FLAG_SEVERITY = label_table(
     "flag_severity",
     {FlagSeverity.RED: _l("Red"), FlagSeverity.YELLOW: _l("Yellow")},
     enum=FlagSeverity,
-    columns=("warning_flags.severity",),
+    columns=("warning_flags.severity", "register_flag_rules.severity"),
 )
 
 FLAG_KIND = label_table(
@@ -83,5 +83,5 @@ FLAG_KIND = label_table(
         FlagKind.OTHER: _l("Other"),
     },
     enum=FlagKind,
-    columns=("warning_flags.kind",),
+    columns=("warning_flags.kind", "register_flag_rules.kind"),
 )

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -214,7 +215,11 @@ class WarningFlag(Audited, db.Model):
     """An early warning on an organisation: it may move, close, shrink, grow or lack something."""
 
     __tablename__ = "warning_flags"
-    __table_args__ = (enum_check("severity", FlagSeverity), enum_check("kind", FlagKind))
+    __table_args__ = (
+        enum_check("severity", FlagSeverity),
+        enum_check("kind", FlagKind),
+        UniqueConstraint("company_id", "register_rule", "register_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_id: Mapped[int] = mapped_column(
@@ -228,6 +233,14 @@ class WarningFlag(Audited, db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     resolved_on: Mapped[date | None] = mapped_column(Date, index=True)
     resolution: Mapped[str] = mapped_column(Text, default="")
+    # Raised by a register import (crm/register): which run, which rule, which change (the key
+    # keeps one flag per change), and the register fields as {field: [before, after]}.
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL"), index=True
+    )
+    register_rule: Mapped[str | None] = mapped_column(String(30))
+    register_key: Mapped[str | None] = mapped_column(String(100))
+    register_fields: Mapped[dict | None] = mapped_column(JSON)
 
     company: Mapped[Company] = relationship()
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext
 from sqlalchemy import bindparam, insert, select, update
@@ -42,10 +42,15 @@ from crm.common.dates import local_today
 from crm.common.messages import translate
 from crm.common.models import utcnow
 from crm.companies.models import Company, CompanyKind, RegisterPoint, history_values
+from crm.imports.brreg_columns import SUB_UNIT_FORMS
 from crm.imports.brreg_detection import RegisterFileError
 from crm.imports.brreg_reader import ReadStats, iter_units
 from crm.imports.brreg_units import RegisterUnit, RejectedRow
 from crm.imports.models import ImportChange, ImportRun
+from crm.register import rules as register_rules
+
+if TYPE_CHECKING:
+    from crm.register.services import RegisterWatcher
 
 DEFAULT_KOMMUNER = frozenset({"3205"})
 BATCH_SIZE = 1000
@@ -66,6 +71,7 @@ REGISTER_FIELDS = (
     "municipality_number",
     "website",
     "register_status",
+    "last_accounts_year",
 )
 # Organisation forms of public bodies: a new organisation of these forms is "public".
 _PUBLIC_FORMS = frozenset({"STAT", "FYLK", "KOMM", "ORGL", "SF", "KF", "FKF", "IKS", "KIRK"})
@@ -107,6 +113,7 @@ def register_values(unit: RegisterUnit) -> dict[str, Any]:
         ),
         "website": unit.website,
         "register_status": unit.status,
+        "last_accounts_year": unit.last_accounts_year,
     }
     for name, limit in _LIMITS.items():
         if isinstance(values[name], str):
@@ -132,8 +139,14 @@ class _Importer:
     """Holds one run's state: the batch, and the org numbers seen or created so far."""
 
     def __init__(
-        self, session: Session, run: ImportRun, user_id: int | None, observed_on: date
+        self,
+        session: Session,
+        run: ImportRun,
+        user_id: int | None,
+        observed_on: date,
+        watcher: RegisterWatcher | None = None,
     ) -> None:
+        self.watcher = watcher
         self.session = session
         self.run = run
         self.user_id = user_id
@@ -145,6 +158,8 @@ class _Importer:
         # Sub-units whose parent was not in the database when they were written.
         self.pending_parents: dict[int, str] = {}
         self.batch: list[tuple[int, RegisterUnit]] = []
+        # How many main units and sub-units the file held (a complete file holds one kind).
+        self.kinds = {True: 0, False: 0}
 
     def add(self, position: int, unit: RegisterUnit) -> None:
         if unit.orgnr in self.seen:
@@ -159,6 +174,7 @@ class _Importer:
             self.counts.duplicates += 1
             return
         self.seen.add(unit.orgnr)
+        self.kinds[unit.is_sub_unit] += 1
         self.batch.append((position, unit))
         if len(self.batch) >= BATCH_SIZE:
             self.flush_batch()
@@ -189,6 +205,8 @@ class _Importer:
         pending_new: dict[str, str] = {}
         points: list[dict[str, Any]] = []
         with_history = self._with_history([row.id for row in existing.values()])
+        observations: list[register_rules.Observation] = []
+        created_units: dict[str, RegisterUnit] = {}
         for position, unit in batch:
             values = register_values(unit)
             parent_id = self.known_ids.get(unit.parent_orgnr) if unit.parent_orgnr else None
@@ -215,6 +233,7 @@ class _Importer:
                     }
                 )
                 insert_positions[unit.orgnr] = position
+                created_units[unit.orgnr] = unit
                 if unit.parent_orgnr and parent_id is None:
                     pending_new[unit.orgnr] = unit.parent_orgnr  # linked once ids are known
                 if parent_id is not None:
@@ -232,6 +251,12 @@ class _Importer:
                 self.counts.parents_linked += 1
             elif unit.parent_orgnr and parent_id is None and row.parent_id is None:
                 self.pending_parents[row.id] = unit.parent_orgnr
+            if self.watcher is not None:
+                observations.append(
+                    register_rules.Observation(
+                        row.id, unit.orgnr, False, before, values, unit.is_sub_unit
+                    )
+                )
             if not changed:
                 self.counts.unchanged += 1
                 continue
@@ -253,6 +278,7 @@ class _Importer:
                     "action": "updated",
                     "before": {name: before[name] for name in changed},
                     "row_number": position,
+                    **self._described(before, values, changed),
                 }
             )
 
@@ -275,8 +301,23 @@ class _Importer:
                         "action": "created",
                         "before": {},
                         "row_number": insert_positions[orgnr],
+                        **self._described(None, inserts_by_orgnr[orgnr], ()),
                     }
                 )
+                if self.watcher is not None:
+                    unit = created_units[orgnr]
+                    parent = self.known_ids.get(unit.parent_orgnr) if unit.parent_orgnr else None
+                    observations.append(
+                        register_rules.Observation(
+                            new_id,
+                            orgnr,
+                            True,
+                            {},
+                            register_values(unit),
+                            unit.is_sub_unit,
+                            parent if parent != new_id else None,
+                        )
+                    )
         if updates:
             statement = (
                 update(_companies)
@@ -295,6 +336,23 @@ class _Importer:
             self.session.execute(insert(_changes), change_rows)
         if points:
             self.session.execute(insert(_points), points)
+        if self.watcher is not None:
+            self.watcher.observe(observations)
+
+    def _described(
+        self, before: dict[str, Any] | None, after: dict[str, Any], changed: Iterable[str]
+    ) -> dict[str, Any]:
+        """A change row's category, changed fields and values after (register runs only)."""
+        if self.watcher is None:
+            return {"category": None, "fields": None, "after": None}
+        names = [name for name in changed if name in REGISTER_FIELDS]
+        observation = register_rules.Observation(0, "", before is None, before or {}, after)
+        found = register_rules.category(observation, self.watcher.municipalities)
+        return {
+            "category": found.value if found else register_rules.Category.CHANGED.value,
+            "fields": "," + ",".join(names) + "," if names else "",
+            "after": {name: after[name] for name in names} if before is not None else {},
+        }
 
     def _with_history(self, company_ids: list[int]) -> set[int]:
         """Which of these organisations have a register point already."""
@@ -366,6 +424,31 @@ class _Importer:
         self.counts.parents_linked += len(links)
 
 
+def deleted_unit(company: Company, *, sub_unit: bool) -> RegisterUnit:
+    """The organisation as the database has it, with the status "deleted" (gone from it)."""
+    return RegisterUnit(
+        orgnr=company.org_number or "",
+        name=company.name,
+        org_form_code=company.org_form,
+        org_form_description=None,
+        industry_code=company.industry_code,
+        industry_description=company.industry_description,
+        industry_standard=company.industry_standard,
+        employees=company.employees,
+        address=company.address,
+        postcode=company.postcode,
+        post_town=company.post_town,
+        municipality_number=company.municipality_number,
+        website=company.website,
+        status="deleted",
+        parent_orgnr=company.parent.org_number if company.parent else None,
+        is_sub_unit=sub_unit,
+        founded=None,
+        deleted_on=None,
+        last_accounts_year=company.last_accounts_year,
+    )
+
+
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -380,26 +463,44 @@ def import_register_file(
     industry_standard: str | None = None,
     progress: ProgressCallback | None = None,
     observed_on: date | None = None,
+    run: ImportRun | None = None,
+    complete: bool = False,
 ) -> ImportRun:
     """Upsert the municipalities' units of a register file; return the run (flushed).
 
-    `observed_on` dates the history points the run writes (default: today).
+    `observed_on` dates the history points the run writes (default: today). `run` is a run
+    already recorded (an import started from the web); by default the import records its own.
+    `complete` says the file is the register's whole file of its kind (the nightly bulk file
+    leaves deleted units out): the municipality's organisations of that kind it does not hold
+    are then marked deleted.
+
+    Organisations of the municipalities that the file places elsewhere now are updated too
+    (they moved out), and units still filed under a municipality's number before 2024 count.
+    What changed becomes early-warning flags by the admins' rules (crm.register), from the
+    second register import on: the first one is the baseline.
 
     On a fatal file error (RegisterFileError) the import's own savepoint is rolled back, so
     nothing of the file is kept, and the run is marked failed with the message. Either way the
     caller commits once.
     """
+    from crm.register.services import RegisterWatcher
+
     kommuner = frozenset(kommuner) or DEFAULT_KOMMUNER
     filename = Path(path).name[:300]
-    run = ImportRun(kind="brreg", filename=filename, status="running", user_id=user_id)
-    session.add(run)
-    session.flush()
+    if run is None:
+        run = ImportRun(kind="brreg", filename=filename, status="running", user_id=user_id)
+        session.add(run)
+        session.flush()
     stats = ReadStats()
-    importer = _Importer(session, run, user_id, observed_on or local_today())
+    watcher = RegisterWatcher.start(session, run=run, kommuner=kommuner, today=local_today())
+    importer = _Importer(session, run, user_id, observed_on or local_today(), watcher)
     try:
         # A savepoint: a broken file undoes this import's rows, not the caller's other work.
         with session.begin_nested():
-            _read_into(importer, path, kommuner, stats, industry_standard, progress)
+            _read_into(importer, path, watcher.wanted, stats, industry_standard, progress)
+            if complete:
+                _mark_missing_deleted(session, importer, watcher.wanted)
+            watcher.raise_flags()
     except RegisterFileError as error:
         run.status = "failed"
         run.summary = _summary(stats, importer.counts, kommuner) | {"created": 0, "updated": 0}
@@ -408,7 +509,8 @@ def import_register_file(
         if progress is not None:
             progress(stats)
         run.status = "finished"
-        run.summary = _summary(stats, importer.counts, kommuner)
+        run.summary = _summary(stats, importer.counts, kommuner) | watcher.summary()
+    run.rows_read = stats.read
     run.finished_at = utcnow()
     run.messages = importer.counts.messages
     session.flush()
@@ -424,8 +526,13 @@ def _read_into(
     progress: ProgressCallback | None,
 ) -> None:
     next_report = PROGRESS_EVERY
+    watcher = importer.watcher
     for item in iter_units(
-        path, kommuner=kommuner, stats=stats, industry_standard=industry_standard
+        path,
+        kommuner=kommuner,
+        stats=stats,
+        industry_standard=industry_standard,
+        also_orgnrs=watcher.residents if watcher is not None else None,
     ):
         if isinstance(item, RejectedRow):
             importer.counts.reject(
@@ -441,6 +548,71 @@ def _read_into(
             next_report = (stats.read // PROGRESS_EVERY + 1) * PROGRESS_EVERY
     importer.flush_batch()
     importer.link_late_parents()
+
+
+def _mark_missing_deleted(session: Session, importer: _Importer, wanted: frozenset[str]) -> None:
+    """Mark the municipality's organisations a complete file left out as deleted.
+
+    Only organisations of the file's kind count (a file of main units says nothing of sub-units),
+    told by their organisation form; one without a form is left alone.
+    """
+    if bool(importer.kinds[True]) == bool(importer.kinds[False]):
+        return  # no units, or both kinds: not one of the register's complete files
+    sub_units = importer.kinds[True] > 0
+    forms = Company.org_form.in_(sorted(SUB_UNIT_FORMS))
+    missing = session.scalars(
+        select(Company)
+        .where(
+            Company.org_number.is_not(None),
+            Company.municipality_number.in_(wanted),
+            Company.register_status != "deleted",
+            Company.org_form.is_not(None),
+            forms if sub_units else ~forms,
+        )
+        .order_by(Company.id)
+    )
+    for company in missing:
+        if company.org_number not in importer.seen:
+            importer.add(0, deleted_unit(company, sub_unit=sub_units))
+    importer.flush_batch()
+
+
+def import_register_units(
+    session: Session,
+    units: Iterable[RegisterUnit],
+    *,
+    run: ImportRun,
+    kommuner: Iterable[str] = DEFAULT_KOMMUNER,
+    user_id: int | None = None,
+    observed_on: date | None = None,
+) -> dict[str, Any]:
+    """Upsert units read elsewhere (the register's change lists) as one run; return the counts.
+
+    The same upsert, change rows and flags as a file import; the caller reads the units, keeps
+    the municipalities' ones and those of organisations the database holds, and commits.
+    """
+    from crm.register.services import RegisterWatcher
+
+    kommuner = frozenset(kommuner) or DEFAULT_KOMMUNER
+    watcher = RegisterWatcher.start(session, run=run, kommuner=kommuner, today=local_today())
+    importer = _Importer(session, run, user_id, observed_on or local_today(), watcher)
+    position = 0
+    for position, unit in enumerate(units, start=1):
+        importer.add(position, unit)
+    importer.flush_batch()
+    importer.link_late_parents()
+    watcher.raise_flags()
+    counts = importer.counts
+    run.messages = counts.messages
+    return {
+        "kommuner": sorted(kommuner),
+        "read": position,
+        "created": counts.created,
+        "updated": counts.updated,
+        "unchanged": counts.unchanged,
+        "rejected": counts.duplicates,
+        "parents_linked": counts.parents_linked,
+    } | watcher.summary()
 
 
 def _summary(stats: ReadStats, counts: _Counts, kommuner: frozenset[str]) -> dict[str, Any]:

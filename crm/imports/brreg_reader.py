@@ -90,6 +90,9 @@ class ReadStats:
 @dataclass(frozen=True, slots=True)
 class _Options:
     wanted: frozenset[str] | None
+    # Organisation numbers kept wherever the file places them (the municipality's own, to see
+    # them move out).
+    also: AbstractSet[str]
     sub_units: bool | None
     industry_standard: str
     stats: ReadStats
@@ -103,8 +106,12 @@ def iter_units(
     stats: ReadStats | None = None,
     industry_standard: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    also_orgnrs: AbstractSet[str] | None = None,
 ) -> Iterator[RegisterUnit | RejectedRow]:
-    """Yield the units of `kommuner` (all when None) and the rows refused, counting in `stats`."""
+    """Yield the units of `kommuner` (all when None) and the rows refused, counting in `stats`.
+
+    Units whose organisation number is in `also_orgnrs` are yielded whatever their municipality.
+    """
     if industry_standard is not None and industry_standard not in INDUSTRY_STANDARDS:
         raise ValueError(f"industry_standard must be one of {INDUSTRY_STANDARDS}")
     stats = stats if stats is not None else ReadStats()
@@ -114,7 +121,9 @@ def iter_units(
     stats.bytes_total = os.path.getsize(path)
     # Position in the file as stored (compressed bytes for a .gz), which is what its size counts.
     stats._position = binary.fileobj.tell if isinstance(binary, gzip.GzipFile) else binary.tell
-    options = _Options(wanted, sub_units, industry_standard or "SN2007", stats)
+    options = _Options(
+        wanted, also_orgnrs or frozenset(), sub_units, industry_standard or "SN2007", stats
+    )
     stream = _text_stream(binary) if fmt == "csv" else binary
     with stream:
         try:
@@ -261,7 +270,9 @@ def _iter_json(
             )
             if not kommune and not is_sub:
                 kommune = as_text(lookup(top.get("postadresse"), "kommunenummer"))
-            if municipality_number(kommune) not in wanted:
+            if municipality_number(kommune) not in wanted and (
+                as_text(top.get("organisasjonsnummer")) not in options.also
+            ):
                 stats.skipped_other_municipality += 1
                 continue
         record = flatten(top)
@@ -295,6 +306,7 @@ def _iter_csv(stream: TextIO, options: _Options) -> Iterator[RegisterUnit | Reje
     sub_kommune = columns.get("beliggenhetsadresse.kommunenummer")
     main_kommune = columns.get("forretningsadresse.kommunenummer")
     postal_kommune = columns.get("postadresse.kommunenummer")
+    orgnr_column = columns["organisasjonsnummer"]
     # The register's files hold one kind of unit, so the kind is decided once, from the header;
     # only a hand-made file with both kinds of address column is decided row by row.
     file_kind = options.sub_units
@@ -319,8 +331,10 @@ def _iter_csv(stream: TextIO, options: _Options) -> Iterator[RegisterUnit | Reje
                 kommune = _cell(row, sub_kommune if is_sub else main_kommune)
                 if not kommune and not is_sub:
                     kommune = _cell(row, postal_kommune)
-                if kommune not in wanted and (
-                    len(kommune) >= 4 or municipality_number(kommune) not in wanted
+                if (
+                    kommune not in wanted
+                    and (len(kommune) >= 4 or municipality_number(kommune) not in wanted)
+                    and _cell(row, orgnr_column) not in options.also
                 ):
                     stats.skipped_other_municipality += 1
                     continue

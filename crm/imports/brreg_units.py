@@ -48,6 +48,8 @@ class RegisterUnit:
     is_sub_unit: bool
     founded: date | None
     deleted_on: date | None
+    # The last year of annual accounts filed (sisteInnsendteAarsregnskap); main units only.
+    last_accounts_year: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,7 @@ def _unit_fields(
         is_sub_unit=is_sub,
         founded=_date(record, "oppstartsdato" if is_sub else "stiftelsesdato"),
         deleted_on=deleted_on,
+        last_accounts_year=None if is_sub else _year(record, "sisteinnsendteaarsregnskap"),
     )
 
 
@@ -217,6 +220,15 @@ def _employees(record: Mapping[str, Any]) -> int | None:
     if count < 0:
         raise _RowProblem(N_("antallAnsatte %(value)r is negative."), value=raw)
     return count
+
+
+def _year(record: Mapping[str, Any], key: str) -> int | None:
+    raw = as_text(record.get(key))
+    if not raw:
+        return None
+    if not (raw.isdigit() and len(raw) == 4):
+        raise _RowProblem(N_("%(field)s %(value)r is not a year."), field=_label(key), value=raw)
+    return int(raw)
 
 
 def _address_lines(value: Any) -> str | None:

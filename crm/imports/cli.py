@@ -53,6 +53,8 @@ def run_import_cli(
     path: str | os.PathLike[str],
     kommuner: Iterable[str] = (),
     industry_standard: str | None = None,
+    *,
+    complete: bool = False,
 ) -> ImportRun:
     """`flask crm import-brreg`: import with a progress line on stderr, print, commit.
 
@@ -78,6 +80,7 @@ def run_import_cli(
             user_id=None,
             industry_standard=industry_standard,
             progress=report,
+            complete=complete,
         )
         db.session.commit()
     except BaseException:

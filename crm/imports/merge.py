@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from crm.common.errors import DomainError
@@ -95,6 +95,21 @@ def _union(session: Session, table: Table, column: str, kept_id: int, other_id: 
     return moved or 0
 
 
+def _drop_repeated_register_flags(
+    session: Session, table: Table, kept_id: int, other_id: int
+) -> None:
+    """The register raises one flag per organisation and change: of two, the kept one's stays."""
+    kept = select(table.c.register_rule, table.c.register_key).where(
+        table.c.company_id == kept_id, table.c.register_rule.is_not(None)
+    )
+    session.execute(
+        delete(table).where(
+            table.c.company_id == other_id,
+            tuple_(table.c.register_rule, table.c.register_key).in_(kept),
+        )
+    )
+
+
 def _move_references(
     session: Session, moves: Mapping[tuple[str, str], Move], kept_id: int, other_id: int
 ) -> dict[str, int]:
@@ -106,6 +121,8 @@ def _move_references(
                 counts[move.label] = _move_links(session, kept_id, other_id)
             continue
         table = db.metadata.tables[table_name]
+        if table_name == "warning_flags":
+            _drop_repeated_register_flags(session, table, kept_id, other_id)
         mover = _repoint if move.strategy == "repoint" else _union
         counts[move.label] = counts.get(move.label, 0) + mover(
             session, table, column, kept_id, other_id

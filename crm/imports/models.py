@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import UTCDateTime, enum_check, utcnow
@@ -68,6 +68,11 @@ class ImportRun(db.Model):
     # Rejected rows as "row N: reason" (the first few hundred), and a fatal error if any.
     messages: Mapped[list] = mapped_column(JSON, default=list)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Progress while it runs, for the page that follows it: units read, how many in all when
+    # known (a change list), and how far into the file (per cent, from its bytes).
+    rows_read: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rows_total: Mapped[int | None] = mapped_column(Integer)
+    percent_done: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User | None] = relationship()
     changes: Mapped[list[ImportChange]] = relationship(
@@ -79,7 +84,10 @@ class ImportChange(db.Model):
     """A record an import created or updated, with the values before, so it can be reverted."""
 
     __tablename__ = "import_changes"
-    __table_args__ = (enum_check("action", ChangeAction),)
+    __table_args__ = (
+        enum_check("action", ChangeAction),
+        Index("ix_import_changes_run_id_category", "run_id", "category"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(
@@ -93,6 +101,11 @@ class ImportChange(db.Model):
     # For "updated": the changed fields' values before the import.
     before: Mapped[dict] = mapped_column(JSON, default=dict)
     row_number: Mapped[int | None] = mapped_column(Integer)
+    # Register runs: what the change means for the municipality (crm.register.rules.Category),
+    # the changed fields as ",employees,address," (for the filter) and their values after.
+    category: Mapped[str | None] = mapped_column(String(20))
+    fields: Mapped[str | None] = mapped_column(String(300))
+    after: Mapped[dict | None] = mapped_column(JSON)
 
     run: Mapped[ImportRun] = relationship(back_populates="changes")
 

@@ -79,6 +79,8 @@ def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> d
         raise DomainError(None, _l("Only imports can be reverted, not merges."))
     if run.status != "finished":
         raise DomainError(None, _l("Only a finished import can be reverted."))
+    # The warnings a register import raised go with it: what raised them is undone.
+    session.execute(delete(WarningFlag).where(WarningFlag.run_id == run.id))
     changes = list(
         session.execute(
             select(

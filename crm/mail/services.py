@@ -8,12 +8,12 @@ again; a second run the same day finds the claim and sends nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from crm.home.queries import due_items
 from crm.mail.messages import absolute_url, compose
 from crm.mail.models import SentDigest
 from crm.mail.smtp import MailSettings, send_message
+from crm.register.queries import new_register_flags
 
 
 class DigestAlreadySent(Exception):
@@ -41,11 +42,23 @@ class DigestLine:
 
 
 @dataclass(frozen=True)
+class DigestFlag:
+    """A new warning from the register on one of the adviser's organisations."""
+
+    company_name: str
+    severity: str
+    rule: str
+    fields: dict
+    url: str
+
+
+@dataclass(frozen=True)
 class Digest:
-    """What one adviser has due today or overdue, overdue first."""
+    """What one adviser has due today or overdue, overdue first; and new register warnings."""
 
     user: User
     lines: list[DigestLine]
+    flags: list[DigestFlag] = field(default_factory=list)
 
 
 def pending_digests(
@@ -56,6 +69,12 @@ def pending_digests(
         session.scalars(select(User).where(User.active.is_(True)).order_by(User.name, User.id))
     )
     sent_today = set(session.scalars(select(SentDigest.user_id).where(SentDigest.day == today)))
+    rows = session.execute(
+        select(SentDigest.user_id, func.max(SentDigest.day))
+        .where(SentDigest.day < today)
+        .group_by(SentDigest.user_id)
+    )
+    last_sent = {user_id: day for user_id, day in rows}
     digests: list[Digest] = []
     already = nothing = 0
     for user in users:
@@ -75,8 +94,20 @@ def pending_digests(
             for item in due_items(session, user.id, today=today)
             if item.due_on <= today
         ]
-        if lines:
-            digests.append(Digest(user=user, lines=lines))
+        flags = [
+            DigestFlag(
+                company_name=flag.company_name,
+                severity=flag.severity,
+                rule=flag.rule,
+                fields=flag.fields,
+                url=absolute_url(settings, "companies.detail", company_id=flag.company_id),
+            )
+            for flag in new_register_flags(
+                session, user_id=user.id, after=last_sent.get(user.id), today=today
+            )
+        ]
+        if lines or flags:
+            digests.append(Digest(user=user, lines=lines, flags=flags))
         else:
             nothing += 1
     return digests, already, nothing
@@ -98,7 +129,7 @@ def send_digest(session: Session, settings: MailSettings, *, digest: Digest, tod
     """
     user = digest.user
     user_id = user.id
-    session.add(SentDigest(user_id=user_id, day=today, items=len(digest.lines)))
+    session.add(SentDigest(user_id=user_id, day=today, items=len(digest.lines) + len(digest.flags)))
     try:
         session.flush()
     except IntegrityError as error:
@@ -114,6 +145,7 @@ def send_digest(session: Session, settings: MailSettings, *, digest: Digest, tod
         user=user,
         overdue=overdue,
         due_today=[line for line in digest.lines if not line.overdue],
+        flags=digest.flags,
         home_url=absolute_url(settings, "home.index"),
     )
     send_message(settings, message)

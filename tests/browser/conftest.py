@@ -26,6 +26,7 @@ from crm.indicators import services as indicator_services
 from crm.network import cache
 from crm.network import services as network_services
 from crm.plans import services as plan_services
+from crm.register.services import ensure_flag_rules
 from crm.strategy import services as strategy_services
 from tests.conftest import require_service
 from tests.factories import (
@@ -39,6 +40,8 @@ from tests.factories import (
     make_sector,
     make_task,
 )
+from tests.imports.brreg_fixtures import make_orgnr
+from tests.register.helpers import import_units, in_oslo, main_unit
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -204,10 +207,13 @@ def ids(live_server, tmp_path_factory) -> dict[str, int]:
             national_value=692_000, source="Strategien",
         )  # fmt: skip
         session.commit()
+        register_run = _register_runs(session, tmp_path_factory.mktemp("register"))
         result = {
             "plan": plan.id,
             "measure": measure.id,
             "indicator_value": value.id,
+            "rule": ensure_flag_rules(session)[0].id,
+            "register_run": register_run,
             "company": company.id,
             "partner": partner.id,
             "place": place.id,
@@ -225,6 +231,25 @@ def ids(live_server, tmp_path_factory) -> dict[str, int]:
         }
     cache.memory.clear()
     return result
+
+
+def _register_runs(session, folder) -> int:
+    """Two register imports (a baseline, then a night with changes); the second one's id."""
+    before = [
+        main_unit(),
+        main_unit(make_orgnr(602), "UNIVERSELL FLYTTING AS"),
+        main_unit(make_orgnr(603), "UNIVERSELL VEKST AS", antallAnsatte=30),
+    ]
+    after = [
+        main_unit(konkurs=True),
+        main_unit(make_orgnr(602), "UNIVERSELL FLYTTING AS", forretningsadresse=in_oslo()),
+        main_unit(make_orgnr(603), "UNIVERSELL VEKST OG HANDEL AS", antallAnsatte=12),
+        main_unit(make_orgnr(604), "UNIVERSELL NYSTART AS"),
+    ]
+    run_id = 0
+    for name, units in (("before", before), ("after", after)):
+        run_id = import_units(session, folder, name, units).id
+    return run_id
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ RECORDS = {
     "case_id": "case",
     "plan_id": "plan",
     "measure_id": "measure",
+    "rule_id": "rule",
 }
 # Record pages with no record in the fixture: an import run needs an uploaded file first; a
 # saved filter only sends its list's page, which the walk opens already.
@@ -47,6 +48,8 @@ QUERIES = {
     "network.path": "?from={company}&to={partner}",
     "search.index": "?q=universell",
 }
+# Pages of one register import (the run's own page and its changes), from the `ids` fixture.
+REGISTER_RUN_PAGES = ("/register/runs/{register_run}", "/register/runs/{register_run}/changes")
 # Shown at desktop width too (the closing screenshots).
 DESKTOP_TOO = {
     "home.index",
@@ -93,6 +96,7 @@ def _pages(app, ids: dict[str, int]) -> list[tuple[str, str]]:
         assert argument in RECORDS, f"{rule.rule}: add a record for {argument} to RECORDS"
         path = re.sub(r"<[^>]+>$", str(ids[RECORDS[argument]]), rule.rule)
         pages.append((rule.endpoint, path))
+    pages += [("register.progress", path.format(**ids)) for path in REGISTER_RUN_PAGES]
     return pages
 
 

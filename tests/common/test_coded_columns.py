@@ -25,6 +25,7 @@ from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.extensions import db
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.lists.models import SavedFilter
+from crm.register.models import FlagRule
 from tests.factories import (
     make_cluster,
     make_company,
@@ -188,8 +189,16 @@ def _register_point(session) -> RegisterPoint:
     return point
 
 
+def _flag_rule(session) -> FlagRule:
+    rule = FlagRule(rule="bankruptcy", kind="moving_or_closing", severity="red")
+    session.add(rule)
+    session.flush()
+    return rule
+
+
 ROWS: dict[str, Callable] = {
     "register_points": _register_point,
+    "register_flag_rules": _flag_rule,
     "users": make_user,
     "companies": make_company,
     "clusters": make_cluster,

@@ -50,6 +50,8 @@ from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.network.services import seed_link_types
 from crm.plans.models import ActionPlan, Measure
+from crm.register.models import FlagRule
+from crm.register.services import ensure_flag_rules
 from crm.strategy.models import FocusArea, Strategy
 from crm.tasks.models import Task
 from tests.conftest import csrf_token, post_form
@@ -162,6 +164,7 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
         "place_id": _first_id(session, Place),
         "plan_id": _first_id(session, ActionPlan),
         "run_id": _first_id(session, ImportRun),
+        "rule_id": _first_id(session, FlagRule),
         "sector_id": _first_id(session, Sector),
         "stage_id": _first_id(session, Stage),
         "strategy_id": strategy.id,
@@ -173,6 +176,10 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
     assert missing == [], f"the walk's data has no record for {missing}"
     values = {name: [str(value)] for name, value in ids.items()}
     values["table"] = ["companies"]
+    # The register's pages are about register runs (a spreadsheet run has none: 404).
+    values["register.run_id"] = [
+        str(session.scalar(select(ImportRun.id).where(ImportRun.kind == "brreg").limit(1)))
+    ]
     values["fmt"] = ["csv", "json", "gexf", "graphml"]
     values["token"] = [_upload_token(client)]
     values["calendar.token"] = [renew_feed_token(session, user=session.get(User, ids["user_id"]))]
@@ -312,6 +319,8 @@ def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
         seed_link_types(session)
         seed_demo(session)
         session.add(ImportRun(kind="organisations", filename="walk.csv", status="finished"))
+        session.add(ImportRun(kind="brreg", filename="enheter.json", status="finished"))
+        ensure_flag_rules(session)
         session.add(
             SavedFilter(owner_id=admin.id, list_name="companies", name="Walk", query="q=AS")
         )

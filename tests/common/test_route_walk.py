@@ -304,6 +304,25 @@ class Walk:
         return "", response.status_code
 
 
+def seed_every_kind(session, admin: User) -> None:
+    """The demo data and a record of every kind the url_map's paths name (other walks use it)."""
+    seed_stages(session)
+    seed_link_types(session)
+    seed_demo(session)
+    session.add(ImportRun(kind="organisations", filename="walk.csv", status="finished"))
+    session.add(ImportRun(kind="brreg", filename="enheter.json", status="finished"))
+    ensure_flag_rules(session)
+    session.add(SavedFilter(owner_id=admin.id, list_name="companies", name="Walk", query="q=AS"))
+    raise_flag(
+        session,
+        company_id=_first_id(session, Company),
+        severity="red",
+        kind="other",
+        raised_on=date(2024, 5, 1),
+        raised_by_id=admin.id,
+    )
+
+
 @pytest.fixture(scope="module")
 def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
     """The demo data and a record of every kind, an admin signed in; every table emptied after."""
@@ -315,23 +334,7 @@ def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
     with app.app_context():
         session = db.session
         admin = make_user(session, role="admin")
-        seed_stages(session)
-        seed_link_types(session)
-        seed_demo(session)
-        session.add(ImportRun(kind="organisations", filename="walk.csv", status="finished"))
-        session.add(ImportRun(kind="brreg", filename="enheter.json", status="finished"))
-        ensure_flag_rules(session)
-        session.add(
-            SavedFilter(owner_id=admin.id, list_name="companies", name="Walk", query="q=AS")
-        )
-        raise_flag(
-            session,
-            company_id=_first_id(session, Company),
-            severity="red",
-            kind="other",
-            raised_on=date(2024, 5, 1),
-            raised_by_id=admin.id,
-        )
+        seed_every_kind(session, admin)
         session.commit()
         limiter.reset()
         request_class = app.request_class

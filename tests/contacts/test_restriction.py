@@ -11,7 +11,6 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date
 
 import openpyxl
 import pytest
@@ -21,14 +20,9 @@ from sqlalchemy import select
 from crm.companies.models import Company
 from crm.contacts import services
 from crm.contacts.models import Affiliation, Contact
-from crm.demo.seed import seed_demo
-from crm.establishments.services import raise_flag, seed_stages
 from crm.extensions import db, limiter
-from crm.imports.models import ImportRun
-from crm.lists.models import SavedFilter
 from crm.meetings.models import meeting_contacts
-from crm.network.services import seed_link_types
-from tests.common.test_route_walk import _real_path_values
+from tests.common.test_route_walk import _real_path_values, seed_every_kind
 from tests.conftest import csrf_token, post_form
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -83,19 +77,7 @@ def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
         session = db.session
         admin = make_user(session, role="admin")
         editor = make_user(session, role="editor")
-        seed_stages(session)
-        seed_link_types(session)
-        seed_demo(session)
-        session.add(ImportRun(kind="organisations", filename="walk.csv", status="finished"))
-        session.add(SavedFilter(owner_id=editor.id, list_name="contacts", name="Walk", query="q=R"))
-        raise_flag(
-            session,
-            company_id=session.scalar(select(Company.id).order_by(Company.id).limit(1)),
-            severity="red",
-            kind="other",
-            raised_on=date(2024, 5, 1),
-            raised_by_id=admin.id,
-        )
+        seed_every_kind(session, admin)
         # The person with the most meetings and a current affiliation: the most places to leak.
         person_id = session.scalar(
             select(meeting_contacts.c.contact_id)

@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from crm.api import labels as api_labels
 from crm.auth import labels as auth_labels
 from crm.clusters import labels as cluster_labels
 from crm.common.labels import label, labels
@@ -13,6 +14,7 @@ from crm.meetings import labels as meeting_labels
 from crm.network import labels as network_labels
 
 FEATURE_LABELS = (
+    api_labels,
     auth_labels,
     cluster_labels,
     company_labels,

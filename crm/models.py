@@ -1,5 +1,6 @@
 """Every feature's models, imported so Alembic and the tests see all tables."""
 
+from crm.api.models import ApiToken
 from crm.auth.models import Invitation, User, UserSession
 from crm.clusters.models import Cluster, Membership
 from crm.companies.models import Company, Place, RegisterPoint, Sector
@@ -22,6 +23,7 @@ from crm.tasks.models import Task
 
 __all__ = [
     "Affiliation",
+    "ApiToken",
     "ChecklistAnswer",
     "ChecklistItem",
     "Cluster",

@@ -158,3 +158,13 @@ def make_task(session: Session, **overrides) -> Task:
     session.add(task)
     session.flush()
     return task
+
+
+def make_token(session: Session, *, user: User | None = None, scope: str = "write", **overrides):
+    """A personal API token (and its text) for `user`, or for a new editor."""
+    from crm.api import services as api_services
+
+    user = user or make_user(session)
+    values = {"name": "script", "scope": scope, "expires_at": None}
+    values.update(overrides)
+    return api_services.create_token(session, user=user, **values)

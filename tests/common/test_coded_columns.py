@@ -186,7 +186,14 @@ def _register_point(session) -> RegisterPoint:
     return point
 
 
+def _api_token(session):
+    from tests.factories import make_token
+
+    return make_token(session, scope="read")[0]
+
+
 ROWS: dict[str, Callable] = {
+    "api_tokens": _api_token,
     "register_points": _register_point,
     "users": make_user,
     "companies": make_company,

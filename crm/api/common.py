@@ -1,0 +1,110 @@
+"""What every resource module of the API shares: list parameters, pages, If-Match, saving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm.api.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
+from crm.api.problems import ApiProblem
+from crm.common.errors import DomainError, StaleObjectError
+from crm.extensions import db
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    """Request bodies refuse fields they do not know (a typo is an error, not a no-op)."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=100_000)
+
+
+class ListQuery(BaseModel):
+    """Paging shared by every list: a cursor from the previous page and a page size."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: str | None = Field(
+        default=None, max_length=1000, description="`next_cursor` of the previous page."
+    )
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Rows per page.")
+
+
+class Listing(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="Ask for the next page with this; null at the end.")
+    total: int | None = Field(
+        description="Rows matching the filters (first page only, when cheap to count)."
+    )
+    sort: str
+
+
+def listing(page: Page, items: list[Any], model: type) -> Any:
+    """A Listing response from a page and its serialised items."""
+    return Listing[model](
+        items=items, next_cursor=page.next_cursor, total=page.total, sort=page.sort
+    )
+
+
+def not_found(record: Any) -> Any:
+    """The record, or a 404 problem."""
+    if record is None:
+        raise ApiProblem(404, "No such record.")
+    return record
+
+
+def if_match_version() -> int:
+    """The version named by If-Match: 428 without one, 412 when it names no version."""
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        raise ApiProblem(
+            428, "Send If-Match with the ETag of the version you read.", kind="if-match"
+        )
+    text = header.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise ApiProblem(412, "If-Match names no version of this record.", kind="stale")
+    return int(text)
+
+
+def check_version(record: Any, version: int) -> None:
+    """412 when the record is no longer at `version` (for services that take no version)."""
+    if record.version != version:
+        raise ApiProblem(412, "The record changed since you read it.", kind="stale")
+
+
+@contextmanager
+def committing() -> Iterator[None]:
+    """Run services and commit once; a refusal rolls everything back and becomes a problem."""
+    try:
+        yield
+        db.session.commit()
+    except (StaleObjectError, StaleDataError):
+        db.session.rollback()
+        raise ApiProblem(
+            412, "The record changed since you read it: read it again, then retry.", kind="stale"
+        ) from None
+    except DomainError as error:
+        db.session.rollback()
+        status = 409 if "Duplicate" in type(error).__name__ else 422
+        raise ApiProblem(
+            status,
+            str(error.message),
+            errors=[{"field": error.field or "body", "message": str(error.message)}],
+        ) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise ApiProblem(409, "The change conflicts with another record.") from None
+    except ApiProblem:
+        db.session.rollback()
+        raise

@@ -16,7 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 def init_api(app: Flask) -> None:
     """Mount the API after every web blueprint: its views take the access of theirs."""
     from crm.api import guard, routes  # noqa: F401  (the views, on the blueprint)
-    from crm.api.problems import from_http_exception
+    from crm.api.problems import ApiProblem, from_exception, from_http_exception
     from crm.api.spec import declare_access
     from crm.common.access import GUARDS
     from crm.common.errors import RESPONDERS
@@ -25,6 +25,7 @@ def init_api(app: Flask) -> None:
     csrf.exempt(bp)
     guard.limit(bp)
     app.register_blueprint(bp)
+    app.register_error_handler(ApiProblem, from_exception)
     declare_access(app)
     app.extensions.setdefault(GUARDS, {})[bp.name] = guard.check_token
     app.extensions.setdefault(RESPONDERS, {})[bp.url_prefix] = from_http_exception

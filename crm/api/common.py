@@ -54,6 +54,27 @@ def listing(page: Page, items: list[Any], model: type) -> Any:
     )
 
 
+def merged(record: Any, fields: tuple[str, ...], body: BaseModel) -> dict[str, Any]:
+    """The record's current values of `fields`, with the ones the client sent (PATCH)."""
+    values = {name: getattr(record, name) for name in fields}
+    values.update(body.model_dump(exclude_unset=True))
+    return values
+
+
+def choices(values: Any) -> Any:
+    """A Literal type of an enum's values (for OpenAPI's enum and for validation)."""
+    from typing import Literal
+
+    return Literal[tuple(member.value for member in values)]
+
+
+def sort_keys(names: Any) -> Any:
+    """A Literal type of the sort keys: each name ascending, and descending with `-`."""
+    from typing import Literal
+
+    return Literal[tuple(key for name in names for key in (name, f"-{name}"))]
+
+
 def not_found(record: Any) -> Any:
     """The record, or a 404 problem."""
     if record is None:

@@ -16,6 +16,7 @@ from crm.api.common import (
     Listing,
     ListQuery,
     Strict,
+    check_version,
     committing,
     if_match_version,
     listing,
@@ -308,8 +309,7 @@ def add_affiliation(contact_id: int, body: NewAffiliation):
     """Record that the person works (or worked) at an organisation."""
     contact = _load(contact_id)
     version = if_match_version()
-    if contact.version != version:
-        raise ApiProblem(412, "The person changed since you read them.", kind="stale")
+    check_version(contact, version)
     with committing():
         services.add_affiliation(db.session, contact=contact, **body.model_dump())
     contact = _load(contact_id)
@@ -332,8 +332,7 @@ def remove_affiliation(contact_id: int, affiliation_id: int):
     if affiliation.contact_id != contact_id:
         raise ApiProblem(404, "No such record.")
     version = if_match_version()
-    if affiliation.version != version:
-        raise ApiProblem(412, "The affiliation changed since you read it.", kind="stale")
+    check_version(affiliation, version)
     with committing():
         services.remove_affiliation(db.session, affiliation=affiliation)
     return Response(status=204)

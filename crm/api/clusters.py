@@ -18,12 +18,11 @@ from crm.api.common import (
     choices,
     committing,
     if_match_version,
-    listing,
+    list_response,
     merged,
     not_found,
     sort_keys,
 )
-from crm.api.paging import keyset_page
 from crm.api.problems import ApiProblem
 from crm.api.spec import json_response, operation
 from crm.api.types import Id, text
@@ -147,17 +146,15 @@ def list_clusters(query: ClusterQuery):
     select_ = select(Cluster).options(selectinload(Cluster.memberships))
     if query.kind:
         select_ = select_.where(Cluster.kind == query.kind)
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         select_,
         id_column=Cluster.id,
         sorts={},
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=ClusterOut.model_validate,
+        model=ClusterOut,
+        filename="clusters",
     )
-    items = [ClusterOut.model_validate(c) for c in page.rows]
-    return json_response(listing(page, items, ClusterOut))
 
 
 @operation(

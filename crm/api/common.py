@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 
-from flask import request
+from flask import Response, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from crm.api.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
+from crm.api.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from crm.api.problems import ApiProblem
+from crm.api.spec import json_response
 from crm.common.errors import DomainError, StaleObjectError
+from crm.exports.downloads import CSV_TYPE
+from crm.exports.spreadsheets import iter_csv
 from crm.extensions import db
 
 T = TypeVar("T")
@@ -26,9 +30,16 @@ class Strict(BaseModel):
 
 
 class ListQuery(BaseModel):
-    """Paging shared by every list: a cursor from the previous page and a page size."""
+    """Paging shared by every list: a cursor from the previous page and a page size.
+
+    `format=csv` gives every matching row at once as a flat CSV (for Excel and Power BI).
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    format: Literal["json", "csv"] = Field(
+        default="json", description="`csv`: every matching row as one flat CSV file."
+    )
 
     cursor: str | None = Field(
         default=None, max_length=1000, description="`next_cursor` of the previous page."
@@ -129,3 +140,106 @@ def committing() -> Iterator[None]:
     except ApiProblem:
         db.session.rollback()
         raise
+
+
+CSV_BATCH = 1000
+
+
+def _nested(annotation: Any) -> bool:
+    """Whether a field holds objects (a list of them or a dict): left out of a flat CSV."""
+    if get_origin(annotation) is list:
+        (inner,) = get_args(annotation) or (Any,)
+        return (isinstance(inner, type) and issubclass(inner, BaseModel)) or inner is dict
+    return get_origin(annotation) is dict or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel | dict)
+    )
+
+
+def flat_columns(model: type[BaseModel]) -> list[str]:
+    """The columns of a model's flat CSV: every field that is not a list of objects."""
+    return [name for name, info in model.model_fields.items() if not _nested(info.annotation)]
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value)
+    return value
+
+
+def list_response(
+    query: ListQuery,
+    select_: Any,
+    *,
+    id_column: Any,
+    sorts: dict,
+    item: Any,
+    model: type[BaseModel],
+    filename: str,
+    on_rows: Any = None,
+) -> Response:
+    """A list answered as one JSON page (keyset), or, with format=csv, every row as a CSV.
+
+    The CSV goes through crm.exports' writer (formulas neutralised) and is read from the
+    database a thousand rows at a time while it streams. `on_rows(count, how)` is told how many
+    rows were read (people are personal data: the access log).
+    """
+    if query.format == "csv":
+        return _csv_response(select_, id_column, sorts, query.sort, item, model, filename, on_rows)
+    page = keyset_page(
+        db.session,
+        select_,
+        id_column=id_column,
+        sorts=sorts,
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=query.limit,
+    )
+    items = [item(row) for row in page.rows]
+    if on_rows is not None and items:
+        on_rows(len(items), "API list")
+    return json_response(listing(page, items, model))
+
+
+def _csv_response(select_, id_column, sorts, sort, item, model, filename, on_rows) -> Response:
+    columns = flat_columns(model)
+    if on_rows is not None:
+        from sqlalchemy import func, select
+
+        total = db.session.scalar(
+            select(func.count()).select_from(select_.with_only_columns(id_column).subquery())
+        )
+        on_rows(int(total or 0), "API CSV")
+
+    engine = db.engine
+
+    def rows():
+        # A session of its own, as crm.exports does: the rows are read while the response
+        # streams, after the request's session is gone.
+        with Session(engine) as session:
+            yield from _csv_rows(session, select_, id_column, sorts, sort, item, columns)
+
+    response = Response(iter_csv(columns, rows()), content_type=CSV_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _csv_rows(session, select_, id_column, sorts, sort, item, columns):
+    cursor = None
+    while True:
+        page = keyset_page(
+            session,
+            select_,
+            id_column=id_column,
+            sorts=sorts,
+            sort=sort,
+            cursor=cursor,
+            limit=CSV_BATCH,
+            count=False,
+        )
+        for row in page.rows:
+            data = item(row).model_dump(mode="json")
+            yield [_flat(data[name]) for name in columns]
+        session.expunge_all()
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor

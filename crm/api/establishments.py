@@ -18,12 +18,11 @@ from crm.api.common import (
     choices,
     committing,
     if_match_version,
-    listing,
+    list_response,
     not_found,
     sort_keys,
 )
 from crm.api.filters import filter_problem
-from crm.api.paging import keyset_page
 from crm.api.spec import json_response, operation
 from crm.api.types import Count, Id, text
 from crm.common.converters import MAX_DATE, MIN_DATE
@@ -188,16 +187,15 @@ def list_cases(query: CaseQuery):
         args["overdue"] = "y"
     form, filters = case_filter_form(db.session, args, today=local_today())
     filter_problem(form)
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         queries.case_list_query(filters).options(*CASE_LOAD),
         id_column=EstablishmentCase.id,
         sorts=SORTS,
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=case_out,
+        model=CaseOut,
+        filename="cases",
     )
-    return json_response(listing(page, [case_out(c) for c in page.rows], CaseOut))
 
 
 @operation(
@@ -328,16 +326,15 @@ def list_flags(query: FlagQuery):
         select_ = select_.where(WarningFlag.severity == query.severity)
     if query.company_id:
         select_ = select_.where(WarningFlag.company_id == query.company_id)
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         select_,
         id_column=WarningFlag.id,
         sorts={},
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=FlagOut.model_validate,
+        model=FlagOut,
+        filename="flags",
     )
-    return json_response(listing(page, [FlagOut.model_validate(f) for f in page.rows], FlagOut))
 
 
 @operation(

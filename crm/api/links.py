@@ -16,11 +16,10 @@ from crm.api.common import (
     check_version,
     committing,
     if_match_version,
-    listing,
+    list_response,
     not_found,
     sort_keys,
 )
-from crm.api.paging import keyset_page
 from crm.api.spec import json_response, operation
 from crm.api.types import Id, text
 from crm.common.converters import MAX_DATE, MIN_DATE
@@ -92,16 +91,15 @@ def list_links(query: LinkQuery):
         )
     if query.link_type_id:
         select_ = select_.where(CollaborationLink.link_type_id == query.link_type_id)
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         select_,
         id_column=CollaborationLink.id,
         sorts={},
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=LinkOut.model_validate,
+        model=LinkOut,
+        filename="links",
     )
-    return json_response(listing(page, [LinkOut.model_validate(x) for x in page.rows], LinkOut))
 
 
 @operation(

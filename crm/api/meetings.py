@@ -15,12 +15,11 @@ from crm.api.common import (
     choices,
     committing,
     if_match_version,
-    listing,
+    list_response,
     not_found,
     sort_keys,
 )
 from crm.api.filters import filter_problem
-from crm.api.paging import keyset_page
 from crm.api.spec import json_response, operation
 from crm.api.types import Id, text
 from crm.common.converters import MAX_DATE, MIN_DATE
@@ -167,16 +166,15 @@ def filtered_meetings(query: MeetingQuery):
 )
 def list_meetings(query: MeetingQuery):
     """Meetings matching the filters, a page at a time."""
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         filtered_meetings(query),
         id_column=Meeting.id,
         sorts=SORTS,
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=meeting_out,
+        model=MeetingOut,
+        filename="meetings",
     )
-    return json_response(listing(page, [meeting_out(m) for m in page.rows], MeetingOut))
 
 
 @operation(

@@ -15,11 +15,10 @@ from crm.api.common import (
     Strict,
     committing,
     if_match_version,
-    listing,
+    list_response,
     not_found,
 )
 from crm.api.filters import filter_problem
-from crm.api.paging import keyset_page
 from crm.api.spec import json_response, operation
 from crm.api.types import Count, Id, text
 from crm.companies import queries, services
@@ -152,16 +151,15 @@ def filtered_organisations(query: OrganisationQuery):
 )
 def list_organisations(query: OrganisationQuery):
     """Organisations matching the filters, a page at a time."""
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         filtered_organisations(query),
         id_column=Company.id,
         sorts=queries.SORT_COLUMNS,
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=organisation_out,
+        model=Organisation,
+        filename="organisations",
     )
-    return json_response(listing(page, [organisation_out(c) for c in page.rows], Organisation))
 
 
 @operation(

@@ -19,11 +19,10 @@ from crm.api.common import (
     check_version,
     committing,
     if_match_version,
-    listing,
+    list_response,
     not_found,
 )
 from crm.api.filters import filter_problem
-from crm.api.paging import keyset_page
 from crm.api.problems import ApiProblem
 from crm.api.spec import json_response, operation
 from crm.api.types import Id, text
@@ -174,21 +173,18 @@ def log_people(count: int, how: str) -> None:
 )
 def list_people(query: PeopleQuery):
     """People matching the filters, with affiliations; the page is noted in the access log."""
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         filtered_people(query).options(
             selectinload(Contact.affiliations).joinedload(Affiliation.company)
         ),
         id_column=Contact.id,
         sorts=SORTS,
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=person_out,
+        model=Person,
+        filename="people",
+        on_rows=log_people,
     )
-    body = listing(page, [person_out(c) for c in page.rows], Person)
-    if page.rows:
-        log_people(len(page.rows), "API list")
-    return json_response(body)
 
 
 @operation(

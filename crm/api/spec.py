@@ -194,7 +194,7 @@ def operation(
                 status=status,
                 versioned=versioned,
                 etag=etag,
-                csv=csv,
+                csv=csv or (query is not None and "format" in query.model_fields),
                 not_found="<" in rule,
                 extra=extra or {},
             )

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from crm.api import bp
-from crm.api.common import Listing, ListQuery, listing, not_found, sort_keys
-from crm.api.paging import keyset_page
-from crm.api.spec import json_response, operation
+from crm.api.common import Listing, ListQuery, list_response, not_found, sort_keys
+from crm.api.spec import operation
 from crm.api.types import Id
 from crm.extensions import db
 from crm.strategy import queries
@@ -87,15 +86,13 @@ def list_strategies(query: StrategyQuery):
         .where(FocusArea.period_id == (period.id if period else 0))
         .options(joinedload(Strategy.focus_area))
     )
-    page = keyset_page(
-        db.session,
+    counts = queries.meeting_counts_by_strategy(db.session, period_id=period.id) if period else {}
+    return list_response(
+        query,
         select_,
         id_column=Strategy.id,
         sorts={},
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=lambda strategy: strategy_out(strategy, counts),
+        model=StrategyOut,
+        filename="strategies",
     )
-    counts = queries.meeting_counts_by_strategy(db.session, period_id=period.id) if period else {}
-    items = [strategy_out(s, counts) for s in page.rows]
-    return json_response(listing(page, items, StrategyOut))

@@ -15,13 +15,12 @@ from crm.api.common import (
     Strict,
     committing,
     if_match_version,
-    listing,
+    list_response,
     merged,
     not_found,
     sort_keys,
 )
 from crm.api.filters import filter_problem
-from crm.api.paging import keyset_page
 from crm.api.spec import json_response, operation
 from crm.api.types import Id, text
 from crm.common.converters import MAX_DATE, MIN_DATE
@@ -99,16 +98,15 @@ def list_tasks(query: TaskQuery):
     select_ = select(Task).where(Task.assignee_id == current_user.id)
     if not filters.include_done:
         select_ = select_.where(Task.done.is_(False))
-    page = keyset_page(
-        db.session,
+    return list_response(
+        query,
         select_,
         id_column=Task.id,
         sorts=SORTS,
-        sort=query.sort,
-        cursor=query.cursor,
-        limit=query.limit,
+        item=TaskOut.model_validate,
+        model=TaskOut,
+        filename="tasks",
     )
-    return json_response(listing(page, [TaskOut.model_validate(t) for t in page.rows], TaskOut))
 
 
 @operation(

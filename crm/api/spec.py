@@ -35,13 +35,13 @@ COMMON_PROBLEMS = {
     400: "The request could not be read (a bad cursor, JSON that does not parse).",
     401: "No token, or the token is unknown, expired or revoked, or its user is deactivated.",
     403: "The token's scope or its user's role does not allow this.",
+    422: "A query parameter or field was refused; `errors` lists each one and why.",
     429: "Too many requests with this token; see Retry-After.",
 }
 WRITE_PROBLEMS = {
     409: "The change conflicts with another record (e.g. the organisation number is taken).",
     413: "The body is too large.",
     415: "The body is not application/json.",
-    422: "A field was refused; `errors` lists each field and why.",
 }
 VERSIONED_PROBLEMS = {
     412: "The record changed since the version in If-Match: read it again, then retry.",

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from crm.api import bp
-from crm.api.common import Listing, ListQuery, list_response, not_found, sort_keys
+from crm.api.common import Listing, ListQuery, list_response, sort_keys
+from crm.api.problems import ApiProblem
 from crm.api.spec import operation
 from crm.api.types import Id
 from crm.extensions import db
@@ -77,7 +78,11 @@ def strategy_out(strategy: Strategy, counts: dict[int, int]) -> StrategyOut:
 def list_strategies(query: StrategyQuery):
     """The strategies of a period (the current one by default)."""
     if query.period_id is not None:
-        period = not_found(queries.get_period(db.session, query.period_id))
+        period = queries.get_period(db.session, query.period_id)
+        if period is None:
+            raise ApiProblem(
+                422, "No such period.", errors=[{"field": "period_id", "message": "not found"}]
+            )
     else:
         period = queries.get_current_period(db.session)
     select_ = (

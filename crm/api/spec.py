@@ -340,7 +340,6 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             "cases, warnings, links, strategies and the collaboration network. Send a personal "
             "token as `Authorization: Bearer kb_…` (create one under Account → API tokens).",
         },
-        "servers": [{"url": "/"}],
         "security": [{"token": []}],
         "paths": paths,
         "components": {

@@ -13,6 +13,17 @@
     docExpansion: "none",
     defaultModelsExpandDepth: 0,
     withCredentials: false,
+    // The page has its own h1 and introduction: Swagger UI's info block (a second h1) is left out.
+    plugins: [
+      function () {
+        var nothing = function () {
+          return function () {
+            return null;
+          };
+        };
+        return { wrapComponents: { InfoContainer: nothing, info: nothing } };
+      },
+    ],
     requestInterceptor: function (request) {
       request.credentials = "omit";
       return request;

@@ -103,6 +103,7 @@ PAGES = [
     ("/users/{editor}/edit", True, 200),
     ("/account/password", True, 200),
     ("/calendar/", False, 200),
+    ("/account/tokens", True, 200),
     ("/companies/999999", False, 404),
     ("/no/such/page", False, 404),
 ]

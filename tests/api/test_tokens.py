@@ -155,3 +155,16 @@ def test_cli_prints_a_token_that_works(runner, client, session):
         ]
     )
     assert bad.exit_code == 1 and "30d" in bad.output
+
+
+def test_the_rate_limit_counts_each_token_on_its_own(app, client, session, monkeypatch):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3/minute")
+    _a, first = make_token(session)
+    _b, second = make_token(session)
+    session.commit()
+    answers = [client.get("/api/v1/strategies", headers=bearer(first)) for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    limited = answers[-1]
+    assert limited.content_type == "application/problem+json"
+    assert int(limited.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/strategies", headers=bearer(second)).status_code == 200

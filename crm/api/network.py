@@ -8,14 +8,11 @@ on a large graph: until they are computed (by a background job, as for the map) 
 
 from __future__ import annotations
 
-import math
-import time
 from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from limits import parse
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.api import bp
@@ -26,13 +23,11 @@ from crm.api.types import Id
 from crm.common.converters import MAX_DATE, MIN_DATE
 from crm.common.dates import local_today
 from crm.companies.models import CompanyKind
-from crm.extensions import db, limiter
-from crm.network import cache
+from crm.extensions import db
+from crm.network import cache, services
 from crm.network.queries import NetworkFilter
 
 TAG = "network"
-# The same limit and count as the web map's (crm.network.routes): one budget per user.
-DEFAULT_USER_COMPUTE_LIMIT = "6/minute"
 
 
 class NetworkQuery(BaseModel):
@@ -108,12 +103,8 @@ def _filter(query: NetworkQuery) -> NetworkFilter:
 
 
 def _charge_user() -> None:
-    item = parse(current_app.config.get("NETWORK_USER_COMPUTE_LIMIT", DEFAULT_USER_COMPUTE_LIMIT))
-    identity = ("network-compute", str(current_user.get_id()))
-    if limiter.limiter.hit(item, *identity):
-        return
-    reset = limiter.limiter.get_window_stats(item, *identity).reset_time
-    raise cache.Busy("user", math.ceil(reset - time.time()))
+    # One budget with the web map's (crm.network.services.charge_computation).
+    services.charge_computation(current_app.config, user_id=current_user.get_id())
 
 
 def _ready_view(query: NetworkQuery) -> cache.NetworkView:

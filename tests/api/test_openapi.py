@@ -30,7 +30,7 @@ from tests.factories import (
     make_user,
 )
 
-EXAMPLES = 4
+EXAMPLES = 3
 
 
 def test_the_description_is_openapi_3_1_and_names_every_operation(client):

@@ -208,7 +208,8 @@ def _csv_response(select_, id_column, sorts, sort, item, model, filename, on_row
         total = db.session.scalar(
             select(func.count()).select_from(select_.with_only_columns(id_column).subquery())
         )
-        on_rows(int(total or 0), "API CSV")
+        if total:
+            on_rows(int(total), "API CSV")
 
     engine = db.engine
 

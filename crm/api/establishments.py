@@ -236,6 +236,61 @@ def create_case(body: NewCase):
     return json_response(case_out(case), 201, etag=case.version)
 
 
+class CaseChange(Strict):
+    """The fields to change (not the stage: POST …/stage); those left out keep their values."""
+
+    kind: choices(CaseKind) | None = None
+    opened_on: date | None = Day
+    source: text(200) | None = None
+    premises_type: choices(PremisesType) | None = None
+    area_m2: Count | None = None
+    expected_jobs: Count | None = None
+    expected_investment_nok: int | None = Field(default=None, ge=0, le=10**15)
+    expected_decision_on: date | None = Day
+    adviser_id: Id | None = None
+    next_follow_up_on: date | None = Day
+    place_ids: list[Id] | None = Field(default=None, max_length=50)
+    strategy_ids: list[Id] | None = Field(default=None, max_length=50)
+    notes: text(100_000) | None = None
+    established_place_id: Id | None = None
+    established_on: date | None = Day
+    actual_jobs: Count | None = None
+    lost_reason: choices(LostReason) | None = None
+    lost_to_municipality: text(100) | None = None
+
+
+@operation(
+    bp,
+    "/cases/<int:case_id>",
+    "PATCH",
+    mirrors="establishments.edit",
+    summary="Change an establishment case",
+    tag="cases",
+    body=CaseChange,
+    response=CaseOut,
+    versioned=True,
+    etag=True,
+)
+def update_case(case_id: int, body: CaseChange):
+    """Change the fields given; 412 when the case changed since If-Match."""
+    case = _case(case_id)
+    version = if_match_version()
+    current = case_out(case)
+    values = {name: getattr(current, name) for name in CaseChange.model_fields}
+    values.update(body.model_dump(exclude_unset=True))
+    for name in ("kind", "opened_on"):
+        values[name] = values[name] or getattr(current, name)
+    for name in ("source", "notes"):
+        values[name] = values[name] or ""
+    for name in ("place_ids", "strategy_ids"):
+        values[name] = values[name] or []
+    with committing():
+        services.update_case(db.session, case=case, version=version, **values)
+    db.session.expire_all()
+    case = _case(case_id)
+    return json_response(case_out(case), etag=case.version)
+
+
 @operation(
     bp,
     "/cases/<int:case_id>/stage",

@@ -174,6 +174,14 @@ def test_cases_keep_their_stage_history(client, session, api_headers):
         headers={**headers, "If-Match": created.headers["ETag"]},
     )
     assert again.status_code == 412
+    changed = client.patch(
+        f"/api/v1/cases/{case['id']}",
+        json={"expected_jobs": 55, "source": "Messe på Nova Spektrum"},
+        headers={**headers, "If-Match": moved.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.json
+    assert changed.json["expected_jobs"] == 55 and changed.json["area_m2"] == 2000
+    assert changed.json["stage_history"] == history
     listed = client.get(f"/api/v1/cases?stage_id={target.id}", headers=headers).json
     assert [c["id"] for c in listed["items"]] == [case["id"]]
 

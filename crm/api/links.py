@@ -137,6 +137,56 @@ def create_link(body: NewLink):
     return json_response(LinkOut.model_validate(link), 201, etag=link.version)
 
 
+class LinkChange(Strict):
+    """The fields to change, seen from `source_id`; those left out keep their values."""
+
+    link_type_id: Id | None = None
+    direction: str | None = Field(
+        default=None,
+        pattern="^(none|outgoing|incoming)$",
+        description="From the link's source: outgoing, incoming or none (undirected).",
+    )
+    start_date: date | None = Day
+    end_date: date | None = Day
+    evidence: text(500) | None = None
+    note: text(20_000) | None = None
+
+
+@operation(
+    bp,
+    "/links/<int:link_id>",
+    "PATCH",
+    mirrors="network.link_edit",
+    summary="Change a link",
+    tag=TAG,
+    body=LinkChange,
+    response=LinkOut,
+    versioned=True,
+    etag=True,
+)
+def update_link(link_id: int, body: LinkChange):
+    """Change a link's type, direction, period, evidence or note; 412 when it changed."""
+    link = not_found(queries.get_link(db.session, link_id))
+    version = if_match_version()
+    values = {
+        "link_type_id": link.link_type_id,
+        "direction": "outgoing" if link.directed else "none",
+        "start_date": link.start_date,
+        "end_date": link.end_date,
+        "evidence": link.evidence,
+        "note": link.note,
+    }
+    values.update(body.model_dump(exclude_unset=True))
+    values["direction"] = values["direction"] or "none"
+    values["evidence"] = values["evidence"] or ""
+    values["note"] = values["note"] or ""
+    with committing():
+        services.update_link(
+            db.session, link=link, seen_from=link.source_id, version=version, **values
+        )
+    return json_response(LinkOut.model_validate(link), etag=link.version)
+
+
 @operation(
     bp,
     "/links/<int:link_id>",

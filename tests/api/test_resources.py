@@ -219,6 +219,15 @@ def test_links_round_trip(client, session, api_headers):
     )
     assert created.status_code == 201, created.json
     url = f"/api/v1/links/{created.json['id']}"
+    changed = client.patch(
+        url,
+        json={"evidence": "Felles prosjekt"},
+        headers={**headers, "If-Match": created.headers["ETag"]},
+    )
+    assert changed.status_code == 200, changed.json
+    assert changed.json["evidence"] == "Felles prosjekt"
+    assert changed.json["link_type_id"] == link_type.id
+    created = changed
     listed = client.get(f"/api/v1/links?company_id={b.id}", headers=headers).json
     assert [x["id"] for x in listed["items"]] == [created.json["id"]]
     assert (

@@ -95,6 +95,11 @@ class Config:
     # workers or hosts share one count only in Redis (redis://127.0.0.1:6379).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Requests per personal API token (crm.api.guard), counted in the same storage: a script in
+    # a loop or a Power BI refresh of every list stays far below; a runaway one is slowed.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/minute;20000/hour")
+    # The API tokens' HMAC key (crm.api.services); empty means SECRET_KEY.
+    API_TOKEN_KEY = os.environ.get("API_TOKEN_KEY", "")
     # Only failed sign-ins count (wrong email or password); a correct one costs nothing.
     # Per client address: a password sprayer (one password against many accounts) gets 20 tries
     # per quarter hour, about 2,000 a day from one address, while the staff behind one office

@@ -122,6 +122,7 @@ def init_mail(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount every feature."""
     from crm.account import bp as account_bp
+    from crm.api import init_api
     from crm.auth import bp as auth_bp
     from crm.briefs import bp as briefs_bp
     from crm.calendar import bp as calendar_bp
@@ -175,6 +176,8 @@ def register_blueprints(app: Flask) -> None:
         dashboard_bp,
     ):
         app.register_blueprint(blueprint)
+    # Last: each API view takes the access declared by the web view it mirrors.
+    init_api(app)
 
 
 def register_errors(app: Flask) -> None:

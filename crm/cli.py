@@ -12,12 +12,15 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from crm import jobs
+from crm.api import services as api_services
+from crm.api.models import TokenScope
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.backups import services as backup_services
 from crm.common.access import Role
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
+from crm.common.models import utcnow
 from crm.companies.models import Company
 from crm.contacts import retention
 from crm.demo.generate import generate
@@ -68,6 +71,37 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
         _fail(error.message)
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role}).")
+
+
+@crm_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. the script's name.")
+@click.option("--scope", type=click.Choice([s.value for s in TokenScope]), required=True)
+@click.option("--expires-in", default=None, help="Lifetime: 30d, 12h or 8w (default a year).")
+def create_token_command(email: str, name: str, scope: str, expires_in: str | None) -> None:
+    """Print a new personal API token for a user's script (shown once, only its hash kept)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        _fail(f"No user with the email {email}.")
+    try:
+        lifetime = api_services.parse_lifetime(expires_in)
+        token, text = api_services.create_token(
+            db.session,
+            user=user,
+            name=name,
+            scope=scope,
+            expires_at=utcnow() + lifetime if lifetime else None,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        _fail(error.message)
+    db.session.commit()
+    click.echo(text)
+    click.echo(
+        f"Token {token.name!r} for {user.email} ({token.scope}), expires "
+        f"{token.expires_at:%Y-%m-%d %H:%M} UTC. It is not shown again.",
+        err=True,
+    )
 
 
 @crm_cli.command("ensure-admin")

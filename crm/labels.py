@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+from crm.api import labels as api_labels
 from crm.auth import labels as auth_labels
 from crm.clusters import labels as cluster_labels
 from crm.common.labels import label, labels
@@ -16,6 +17,7 @@ from crm.plans import labels as plan_labels
 from crm.register import labels as register_labels
 
 FEATURE_LABELS = (
+    api_labels,
     auth_labels,
     cluster_labels,
     company_labels,

@@ -1,5 +1,6 @@
 """Every feature's models, imported so Alembic and the tests see all tables."""
 
+from crm.api.models import ApiToken
 from crm.auth.models import (
     Invitation,
     OidcIdentity,
@@ -33,6 +34,7 @@ from crm.tasks.models import Task
 __all__ = [
     "ActionPlan",
     "Affiliation",
+    "ApiToken",
     "ChecklistAnswer",
     "ChecklistItem",
     "Cluster",

@@ -189,3 +189,13 @@ def make_indicator_value(session: Session, **overrides):
     values = {"indicator": "jobs", "year": 2020, "value": 40_000, "source": "SSB"}
     values.update(overrides)
     return indicator_services.record_value(session, **values)
+
+
+def make_token(session: Session, *, user: User | None = None, scope: str = "write", **overrides):
+    """A personal API token (and its text) for `user`, or for a new editor."""
+    from crm.api import services as api_services
+
+    user = user or make_user(session)
+    values = {"name": "script", "scope": scope, "expires_at": None}
+    values.update(overrides)
+    return api_services.create_token(session, user=user, **values)

@@ -56,3 +56,32 @@ class PasswordConfirmForm(FlaskForm):
 
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=128)])
     submit = SubmitField(_l("Confirm"))
+
+
+# A token's lifetime as offered on the page; the CLI takes any up to a year.
+TOKEN_LIFETIMES = [
+    SelectChoice("30", _l("30 days")),
+    SelectChoice("90", _l("90 days")),
+    SelectChoice("365", _l("One year")),
+]
+
+
+class TokenForm(FlaskForm):
+    """Create a personal API token."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l("What the token is for, e.g. “Power BI report” or “Member list script”."),
+    )
+    scope = SelectField(_l("Access"), choices=[], validators=[DataRequired()])
+    lifetime = SelectField(
+        _l("Valid for"), choices=TOKEN_LIFETIMES, default="90", validators=[DataRequired()]
+    )
+    submit = SubmitField(_l("Create token"))
+
+
+class RevokeTokenForm(FlaskForm):
+    """Revoke a token (a button)."""
+
+    submit = SubmitField(_l("Revoke"))

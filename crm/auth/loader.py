@@ -10,6 +10,7 @@ from flask_login import current_user
 from crm.auth import services
 from crm.auth.models import User
 from crm.auth.services import METHOD_PROVIDER, SESSION_TOKEN_KEY, SIGN_IN_METHOD_KEY
+from crm.common.access import Access, own_guard, view_access
 from crm.extensions import db, login_manager
 
 # Views a user with a one-time password may still reach.
@@ -18,6 +19,13 @@ _ALLOWED_BEFORE_PASSWORD_CHANGE = {"account.password", "account.language", "auth
 
 def load_user(user_id: str) -> User | None:
     """The user of this request's session, if the session is still live."""
+    if (
+        own_guard(current_app, request.blueprint) is not None
+        and view_access(current_app, request.endpoint) is not Access.PUBLIC
+    ):
+        # The API authenticates by token only: a browser's cookie must not sign its writes.
+        # (Its public pages, the docs, show the signed-in header like any other page.)
+        return None
     try:
         uid = int(user_id)
     except ValueError:

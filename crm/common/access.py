@@ -73,6 +73,14 @@ def view_access(app: Flask, endpoint: str | None) -> Access | None:
 
 
 HOME_ENDPOINT = "home.index"
+# app.extensions key: {blueprint name: guard(access)} for blueprints that authenticate on their
+# own (the API's tokens); the session cookie signs nobody in there.
+GUARDS = "crm_access_guards"
+
+
+def own_guard(app: Flask, blueprint: str | None) -> Callable[[Access], object] | None:
+    """The guard of a blueprint that authenticates on its own, if `blueprint` has one."""
+    return app.extensions.get(GUARDS, {}).get(blueprint)
 
 
 def enforce_access() -> None:
@@ -86,6 +94,9 @@ def enforce_access() -> None:
         abort(403)
     if access is Access.PUBLIC:
         return None
+    guard = own_guard(current_app, request.blueprint)
+    if guard is not None:
+        return guard(access)
     if not current_user.is_authenticated:
         if request.endpoint == HOME_ENDPOINT:
             # Opening the app is no refused page: the sign-in form needs no excuse then.

@@ -22,6 +22,18 @@ class StaleObjectError(DomainError):
     """The record was changed by someone else since the form was loaded."""
 
 
+# app.extensions key: {URL prefix: responder(HTTPException) -> Response} for parts of the app
+# whose errors are read by programs (the API answers problem+json, even for unknown URLs).
+RESPONDERS = "crm_error_responders"
+
+
+def _responder(app: Flask):
+    for prefix, responder in app.extensions.get(RESPONDERS, {}).items():
+        if request.path.startswith(prefix):
+            return responder
+    return None
+
+
 def _wants_json() -> bool:
     # The health check is read by machines; every other error is read by a person.
     return request.path == "/healthz"
@@ -39,6 +51,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        responder = _responder(app)
+        if responder is not None:
+            return responder(error)
         messages = {
             400: _("The request could not be understood."),
             403: _("You do not have access to this page."),
@@ -56,6 +71,11 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        responder = _responder(app)
+        if responder is not None:
+            from werkzeug.exceptions import InternalServerError
+
+            return responder(InternalServerError())
         message = _("Something went wrong on our side. The error has been logged.")
         if _wants_json():
             return jsonify(error=500, message=message), 500

@@ -9,13 +9,9 @@ cannot take now. A refusal is a 429 with Retry-After: a "try again in a moment" 
 
 from __future__ import annotations
 
-import math
-import time
-
 from flask import Response, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from limits import parse
 
 from crm.clusters.models import Cluster
 from crm.common.access import read_access
@@ -27,14 +23,12 @@ from crm.common.pagination import page_args
 from crm.companies.labels import COMPANY_KIND
 from crm.companies.models import Company
 from crm.companies.services import resolve_organisation
-from crm.extensions import db, limiter
-from crm.network import bp, cache, exports, panels, queries
+from crm.extensions import db
+from crm.network import bp, cache, exports, panels, queries, services
 from crm.network import graph as g
 from crm.network.forms import NetworkFilterForm, PathForm
 from crm.network.labels import METRIC, METRIC_HELP
 
-# Uncached network views one user may have built per period; cached ones are free.
-DEFAULT_USER_COMPUTE_LIMIT = "6/minute"
 JSON_ENDPOINTS = frozenset(
     {"network.graph_json", "network.status_json", "network.ego_json", "network.cluster_json"}
 )
@@ -49,12 +43,7 @@ def _settings() -> cache.Settings:
 
 def _charge_user() -> None:
     """Count one uncached computation against the signed-in user; Busy when over the limit."""
-    item = parse(current_app.config.get("NETWORK_USER_COMPUTE_LIMIT", DEFAULT_USER_COMPUTE_LIMIT))
-    identity = ("network-compute", str(current_user.get_id()))
-    if limiter.limiter.hit(item, *identity):
-        return
-    reset = limiter.limiter.get_window_stats(item, *identity).reset_time
-    raise cache.Busy("user", math.ceil(reset - time.time()))
+    services.charge_computation(current_app.config, user_id=current_user.get_id())
 
 
 def _view(flt: queries.NetworkFilter) -> cache.NetworkView:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -13,6 +17,7 @@ from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
 from crm.companies.services import resolve_organisation
+from crm.network.cache import Busy
 from crm.network.models import CollaborationLink, LinkType
 
 # (key, name) of the types every installation starts with; admins rename or add more. The
@@ -265,3 +270,25 @@ def delete_link(session: Session, *, link: CollaborationLink) -> None:
     """Remove a link entered by mistake."""
     session.delete(link)
     session.flush()
+
+
+# Uncached network views one user may have built per period; cached ones are free.
+DEFAULT_USER_COMPUTE_LIMIT = "6/minute"
+
+
+def charge_computation(config: Mapping[str, Any], *, user_id: str | int | None) -> None:
+    """Count one uncached network computation against a user; Busy when over the limit.
+
+    Counted in the rate limiter's storage (shared by every worker with Redis), so the web map
+    and the API draw on one budget per user.
+    """
+    from limits import parse
+
+    from crm.extensions import limiter
+
+    item = parse(config.get("NETWORK_USER_COMPUTE_LIMIT", DEFAULT_USER_COMPUTE_LIMIT))
+    identity = ("network-compute", str(user_id))
+    if limiter.limiter.hit(item, *identity):
+        return
+    reset = limiter.limiter.get_window_stats(item, *identity).reset_time
+    raise Busy("user", math.ceil(reset - time.time()))

@@ -123,6 +123,7 @@ PAGES = [
     ("/indicators/", False, 200),
     ("/indicators/new", True, 200),
     ("/indicators/{indicator_value}/edit", True, 200),
+    ("/account/tokens", True, 200),
     ("/companies/999999", False, 404),
     ("/no/such/page", False, 404),
 ]

@@ -41,6 +41,8 @@ NOT_PAGES = {
     "auth.provider_login",
     "auth.provider_callback",
 }
+# The JSON API answers programs with a token, never a signed-in browser; its docs are a page.
+API_PAGES = {"api.docs"}
 # Forms that need to know what they are for; {name} comes from the `ids` fixture.
 QUERIES = {
     "establishments.new_flag": "?company_id={company}",
@@ -84,6 +86,8 @@ def _pages(app, ids: dict[str, int]) -> list[tuple[str, str]]:
     pages = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
         if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint in NOT_PAGES:
+            continue
+        if rule.endpoint.startswith("api.") and rule.endpoint not in API_PAGES:
             continue
         if not rule.arguments:
             if "." not in rule.rule.rsplit("/", 1)[-1]:  # not a file (.csv, .json …)

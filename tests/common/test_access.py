@@ -21,7 +21,12 @@ PUBLIC_ENDPOINTS = {
     "auth.two_factor",  # the second step of signing in: the session says whose code is awaited
     "auth.provider_login",  # off to the municipality's sign-in
     "auth.provider_callback",  # its answer, checked against the state and nonce in the session
+    "api.openapi",  # the API's description: no data in it
+    "api.docs",  # the API's documentation page
 }
+# The API authenticates by personal token, never by the session: a signed-in browser gets 401
+# there, and the role walk of the API is tests/api/test_access.py (same declarations).
+API_PREFIX = "/api/"
 
 
 def _sample_url(rule: Rule) -> str:
@@ -60,6 +65,11 @@ def test_anonymous_users_are_sent_to_login_from_every_non_public_rule(app, clien
         for method in _methods(rule):
             # No CSRF token on purpose: the sign-in check must come first, whatever the body.
             response = client.open(_sample_url(rule), method=method)
+            if rule.rule.startswith(API_PREFIX):
+                assert response.status_code == 401, (rule.rule, method, response.status_code)
+                assert response.content_type == "application/problem+json"
+                checked += 1
+                continue
             if method == "POST" and response.status_code == 400:
                 # CSRF runs before our guard; a POST without a token is refused either way.
                 continue
@@ -77,7 +87,7 @@ def test_roles_reach_only_what_they_may(app, client, login, role, allowed):
     refused = 0
     for rule in _rules(app):
         access = view_access(app, rule.endpoint)
-        if access in (Access.PUBLIC, *allowed):
+        if access in (Access.PUBLIC, *allowed) or rule.rule.startswith(API_PREFIX):
             continue
         for method in _methods(rule):
             response = client.open(_sample_url(rule), method=method, data={})

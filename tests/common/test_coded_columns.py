@@ -196,7 +196,14 @@ def _flag_rule(session) -> FlagRule:
     return rule
 
 
+def _api_token(session):
+    from tests.factories import make_token
+
+    return make_token(session, scope="read")[0]
+
+
 ROWS: dict[str, Callable] = {
+    "api_tokens": _api_token,
     "register_points": _register_point,
     "register_flag_rules": _flag_rule,
     "users": make_user,

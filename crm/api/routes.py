@@ -1,15 +1,11 @@
-"""Every resource module of the API, imported so that their views are on the blueprint.
-
-Measures (tiltak, the action plan) are built on the `plan` branch: at merge, add a module
-`crm/api/measures.py` in the shape of `strategies.py` (list with the plan's filter form, read,
-and create/update mirroring the plan's web views) and import it here.
-"""
+"""Every resource module of the API, imported so that their views are on the blueprint."""
 
 from crm.api import (  # noqa: F401
     clusters,
     docs,
     establishments,
     links,
+    measures,
     meetings,
     network,
     organisations,

@@ -1,7 +1,7 @@
 """/api/v1/strategies: the strategy's focus areas and strategies, with their meeting counts.
 
-Admins edit the strategy on its web pages; the API reads it. Measures (tiltak) join here when
-the action plan lands (see crm/api/routes.py).
+Admins edit the strategy on its web pages; the API reads it. The measures (tiltak) serving a
+strategy are under /api/v1/measures?strategy=ID.
 """
 
 from __future__ import annotations

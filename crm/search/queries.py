@@ -2,29 +2,38 @@
 
 Every query limits in SQL and reads only the columns it shows, so a suggestion costs one small
 query whatever the size of the tables (11,000 organisations, tens of thousands of contacts and
-meetings). Search terms are matched with LIKE wildcards escaped (autoescape).
+meetings). Suggestions match names case-insensitively for every letter (crm.common.folding),
+with LIKE wildcards escaped. The search page reads the full-text index (crm/search/index.py).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select
+import snowballstemmer
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, bindparam, case, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from crm.auth.models import User
+from crm.clusters.labels import CLUSTER_KIND
+from crm.clusters.models import Cluster
+from crm.common import folding
+from crm.common.folding import fold_text
 from crm.common.formats import date as format_date
 from crm.companies.models import Company
 from crm.contacts.models import Contact
+from crm.establishments.models import EstablishmentCase, Stage
 from crm.meetings import queries as meeting_queries
 from crm.meetings.models import Meeting
+from crm.search import index
+from crm.tasks.models import Task
 
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 SUGGEST_LIMIT = 10
-SECTION_LIMIT = 20
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
@@ -46,28 +55,6 @@ class Suggestion:
         if self.company is not None:
             shape["company"] = {"id": self.company[0], "label": self.company[1]}
         return shape
-
-
-@dataclass
-class Section:
-    """One group of results on the search page; `more` says the list was cut at the limit."""
-
-    rows: list = field(default_factory=list)
-    more: bool = False
-
-
-@dataclass
-class SearchResults:
-    """The search page's sections."""
-
-    companies: Section
-    contacts: Section
-    meetings: Section
-
-    @property
-    def empty(self) -> bool:
-        """Whether nothing at all was found."""
-        return not (self.companies.rows or self.contacts.rows or self.meetings.rows)
 
 
 def clean_query(q: str | None) -> str:
@@ -96,8 +83,8 @@ def _company_match(q: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     digits = _digits(q)
     if digits is not None and len(digits) == 9:
         return Company.org_number == digits, case((Company.org_number == digits, 0), else_=1)
-    by_name = Company.name.icontains(q, autoescape=True)
-    prefix = Company.name.istartswith(q, autoescape=True)
+    by_name = folding.contains(Company.name, q)
+    prefix = folding.startswith(Company.name, q)
     if digits is not None:
         by_number = Company.org_number.startswith(digits, autoescape=True)
         return or_(by_name, by_number), case((by_number, 0), (prefix, 0), else_=1)
@@ -105,14 +92,12 @@ def _company_match(q: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
 
 
 def _contact_match(q: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
-    condition = or_(
-        Contact.name.icontains(q, autoescape=True), Contact.email.icontains(q, autoescape=True)
-    )
-    return condition, case((Contact.name.istartswith(q, autoescape=True), 0), else_=1)
+    condition = or_(folding.contains(Contact.name, q), folding.contains(Contact.email, q))
+    return condition, case((folding.startswith(Contact.name, q), 0), else_=1)
 
 
 def _meeting_title_match(q: str) -> ColumnElement[bool]:
-    return Meeting.title.icontains(q, autoescape=True)
+    return folding.contains(Meeting.title, q)
 
 
 # --- suggestions ------------------------------------------------------------------------------
@@ -171,9 +156,9 @@ def suggest_users(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> li
         select(User.id, User.name, User.email)
         .where(
             User.active.is_(True),
-            or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)),
+            or_(folding.contains(User.name, q), folding.contains(User.email, q)),
         )
-        .order_by(case((User.name.istartswith(q, autoescape=True), 0), else_=1), User.name)
+        .order_by(case((folding.startswith(User.name, q), 0), else_=1), User.name)
         .limit(limit)
     )
     return [Suggestion(id=id_, label=name, detail=email, url=None) for id_, name, email in rows]
@@ -201,33 +186,287 @@ SUGGESTERS = {
 }
 
 
-# --- the search page --------------------------------------------------------------------------
+# --- the search page: the full-text index (crm/search/index.py) --------------------------------
+
+PER_KIND = 5
+PER_PAGE = 20
+MAX_WORDS = 10
+# The kinds in the order the page shows them.
+KINDS = tuple(source.kind for source in index.SOURCES)
+
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER_PUNCTUATION = re.compile(r"[\s\u00a0\u202f+().\-]+")
+_START, _STOP = "\x02", "\x03"
+_MARKERS = re.compile(f"([{_START}{_STOP}])")
+_stemmer = snowballstemmer.stemmer("norwegian")
 
 
-def _section(rows: list, limit: int) -> Section:
-    return Section(rows=rows[:limit], more=len(rows) > limit)
+def search_words(q: str) -> list[str]:
+    """The words searched for: letters and digits only, case-folded, at most MAX_WORDS.
+
+    A term made only of digits (with spaces, +, -, dots or parentheses) is one number:
+    "923 456 789" is the organisation number 923456789, "+47 912 34 567" the phone 4791234567
+    (a leading 00 is dropped: "0047 …" is "+47 …"). Everything else the full-text engines
+    would read as syntax ("", *, NEAR, -, :, parentheses) never reaches them.
+    """
+    compact = _NUMBER_PUNCTUATION.sub("", q)
+    if compact.isascii() and compact.isdigit():
+        return [compact[2:] if compact.startswith("00") and len(compact) > 4 else compact]
+    return [fold_text(word) for word in _WORD.findall(q)][:MAX_WORDS]
 
 
-def search_everything(session: Session, q: str, *, limit: int = SECTION_LIMIT) -> SearchResults:
-    """Organisations, people and meetings (by title or notes) matching `q`, `limit` of each;
-    one query per section plus one for the organisations of the meetings shown."""
-    condition, rank = _company_match(q)
-    companies = session.scalars(
-        select(Company).where(condition).order_by(rank, Company.name, Company.id).limit(limit + 1)
-    ).all()
-    condition, rank = _contact_match(q)
-    contacts = session.scalars(
-        select(Contact).where(condition).order_by(rank, Contact.name, Contact.id).limit(limit + 1)
-    ).all()
-    meetings = session.scalars(
-        select(Meeting)
-        .where(or_(_meeting_title_match(q), Meeting.notes.icontains(q, autoescape=True)))
-        .options(selectinload(Meeting.companies).load_only(Company.id, Company.name))
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-        .limit(limit + 1)
-    ).all()
-    return SearchResults(
-        companies=_section(list(companies), limit),
-        contacts=_section(list(contacts), limit),
-        meetings=_section(list(meetings), limit),
+def _sqlite_match(words: list[str]) -> str:
+    """An FTS5 query: every word stemmed (Snowball, Norwegian) and quoted, as a prefix."""
+    return " ".join(f'"{word if word.isdigit() else _stemmer.stemWord(word)}"*' for word in words)
+
+
+def _postgres_match(words: list[str]) -> str:
+    """A to_tsquery text: every word as a prefix; PostgreSQL stems it (norwegian)."""
+    return " & ".join(f"{word}:*" for word in words)
+
+
+def marked(raw: str | None) -> Markup:
+    """Text with the index's hit markers as <mark>…</mark> and everything else escaped."""
+    out: list[str] = []
+    open_ = False
+    for part in _MARKERS.split(raw or ""):
+        if part == _START:
+            if not open_:
+                out.append("<mark>")
+            open_ = True
+        elif part == _STOP:
+            if open_:
+                out.append("</mark>")
+            open_ = False
+        else:
+            out.append(str(escape(part)))
+    if open_:
+        out.append("</mark>")
+    return Markup("".join(out))  # noqa: S704  (every part escaped just above)
+
+
+_SQLITE_RANKED = f"""
+WITH hits AS (
+  SELECT rowid AS id, bm25({index.SQLITE_TABLE}, 10.0, 1.0) AS score
+  FROM {index.SQLITE_TABLE} WHERE {index.SQLITE_TABLE} MATCH :match {{kind}}
+), ranked AS (
+  SELECT id, row_number() OVER (PARTITION BY id % {index.KIND_SLOTS} ORDER BY score, id) AS n,
+         count(*) OVER (PARTITION BY id % {index.KIND_SLOTS}) AS total
+  FROM hits
+)
+SELECT id, n, total FROM ranked WHERE n > :offset AND n <= :offset + :limit ORDER BY id % 8, n
+"""
+_SQLITE_MARKED = f"""
+SELECT rowid, highlight({index.SQLITE_TABLE}, 0, char(2), char(3)),
+       snippet({index.SQLITE_TABLE}, 1, char(2), char(3), '…', 24)
+FROM {index.SQLITE_TABLE} WHERE {index.SQLITE_TABLE} MATCH :match AND rowid IN :ids
+"""
+_POSTGRES_RANKED = f"""
+WITH hits AS (
+  SELECT id, ts_rank(document, query) AS score
+  FROM {index.POSTGRES_TABLE}, to_tsquery('norwegian', :match) AS query
+  WHERE document @@ query {{kind}}
+), ranked AS (
+  SELECT id, row_number() OVER (PARTITION BY id % {index.KIND_SLOTS} ORDER BY score DESC, id) AS n,
+         count(*) OVER (PARTITION BY id % {index.KIND_SLOTS}) AS total
+  FROM hits
+)
+SELECT id, n, total FROM ranked WHERE n > :offset AND n <= :offset + :limit ORDER BY id % 8, n
+"""
+_POSTGRES_MARKED = f"""
+SELECT id,
+       ts_headline('norwegian', title, query,
+                   'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)),
+       ts_headline('norwegian', body, query,
+                   'MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … ", '
+                   || 'StartSel=' || chr(2) || ', StopSel=' || chr(3))
+FROM {index.POSTGRES_TABLE}, to_tsquery('norwegian', :match) AS query WHERE id IN :ids
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: where it leads, its title and a snippet with the hits marked, and a detail."""
+
+    kind: str
+    id: int
+    url: str
+    title: Markup
+    snippet: Markup
+    detail: str
+
+
+@dataclass
+class KindResults:
+    """The hits of one kind on this page, and how many there are in all."""
+
+    kind: str
+    hits: list[Hit]
+    total: int
+
+
+@dataclass
+class FullTextResults:
+    """The search page's results, grouped by kind in KINDS' order (kinds with none left out)."""
+
+    words: list[str]
+    groups: list[KindResults]
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all was found."""
+        return not self.groups
+
+
+def _ranked(
+    session: Session, words: list[str], *, kind: str | None, offset: int, limit: int
+) -> list[tuple[int, int, int]]:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    sql = _SQLITE_RANKED if sqlite else _POSTGRES_RANKED
+    match = _sqlite_match(words) if sqlite else _postgres_match(words)
+    where = ""
+    params: dict[str, Any] = {"match": match, "offset": offset, "limit": limit}
+    if kind is not None:
+        where = f"AND {'rowid' if sqlite else 'id'} % {index.KIND_SLOTS} = :code"
+        params["code"] = index.SOURCE_BY_KIND[kind].code
+    return [tuple(row) for row in session.execute(text(sql.format(kind=where)), params)]
+
+
+def _marked_texts(session: Session, words: list[str], ids: list[int]) -> dict[int, tuple]:
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    sql = _SQLITE_MARKED if sqlite else _POSTGRES_MARKED
+    match = _sqlite_match(words) if sqlite else _postgres_match(words)
+    statement = text(sql).bindparams(bindparam("ids", expanding=True))
+    rows = session.execute(statement, {"match": match, "ids": ids})
+    return {row[0]: (marked(row[1]), marked(row[2])) for row in rows}
+
+
+def _details(session: Session, kind: str, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Each record's url, plain title (where the index has none) and detail line."""
+    if not ids:
+        return {}
+    if kind == "companies":
+        rows = session.execute(
+            select(Company.id, Company.org_number, Company.post_town).where(Company.id.in_(ids))
+        )
+        return {
+            id_: (
+                f"/companies/{id_}",
+                "",
+                " · ".join(p for p in (format_org_number(number), town or "") if p),
+            )
+            for id_, number, town in rows
+        }
+    if kind == "contacts":
+        rows = session.execute(
+            select(Contact.id, Contact.email, Contact.phone).where(Contact.id.in_(ids))
+        )
+        companies = meeting_queries.current_organisation_by_contact(session, ids)
+        return {
+            id_: (
+                f"/contacts/{id_}",
+                "",
+                " · ".join(
+                    p
+                    for p in (
+                        companies[id_].name if id_ in companies else "",
+                        email or "",
+                        phone or "",
+                    )
+                    if p
+                ),
+            )
+            for id_, email, phone in rows
+        }
+    if kind == "meetings":
+        meetings = session.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_(ids))
+            .options(selectinload(Meeting.companies).load_only(Company.id, Company.name))
+        )
+        return {
+            m.id: (
+                f"/meetings/{m.id}",
+                "",
+                " · ".join(
+                    p
+                    for p in (format_date(m.starts_at), ", ".join(c.name for c in m.companies))
+                    if p
+                ),
+            )
+            for m in meetings
+        }
+    if kind == "clusters":
+        rows = session.execute(select(Cluster.id, Cluster.kind).where(Cluster.id.in_(ids)))
+        return {id_: (f"/clusters/{id_}", "", CLUSTER_KIND.label(k)) for id_, k in rows}
+    if kind == "establishments":
+        rows = session.execute(
+            select(EstablishmentCase.id, Company.name, Stage.name)
+            .join(EstablishmentCase.company)
+            .join(EstablishmentCase.stage)
+            .where(EstablishmentCase.id.in_(ids))
+        )
+        return {id_: (f"/establishments/{id_}", name, stage) for id_, name, stage in rows}
+    rows = session.execute(
+        select(Task.id, Task.due_on, Task.meeting_id, Task.establishment_id, Task.company_id).where(
+            Task.id.in_(ids)
+        )
     )
+    details = {}
+    for id_, due_on, meeting_id, case_id, company_id in rows:
+        if meeting_id:
+            url = f"/meetings/{meeting_id}"
+        elif case_id:
+            url = f"/establishments/{case_id}"
+        elif company_id:
+            url = f"/companies/{company_id}"
+        else:
+            url = "/tasks/"
+        details[id_] = (url, "", format_date(due_on) if due_on else "")
+    return details
+
+
+def search_page(
+    session: Session, q: str, *, kind: str | None = None, page: int = 1
+) -> FullTextResults:
+    """The best PER_KIND hits of every kind for `q` (or one kind, PER_PAGE a page), ranked by
+    the database's full-text engine (bm25 on SQLite, ts_rank on PostgreSQL); four queries and
+    one per kind shown, whatever the size of the tables."""
+    words = search_words(q)
+    if not words:
+        return FullTextResults(words=[], groups=[])
+    limit = PER_KIND if kind is None else PER_PAGE
+    offset = 0 if kind is None else (max(page, 1) - 1) * PER_PAGE
+    ranked = _ranked(session, words, kind=kind, offset=offset, limit=limit)
+    texts = _marked_texts(session, words, [row[0] for row in ranked]) if ranked else {}
+    by_kind: dict[str, list[tuple[int, int]]] = {}
+    for key, _n, total in ranked:
+        source = index.SOURCE_BY_CODE[key % index.KIND_SLOTS]
+        by_kind.setdefault(source.kind, []).append((key, total))
+    groups = []
+    for name in KINDS:
+        rows = by_kind.get(name)
+        if not rows:
+            continue
+        details = _details(session, name, [key // index.KIND_SLOTS for key, _ in rows])
+        hits = []
+        for key, _total in rows:
+            record_id = key // index.KIND_SLOTS
+            if record_id not in details or key not in texts:
+                continue
+            url, plain_title, detail = details[record_id]
+            title, snippet = texts[key]
+            if name == "contacts":
+                snippet = Markup("")  # the body is the email's words and digits, shown as detail
+            hits.append(
+                Hit(
+                    kind=name,
+                    id=record_id,
+                    url=url,
+                    title=title if str(title) else escape(plain_title),
+                    snippet=snippet,
+                    detail=detail,
+                )
+            )
+        groups.append(KindResults(kind=name, hits=hits, total=rows[0][1]))
+    return FullTextResults(words=words, groups=groups)

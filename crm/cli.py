@@ -24,6 +24,7 @@ from crm.imports.cli import run_import_cli
 from crm.mail import services as mail_services
 from crm.mail.smtp import MailError, mail_settings
 from crm.network.services import seed_link_types
+from crm.search.services import rebuild_index
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
 
@@ -160,6 +161,14 @@ def generate_command(companies: int, contacts: int, meetings: int, seed: int) ->
     )
     db.session.commit()
     click.echo("Generated: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@crm_cli.command("search-reindex")
+def search_reindex_command() -> None:
+    """Recreate the full-text index's triggers and index every record again."""
+    count = rebuild_index(db.session)
+    db.session.commit()
+    click.echo(f"The search index holds {count} records.")
 
 
 @crm_cli.command("send-reminders")

@@ -42,14 +42,6 @@ def get_metadata():
     return target_db.metadata
 
 
-def include_name(name, type_, parent_names):
-    """Leave the full-text index (crm/search/index.py) out of autogenerate: it is not a model.
-
-    Its table, FTS5's shadow tables and its GIN index are created by their own migration.
-    """
-    return not (type_ in ("table", "index") and name and name.startswith("search_"))
-
-
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -102,12 +94,7 @@ def run_migrations_online():
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         try:
-            context.configure(
-                connection=connection,
-                target_metadata=get_metadata(),
-                include_name=include_name,
-                **conf_args,
-            )
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
             with context.begin_transaction():
                 context.run_migrations()

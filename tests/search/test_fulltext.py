@@ -25,7 +25,9 @@ def _found(session, q: str, kind: str | None = None) -> dict[str, list[int]]:
 
 @pytest.mark.parametrize("typed", ["bygg", "byggene", "bygget", "Byggenes"])
 def test_inflected_forms_find_each_other(session, typed):
-    plural = make_meeting(session, title="Befaring", notes="Vi så på byggene ved Lillestrøm stasjon.")
+    plural = make_meeting(
+        session, title="Befaring", notes="Vi så på byggene ved Lillestrøm stasjon."
+    )
     singular = make_meeting(session, title="Nytt bygg på Kjeller", notes="")
     make_meeting(session, title="Annet", notes="Snakket om hydrogen.")
     assert set(_found(session, typed)["meetings"]) == {plural.id, singular.id}

@@ -132,7 +132,7 @@ def test_overview_shows_five_per_kind_and_a_kind_pages_the_rest(session):
     assert sorted(seen) == sorted(ids)
 
 
-# --- in step with the records ----------------------------------------------------------------------
+# --- in step with the records ----------------------------------------------------------------
 
 
 def test_a_renamed_record_is_found_by_its_new_name_only(session):
@@ -160,7 +160,7 @@ def test_a_rolled_back_record_leaves_no_trace_in_the_index(session):
     assert queries.search_page(session, "vindkraft").empty
 
 
-# --- snippets and bad input ------------------------------------------------------------------------
+# --- snippets and bad input ------------------------------------------------------------------
 
 
 def test_snippets_mark_the_hits_and_escape_everything_else(session):

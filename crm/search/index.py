@@ -3,8 +3,9 @@
 One index for every kind of record, kept in step by database triggers: a row written by a form,
 a bulk action, an import or a plain SQL statement is indexed in the same transaction, and a
 deleted (or erased) row leaves the index with it. Each indexed row has the id
-`record_id * KIND_SLOTS + code`, so the kind and the record come back from the id alone and a
-row is replaced or deleted by its key.
+`code * 2**40 + record_id`: the kind and the record come back from the id alone, a row is
+replaced or deleted by its key, and each kind is one range of ids, which both engines can
+search within (FTS5 seeks a rowid range in its lists; PostgreSQL has the primary key).
 
 SQLite: an FTS5 table `search_fts(title, body)`, tokenizer `unicode61 remove_diacritics 0`:
 words are split on anything that is not a letter or digit and case-folded by Unicode's rules
@@ -35,7 +36,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-KIND_SLOTS = 8
+KIND_SHIFT = 40
+RECORD_MASK = (1 << KIND_SHIFT) - 1
 SQLITE_TABLE = "search_fts"
 POSTGRES_TABLE = "search_index"
 # Every object of the index starts so; migrations/env.py leaves them out of autogenerate.
@@ -114,6 +116,21 @@ SOURCE_BY_KIND = {source.kind: source for source in SOURCES}
 SOURCE_BY_CODE = {source.code: source for source in SOURCES}
 
 
+def key_sql(source: Source, row: str) -> str:
+    """The index id of a row of `source`, in SQL."""
+    return f"{source.code << KIND_SHIFT} + {row}.id"
+
+
+def kind_range(source: Source) -> tuple[int, int]:
+    """The first and last index id a kind can have."""
+    return source.code << KIND_SHIFT, (source.code << KIND_SHIFT) + RECORD_MASK
+
+
+def split_key(key: int) -> tuple[Source, int]:
+    """The kind and the record id of an index id."""
+    return SOURCE_BY_CODE[key >> KIND_SHIFT], key & RECORD_MASK
+
+
 def _trigger_names(source: Source) -> list[str]:
     return [f"{PREFIX}{source.table}_{op}" for op in ("insert", "update", "delete")]
 
@@ -129,7 +146,7 @@ def _sqlite_insert(source: Source, row: str) -> str:
     r = row
     return (
         f"INSERT INTO {SQLITE_TABLE} (rowid, title, body) SELECT "
-        f"{r}.id * {KIND_SLOTS} + {source.code}, {source.title.format(r=r)}, "
+        f"{key_sql(source, r)}, {source.title.format(r=r)}, "
         f"{source.body.format(r=r)}"
     )
 
@@ -140,7 +157,7 @@ def _postgres_insert(source: Source, row: str) -> str:
         f"INSERT INTO {POSTGRES_TABLE} (id, title, body, document) SELECT id, t, b, "
         "setweight(to_tsvector('norwegian', t), 'A') "
         "|| setweight(to_tsvector('norwegian', b), 'B') "
-        f"FROM (SELECT {r}.id * {KIND_SLOTS} + {source.code} AS id, "
+        f"FROM (SELECT {key_sql(source, r)} AS id, "
         f"coalesce({source.title.format(r=r)}, '') AS t, {source.body.format(r=r)} AS b"
         + (f" FROM {r}" if r != "NEW" else "")
         + ") AS s"
@@ -149,24 +166,24 @@ def _postgres_insert(source: Source, row: str) -> str:
 
 def _sqlite_triggers(source: Source) -> list[str]:
     insert, update, delete = _trigger_names(source)
-    key = f"{KIND_SLOTS} + {source.code}"
+    key = key_sql(source, "old")
     return [
         f"CREATE TRIGGER {insert} AFTER INSERT ON {source.table} BEGIN "
         f"{_sqlite_insert(source, 'new')}; END",
         f"CREATE TRIGGER {update} AFTER UPDATE OF {', '.join(source.watched)} "
-        f"ON {source.table} BEGIN DELETE FROM {SQLITE_TABLE} WHERE rowid = old.id * {key}; "
+        f"ON {source.table} BEGIN DELETE FROM {SQLITE_TABLE} WHERE rowid = {key}; "
         f"{_sqlite_insert(source, 'new')}; END",
         f"CREATE TRIGGER {delete} AFTER DELETE ON {source.table} BEGIN "
-        f"DELETE FROM {SQLITE_TABLE} WHERE rowid = old.id * {key}; END",
+        f"DELETE FROM {SQLITE_TABLE} WHERE rowid = {key}; END",
     ]
 
 
 def _postgres_triggers(source: Source) -> list[str]:
     name = f"{PREFIX}{source.table}"
-    key = f"{KIND_SLOTS} + {source.code}"
+    key = key_sql(source, "OLD")
     return [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        f"IF TG_OP <> 'INSERT' THEN DELETE FROM {POSTGRES_TABLE} WHERE id = OLD.id * {key}; "
+        f"IF TG_OP <> 'INSERT' THEN DELETE FROM {POSTGRES_TABLE} WHERE id = {key}; "
         "END IF; "
         f"IF TG_OP <> 'DELETE' THEN {_postgres_insert(source, 'NEW')}; END IF; "
         "RETURN NULL; END $$",

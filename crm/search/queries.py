@@ -190,14 +190,15 @@ SUGGESTERS = {
 
 PER_KIND = 5
 PER_PAGE = 20
+# The ranking reads at most this many of a kind's hits, the newest (see _SQLITE_KIND).
+RANK_CAP = 500
 MAX_WORDS = 10
 # The kinds in the order the page shows them.
 KINDS = tuple(source.kind for source in index.SOURCES)
 
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER_PUNCTUATION = re.compile(r"[\s\u00a0\u202f+().\-]+")
-_START, _STOP = "\x02", "\x03"
-_MARKERS = re.compile(f"([{_START}{_STOP}])")
+SNIPPET_WORDS = 24
 _stemmer = snowballstemmer.stemmer("norwegian")
 
 
@@ -225,62 +226,84 @@ def _postgres_match(words: list[str]) -> str:
     return " & ".join(f"{word}:*" for word in words)
 
 
-def marked(raw: str | None) -> Markup:
-    """Text with the index's hit markers as <mark>…</mark> and everything else escaped."""
-    out: list[str] = []
-    open_ = False
-    for part in _MARKERS.split(raw or ""):
-        if part == _START:
-            if not open_:
-                out.append("<mark>")
-            open_ = True
-        elif part == _STOP:
-            if open_:
-                out.append("</mark>")
-            open_ = False
-        else:
-            out.append(str(escape(part)))
-    if open_:
-        out.append("</mark>")
+def _stem(word: str) -> str:
+    return word if word.isdigit() else _stemmer.stemWord(word)
+
+
+def _is_hit(token: str, stems: list[str]) -> bool:
+    """Whether a word of the text is a hit: it, or its stem, starts with a searched stem (the
+    prefix match of both engines: FTS5 on the word, PostgreSQL on its stem)."""
+    folded = fold_text(token)
+    if any(folded.startswith(stem) for stem in stems):
+        return True
+    return any(_stem(folded).startswith(stem) for stem in stems)
+
+
+def highlight(text_: str, words: list[str], *, window: int | None = None) -> Markup:
+    """The text escaped, its hits in <mark>; with `window`, only the stretch of that many words
+    around the first hit, "…" where it was cut (nothing when no word is a hit).
+
+    Done here rather than by snippet()/ts_headline(): both engines then show the same thing,
+    and FTS5's snippet() would run the search again for every row shown.
+    """
+    stems = [_stem(word) for word in words]
+    tokens = list(_WORD.finditer(text_))
+    start, end = 0, len(text_)
+    if window is not None:
+        first = next((i for i, t in enumerate(tokens) if _is_hit(t.group(), stems)), None)
+        if first is None:
+            return Markup("")
+        low = max(0, first - window // 3)
+        high = min(len(tokens), low + window)
+        start = tokens[low].start() if low > 0 else 0
+        end = tokens[high - 1].end() if high < len(tokens) else len(text_)
+    out: list[str] = ["… "] if start > 0 else []
+    position = start
+    for token in tokens:
+        if token.start() < start or token.end() > end:
+            continue
+        if _is_hit(token.group(), stems):
+            out.append(str(escape(text_[position : token.start()])))
+            out.append(f"<mark>{escape(token.group())}</mark>")
+            position = token.end()
+    out.append(str(escape(text_[position:end])))
+    if end < len(text_):
+        out.append(" …")
     return Markup("".join(out))  # noqa: S704  (every part escaped just above)
 
 
-_SQLITE_RANKED = f"""
-WITH hits AS (
-  SELECT rowid AS id, bm25({index.SQLITE_TABLE}, 10.0, 1.0) AS score
-  FROM {index.SQLITE_TABLE} WHERE {index.SQLITE_TABLE} MATCH :match {{kind}}
-), ranked AS (
-  SELECT id, row_number() OVER (PARTITION BY id % {index.KIND_SLOTS} ORDER BY score, id) AS n,
-         count(*) OVER (PARTITION BY id % {index.KIND_SLOTS}) AS total
-  FROM hits
+# One branch per kind, each within its range of ids; the kinds' branches are joined with
+# UNION ALL, so the page asks once. The ranking (bm25 / ts_rank) reads the RANK_CAP newest
+# hits of a kind: a word in 30,000 meetings would otherwise be ranked row by row (about 60 ms
+# on SQLite), and the newest of so many are what an adviser looks for.
+_SQLITE_KIND = f"""
+SELECT * FROM (
+  SELECT rowid AS id, (
+    SELECT count(*) FROM {index.SQLITE_TABLE}
+    WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
+  ) AS total
+  FROM {index.SQLITE_TABLE}
+  WHERE {index.SQLITE_TABLE} MATCH :match AND rowid <= {{hi}} AND rowid >= coalesce((
+    SELECT rowid FROM {index.SQLITE_TABLE}
+    WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
+    ORDER BY rowid DESC LIMIT 1 OFFSET {{last}}
+  ), {{lo}})
+  ORDER BY bm25({index.SQLITE_TABLE}, 10.0, 1.0), rowid DESC LIMIT :limit OFFSET :offset
 )
-SELECT id, n, total FROM ranked WHERE n > :offset AND n <= :offset + :limit ORDER BY id % 8, n
 """
-_SQLITE_MARKED = f"""
-SELECT rowid, highlight({index.SQLITE_TABLE}, 0, char(2), char(3)),
-       snippet({index.SQLITE_TABLE}, 1, char(2), char(3), '…', 24)
-FROM {index.SQLITE_TABLE} WHERE {index.SQLITE_TABLE} MATCH :match AND rowid IN :ids
-"""
-_POSTGRES_RANKED = f"""
-WITH hits AS (
-  SELECT id, ts_rank(document, query) AS score
-  FROM {index.POSTGRES_TABLE}, to_tsquery('norwegian', :match) AS query
-  WHERE document @@ query {{kind}}
-), ranked AS (
-  SELECT id, row_number() OVER (PARTITION BY id % {index.KIND_SLOTS} ORDER BY score DESC, id) AS n,
-         count(*) OVER (PARTITION BY id % {index.KIND_SLOTS}) AS total
-  FROM hits
-)
-SELECT id, n, total FROM ranked WHERE n > :offset AND n <= :offset + :limit ORDER BY id % 8, n
-"""
-_POSTGRES_MARKED = f"""
-SELECT id,
-       ts_headline('norwegian', title, query,
-                   'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)),
-       ts_headline('norwegian', body, query,
-                   'MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … ", '
-                   || 'StartSel=' || chr(2) || ', StopSel=' || chr(3))
-FROM {index.POSTGRES_TABLE}, to_tsquery('norwegian', :match) AS query WHERE id IN :ids
+_POSTGRES_KIND = f"""
+SELECT * FROM (
+  SELECT c.id, (
+    SELECT count(*) FROM {index.POSTGRES_TABLE} AS i
+    WHERE i.document @@ q.query AND i.id BETWEEN {{lo}} AND {{hi}}
+  ) AS total
+  FROM (
+    SELECT i.id, i.document FROM {index.POSTGRES_TABLE} AS i, q
+    WHERE i.document @@ q.query AND i.id BETWEEN {{lo}} AND {{hi}}
+    ORDER BY i.id DESC LIMIT {{cap}}
+  ) AS c, q
+  ORDER BY ts_rank(c.document, q.query) DESC, c.id DESC LIMIT :limit OFFSET :offset
+) AS kind_{{code}}
 """
 
 
@@ -318,27 +341,38 @@ class FullTextResults:
         return not self.groups
 
 
-def _ranked(
+def rank_hits(
     session: Session, words: list[str], *, kind: str | None, offset: int, limit: int
-) -> list[tuple[int, int, int]]:
+) -> list[tuple[int, int]]:
+    """The bare full-text query: (index id, hits of its kind in all) for the ranks
+    offset+1 … offset+limit of every kind (or of one); bench/search.py's floor."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    sql = _SQLITE_RANKED if sqlite else _POSTGRES_RANKED
+    sources = index.SOURCES if kind is None else (index.SOURCE_BY_KIND[kind],)
+    branches = []
+    for source in sources:
+        lo, hi = index.kind_range(source)
+        template = _SQLITE_KIND if sqlite else _POSTGRES_KIND
+        branches.append(
+            template.format(lo=lo, hi=hi, last=RANK_CAP - 1, cap=RANK_CAP, code=source.code)
+        )
+    sql = "\nUNION ALL\n".join(branches)
+    if not sqlite:
+        sql = "WITH q AS (SELECT to_tsquery('norwegian', :match) AS query)\n" + sql
     match = _sqlite_match(words) if sqlite else _postgres_match(words)
-    where = ""
-    params: dict[str, Any] = {"match": match, "offset": offset, "limit": limit}
-    if kind is not None:
-        where = f"AND {'rowid' if sqlite else 'id'} % {index.KIND_SLOTS} = :code"
-        params["code"] = index.SOURCE_BY_KIND[kind].code
-    return [tuple(row) for row in session.execute(text(sql.format(kind=where)), params)]
+    params = {"match": match, "offset": offset, "limit": limit}
+    return [(key, total) for key, total in session.execute(text(sql), params)]
 
 
-def _marked_texts(session: Session, words: list[str], ids: list[int]) -> dict[int, tuple]:
+def _texts(session: Session, words: list[str], keys: list[int]) -> dict[int, tuple]:
+    """The title (all of it) and a snippet of the body of each indexed row, hits marked."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    sql = _SQLITE_MARKED if sqlite else _POSTGRES_MARKED
-    match = _sqlite_match(words) if sqlite else _postgres_match(words)
-    statement = text(sql).bindparams(bindparam("ids", expanding=True))
-    rows = session.execute(statement, {"match": match, "ids": ids})
-    return {row[0]: (marked(row[1]), marked(row[2])) for row in rows}
+    table, key = (index.SQLITE_TABLE, "rowid") if sqlite else (index.POSTGRES_TABLE, "id")
+    statement = text(f"SELECT {key}, title, body FROM {table} WHERE {key} IN :keys")
+    rows = session.execute(statement.bindparams(bindparam("keys", expanding=True)), {"keys": keys})
+    return {
+        key_: (highlight(title or "", words), highlight(body or "", words, window=SNIPPET_WORDS))
+        for key_, title, body in rows
+    }
 
 
 def _details(session: Session, kind: str, ids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -437,21 +471,22 @@ def search_page(
         return FullTextResults(words=[], groups=[])
     limit = PER_KIND if kind is None else PER_PAGE
     offset = 0 if kind is None else (max(page, 1) - 1) * PER_PAGE
-    ranked = _ranked(session, words, kind=kind, offset=offset, limit=limit)
-    texts = _marked_texts(session, words, [row[0] for row in ranked]) if ranked else {}
+    ranked = rank_hits(session, words, kind=kind, offset=offset, limit=limit)
+    texts = _texts(session, words, [key for key, _total in ranked]) if ranked else {}
     by_kind: dict[str, list[tuple[int, int]]] = {}
-    for key, _n, total in ranked:
-        source = index.SOURCE_BY_CODE[key % index.KIND_SLOTS]
-        by_kind.setdefault(source.kind, []).append((key, total))
+    totals: dict[str, int] = {}
+    for key, total in ranked:
+        source, record_id = index.split_key(key)
+        by_kind.setdefault(source.kind, []).append((key, record_id))
+        totals[source.kind] = total
     groups = []
     for name in KINDS:
         rows = by_kind.get(name)
         if not rows:
             continue
-        details = _details(session, name, [key // index.KIND_SLOTS for key, _ in rows])
+        details = _details(session, name, [record_id for _key, record_id in rows])
         hits = []
-        for key, _total in rows:
-            record_id = key // index.KIND_SLOTS
+        for key, record_id in rows:
             if record_id not in details or key not in texts:
                 continue
             url, plain_title, detail = details[record_id]
@@ -468,5 +503,5 @@ def search_page(
                     detail=detail,
                 )
             )
-        groups.append(KindResults(kind=name, hits=hits, total=rows[0][1]))
+        groups.append(KindResults(kind=name, hits=hits, total=totals[name]))
     return FullTextResults(words=words, groups=groups)

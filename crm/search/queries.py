@@ -8,6 +8,7 @@ with LIKE wildcards escaped. The search page reads the full-text index (crm/sear
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -226,6 +227,7 @@ def _postgres_match(words: list[str]) -> str:
     return " & ".join(f"{word}:*" for word in words)
 
 
+@functools.lru_cache(maxsize=20_000)
 def _stem(word: str) -> str:
     return word if word.isdigit() else _stemmer.stemWord(word)
 
@@ -272,35 +274,37 @@ def highlight(text_: str, words: list[str], *, window: int | None = None) -> Mar
     return Markup("".join(out))  # noqa: S704  (every part escaped just above)
 
 
-# One branch per kind, each within its range of ids; the kinds' branches are joined with
-# UNION ALL, so the page asks once. The ranking (bm25 / ts_rank) reads the RANK_CAP newest
-# hits of a kind: a word in 30,000 meetings would otherwise be ranked row by row (about 60 ms
-# on SQLite), and the newest of so many are what an adviser looks for.
-_SQLITE_KIND = f"""
-SELECT * FROM (
-  SELECT rowid AS id, (
-    SELECT count(*) FROM {index.SQLITE_TABLE}
-    WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
-  ) AS total
-  FROM {index.SQLITE_TABLE}
-  WHERE {index.SQLITE_TABLE} MATCH :match AND rowid <= {{hi}} AND rowid >= coalesce((
+# Two questions per search. First, how many hits each kind has (one pass over the hits, no
+# ranking). Then the ranked page of every kind that has any: one branch per kind, within the
+# kind's range of ids, joined with UNION ALL. The ranking (bm25 / ts_rank) reads at most the
+# RANK_CAP newest hits of a kind: a word in 30,000 meetings would otherwise be scored row by
+# row (about 60 ms on SQLite), and the newest of so many are what an adviser looks for.
+_SQLITE_COUNTS = f"""
+SELECT rowid >> {index.KIND_SHIFT}, count(*) FROM {index.SQLITE_TABLE}
+WHERE {index.SQLITE_TABLE} MATCH :match GROUP BY 1
+"""
+_SQLITE_CUT = f"""coalesce((
     SELECT rowid FROM {index.SQLITE_TABLE}
     WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
-    ORDER BY rowid DESC LIMIT 1 OFFSET {{last}}
-  ), {{lo}})
+    ORDER BY rowid DESC LIMIT 1 OFFSET {RANK_CAP - 1}
+  ), {{lo}})"""
+_SQLITE_KIND = f"""
+SELECT * FROM (
+  SELECT rowid FROM {index.SQLITE_TABLE}
+  WHERE {index.SQLITE_TABLE} MATCH :match AND rowid <= {{hi}} AND rowid >= {{low}}
   ORDER BY bm25({index.SQLITE_TABLE}, 10.0, 1.0), rowid DESC LIMIT :limit OFFSET :offset
 )
 """
+_POSTGRES_COUNTS = f"""
+SELECT id >> {index.KIND_SHIFT}, count(*) FROM {index.POSTGRES_TABLE}
+WHERE document @@ to_tsquery('norwegian', :match) GROUP BY 1
+"""
 _POSTGRES_KIND = f"""
 SELECT * FROM (
-  SELECT c.id, (
-    SELECT count(*) FROM {index.POSTGRES_TABLE} AS i
-    WHERE i.document @@ q.query AND i.id BETWEEN {{lo}} AND {{hi}}
-  ) AS total
-  FROM (
+  SELECT c.id FROM (
     SELECT i.id, i.document FROM {index.POSTGRES_TABLE} AS i, q
     WHERE i.document @@ q.query AND i.id BETWEEN {{lo}} AND {{hi}}
-    ORDER BY i.id DESC LIMIT {{cap}}
+    ORDER BY i.id DESC LIMIT {RANK_CAP}
   ) AS c, q
   ORDER BY ts_rank(c.document, q.query) DESC, c.id DESC LIMIT :limit OFFSET :offset
 ) AS kind_{{code}}
@@ -344,23 +348,35 @@ class FullTextResults:
 def rank_hits(
     session: Session, words: list[str], *, kind: str | None, offset: int, limit: int
 ) -> list[tuple[int, int]]:
-    """The bare full-text query: (index id, hits of its kind in all) for the ranks
+    """The bare full-text queries: (index id, hits of its kind in all) for the ranks
     offset+1 … offset+limit of every kind (or of one); bench/search.py's floor."""
     sqlite = session.get_bind().dialect.name == "sqlite"
-    sources = index.SOURCES if kind is None else (index.SOURCE_BY_KIND[kind],)
+    match = _sqlite_match(words) if sqlite else _postgres_match(words)
+    counts = dict(
+        session.execute(
+            text(_SQLITE_COUNTS if sqlite else _POSTGRES_COUNTS), {"match": match}
+        ).all()
+    )
+    sources = [
+        source
+        for source in (index.SOURCES if kind is None else (index.SOURCE_BY_KIND[kind],))
+        if counts.get(source.code)
+    ]
+    if not sources:
+        return []
     branches = []
     for source in sources:
         lo, hi = index.kind_range(source)
-        template = _SQLITE_KIND if sqlite else _POSTGRES_KIND
-        branches.append(
-            template.format(lo=lo, hi=hi, last=RANK_CAP - 1, cap=RANK_CAP, code=source.code)
-        )
+        if sqlite:
+            low = _SQLITE_CUT.format(lo=lo, hi=hi) if counts[source.code] > RANK_CAP else lo
+            branches.append(_SQLITE_KIND.format(hi=hi, low=low))
+        else:
+            branches.append(_POSTGRES_KIND.format(lo=lo, hi=hi, code=source.code))
     sql = "\nUNION ALL\n".join(branches)
     if not sqlite:
         sql = "WITH q AS (SELECT to_tsquery('norwegian', :match) AS query)\n" + sql
-    match = _sqlite_match(words) if sqlite else _postgres_match(words)
     params = {"match": match, "offset": offset, "limit": limit}
-    return [(key, total) for key, total in session.execute(text(sql), params)]
+    return [(key, counts[key >> index.KIND_SHIFT]) for (key,) in session.execute(text(sql), params)]
 
 
 def _texts(session: Session, words: list[str], keys: list[int]) -> dict[int, tuple]:

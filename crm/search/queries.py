@@ -286,7 +286,7 @@ WHERE {index.SQLITE_TABLE} MATCH :match GROUP BY 1
 _SQLITE_CUT = f"""coalesce((
     SELECT rowid FROM {index.SQLITE_TABLE}
     WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
-    ORDER BY rowid DESC LIMIT 1 OFFSET {RANK_CAP - 1}
+    ORDER BY rowid DESC LIMIT 1 OFFSET {{last}}
   ), {{lo}})"""
 _SQLITE_KIND = f"""
 SELECT * FROM (
@@ -304,7 +304,7 @@ SELECT * FROM (
   SELECT c.id FROM (
     SELECT i.id, i.document FROM {index.POSTGRES_TABLE} AS i, q
     WHERE i.document @@ q.query AND i.id BETWEEN {{lo}} AND {{hi}}
-    ORDER BY i.id DESC LIMIT {RANK_CAP}
+    ORDER BY i.id DESC LIMIT {{cap}}
   ) AS c, q
   ORDER BY ts_rank(c.document, q.query) DESC, c.id DESC LIMIT :limit OFFSET :offset
 ) AS kind_{{code}}
@@ -368,10 +368,14 @@ def rank_hits(
     for source in sources:
         lo, hi = index.kind_range(source)
         if sqlite:
-            low = _SQLITE_CUT.format(lo=lo, hi=hi) if counts[source.code] > RANK_CAP else lo
+            low = (
+                _SQLITE_CUT.format(lo=lo, hi=hi, last=RANK_CAP - 1)
+                if counts[source.code] > RANK_CAP
+                else lo
+            )
             branches.append(_SQLITE_KIND.format(hi=hi, low=low))
         else:
-            branches.append(_POSTGRES_KIND.format(lo=lo, hi=hi, code=source.code))
+            branches.append(_POSTGRES_KIND.format(lo=lo, hi=hi, code=source.code, cap=RANK_CAP))
     sql = "\nUNION ALL\n".join(branches)
     if not sqlite:
         sql = "WITH q AS (SELECT to_tsquery('norwegian', :match) AS query)\n" + sql
@@ -480,8 +484,9 @@ def search_page(
     session: Session, q: str, *, kind: str | None = None, page: int = 1
 ) -> FullTextResults:
     """The best PER_KIND hits of every kind for `q` (or one kind, PER_PAGE a page), ranked by
-    the database's full-text engine (bm25 on SQLite, ts_rank on PostgreSQL); four queries and
-    one per kind shown, whatever the size of the tables."""
+    the database's full-text engine (bm25 on SQLite, ts_rank on PostgreSQL) among each kind's
+    RANK_CAP newest hits; three queries and one or two per kind shown, whatever the size of
+    the tables."""
     words = search_words(q)
     if not words:
         return FullTextResults(words=[], groups=[])

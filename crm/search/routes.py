@@ -55,7 +55,10 @@ def index():
     pagination = None
     if results is not None and kind is not None:
         total = results.groups[0].total if results.groups else 0
-        pagination = ResultPages(page=page, per_page=queries.PER_PAGE, total=total)
+        # Pages go as far as the ranking reads (the kind's RANK_CAP newest hits).
+        pagination = ResultPages(
+            page=page, per_page=queries.PER_PAGE, total=min(total, queries.RANK_CAP)
+        )
     return render_template(
         "search/index.html",
         typed=typed,
@@ -64,5 +67,6 @@ def index():
         results=results,
         pagination=pagination,
         kind_labels=KIND_LABELS,
+        rank_cap=queries.RANK_CAP,
         min_length=queries.MIN_QUERY_LENGTH,
     )

@@ -206,3 +206,17 @@ def test_only_punctuation_searches_nothing(session, typed):
     make_meeting(session, title="Møte")
     results = queries.search_page(session, typed)
     assert results.words == [] and results.empty
+
+
+def test_a_kind_past_the_cap_is_ranked_among_its_newest_hits(session, monkeypatch):
+    monkeypatch.setattr(queries, "RANK_CAP", 3)
+    oldest = make_meeting(session, title="Varmepumpe", notes="varmepumpe varmepumpe")
+    newer = [
+        make_meeting(session, title="Møte", notes=f"Om varmepumpe nr. {n}").id for n in range(4)
+    ]
+
+    (group,) = queries.search_page(session, "varmepumpe", kind="meetings").groups
+
+    assert group.total == 5
+    assert sorted(hit.id for hit in group.hits) == sorted(newer[-3:])
+    assert oldest.id not in [hit.id for hit in group.hits]

@@ -223,3 +223,16 @@ def test_a_person_suggestion_carries_their_current_organisation(client, login, s
     assert by_name["Kari Forsker"]["company"] == {"id": nilu.id, "label": "NILU"}
     assert by_name["Kari Forsker"]["detail"] == "NILU · kari@nilu.example"
     assert "company" not in by_name["Kari Uten Jobb"]
+
+
+def test_a_kind_page_says_when_only_the_newest_are_ranked(client, login, session, monkeypatch):
+    from crm.search import queries
+
+    monkeypatch.setattr(queries, "RANK_CAP", 2)
+    for n in range(3):
+        make_meeting(session, title=f"Varmepumpe {n}")
+    session.commit()
+    login(role="reader", locale="en")
+    html = client.get("/search/?q=varmepumpe&kind=meetings").get_data(as_text=True)
+    assert "The 2 newest of them are ranked and shown here." in html
+    assert len(re.findall(r'href="/meetings/\d+"', html)) == 2

@@ -252,6 +252,11 @@ def refill(connection: Connection) -> None:
         if sqlite:
             statement += f" FROM {source.table}"
         connection.execute(text(statement))
+    if not sqlite:
+        # Fresh statistics (else the planner misjudges the kinds' id ranges), and the GIN
+        # index's pending list merged (else every search reads it row by row until autovacuum).
+        connection.execute(text(f"ANALYZE {POSTGRES_TABLE}"))
+        connection.execute(text(f"SELECT gin_clean_pending_list('{PREFIX}document')"))
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:

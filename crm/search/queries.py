@@ -274,7 +274,7 @@ def highlight(text_: str, words: list[str], *, window: int | None = None) -> Mar
     return Markup("".join(out))  # noqa: S704  (every part escaped just above)
 
 
-# Two questions per search. First, how many hits each kind has (one pass over the hits, no
+# SQLite: two questions per search. First, how many hits each kind has (one pass over the hits, no
 # ranking). Then the ranked page of every kind that has any: one branch per kind, within the
 # kind's range of ids, joined with UNION ALL. The ranking (bm25 / ts_rank) reads at most the
 # RANK_CAP newest hits of a kind: a word in 30,000 meetings would otherwise be scored row by
@@ -295,19 +295,24 @@ SELECT * FROM (
   ORDER BY bm25({index.SQLITE_TABLE}, 10.0, 1.0), rowid DESC LIMIT :limit OFFSET :offset
 )
 """
-_POSTGRES_COUNTS = f"""
-SELECT id >> {index.KIND_SHIFT}, count(*) FROM {index.POSTGRES_TABLE}
-WHERE document @@ to_tsquery('norwegian', :match) GROUP BY 1
-"""
-_POSTGRES_KIND = f"""
-SELECT * FROM (
-  SELECT c.id FROM (
-    SELECT i.id, i.document FROM {index.POSTGRES_TABLE} AS i, q
-    WHERE i.document @@ q.query AND i.id BETWEEN {{lo}} AND {{hi}}
-    ORDER BY i.id DESC LIMIT {{cap}}
-  ) AS c, q
-  ORDER BY ts_rank(c.document, q.query) DESC, c.id DESC LIMIT :limit OFFSET :offset
-) AS kind_{{code}}
+# PostgreSQL answers both in one statement: the matching ids once (the GIN index, then the
+# heap), counted per kind, each kind's newest RANK_CAP of them, and ts_rank over those only.
+_POSTGRES_RANKED = f"""
+WITH q AS (SELECT to_tsquery('norwegian', :match) AS query),
+matched AS MATERIALIZED (
+  SELECT i.id FROM {index.POSTGRES_TABLE} AS i, q
+  WHERE i.document @@ q.query AND i.id BETWEEN :lo AND :hi
+),
+counts AS (SELECT id >> {index.KIND_SHIFT} AS kind, count(*) AS total FROM matched GROUP BY 1)
+SELECT page.id, counts.total FROM counts CROSS JOIN LATERAL (
+  SELECT newest.id, ts_rank(i.document, q.query) AS score FROM (
+    SELECT id FROM matched WHERE id >> {index.KIND_SHIFT} = counts.kind
+    ORDER BY id DESC LIMIT :cap
+  ) AS newest
+  JOIN {index.POSTGRES_TABLE} AS i ON i.id = newest.id, q
+  ORDER BY score DESC, newest.id DESC LIMIT :limit OFFSET :offset
+) AS page
+ORDER BY counts.kind, page.score DESC, page.id DESC
 """
 
 
@@ -350,13 +355,13 @@ def rank_hits(
 ) -> list[tuple[int, int]]:
     """The bare full-text queries: (index id, hits of its kind in all) for the ranks
     offset+1 … offset+limit of every kind (or of one); bench/search.py's floor."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    match = _sqlite_match(words) if sqlite else _postgres_match(words)
-    counts = dict(
-        session.execute(
-            text(_SQLITE_COUNTS if sqlite else _POSTGRES_COUNTS), {"match": match}
-        ).all()
-    )
+    params = {"offset": offset, "limit": limit}
+    if session.get_bind().dialect.name != "sqlite":
+        lo, hi = (0, 1 << 62) if kind is None else index.kind_range(index.SOURCE_BY_KIND[kind])
+        params |= {"match": _postgres_match(words), "lo": lo, "hi": hi, "cap": RANK_CAP}
+        return [(key, total) for key, total in session.execute(text(_POSTGRES_RANKED), params)]
+    match = _sqlite_match(words)
+    counts = dict(session.execute(text(_SQLITE_COUNTS), {"match": match}).all())
     sources = [
         source
         for source in (index.SOURCES if kind is None else (index.SOURCE_BY_KIND[kind],))
@@ -367,19 +372,11 @@ def rank_hits(
     branches = []
     for source in sources:
         lo, hi = index.kind_range(source)
-        if sqlite:
-            low = (
-                _SQLITE_CUT.format(lo=lo, hi=hi, last=RANK_CAP - 1)
-                if counts[source.code] > RANK_CAP
-                else lo
-            )
-            branches.append(_SQLITE_KIND.format(hi=hi, low=low))
-        else:
-            branches.append(_POSTGRES_KIND.format(lo=lo, hi=hi, code=source.code, cap=RANK_CAP))
+        past_cap = counts[source.code] > RANK_CAP
+        low = _SQLITE_CUT.format(lo=lo, hi=hi, last=RANK_CAP - 1) if past_cap else lo
+        branches.append(_SQLITE_KIND.format(hi=hi, low=low))
     sql = "\nUNION ALL\n".join(branches)
-    if not sqlite:
-        sql = "WITH q AS (SELECT to_tsquery('norwegian', :match) AS query)\n" + sql
-    params = {"match": match, "offset": offset, "limit": limit}
+    params["match"] = match
     return [(key, counts[key >> index.KIND_SHIFT]) for (key,) in session.execute(text(sql), params)]
 
 

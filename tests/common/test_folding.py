@@ -78,3 +78,10 @@ def test_duplicate_check_sees_the_same_name_in_other_case(session):
     with pytest.raises(DomainError):
         cluster_services.create_cluster(session, name="ØSTLANDETS ÅND OG ÆRE")
     cluster_services.create_cluster(session, name="Ostlandets And og Aere")  # other letters
+
+
+@pytest.mark.parametrize(("typed", "found"), [("RSTED", True), ("ørs", True), ("ors", False)])
+def test_an_ascii_term_meets_a_name_with_other_letters(session, typed, found):
+    company = make_company(session, name="ØRSTED Å AS")
+    query, _sort = company_queries.company_list_query(company_queries.CompanyFilters(q=typed))
+    assert [c.id for c in session.scalars(query)] == ([company.id] if found else [])

@@ -173,13 +173,10 @@ def _measure(app, browser, terms, runs: int, warmups: int) -> int:
         page_median, page_p95 = percentiles(time_runs(load, runs, warmups))
         with app.test_request_context():
             words = queries.search_words(queries.clean_query(term))
-            hits = sum(
-                total
-                for _id, n, total in queries.rank_hits(
-                    db.session, words, kind=None, offset=0, limit=queries.PER_KIND
-                )
-                if n == 1
+            ranked = queries.rank_hits(
+                db.session, words, kind=None, offset=0, limit=queries.PER_KIND
             )
+            hits = sum({key >> index.KIND_SHIFT: total for key, total in ranked}.values())
 
             def floor(words=words) -> None:
                 queries.rank_hits(db.session, words, kind=None, offset=0, limit=queries.PER_KIND)

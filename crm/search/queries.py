@@ -192,7 +192,7 @@ SUGGESTERS = {
 PER_KIND = 5
 PER_PAGE = 20
 # The ranking reads at most this many of a kind's hits, the newest (see _SQLITE_KIND).
-RANK_CAP = 500
+RANK_CAP = 200
 MAX_WORDS = 10
 # The kinds in the order the page shows them.
 KINDS = tuple(source.kind for source in index.SOURCES)

@@ -200,6 +200,8 @@ KINDS = tuple(source.kind for source in index.SOURCES)
 _WORD = re.compile(r"[^\W_]+")
 _NUMBER_PUNCTUATION = re.compile(r"[\s\u00a0\u202f+().\-]+")
 SNIPPET_WORDS = 24
+# Marks a word to be matched whole (never a letter or digit, so never typed into a word).
+EXACT = "="
 _stemmer = snowballstemmer.stemmer("norwegian")
 
 
@@ -208,27 +210,34 @@ def search_words(q: str) -> list[str]:
 
     A term made only of digits (with spaces, +, -, dots or parentheses) is one number:
     "923 456 789" is the organisation number 923456789, "+47 912 34 567" the phone 4791234567
-    (a leading 00 is dropped: "0047 …" is "+47 …"). Everything else the full-text engines
-    would read as syntax ("", *, NEAR, -, :, parentheses) never reaches them.
+    (a leading 00 is dropped: "0047 …" is "+47 …"). A term with an @ is an email address:
+    its words are matched whole (marked EXACT), since "no"* or "example"* would match half the
+    index. Everything else the full-text engines would read as syntax ("", *, NEAR, -, :,
+    parentheses) never reaches them.
     """
     compact = _NUMBER_PUNCTUATION.sub("", q)
     if compact.isascii() and compact.isdigit():
         return [compact[2:] if compact.startswith("00") and len(compact) > 4 else compact]
-    return [fold_text(word) for word in _WORD.findall(q)][:MAX_WORDS]
+    words = [fold_text(word) for word in _WORD.findall(q)][:MAX_WORDS]
+    return [EXACT + word for word in words] if "@" in q else words
 
 
 def _sqlite_match(words: list[str]) -> str:
     """An FTS5 query: every word stemmed (Snowball, Norwegian) and quoted, as a prefix."""
-    return " ".join(f'"{word if word.isdigit() else _stemmer.stemWord(word)}"*' for word in words)
+    return " ".join(
+        f'"{word[1:]}"' if word.startswith(EXACT) else f'"{_stem(word)}"*' for word in words
+    )
 
 
 def _postgres_match(words: list[str]) -> str:
     """A to_tsquery text: every word as a prefix; PostgreSQL stems it (norwegian)."""
-    return " & ".join(f"{word}:*" for word in words)
+    return " & ".join(word[1:] if word.startswith(EXACT) else f"{word}:*" for word in words)
 
 
 @functools.lru_cache(maxsize=20_000)
 def _stem(word: str) -> str:
+    if word.startswith(EXACT):
+        return word[1:]
     return word if word.isdigit() else _stemmer.stemWord(word)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import snowballstemmer
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnElement, bindparam, case, or_, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from crm.auth.models import User
 from crm.clusters.labels import CLUSTER_KIND
@@ -28,7 +28,7 @@ from crm.companies.models import Company
 from crm.contacts.models import Contact
 from crm.establishments.models import EstablishmentCase, Stage
 from crm.meetings import queries as meeting_queries
-from crm.meetings.models import Meeting
+from crm.meetings.models import Meeting, meeting_companies
 from crm.search import index
 from crm.tasks.models import Task
 
@@ -439,22 +439,23 @@ def _details(session: Session, kind: str, ids: list[int]) -> dict[int, tuple[str
             for id_, email, phone in rows
         }
     if kind == "meetings":
-        meetings = session.scalars(
-            select(Meeting)
-            .where(Meeting.id.in_(ids))
-            .options(selectinload(Meeting.companies).load_only(Company.id, Company.name))
-        )
+        # Only the columns shown: a whole Meeting would bring its eager relations along.
+        names: dict[int, list[str]] = {}
+        for meeting_id, name in session.execute(
+            select(meeting_companies.c.meeting_id, Company.name)
+            .join(Company, Company.id == meeting_companies.c.company_id)
+            .where(meeting_companies.c.meeting_id.in_(ids))
+            .order_by(Company.name)
+        ):
+            names.setdefault(meeting_id, []).append(name)
+        rows = session.execute(select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(ids)))
         return {
-            m.id: (
-                f"/meetings/{m.id}",
+            id_: (
+                f"/meetings/{id_}",
                 "",
-                " · ".join(
-                    p
-                    for p in (format_date(m.starts_at), ", ".join(c.name for c in m.companies))
-                    if p
-                ),
+                " · ".join(p for p in (format_date(starts_at), ", ".join(names.get(id_, []))) if p),
             )
-            for m in meetings
+            for id_, starts_at in rows
         }
     if kind == "clusters":
         rows = session.execute(select(Cluster.id, Cluster.kind).where(Cluster.id.in_(ids)))

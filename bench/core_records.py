@@ -268,7 +268,7 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
         (
             f"search page q={text}",
             f"/search/?q={text}",
-            floor("search_everything", search, q=text),
+            floor("search_page", search, q=text),
         ),
     ]
 

@@ -46,9 +46,16 @@ def init_database(app: Flask) -> None:
     from crm.common.models import register_audit_listener, render_migration_item
     from crm.contacts.restriction import register_restriction_listener
     from crm.extensions import db, migrate
+    from crm.search import index as search_index
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_item=render_migration_item)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_item=render_migration_item,
+        include_name=search_index.include_name,
+    )
     with app.app_context():
         configure_sqlite(app, db.engine)
     register_audit_listener()

@@ -17,6 +17,7 @@ from crm.api.models import TokenScope
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.backups import services as backup_services
+from crm.common import folding
 from crm.common.access import Role
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
@@ -33,6 +34,7 @@ from crm.mail.smtp import MailError, mail_settings
 from crm.network.services import seed_link_types
 from crm.register.services import ensure_flag_rules
 from crm.register.updates import ChangeListError, apply_change_list
+from crm.search.services import rebuild_index
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
 
@@ -80,7 +82,7 @@ def create_user_command(email: str, name: str | None, role: str, password_stdin:
 @click.option("--expires-in", default=None, help="Lifetime: 30d, 12h or 8w (default a year).")
 def create_token_command(email: str, name: str, scope: str, expires_in: str | None) -> None:
     """Print a new personal API token for a user's script (shown once, only its hash kept)."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    user = db.session.scalar(select(User).where(folding.equals(User.email, email.strip())))
     if user is None:
         _fail(f"No user with the email {email}.")
     try:
@@ -241,6 +243,14 @@ def generate_command(companies: int, contacts: int, meetings: int, seed: int) ->
     )
     db.session.commit()
     click.echo("Generated: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@crm_cli.command("search-reindex")
+def search_reindex_command() -> None:
+    """Recreate the full-text index's triggers and index every record again."""
+    count = rebuild_index(db.session)
+    db.session.commit()
+    click.echo(f"The search index holds {count} records.")
 
 
 @crm_cli.command("send-reminders")

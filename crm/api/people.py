@@ -8,7 +8,7 @@ from typing import Literal
 from flask import Response
 from flask_login import current_user
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from crm.api import bp
@@ -26,13 +26,14 @@ from crm.api.filters import filter_problem
 from crm.api.problems import ApiProblem
 from crm.api.spec import json_response, operation
 from crm.api.types import Id, text
+from crm.common import folding
 from crm.contacts import queries, services
 from crm.contacts.filters import contact_filter_form
 from crm.contacts.models import AccessAction, Affiliation, Contact
 from crm.extensions import db
 
 TAG = "people"
-SORTS = {"name": func.lower(Contact.name), "updated": Contact.updated_at}
+SORTS = {"name": folding.fold(Contact.name), "updated": Contact.updated_at}
 Sort = Literal[tuple(k for n in ("id", *SORTS) for k in (n, f"-{n}"))]  # type: ignore[valid-type]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
 from crm.common.charts import LineChart
+from crm.common.folding import fold
 from crm.companies import queries as company_queries
 from crm.companies.models import Company, RegisterPoint
 from crm.contacts import queries as contact_queries
@@ -210,7 +211,7 @@ def _people(session: Session, company_id: int, today: date) -> list[PersonRow]:
         )
         .options(contains_eager(Affiliation.contact))
         # The people the department met most recently first; never-met last, by name.
-        .order_by(last.is_(None), last.desc(), func.lower(Contact.name), Affiliation.id)
+        .order_by(last.is_(None), last.desc(), fold(Contact.name), Affiliation.id)
         .limit(PEOPLE_SHOWN)
     )
     return [PersonRow(affiliation, last_contacted) for affiliation, last_contacted in rows]

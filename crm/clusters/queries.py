@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from crm.clusters.models import Cluster, ClusterKind, Membership
 from crm.common.dates import local_today
+from crm.common.folding import fold
 from crm.companies.models import Company
 
 # The triple-helix check (ECCP): a working cluster has enough members of more than one kind.
@@ -93,7 +94,7 @@ def list_clusters(session: Session, *, filters: ClusterFilters) -> list[ClusterR
         select(Cluster, func.coalesce(counts.c.members, 0))
         .outerjoin(counts, counts.c.cluster_id == Cluster.id)
         .options(joinedload(Cluster.facilitator))
-        .order_by(func.lower(Cluster.name), Cluster.id)
+        .order_by(fold(Cluster.name), Cluster.id)
     )
     if filters.kind in {k.value for k in ClusterKind}:
         query = query.where(Cluster.kind == filters.kind)
@@ -128,7 +129,7 @@ def cluster_members(
         .join(Membership.company)
         .where(Membership.cluster_id == cluster_id)
         .options(contains_eager(Membership.company))
-        .order_by(func.lower(Company.name), Company.id, Membership.joined_on, Membership.id)
+        .order_by(fold(Company.name), Company.id, Membership.joined_on, Membership.id)
     )
     if filters.status == "current":
         query = query.where(is_current())

@@ -6,10 +6,11 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.clusters.models import Cluster, ClusterKind, Membership, MembershipRole, ProgrammeLevel
+from crm.common import folding
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.formats import date as format_date
@@ -55,7 +56,7 @@ def _check_cluster(
     name = (name or "").strip()
     if not name:
         raise DomainError("name", _l("Give the cluster a name."))
-    taken = select(Cluster.id).where(func.lower(Cluster.name) == name.lower())
+    taken = select(Cluster.id).where(folding.equals(Cluster.name, name))
     if cluster_id is not None:
         taken = taken.where(Cluster.id != cluster_id)
     if session.scalar(taken.limit(1)) is not None:

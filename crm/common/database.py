@@ -6,9 +6,12 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from crm.common.folding import register_sqlite_fold
+
 
 def configure_sqlite(app: Flask, engine: Engine) -> None:
-    """Turn on foreign keys, WAL and a busy timeout on every SQLite connection."""
+    """Turn on foreign keys, WAL and a busy timeout, and add crm.common.folding's function, on
+    every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -24,3 +27,4 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        register_sqlite_fold(dbapi_connection)

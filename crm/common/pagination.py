@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import request
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
 
@@ -56,3 +56,23 @@ def apply_sort(
     column = columns[key.lstrip("-")]
     ordering = column.desc() if key.startswith("-") else column.asc()
     return query.order_by(ordering, tiebreak), key
+
+
+class ResultPages(Pagination):
+    """The pager's view of results paged elsewhere (a full-text search): page, size and total.
+
+    The page's rows come from the caller's own query; this only numbers the pages for the
+    `pager` macro.
+    """
+
+    def __init__(self, *, page: int, per_page: int, total: int) -> None:
+        self._total = total
+        super().__init__(
+            page=min(max(page, 1), MAX_PAGE), per_page=per_page, max_per_page=None, error_out=False
+        )
+
+    def _query_items(self) -> list:
+        return []
+
+    def _query_count(self) -> int:
+        return self._total

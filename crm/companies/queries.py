@@ -12,8 +12,10 @@ from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
+from crm.common import folding
 from crm.common.charts import LineChart, line_chart
 from crm.common.dates import local_midnight, local_today
+from crm.common.folding import fold
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.companies.models import Company, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact
@@ -29,7 +31,7 @@ TIMELINE_LIMIT = 200
 SUB_UNIT_LIMIT = 100
 
 SORT_COLUMNS = {
-    "name": func.lower(Company.name),
+    "name": fold(Company.name),
     "org_number": func.coalesce(Company.org_number, ""),
     # "Not reported" sorts below zero on every database (NULL order differs between them).
     "employees": func.coalesce(Company.employees, -1),
@@ -45,7 +47,7 @@ def _search_filter(q: str):
     compact = re.sub(r"\s+", "", q)
     if _ORGNR_QUERY.match(compact):
         return Company.org_number == compact
-    return Company.name.icontains(q, autoescape=True)
+    return folding.contains(Company.name, q)
 
 
 def _current_member_of(cluster_id: int, today: date):
@@ -211,7 +213,7 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
         session.scalars(
             select(Company)
             .where(Company.parent_id == company_id)
-            .order_by(func.lower(Company.name), Company.id)
+            .order_by(fold(Company.name), Company.id)
             .limit(SUB_UNIT_LIMIT + 1)
         )
     )
@@ -234,7 +236,7 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
                 or_(Affiliation.end_date.is_(None), Affiliation.end_date >= today),
             )
             .options(contains_eager(Affiliation.contact))
-            .order_by(func.lower(Contact.name), Affiliation.id)
+            .order_by(fold(Contact.name), Affiliation.id)
         )
     )
     last_contacted, next_meeting = contact_dates(session, company_id, today=local_today())

@@ -8,10 +8,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.common import folding
 from crm.common.converters import parse_id
 from crm.common.errors import DomainError
 from crm.common.messages import translate_lazily
@@ -336,7 +337,7 @@ def _check_name_free(session: Session, model: type, name: str, record: Any | Non
         raise DomainError("name", _l("The name is required."))
     if len(name) > 100:
         raise DomainError("name", _l("At most %(n)d characters.", n=100))
-    query = select(model).where(func.lower(model.name) == name.lower())
+    query = select(model).where(folding.equals(model.name, name))
     if record is not None:
         query = query.where(model.id != record.id)
     if session.scalar(query) is not None:
@@ -457,7 +458,7 @@ def resolve_organisation(
             )
         return company
     matches = list(
-        session.scalars(select(Company).where(func.lower(Company.name) == typed.lower()).limit(2))
+        session.scalars(select(Company).where(folding.equals(Company.name, typed)).limit(2))
     )
     if len(matches) == 1:
         return matches[0]

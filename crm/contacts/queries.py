@@ -10,7 +10,9 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
+from crm.common import folding
 from crm.common.dates import local_today
+from crm.common.folding import fold
 from crm.common.pagination import MAX_PER_PAGE, paginate
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact, ContactAccess
@@ -95,13 +97,13 @@ def _filtered(query: Select, filters: ContactFilters) -> Select:
     q = (filters.q or "").strip()
     if q:
         conditions = [
-            Contact.name.icontains(q, autoescape=True),
-            Contact.email.icontains(q, autoescape=True),
+            folding.contains(Contact.name, q),
+            folding.contains(Contact.email, q),
         ]
         digits = _NOT_DIGITS.sub("", q)
         # Phones are stored in E.164 (+4722222222); "22 22 22 22" must still find them.
         if len(digits) >= 3:
-            conditions.append(Contact.phone.icontains(digits, autoescape=True))
+            conditions.append(Contact.phone.contains(digits, autoescape=True))
         query = query.where(or_(*conditions))
     if filters.company_id is not None:
         where = [Affiliation.contact_id == Contact.id, Affiliation.company_id == filters.company_id]
@@ -123,7 +125,7 @@ def resolve_sort(sort: str | None) -> str:
 def _ordering(key: str, today: date) -> list[ColumnElement]:
     """ORDER BY for an allow-listed sort key; never contacted goes last in both directions."""
     column = {
-        "name": func.lower(Contact.name),
+        "name": fold(Contact.name),
         "last_contacted": last_contacted_expression(today=today),
         "updated": Contact.updated_at,
     }[key.lstrip("-")]
@@ -266,7 +268,7 @@ def contact_with_email(
 
     Restricted people count too: an address stays taken while its holder is out of sight.
     """
-    query = select(Contact).where(func.lower(Contact.email) == email.lower())
+    query = select(Contact).where(folding.equals(Contact.email, email))
     if excluding_id is not None:
         query = query.where(Contact.id != excluding_id)
     query = query.order_by(Contact.id).limit(1).execution_options(include_restricted=True)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.common import folding
 from crm.common.errors import DomainError
 from crm.common.models import current_actor_id, utcnow
 from crm.common.versioning import ensure_version
@@ -240,7 +241,7 @@ def rename_stage(session: Session, *, stage: Stage, name: str, version: str | in
     if len(name) > MAX_STAGE_NAME:
         raise DomainError("name", _l("At most %(n)d characters.", n=MAX_STAGE_NAME))
     taken = session.scalar(
-        select(Stage.id).where(func.lower(Stage.name) == name.lower(), Stage.id != stage.id)
+        select(Stage.id).where(folding.equals(Stage.name, name), Stage.id != stage.id)
     )
     if taken is not None:
         raise DomainError("name", _l("Another stage already has this name."))

@@ -16,9 +16,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm.common import folding
 from crm.common.errors import DomainError
 from crm.companies.models import Company, Place
 from crm.companies.services import clean_org_number, normalise_website
@@ -301,7 +302,7 @@ def _resolve_companies(session: Session, texts: Iterable[str]) -> dict[str, tupl
     if names:
         for id_, name in session.execute(
             select(Company.id, Company.name)
-            .where(func.lower(Company.name).in_(list(names)))
+            .where(folding.one_of(Company.name, list(names)))
             .order_by(Company.id)
         ):
             found.setdefault(names[name.lower()], (id_, name))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from crm.common.folding import fold
 from crm.lists.models import ListName, SavedFilter
 
 
@@ -33,7 +34,7 @@ def visible_filters(session: Session, *, user_id: int, list_name: ListName) -> l
                 or_(SavedFilter.owner_id == user_id, SavedFilter.shared.is_(True)),
             )
             .options(joinedload(SavedFilter.owner))
-            .order_by(func.lower(SavedFilter.name), SavedFilter.id)
+            .order_by(fold(SavedFilter.name), SavedFilter.id)
         )
     )
 

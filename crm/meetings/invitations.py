@@ -26,11 +26,12 @@ import x_wr_timezone
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Component, vRecur
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from crm.auth.models import User
+from crm.common import folding
 from crm.common.dates import local_today
 from crm.common.language import short_date
 from crm.companies.models import Company
@@ -504,10 +505,6 @@ def _same_organisation(mail_domain: str, host: str) -> bool:
     return bool(host) and (mail_domain == host or mail_domain.endswith("." + host))
 
 
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _companies_by_domain(session: Session, domains: Sequence[str]) -> list[tuple[int, str]]:
     if not domains:
         return []
@@ -515,7 +512,7 @@ def _companies_by_domain(session: Session, domains: Sequence[str]) -> list[tuple
     keys = sorted({".".join(d.split(".")[-2:]) for d in domains})
     candidates = session.execute(
         select(Company.id, Company.name, Company.website, Company.parent_id)
-        .where(or_(*(Company.website.ilike(f"%{_like_escaped(k)}%", escape="\\") for k in keys)))
+        .where(or_(*(folding.contains(Company.website, k) for k in keys)))
         .order_by(Company.parent_id.is_not(None), Company.name, Company.id)
         .limit(200)
     ).all()
@@ -539,12 +536,12 @@ def match_attendees(
         return Matches()
     users = session.execute(
         select(User.id, User.name, User.email)
-        .where(func.lower(User.email).in_(emails), User.active.is_(True))
+        .where(folding.one_of(User.email, emails), User.active.is_(True))
         .order_by(User.name, User.id)
     ).all()
     contacts = session.execute(
         select(Contact.id, Contact.name, Contact.email)
-        .where(func.lower(Contact.email).in_(emails))
+        .where(folding.one_of(Contact.email, emails))
         .order_by(Contact.id)
     ).all()
     staff_by_email = {u.email.lower(): (u.id, u.name) for u in users}

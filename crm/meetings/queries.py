@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from crm.auth.models import User
 from crm.clusters.models import Cluster
+from crm.common import folding
 from crm.common.dates import LOCAL_TIMEZONE, local_midnight, local_today
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
@@ -57,8 +58,8 @@ def meeting_list_query(filters: MeetingFilters) -> Select:
     if filters.q:
         query = query.where(
             or_(
-                Meeting.title.icontains(filters.q, autoescape=True),
-                Meeting.notes.icontains(filters.q, autoescape=True),
+                folding.contains(Meeting.title, filters.q),
+                folding.contains(Meeting.notes, filters.q),
             )
         )
     if filters.kind:
@@ -316,22 +317,20 @@ def resolve_typed(session: Session, kind: str, text: str | None) -> tuple[list[i
             condition = (
                 Company.org_number == digits
                 if digits.isdigit() and len(digits) == 9
-                else func.lower(Company.name) == token.lower()
+                else folding.equals(Company.name, token)
             )
             query = select(Company.id).where(condition)
         elif kind == "contacts":
             query = select(Contact.id).where(
                 or_(
-                    func.lower(Contact.name) == token.lower(),
-                    func.lower(Contact.email) == token.lower(),
+                    folding.equals(Contact.name, token),
+                    folding.equals(Contact.email, token),
                 )
             )
         else:
             query = select(User.id).where(
                 User.active.is_(True),
-                or_(
-                    func.lower(User.name) == token.lower(), func.lower(User.email) == token.lower()
-                ),
+                or_(folding.equals(User.name, token), folding.equals(User.email, token)),
             )
         found = list(session.scalars(query.limit(2)))
         if len(found) == 1:

@@ -10,9 +10,10 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from crm.common import folding
 from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
@@ -62,7 +63,7 @@ def _check_link_type_name(session: Session, *, name: str, link_type_id: int | No
         raise DomainError("name", _l("Give the link type a name."))
     clash = session.scalar(
         select(LinkType.id).where(
-            func.lower(LinkType.name) == name.lower(), LinkType.id != (link_type_id or -1)
+            folding.equals(LinkType.name, name), LinkType.id != (link_type_id or -1)
         )
     )
     if clash is not None:

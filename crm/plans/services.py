@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.common import folding
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
@@ -40,7 +41,7 @@ def _check_plan_name(session: Session, name: str, *, exclude_id: int | None = No
     name = (name or "").strip()
     if not name:
         raise DomainError("name", _l("Give the action plan a name."))
-    query = select(ActionPlan.id).where(func.lower(ActionPlan.name) == name.lower())
+    query = select(ActionPlan.id).where(folding.equals(ActionPlan.name, name))
     if exclude_id is not None:
         query = query.where(ActionPlan.id != exclude_id)
     if session.scalar(query.limit(1)) is not None:

@@ -2,29 +2,39 @@
 
 Every query limits in SQL and reads only the columns it shows, so a suggestion costs one small
 query whatever the size of the tables (11,000 organisations, tens of thousands of contacts and
-meetings). Search terms are matched with LIKE wildcards escaped (autoescape).
+meetings). Suggestions match names case-insensitively for every letter (crm.common.folding),
+with LIKE wildcards escaped. The search page reads the full-text index (crm/search/index.py).
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select
-from sqlalchemy.orm import Session, selectinload
+import snowballstemmer
+from markupsafe import Markup, escape
+from sqlalchemy import ColumnElement, bindparam, case, or_, select, text
+from sqlalchemy.orm import Session
 
 from crm.auth.models import User
+from crm.clusters.labels import CLUSTER_KIND
+from crm.clusters.models import Cluster
+from crm.common import folding
+from crm.common.folding import fold_text
 from crm.common.formats import date as format_date
 from crm.companies.models import Company
 from crm.contacts.models import Contact
+from crm.establishments.models import EstablishmentCase, Stage
 from crm.meetings import queries as meeting_queries
-from crm.meetings.models import Meeting
+from crm.meetings.models import Meeting, meeting_companies
+from crm.search import index
+from crm.tasks.models import Task
 
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 100
 SUGGEST_LIMIT = 10
-SECTION_LIMIT = 20
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
@@ -46,28 +56,6 @@ class Suggestion:
         if self.company is not None:
             shape["company"] = {"id": self.company[0], "label": self.company[1]}
         return shape
-
-
-@dataclass
-class Section:
-    """One group of results on the search page; `more` says the list was cut at the limit."""
-
-    rows: list = field(default_factory=list)
-    more: bool = False
-
-
-@dataclass
-class SearchResults:
-    """The search page's sections."""
-
-    companies: Section
-    contacts: Section
-    meetings: Section
-
-    @property
-    def empty(self) -> bool:
-        """Whether nothing at all was found."""
-        return not (self.companies.rows or self.contacts.rows or self.meetings.rows)
 
 
 def clean_query(q: str | None) -> str:
@@ -96,8 +84,8 @@ def _company_match(q: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
     digits = _digits(q)
     if digits is not None and len(digits) == 9:
         return Company.org_number == digits, case((Company.org_number == digits, 0), else_=1)
-    by_name = Company.name.icontains(q, autoescape=True)
-    prefix = Company.name.istartswith(q, autoescape=True)
+    by_name = folding.contains(Company.name, q)
+    prefix = folding.startswith(Company.name, q)
     if digits is not None:
         by_number = Company.org_number.startswith(digits, autoescape=True)
         return or_(by_name, by_number), case((by_number, 0), (prefix, 0), else_=1)
@@ -105,14 +93,12 @@ def _company_match(q: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
 
 
 def _contact_match(q: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
-    condition = or_(
-        Contact.name.icontains(q, autoescape=True), Contact.email.icontains(q, autoescape=True)
-    )
-    return condition, case((Contact.name.istartswith(q, autoescape=True), 0), else_=1)
+    condition = or_(folding.contains(Contact.name, q), folding.contains(Contact.email, q))
+    return condition, case((folding.startswith(Contact.name, q), 0), else_=1)
 
 
 def _meeting_title_match(q: str) -> ColumnElement[bool]:
-    return Meeting.title.icontains(q, autoescape=True)
+    return folding.contains(Meeting.title, q)
 
 
 # --- suggestions ------------------------------------------------------------------------------
@@ -171,9 +157,9 @@ def suggest_users(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> li
         select(User.id, User.name, User.email)
         .where(
             User.active.is_(True),
-            or_(User.name.icontains(q, autoescape=True), User.email.icontains(q, autoescape=True)),
+            or_(folding.contains(User.name, q), folding.contains(User.email, q)),
         )
-        .order_by(case((User.name.istartswith(q, autoescape=True), 0), else_=1), User.name)
+        .order_by(case((folding.startswith(User.name, q), 0), else_=1), User.name)
         .limit(limit)
     )
     return [Suggestion(id=id_, label=name, detail=email, url=None) for id_, name, email in rows]
@@ -201,33 +187,349 @@ SUGGESTERS = {
 }
 
 
-# --- the search page --------------------------------------------------------------------------
+# --- the search page: the full-text index (crm/search/index.py) --------------------------------
+
+PER_KIND = 5
+PER_PAGE = 20
+# The ranking reads at most this many of a kind's hits, the newest (see _SQLITE_KIND).
+RANK_CAP = 200
+MAX_WORDS = 10
+# The kinds in the order the page shows them.
+KINDS = tuple(source.kind for source in index.SOURCES)
+
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER_PUNCTUATION = re.compile(r"[\s\u00a0\u202f+().\-]+")
+SNIPPET_WORDS = 24
+# Marks a word to be matched whole (never a letter or digit, so never typed into a word).
+EXACT = "="
+_stemmer = snowballstemmer.stemmer("norwegian")
 
 
-def _section(rows: list, limit: int) -> Section:
-    return Section(rows=rows[:limit], more=len(rows) > limit)
+def search_words(q: str) -> list[str]:
+    """The words searched for: letters and digits only, case-folded, at most MAX_WORDS.
+
+    A term made only of digits (with spaces, +, -, dots or parentheses) is one number:
+    "923 456 789" is the organisation number 923456789, "+47 912 34 567" the phone 4791234567
+    (a leading 00 is dropped: "0047 …" is "+47 …"). A term with an @ is an email address:
+    its words are matched whole (marked EXACT), since "no"* or "example"* would match half the
+    index. Everything else the full-text engines would read as syntax ("", *, NEAR, -, :,
+    parentheses) never reaches them.
+    """
+    compact = _NUMBER_PUNCTUATION.sub("", q)
+    if compact.isascii() and compact.isdigit():
+        return [compact[2:] if compact.startswith("00") and len(compact) > 4 else compact]
+    words = [fold_text(word) for word in _WORD.findall(q)][:MAX_WORDS]
+    return [EXACT + word for word in words] if "@" in q else words
 
 
-def search_everything(session: Session, q: str, *, limit: int = SECTION_LIMIT) -> SearchResults:
-    """Organisations, people and meetings (by title or notes) matching `q`, `limit` of each;
-    one query per section plus one for the organisations of the meetings shown."""
-    condition, rank = _company_match(q)
-    companies = session.scalars(
-        select(Company).where(condition).order_by(rank, Company.name, Company.id).limit(limit + 1)
-    ).all()
-    condition, rank = _contact_match(q)
-    contacts = session.scalars(
-        select(Contact).where(condition).order_by(rank, Contact.name, Contact.id).limit(limit + 1)
-    ).all()
-    meetings = session.scalars(
-        select(Meeting)
-        .where(or_(_meeting_title_match(q), Meeting.notes.icontains(q, autoescape=True)))
-        .options(selectinload(Meeting.companies).load_only(Company.id, Company.name))
-        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
-        .limit(limit + 1)
-    ).all()
-    return SearchResults(
-        companies=_section(list(companies), limit),
-        contacts=_section(list(contacts), limit),
-        meetings=_section(list(meetings), limit),
+def _sqlite_match(words: list[str]) -> str:
+    """An FTS5 query: every word stemmed (Snowball, Norwegian) and quoted, as a prefix."""
+    return " ".join(
+        f'"{word[1:]}"' if word.startswith(EXACT) else f'"{_stem(word)}"*' for word in words
     )
+
+
+def _postgres_match(words: list[str]) -> str:
+    """A to_tsquery text: every word as a prefix; PostgreSQL stems it (norwegian)."""
+    return " & ".join(word[1:] if word.startswith(EXACT) else f"{word}:*" for word in words)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _stem(word: str) -> str:
+    if word.startswith(EXACT):
+        return word[1:]
+    return word if word.isdigit() else _stemmer.stemWord(word)
+
+
+def _is_hit(token: str, stems: list[str]) -> bool:
+    """Whether a word of the text is a hit: it, or its stem, starts with a searched stem (the
+    prefix match of both engines: FTS5 on the word, PostgreSQL on its stem)."""
+    folded = fold_text(token)
+    if any(folded.startswith(stem) for stem in stems):
+        return True
+    return any(_stem(folded).startswith(stem) for stem in stems)
+
+
+def highlight(text_: str, words: list[str], *, window: int | None = None) -> Markup:
+    """The text escaped, its hits in <mark>; with `window`, only the stretch of that many words
+    around the first hit, "…" where it was cut (nothing when no word is a hit).
+
+    Done here rather than by snippet()/ts_headline(): both engines then show the same thing,
+    and FTS5's snippet() would run the search again for every row shown.
+    """
+    stems = [_stem(word) for word in words]
+    tokens = list(_WORD.finditer(text_))
+    start, end = 0, len(text_)
+    if window is not None:
+        first = next((i for i, t in enumerate(tokens) if _is_hit(t.group(), stems)), None)
+        if first is None:
+            return Markup("")
+        low = max(0, first - window // 3)
+        high = min(len(tokens), low + window)
+        start = tokens[low].start() if low > 0 else 0
+        end = tokens[high - 1].end() if high < len(tokens) else len(text_)
+    out: list[str] = ["… "] if start > 0 else []
+    position = start
+    for token in tokens:
+        if token.start() < start or token.end() > end:
+            continue
+        if _is_hit(token.group(), stems):
+            out.append(str(escape(text_[position : token.start()])))
+            out.append(f"<mark>{escape(token.group())}</mark>")
+            position = token.end()
+    out.append(str(escape(text_[position:end])))
+    if end < len(text_):
+        out.append(" …")
+    return Markup("".join(out))  # noqa: S704  (every part escaped just above)
+
+
+# SQLite: two questions per search. First, how many hits each kind has (one pass over the hits, no
+# ranking). Then the ranked page of every kind that has any: one branch per kind, within the
+# kind's range of ids, joined with UNION ALL. The ranking (bm25 / ts_rank) reads at most the
+# RANK_CAP newest hits of a kind: a word in 30,000 meetings would otherwise be scored row by
+# row (about 60 ms on SQLite), and the newest of so many are what an adviser looks for.
+_SQLITE_COUNTS = f"""
+SELECT rowid >> {index.KIND_SHIFT}, count(*) FROM {index.SQLITE_TABLE}
+WHERE {index.SQLITE_TABLE} MATCH :match GROUP BY 1
+"""
+_SQLITE_CUT = f"""coalesce((
+    SELECT rowid FROM {index.SQLITE_TABLE}
+    WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
+    ORDER BY rowid DESC LIMIT 1 OFFSET {{last}}
+  ), {{lo}})"""
+_SQLITE_KIND = f"""
+SELECT * FROM (
+  SELECT rowid FROM {index.SQLITE_TABLE}
+  WHERE {index.SQLITE_TABLE} MATCH :match AND rowid <= {{hi}} AND rowid >= {{low}}
+  ORDER BY bm25({index.SQLITE_TABLE}, 10.0, 1.0), rowid DESC LIMIT :limit OFFSET :offset
+)
+"""
+# PostgreSQL answers both in one statement: the matching ids once (the GIN index, then the
+# heap), counted per kind, each kind's newest RANK_CAP of them, and ts_rank over those only.
+_POSTGRES_RANKED = f"""
+WITH q AS (SELECT to_tsquery('norwegian', :match) AS query),
+matched AS MATERIALIZED (
+  SELECT i.id FROM {index.POSTGRES_TABLE} AS i, q
+  WHERE i.document @@ q.query AND i.id BETWEEN :lo AND :hi
+),
+counts AS (SELECT id >> {index.KIND_SHIFT} AS kind, count(*) AS total FROM matched GROUP BY 1)
+SELECT page.id, counts.total FROM counts CROSS JOIN LATERAL (
+  SELECT newest.id, ts_rank(i.document, q.query) AS score FROM (
+    SELECT id FROM matched WHERE id >> {index.KIND_SHIFT} = counts.kind
+    ORDER BY id DESC LIMIT :cap
+  ) AS newest
+  JOIN {index.POSTGRES_TABLE} AS i ON i.id = newest.id, q
+  ORDER BY score DESC, newest.id DESC LIMIT :limit OFFSET :offset
+) AS page
+ORDER BY counts.kind, page.score DESC, page.id DESC
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: where it leads, its title and a snippet with the hits marked, and a detail."""
+
+    kind: str
+    id: int
+    url: str
+    title: Markup
+    snippet: Markup
+    detail: str
+
+
+@dataclass
+class KindResults:
+    """The hits of one kind on this page, and how many there are in all."""
+
+    kind: str
+    hits: list[Hit]
+    total: int
+
+
+@dataclass
+class FullTextResults:
+    """The search page's results, grouped by kind in KINDS' order (kinds with none left out)."""
+
+    words: list[str]
+    groups: list[KindResults]
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all was found."""
+        return not self.groups
+
+
+def rank_hits(
+    session: Session, words: list[str], *, kind: str | None, offset: int, limit: int
+) -> list[tuple[int, int]]:
+    """The bare full-text queries: (index id, hits of its kind in all) for the ranks
+    offset+1 … offset+limit of every kind (or of one); bench/search.py's floor."""
+    params = {"offset": offset, "limit": limit}
+    if session.get_bind().dialect.name != "sqlite":
+        lo, hi = (0, 1 << 62) if kind is None else index.kind_range(index.SOURCE_BY_KIND[kind])
+        params |= {"match": _postgres_match(words), "lo": lo, "hi": hi, "cap": RANK_CAP}
+        return [(key, total) for key, total in session.execute(text(_POSTGRES_RANKED), params)]
+    match = _sqlite_match(words)
+    counts = dict(session.execute(text(_SQLITE_COUNTS), {"match": match}).all())
+    sources = [
+        source
+        for source in (index.SOURCES if kind is None else (index.SOURCE_BY_KIND[kind],))
+        if counts.get(source.code)
+    ]
+    if not sources:
+        return []
+    branches = []
+    for source in sources:
+        lo, hi = index.kind_range(source)
+        past_cap = counts[source.code] > RANK_CAP
+        low = _SQLITE_CUT.format(lo=lo, hi=hi, last=RANK_CAP - 1) if past_cap else lo
+        branches.append(_SQLITE_KIND.format(hi=hi, low=low))
+    sql = "\nUNION ALL\n".join(branches)
+    params["match"] = match
+    return [(key, counts[key >> index.KIND_SHIFT]) for (key,) in session.execute(text(sql), params)]
+
+
+def _texts(session: Session, words: list[str], keys: list[int]) -> dict[int, tuple]:
+    """The title (all of it) and a snippet of the body of each indexed row, hits marked."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    table, key = (index.SQLITE_TABLE, "rowid") if sqlite else (index.POSTGRES_TABLE, "id")
+    statement = text(f"SELECT {key}, title, body FROM {table} WHERE {key} IN :keys")
+    rows = session.execute(statement.bindparams(bindparam("keys", expanding=True)), {"keys": keys})
+    return {
+        key_: (highlight(title or "", words), highlight(body or "", words, window=SNIPPET_WORDS))
+        for key_, title, body in rows
+    }
+
+
+def _details(session: Session, kind: str, ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Each record's url, plain title (where the index has none) and detail line."""
+    if not ids:
+        return {}
+    if kind == "companies":
+        rows = session.execute(
+            select(Company.id, Company.org_number, Company.post_town).where(Company.id.in_(ids))
+        )
+        return {
+            id_: (
+                f"/companies/{id_}",
+                "",
+                " · ".join(p for p in (format_org_number(number), town or "") if p),
+            )
+            for id_, number, town in rows
+        }
+    if kind == "contacts":
+        rows = session.execute(
+            select(Contact.id, Contact.email, Contact.phone).where(Contact.id.in_(ids))
+        )
+        companies = meeting_queries.current_organisation_by_contact(session, ids)
+        return {
+            id_: (
+                f"/contacts/{id_}",
+                "",
+                " · ".join(
+                    p
+                    for p in (
+                        companies[id_].name if id_ in companies else "",
+                        email or "",
+                        phone or "",
+                    )
+                    if p
+                ),
+            )
+            for id_, email, phone in rows
+        }
+    if kind == "meetings":
+        # Only the columns shown: a whole Meeting would bring its eager relations along.
+        names: dict[int, list[str]] = {}
+        for meeting_id, name in session.execute(
+            select(meeting_companies.c.meeting_id, Company.name)
+            .join(Company, Company.id == meeting_companies.c.company_id)
+            .where(meeting_companies.c.meeting_id.in_(ids))
+            .order_by(Company.name)
+        ):
+            names.setdefault(meeting_id, []).append(name)
+        rows = session.execute(select(Meeting.id, Meeting.starts_at).where(Meeting.id.in_(ids)))
+        return {
+            id_: (
+                f"/meetings/{id_}",
+                "",
+                " · ".join(p for p in (format_date(starts_at), ", ".join(names.get(id_, []))) if p),
+            )
+            for id_, starts_at in rows
+        }
+    if kind == "clusters":
+        rows = session.execute(select(Cluster.id, Cluster.kind).where(Cluster.id.in_(ids)))
+        return {id_: (f"/clusters/{id_}", "", CLUSTER_KIND.label(k)) for id_, k in rows}
+    if kind == "establishments":
+        rows = session.execute(
+            select(EstablishmentCase.id, Company.name, Stage.name)
+            .join(EstablishmentCase.company)
+            .join(EstablishmentCase.stage)
+            .where(EstablishmentCase.id.in_(ids))
+        )
+        return {id_: (f"/establishments/{id_}", name, stage) for id_, name, stage in rows}
+    rows = session.execute(
+        select(Task.id, Task.due_on, Task.meeting_id, Task.establishment_id, Task.company_id).where(
+            Task.id.in_(ids)
+        )
+    )
+    details = {}
+    for id_, due_on, meeting_id, case_id, company_id in rows:
+        if meeting_id:
+            url = f"/meetings/{meeting_id}"
+        elif case_id:
+            url = f"/establishments/{case_id}"
+        elif company_id:
+            url = f"/companies/{company_id}"
+        else:
+            url = "/tasks/"
+        details[id_] = (url, "", format_date(due_on) if due_on else "")
+    return details
+
+
+def search_page(
+    session: Session, q: str, *, kind: str | None = None, page: int = 1
+) -> FullTextResults:
+    """The best PER_KIND hits of every kind for `q` (or one kind, PER_PAGE a page), ranked by
+    the database's full-text engine (bm25 on SQLite, ts_rank on PostgreSQL) among each kind's
+    RANK_CAP newest hits; three queries and one or two per kind shown, whatever the size of
+    the tables."""
+    words = search_words(q)
+    if not words:
+        return FullTextResults(words=[], groups=[])
+    limit = PER_KIND if kind is None else PER_PAGE
+    offset = 0 if kind is None else (max(page, 1) - 1) * PER_PAGE
+    ranked = rank_hits(session, words, kind=kind, offset=offset, limit=limit)
+    texts = _texts(session, words, [key for key, _total in ranked]) if ranked else {}
+    by_kind: dict[str, list[tuple[int, int]]] = {}
+    totals: dict[str, int] = {}
+    for key, total in ranked:
+        source, record_id = index.split_key(key)
+        by_kind.setdefault(source.kind, []).append((key, record_id))
+        totals[source.kind] = total
+    groups = []
+    for name in KINDS:
+        rows = by_kind.get(name)
+        if not rows:
+            continue
+        details = _details(session, name, [record_id for _key, record_id in rows])
+        hits = []
+        for key, record_id in rows:
+            if record_id not in details or key not in texts:
+                continue
+            url, plain_title, detail = details[record_id]
+            title, snippet = texts[key]
+            if name == "contacts":
+                snippet = Markup("")  # the body is the email's words and digits, shown as detail
+            hits.append(
+                Hit(
+                    kind=name,
+                    id=record_id,
+                    url=url,
+                    title=title if str(title) else escape(plain_title),
+                    snippet=snippet,
+                    detail=detail,
+                )
+            )
+        groups.append(KindResults(kind=name, hits=hits, total=totals[name]))
+    return FullTextResults(words=words, groups=groups)

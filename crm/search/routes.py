@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from crm.common.access import read_access
+from crm.common.converters import parse_page
+from crm.common.pagination import ResultPages
 from crm.extensions import db
 from crm.search import bp, queries
+
+# The headings of the result groups, in the glossary's words.
+KIND_LABELS = {
+    "companies": _l("Organisations"),
+    "contacts": _l("People"),
+    "meetings": _l("Meetings"),
+    "clusters": _l("Clusters"),
+    "establishments": _l("Establishment cases"),
+    "tasks": _l("Tasks"),
+}
 
 
 @bp.route("/suggest")
@@ -34,23 +45,28 @@ def suggest():
 @bp.route("/")
 @read_access
 def index():
-    """Everything matching the search term: organisations, people and meetings."""
+    """Everything matching the search term, ranked and grouped by kind; `kind` pages one kind."""
     typed = request.args.get("q", "").strip()
     q = queries.clean_query(typed)
-    results = queries.search_everything(db.session, q) if q else None
-    see_all = {}
-    if q:
-        query_string = urlencode({"q": q})
-        see_all = {
-            name: f"{request.script_root}/{name}/?{query_string}"
-            for name in ("companies", "contacts", "meetings")
-        }
+    kind = request.args.get("kind")
+    kind = kind if kind in queries.KINDS else None
+    page = parse_page(request.args.get("page"))
+    results = queries.search_page(db.session, q, kind=kind, page=page) if q else None
+    pagination = None
+    if results is not None and kind is not None:
+        total = results.groups[0].total if results.groups else 0
+        # Pages go as far as the ranking reads (the kind's RANK_CAP newest hits).
+        pagination = ResultPages(
+            page=page, per_page=queries.PER_PAGE, total=min(total, queries.RANK_CAP)
+        )
     return render_template(
         "search/index.html",
         typed=typed,
         q=q,
+        kind=kind,
         results=results,
-        see_all=see_all,
+        pagination=pagination,
+        kind_labels=KIND_LABELS,
+        rank_cap=queries.RANK_CAP,
         min_length=queries.MIN_QUERY_LENGTH,
-        format_org_number=queries.format_org_number,
     )

@@ -63,7 +63,7 @@ def test_the_first_page_gives_a_total_and_the_sort_in_effect(
         ).json
     # A later page seeks to its cursor (a WHERE on the sort key and id, no offset to skip
     # through) however deep it is, and counts nothing.
-    page_statements = [s for s in statements if "FROM companies" in s and "lower(" in s]
+    page_statements = [s for s in statements if "FROM companies" in s and "ORDER BY" in s]
     assert page_statements and all("companies.id >" in s for s in page_statements)
     assert not [s for s in statements if "count(" in s.lower()]
     assert second["total"] is None

@@ -30,6 +30,9 @@ def records(live_server):
         company = make_company(db.session, name="Solcellefabrikken Heia AS", post_town="HEIA")
         make_contact(db.session, name="Solveig Solberg", email="solveig@example.no")
         make_meeting(db.session, title="Solenergiklyngen: årsmøte")
+        make_meeting(
+            db.session, title="Befaring Heia", notes="Vi så på byggene. <script>alert(1)</script>"
+        )
         period = strategy_services.seed_strategy(db.session)
         db.session.commit()
         return {"company_id": company.id, "period_id": period.id}
@@ -94,4 +97,14 @@ def test_strategy_page_is_accessible(page, records):
     check_accessibility(page)
     page.get_by_role("link", name="Edit focus area 1").click()
     expect(page.get_by_label("UN sustainable development goals (SDGs)")).to_have_value("3, 7, 13")
+    check_accessibility(page)
+
+
+def test_full_text_results_mark_inflected_hits(page, records):
+    sign_in_in_english(page, "reader")
+    page.goto("/search/?q=BYGG")
+    meetings = page.get_by_role("region", name=re.compile("Meetings"))
+    expect(meetings.get_by_role("link", name="Befaring Heia")).to_be_visible()
+    expect(meetings.locator("mark")).to_have_text("byggene")
+    expect(meetings).to_contain_text("<script>alert(1)</script>")  # shown as text, not run
     check_accessibility(page)

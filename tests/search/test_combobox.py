@@ -28,6 +28,8 @@ def _pages() -> list[Path]:
         and path.name != "base.html"
         # Bodies of mail (crm/mail), read in a mail program: no page, no script.
         and path.parent.name != "mail"
+        # A meeting's notes as a document for the archive (crm/meetings/archive.py), in a ZIP.
+        and path.name != "archive_document.html"
     ]
 
 

@@ -88,7 +88,7 @@ def test_anonymous_is_sent_to_login(client):
 # --- the search page ----------------------------------------------------------------------------
 
 
-def test_search_page_shows_sections_and_see_all_links(client, login, session):
+def test_search_page_shows_groups_with_counts_and_marked_hits(client, login, session):
     company = make_company(session, name="Hydrogenklyngen", org_number="915234567")
     contact = make_contact(session, name="Hanne Hydro", email="hanne@h2.no")
     meeting = make_meeting(session, title="Lunsjmøte", notes="Snakket om hydrogen på Kjeller.")
@@ -101,24 +101,69 @@ def test_search_page_shows_sections_and_see_all_links(client, login, session):
     assert response.status_code == 200
     assert html.count("<h1") == 1
     for heading in ("Organisations", "People", "Meetings"):
-        assert f">{heading}</h2>" in html
-    assert f'href="/companies/{company.id}"' in html and "915 234 567" in html
-    assert f'href="/contacts/{contact.id}"' in html
-    assert f'href="/meetings/{meeting.id}"' in html
-    for feature in ("companies", "contacts", "meetings"):
-        assert f'href="/{feature}/?q=hydro"' in html
+        assert re.search(rf">{heading} <span class=\"badge[^>]*>1</span></h2>", html), heading
+    assert f'href="/companies/{company.id}"><mark>Hydrogenklyngen</mark></a>' in html
+    assert "915 234 567" in html
+    assert f'href="/contacts/{contact.id}">Hanne <mark>Hydro</mark></a>' in html
+    assert f'href="/meetings/{meeting.id}"' in html and "<mark>hydrogen</mark> på Kjeller" in html
     assert 'value="hydro"' in html
 
 
-def test_search_page_lists_at_most_twenty_per_section(client, login, session):
+def test_search_page_shows_five_of_a_kind_and_pages_the_rest(client, login, session):
     for n in range(25):
         make_contact(session, name=f"Gründer {n:02d}")
     session.commit()
     login(role="reader", locale="en")
     html = client.get("/search/?q=gr%C3%BCnder").get_data(as_text=True)
-    assert len(re.findall(r'href="/contacts/\d+"', html)) == 20
-    assert "Showing the first 20." in html
-    assert 'href="/contacts/?q=gr%C3%BCnder"' in html
+    assert len(re.findall(r'href="/contacts/\d+"', html)) == 5
+    assert 'href="/search/?q=gr%C3%BCnder&amp;kind=contacts">See all 25' in html
+
+    first = client.get("/search/?q=gr%C3%BCnder&kind=contacts").get_data(as_text=True)
+    second = client.get("/search/?q=gr%C3%BCnder&kind=contacts&page=2").get_data(as_text=True)
+    assert len(re.findall(r'href="/contacts/\d+"', first)) == 20
+    assert len(re.findall(r'href="/contacts/\d+"', second)) == 5
+    assert 'href="/search/?q=gr%C3%BCnder&amp;kind=contacts&amp;page=2"' in first
+    assert "25 in all" in first
+
+
+def test_a_note_with_a_script_is_shown_as_text(client, login, session):
+    meeting = make_meeting(
+        session,
+        title="<script>alert(1)</script> Møte",
+        notes="<img src=x onerror=alert(2)> solcelle",
+    )
+    session.commit()
+    login(role="reader", locale="en")
+    html = client.get("/search/?q=solcelle").get_data(as_text=True)
+    assert f'href="/meetings/{meeting.id}"' in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Møte" in html
+
+
+@pytest.mark.parametrize(
+    "q", ['"', "*", "NEAR(", "-x -y", "(a) (b)", "a:b", '"unclosed', "æ" * 5000, "()()"]
+)
+def test_search_syntax_and_long_input_never_fail(client, login, session, q):
+    make_meeting(session, title="Møte om a b x y")
+    session.commit()
+    login(role="reader", locale="en")
+    response = client.get("/search/", query_string={"q": q})
+    assert response.status_code == 200
+
+
+def test_only_punctuation_says_what_to_type(client, login):
+    login(role="reader", locale="en")
+    html = client.get("/search/", query_string={"q": "?!*"}).get_data(as_text=True)
+    assert "has no letters or digits" in html
+
+
+def test_an_unknown_kind_shows_every_kind(client, login, session):
+    make_company(session, name="Vindkraft AS")
+    make_meeting(session, title="Vindkraft")
+    session.commit()
+    login(role="reader", locale="en")
+    html = client.get("/search/?q=vindkraft&kind=nonsense&page=x").get_data(as_text=True)
+    assert 'id="results-companies"' in html and 'id="results-meetings"' in html
 
 
 def test_search_page_with_short_or_no_term(client, login):
@@ -178,3 +223,16 @@ def test_a_person_suggestion_carries_their_current_organisation(client, login, s
     assert by_name["Kari Forsker"]["company"] == {"id": nilu.id, "label": "NILU"}
     assert by_name["Kari Forsker"]["detail"] == "NILU · kari@nilu.example"
     assert "company" not in by_name["Kari Uten Jobb"]
+
+
+def test_a_kind_page_says_when_only_the_newest_are_ranked(client, login, session, monkeypatch):
+    from crm.search import queries
+
+    monkeypatch.setattr(queries, "RANK_CAP", 2)
+    for n in range(3):
+        make_meeting(session, title=f"Varmepumpe {n}")
+    session.commit()
+    login(role="reader", locale="en")
+    html = client.get("/search/?q=varmepumpe&kind=meetings").get_data(as_text=True)
+    assert "The 2 newest of them are ranked and shown here." in html
+    assert len(re.findall(r'href="/meetings/\d+"', html)) == 2

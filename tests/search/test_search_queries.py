@@ -142,28 +142,17 @@ def test_meetings_by_title_latest_first_with_date(session):
 # --- the search page ----------------------------------------------------------------------------
 
 
-def test_search_everything_groups_and_finds_meetings_by_notes(session):
-    company = make_company(session, name="Romerike Helsehub")
-    contact = make_contact(session, name="Helse Hansen")
-    by_title = make_meeting(session, title="Helsehub styremøte", companies=[company])
-    by_notes = make_meeting(session, title="Lunsj", notes="Snakket om helseklyngen.")
-    make_meeting(session, title="Energi")
-
-    results = queries.search_everything(session, "helse")
-
-    assert [c.id for c in results.companies.rows] == [company.id]
-    assert [c.id for c in results.contacts.rows] == [contact.id]
-    assert {m.id for m in results.meetings.rows} == {by_title.id, by_notes.id}
-    assert not (results.companies.more or results.contacts.more or results.meetings.more)
-    assert not results.empty
-
-
-def test_search_everything_stops_at_the_limit_and_says_there_is_more(session):
-    for n in range(4):
-        make_company(session, name=f"Scale Up {n}")
-    results = queries.search_everything(session, "scale", limit=3)
-    assert len(results.companies.rows) == 3 and results.companies.more
-    assert results.contacts.rows == [] and not results.contacts.more
+@pytest.mark.parametrize("typed", ["ørsted", "ØRSTED", "Ørs", "bÆrum å"])
+def test_suggestions_fold_aeoeaa_for_case(session, typed):
+    company = make_company(session, name="Ørsted Bærum Å AS")
+    contact = make_contact(session, name="Ørsted Bærum Å Person", email="orsted@example.no")
+    meeting = make_meeting(session, title="Ørsted Bærum Å møte")
+    user = make_user(session, name="Ørsted Bærum Å Rådgiver")
+    make_company(session, name="Orsted Baerum A AS")  # no stripping to ASCII
+    assert [s.id for s in queries.suggest_companies(session, typed)] == [company.id]
+    assert [s.id for s in queries.suggest_contacts(session, typed)] == [contact.id]
+    assert [s.id for s in queries.suggest_meetings(session, typed)] == [meeting.id]
+    assert [s.id for s in queries.suggest_users(session, typed)] == [user.id]
 
 
 def test_format_org_number():

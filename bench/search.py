@@ -1,0 +1,203 @@
+"""Search at Lillestrøm's scale (issue 18): the full-text search page against its SQL floor.
+
+Builds a database through the real migrations (a fresh SQLite file by default, or the
+PostgreSQL database given with --database-url), fills it with the synthetic generator (11,000
+organisations, 25,000 people, 60,000 meetings, seed 1), serves the app over HTTP on 127.0.0.1,
+signs in and times the search page for a handful of realistic queries. Beside each query:
+
+- floor: the bare full-text SQL (`crm.search.queries.rank_hits`: the ranked ids of every kind,
+  as the page asks for them) on the same database;
+- LIKE: the search as it was before the index (three `LIKE '%…%'` queries over organisations,
+  people and meetings' titles and notes, 21 rows each), as a second reference.
+
+Target: search page p95 under 50 ms.
+
+    .venv/bin/python bench/search.py
+    .venv/bin/python bench/search.py --db /tmp/search-bench.sqlite        # keep and reuse
+    createdb -h 127.0.0.1 -U postgres kb_search_bench
+    .venv/bin/python bench/search.py \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/kb_search_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask_migrate import upgrade
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bench.core_records import _build, _nproc, percentiles, signed_in_browser, time_runs
+from config import TestingConfig
+from crm import create_app
+from crm.companies.models import Company
+from crm.contacts.models import Contact
+from crm.extensions import db
+from crm.meetings.models import Meeting
+from crm.search import index, queries
+
+TARGET_P95_MS = 50.0
+
+
+def like_search(session: Session, q: str) -> None:
+    """The search page's reads before the full-text index (LIKE, 21 rows per section)."""
+    session.scalars(
+        select(Company).where(Company.name.icontains(q, autoescape=True)).limit(21)
+    ).all()
+    session.scalars(
+        select(Contact)
+        .where(
+            or_(
+                Contact.name.icontains(q, autoescape=True),
+                Contact.email.icontains(q, autoescape=True),
+            )
+        )
+        .limit(21)
+    ).all()
+    session.scalars(
+        select(Meeting)
+        .where(
+            or_(
+                Meeting.title.icontains(q, autoescape=True),
+                Meeting.notes.icontains(q, autoescape=True),
+            )
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(21)
+    ).all()
+
+
+def _queries() -> list[tuple[str, str]]:
+    """(what it is, the term): words from the generated notes and records of this database."""
+    session = db.session
+    company = session.execute(
+        select(Company.name, Company.org_number)
+        .where(Company.org_number.is_not(None))
+        .order_by(Company.id)
+        .limit(1)
+    ).one()
+    person = session.execute(
+        select(Contact.email, Contact.phone)
+        .where(Contact.email.is_not(None), Contact.phone.is_not(None))
+        .order_by(Contact.id)
+        .limit(1)
+    ).first()
+    number = company.org_number
+    terms = [
+        ("a topic", "hydrogen"),
+        ("an inflected form", "byggesaken"),
+        ("two common words", "Lillestrøm stasjon"),
+        ("a very common word", "selskapet"),
+        ("an organisation's name", company.name.split()[0]),
+        ("org number, spaced", f"{number[:3]} {number[3:6]} {number[6:]}"),
+    ]
+    if person is not None:
+        terms.append(("an email", person.email))
+        terms.append(("a phone, national", person.phone.removeprefix("+47")))
+    return terms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=11_000)
+    parser.add_argument("--contacts", type=int, default=25_000)
+    parser.add_argument("--meetings", type=int, default=60_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--warmups", type=int, default=5)
+    parser.add_argument("--db", type=Path, help="SQLite file to keep; reused if it exists")
+    parser.add_argument(
+        "--database-url", help="a database URL (PostgreSQL); generated into when it is empty"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{args.db or Path(tmp) / 'bench.sqlite'}"
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            upgrade()
+            dialect = db.engine.dialect.name
+            version = (
+                sqlite3.sqlite_version
+                if dialect == "sqlite"
+                else db.session.execute(select(func.version())).scalar_one().split(",")[0]
+            )
+            print(
+                f"Machine: {platform.machine()}, {_nproc()} CPUs, "
+                f"Python {platform.python_version()}, {dialect} {version}"
+            )
+            if db.session.scalar(select(Company.id).limit(1)) is None:
+                _build(args)
+                if dialect != "sqlite":
+                    # What autovacuum does after a bulk load: statistics and the GIN index's
+                    # pending list merged (crm.search.index.refill does the same).
+                    with db.engine.connect().execution_options(
+                        isolation_level="AUTOCOMMIT"
+                    ) as connection:
+                        connection.exec_driver_sql(f"VACUUM ANALYZE {index.POSTGRES_TABLE}")
+            else:
+                print("Reusing the records in the database")
+            terms = _queries()
+            db.session.remove()
+
+        with signed_in_browser(app) as browser:
+            failures = _measure(app, browser, terms, args.runs, args.warmups)
+    sys.exit(1 if failures else 0)
+
+
+def _measure(app, browser, terms, runs: int, warmups: int) -> int:
+    print(f"\n{runs} runs after {warmups} warm-ups; ms; target page p95 < {TARGET_P95_MS:.0f}")
+    print(
+        f"{'query':<44} {'hits':>6} {'median':>7} {'p95':>7}  {'floor':>6} {'f.p95':>6} "
+        f"{'ratio':>5}  {'LIKE':>6} {'L.p95':>6}  result"
+    )
+    failures = 0
+    for what, term in terms:
+        path = "/search/?" + urlencode({"q": term})
+
+        def load(path: str = path) -> None:
+            status, _ = browser.request("GET", path)
+            if status != 200:
+                raise SystemExit(f"GET {path} answered HTTP {status}")
+
+        load()
+        page_median, page_p95 = percentiles(time_runs(load, runs, warmups))
+        with app.test_request_context():
+            words = queries.search_words(queries.clean_query(term))
+            ranked = queries.rank_hits(
+                db.session, words, kind=None, offset=0, limit=queries.PER_KIND
+            )
+            hits = sum({key >> index.KIND_SHIFT: total for key, total in ranked}.values())
+
+            def floor(words=words) -> None:
+                queries.rank_hits(db.session, words, kind=None, offset=0, limit=queries.PER_KIND)
+                db.session.remove()
+
+            def like(term=term) -> None:
+                like_search(db.session, term)
+                db.session.remove()
+
+            floor_median, floor_p95 = percentiles(time_runs(floor, runs, warmups))
+            like_median, like_p95 = percentiles(time_runs(like, runs, warmups))
+        ratio = page_median / floor_median if floor_median else float("inf")
+        verdict = "PASS" if page_p95 < TARGET_P95_MS else "FAIL"
+        failures += verdict == "FAIL"
+        label = f"{what}: {term}"[:44]
+        print(
+            f"{label:<44} {hits:>6} {page_median:7.1f} {page_p95:7.1f}  {floor_median:6.1f} "
+            f"{floor_p95:6.1f} {ratio:5.1f}  {like_median:6.1f} {like_p95:6.1f}  {verdict}"
+        )
+    return failures
+
+
+if __name__ == "__main__":
+    main()

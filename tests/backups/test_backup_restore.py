@@ -18,6 +18,8 @@ from tests.conftest import require_service
 from tests.factories import make_affiliation, make_company, make_user
 
 WRITER_PREFIX = "Skrivetråd "
+# Tables that follow the writer's rows by themselves: the search index and the change log.
+DERIVED = {"search_fts", "search_index", "changes", "change_records"}
 
 
 def _rows(engine: sa.Engine) -> dict[str, list[tuple]]:
@@ -121,12 +123,19 @@ def test_backup_under_writes_restores_to_the_moment_of_the_backup(
     company_column = [c.name for c in Company.__table__.columns].index("id")
     assert company_column == 0
     for table, rows in live.items():
+        if table.startswith("search_fts_"):
+            continue  # FTS5's own segment storage (merged blobs): compared through search_fts
         if table == "companies":
             rows = [r for r in rows if r[0] not in later_companies]
         elif table == "contacts":
             rows = rows[: len(restored["contacts"])]
         elif table == "affiliations":
             rows = rows[: len(restored["affiliations"])]
+        elif table in DERIVED:
+            # Written by triggers or the change log with the writer's rows: the copy holds
+            # exactly the live rows of its moment, and nothing the live database lacks.
+            assert [r for r in restored[table] if r not in rows] == [], table
+            continue
         assert restored[table] == rows, table
     assert len(restored["contacts"]) == len(live["contacts"]) - len(later_companies)
 

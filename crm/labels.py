@@ -8,6 +8,7 @@ from crm.common.labels import label, labels
 from crm.companies import labels as company_labels
 from crm.contacts import labels as contact_labels
 from crm.establishments import labels as establishment_labels
+from crm.history import labels as history_labels
 from crm.imports import labels as import_labels
 from crm.meetings import labels as meeting_labels
 from crm.network import labels as network_labels
@@ -18,6 +19,7 @@ FEATURE_LABELS = (
     company_labels,
     contact_labels,
     establishment_labels,
+    history_labels,
     import_labels,
     meeting_labels,
     network_labels,

@@ -12,6 +12,7 @@ from crm.establishments.models import (
     StageChange,
     WarningFlag,
 )
+from crm.history.models import ChangeEntry, ChangeRecord
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.lists.models import SavedFilter
 from crm.mail.models import SentDigest
@@ -19,9 +20,12 @@ from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
+from crm.trash.models import TrashItem
 
 __all__ = [
     "Affiliation",
+    "ChangeEntry",
+    "ChangeRecord",
     "ChecklistAnswer",
     "ChecklistItem",
     "Cluster",
@@ -48,6 +52,7 @@ __all__ = [
     "Strategy",
     "StrategyPeriod",
     "Task",
+    "TrashItem",
     "User",
     "UserSession",
     "WarningFlag",

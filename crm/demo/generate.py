@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, insert, select, text
+from sqlalchemy import Engine, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
@@ -37,6 +37,8 @@ from crm.companies.models import Company, RegisterPoint, company_sectors
 from crm.contacts.models import Affiliation, Contact
 from crm.demo.history import register_history_rows
 from crm.demo.seed import ensure_places, ensure_sectors, strategies_by_number
+from crm.history.models import ChangeKind
+from crm.history.tracking import insert_rows
 from crm.meetings.models import (
     Meeting,
     meeting_companies,
@@ -268,12 +270,10 @@ def _insert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> i
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH:
-            session.execute(insert(table), batch)
-            count += len(batch)
+            count += len(insert_rows(session, table, batch, action=ChangeKind.IMPORT))
             batch = []
     if batch:
-        session.execute(insert(table), batch)
-        count += len(batch)
+        count += len(insert_rows(session, table, batch, action=ChangeKind.IMPORT))
     return count
 
 

@@ -7,7 +7,8 @@ records the merge as an ImportRun of kind "merge" naming both records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,6 +23,8 @@ from crm.companies.models import Company
 from crm.companies.services import EDITABLE_FIELDS
 from crm.contacts.models import Contact
 from crm.extensions import db
+from crm.history.models import ChangeKind
+from crm.history.tracking import change_action, tracked_execute
 from crm.imports.models import ImportRun
 from crm.network.models import CollaborationLink
 
@@ -71,6 +74,17 @@ CONTACT_MOVES: dict[tuple[str, str], Move] = {
 }
 
 
+def _as_merge(function: Callable[..., ImportRun]) -> Callable[..., ImportRun]:
+    """Record the merge's ORM updates as a merge in the change log."""
+
+    @functools.wraps(function)
+    def run(session: Session, **kwargs: Any) -> ImportRun:
+        with change_action(session, ChangeKind.MERGE):
+            return function(session, **kwargs)
+
+    return run
+
+
 def _repoint(session: Session, table: Table, column: str, kept_id: int, other_id: int) -> int:
     where = table.c[column] == other_id
     (key,) = table.c[column].foreign_keys
@@ -80,7 +94,8 @@ def _repoint(session: Session, table: Table, column: str, kept_id: int, other_id
     if "version" in table.c:
         values["version"] = table.c.version + 1
         values["updated_at"] = utcnow()
-    return session.execute(update(table).where(where).values(values)).rowcount or 0
+    statement = update(table).where(where).values(values)
+    return tracked_execute(session, statement, action=ChangeKind.MERGE).rowcount or 0
 
 
 def _union(session: Session, table: Table, column: str, kept_id: int, other_id: int) -> int:
@@ -88,10 +103,12 @@ def _union(session: Session, table: Table, column: str, kept_id: int, other_id: 
     col = table.c[column]
     (partner,) = (c for c in table.primary_key.columns if c.name != column)
     already = select(partner).where(col == kept_id)
-    moved = session.execute(
-        update(table).where(col == other_id, partner.not_in(already)).values({column: kept_id})
+    moved = tracked_execute(
+        session,
+        update(table).where(col == other_id, partner.not_in(already)).values({column: kept_id}),
+        action=ChangeKind.MERGE,
     ).rowcount
-    session.execute(delete(table).where(col == other_id))
+    tracked_execute(session, delete(table).where(col == other_id), action=ChangeKind.MERGE)
     return moved or 0
 
 
@@ -157,6 +174,7 @@ def _record(
     return run
 
 
+@_as_merge
 def merge_companies(
     session: Session,
     *,
@@ -179,7 +197,7 @@ def merge_companies(
     counts = _move_references(session, COMPANY_MOVES, kept_id, other_id)
 
     # The removed record goes first, so its organisation number can move to the kept one.
-    session.execute(delete(Company).where(Company.id == other_id))
+    tracked_execute(session, delete(Company).where(Company.id == other_id), action=ChangeKind.MERGE)
     session.expire_all()
     kept = session.get(Company, kept_id)
     if kept.parent_id in (other_id, kept_id):
@@ -240,6 +258,7 @@ def _move_links(session: Session, kept_id: int, other_id: int) -> int:
     return moved
 
 
+@_as_merge
 def merge_contacts(
     session: Session,
     *,
@@ -258,7 +277,7 @@ def merge_contacts(
     kept_id, other_id, other_name = kept.id, other.id, other.name
     chosen = _choose(kept, other, CONTACT_FIELDS, choices)
     counts = _move_references(session, CONTACT_MOVES, kept_id, other_id)
-    session.execute(delete(Contact).where(Contact.id == other_id))
+    tracked_execute(session, delete(Contact).where(Contact.id == other_id), action=ChangeKind.MERGE)
     session.expire_all()
     kept = session.get(Contact, kept_id)
     for name, value in chosen.items():

@@ -177,10 +177,11 @@ def _loaded(obj: Any) -> dict[str, Any]:
 
 def _member(obj: Any) -> dict[str, Any]:
     table = inspect(obj).mapper.local_table
+    values = _loaded(obj)
     return {
         "table": table.name,
-        "id": inspect(obj).identity[0],
-        "title": title_of(table, _loaded(obj)),
+        "id": values.get(_pk(table).name),
+        "title": title_of(table, values),
     }
 
 
@@ -191,8 +192,8 @@ def _collections(obj: Any, entry: Pending) -> None:
         if rel.secondary is None or rel.viewonly or not is_tracked(rel.secondary.name):
             continue
         history = attributes.get_history(obj, rel.key, passive=attributes.PASSIVE_NO_INITIALIZE)
-        added = [_member(o) for o in history.added or () if inspect(o).identity]
-        removed = [_member(o) for o in history.deleted or () if inspect(o).identity]
+        added = [_member(o) for o in history.added or ()]
+        removed = [_member(o) for o in history.deleted or ()]
         if added or removed:
             entry.changes[rel.key] = {"added": added, "removed": removed}
             for member in (*added, *removed):
@@ -202,10 +203,13 @@ def _collections(obj: Any, entry: Pending) -> None:
 def _object_entry(obj: Any, action: str, default: str | None) -> Pending | None:
     state = inspect(obj)
     table = state.mapper.local_table
-    if not isinstance(table, Table) or not is_tracked(table.name) or not state.identity:
+    if not isinstance(table, Table) or not is_tracked(table.name):
         return None
-    record_id = state.identity[0]
     now = _loaded(obj)
+    # New objects get their identity key only after this hook: read the primary key itself.
+    record_id = now.get(_pk(table).name) if len(table.primary_key.columns) == 1 else None
+    if not isinstance(record_id, int):
+        return None
     if action == ChangeKind.UPDATE:
         before, after = {}, {}
         for prop in state.mapper.column_attrs:

@@ -43,12 +43,12 @@ class EntryView:
 
 def field_label(name: str) -> str:
     """A field's name as the forms call it; an unknown one as it is stored."""
-    return FIELD.label(name) if name in FIELD else name.replace("_", " ")
+    return str(FIELD[name]) if name in FIELD else name.replace("_", " ")
 
 
 def record_kind(table_name: str) -> str:
     """What a record of the table is called."""
-    return RECORD_KIND.label(table_name) if table_name in RECORD_KIND else table_name
+    return str(RECORD_KIND[table_name]) if table_name in RECORD_KIND else table_name
 
 
 def _value_tables() -> dict[str, LabelTable]:

@@ -83,9 +83,8 @@ class ChangeRecord(db.Model):
         Index("ix_change_records_table_name_record_id", "table_name", "record_id"),
     )
 
-    change_id: Mapped[int] = mapped_column(
-        ForeignKey("changes.id", ondelete="CASCADE"), primary_key=True
-    )
-    table_name: Mapped[str] = mapped_column(String(63), primary_key=True)
-    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"), index=True)
+    table_name: Mapped[str] = mapped_column(String(63))
+    record_id: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(20), default=RecordRole.SELF.value)

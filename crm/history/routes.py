@@ -28,13 +28,15 @@ def _model(kind: str):
     return model, endpoint, argument
 
 
-@bp.route("/<any(companies, contacts, meetings, establishment_cases):kind>/<int:record_id>")
+@bp.route("/<kind>/<int:record_id>")
 @read_access
 def record(kind: str, record_id: int):
     """The history of an organisation, person, meeting or case: who changed what, and when.
 
     Only for a record the reader may see: a deleted one's history is in the admin's log.
     """
+    if kind not in RECORD_PAGES:
+        abort(404)
     model, endpoint, argument = _model(kind)
     item = db.session.get(model, record_id)
     if item is None:

@@ -23,13 +23,14 @@ PAGES = {
     "clusters": ("clusters.detail", "cluster_id", "clusters.index"),
     "establishment_cases": ("establishments.detail", "case_id", "establishments.index"),
 }
-KINDS = "any(companies, contacts, meetings, clusters, establishment_cases)"
 
 
-@bp.route(f"/delete/<{KINDS}:kind>/<int:record_id>", methods=["GET", "POST"])
+@bp.route("/delete/<kind>/<int:record_id>", methods=["GET", "POST"])
 @edit_access
 def move(kind: str, record_id: int):
     """Confirm, then move an organisation, person, meeting, cluster or case to the trash."""
+    if kind not in services.TRASHABLE:
+        abort(404)
     record = db.session.get(services.TRASHABLE[kind], record_id)
     if record is None:
         abort(404)

@@ -320,9 +320,16 @@ def _point_back(session: Session, item: TrashItem) -> None:
             session,
             update(table)
             .where(pk == pointer["id"], column.is_(None))
-            .values({column.name: pointer["value"]}),
+            .values(_keep_stamps(table, {column.name: pointer["value"]})),
             action=ChangeKind.RESTORE,
         )
+
+
+def _keep_stamps(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """Put a link back as it was: `updated_at` stays (a Core UPDATE would set it to now)."""
+    if "updated_at" in table.c:
+        values["updated_at"] = table.c.updated_at
+    return values
 
 
 def purge(session: Session, *, item: TrashItem) -> None:

@@ -168,6 +168,9 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
     assert missing == [], f"the walk's data has no record for {missing}"
     values = {name: [str(value)] for name, value in ids.items()}
     values["table"] = ["companies"]
+    # A record's history and its move to the trash: the organisation first, then each kind.
+    values["kind"] = ["companies", "contacts", "meetings", "clusters", "establishment_cases"]
+    values["record_id"] = [str(ids["company_id"])]
     values["fmt"] = ["csv", "json", "gexf", "graphml"]
     values["token"] = [_upload_token(client)]
     values["calendar.token"] = [renew_feed_token(session, user=session.get(User, ids["user_id"]))]

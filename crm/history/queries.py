@@ -66,17 +66,24 @@ def change_log(
     if filters.request_id:
         query = query.where(ChangeEntry.request_id == filters.request_id)
     if filters.text:
-        pattern = f"%{filters.text}%"
-        # JSON keeps letters beyond ASCII escaped ("\u00f8"): look for that spelling too.
-        escaped = f"%{json.dumps(filters.text)[1:-1]}%"
+        pattern = _contains(filters.text)
+        # JSON keeps letters beyond ASCII escaped ("\\u00f8"): look for that spelling too.
+        escaped = _contains(json.dumps(filters.text)[1:-1])
         values = cast(ChangeEntry.changes, String)
         query = query.where(
             or_(
-                ChangeEntry.title.ilike(pattern),
-                values.ilike(pattern),
-                values.ilike(escaped),
-                ChangeEntry.actor.ilike(pattern),
+                ChangeEntry.title.ilike(pattern, escape="!"),
+                values.ilike(pattern, escape="!"),
+                values.ilike(escaped, escape="!"),
+                ChangeEntry.actor.ilike(pattern, escape="!"),
             )
         )
     query = query.order_by(ChangeEntry.at.desc(), ChangeEntry.id.desc())
     return paginate(session, query, page=page, per_page=per_page)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, its wildcards taken literally (escape "!")."""
+    for char in ("!", "%", "_"):
+        text = text.replace(char, "!" + char)
+    return f"%{text}%"

@@ -499,7 +499,8 @@ def tracked_execute(session: Session, statement: Insert | Update | Delete, *, ac
 def execute_recorded(
     session: Session, statement, params: Sequence[Mapping[str, Any]] | None = None
 ):
-    """Run a Core write whose rows the caller has recorded with `record_rows` (executemany)."""
+    """Run a Core write whose rows the caller records with `record_rows` (see crm.demo.generate
+    for the one caller that records none: synthetic benchmark data)."""
     return session.execute(statement.execution_options(**{_RECORDED: True}), params)
 
 

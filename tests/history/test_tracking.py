@@ -199,3 +199,17 @@ def test_erasing_a_person_erases_the_values_in_their_history_and_keeps_the_entri
     assert added == [{"table": "contacts", "id": person_id, "title": ""}]
     assert meeting_entries[0].title == "Besøk hos Ahus"
     assert session.scalar(select(func.count()).select_from(ChangeEntry)) > before
+
+
+def test_a_bulk_action_is_recorded_as_one_for_each_row(session):
+    from crm.lists import bulk
+    from crm.lists.models import ListName
+    from tests.factories import make_task
+
+    first, second = make_user(session, name="Først"), make_user(session, name="Andre")
+    tasks = [make_task(session, assignee_id=first.id, title=f"Ring {n}") for n in range(2)]
+    action = bulk.ACTIONS[ListName.TASKS]["reassign"]
+    bulk.run_action(session, action, tasks, second.id)
+    for task in tasks:
+        entry = _entries(session, "tasks", task.id)[-1]
+        assert (entry.action, entry.changes) == ("bulk", {"assignee_id": [first.id, second.id]})

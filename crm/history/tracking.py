@@ -138,8 +138,8 @@ def row_entry(
     changes: dict[str, Any] = {}
     for column in table.c:
         name = column.name
-        if name in NOISE_COLUMNS or (column.primary_key and action == ChangeKind.UPDATE):
-            continue
+        if name in NOISE_COLUMNS or column.primary_key:
+            continue  # the entry's record_id says which record
         if name not in before and name not in after:
             continue
         old, new = before.get(name), after.get(name)

@@ -30,6 +30,7 @@ from crm.contacts.models import Contact
 from crm.establishments.models import EstablishmentCase
 from crm.extensions import db
 from crm.history.models import ChangeKind, RecordRole
+from crm.history.services import erase_history
 from crm.history.tracking import (
     Pending,
     association,
@@ -333,7 +334,10 @@ def _keep_stamps(table: Table, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def purge(session: Session, *, item: TrashItem) -> None:
-    """Delete a trashed record for good; the change log keeps that it was."""
+    """Delete a trashed record for good; the change log keeps that it was.
+
+    A person deleted for good is erased: the values in their history go too (GDPR art. 17).
+    """
     write_entries(
         session.connection(),
         [
@@ -346,6 +350,8 @@ def purge(session: Session, *, item: TrashItem) -> None:
             )
         ],
     )
+    if item.table_name == "contacts":
+        erase_history(session, table_name="contacts", record_id=item.record_id)
     session.delete(item)
     session.flush()
 

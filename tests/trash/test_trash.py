@@ -147,6 +147,13 @@ def test_restore_is_refused_and_changes_nothing_when_something_it_refers_to_is_g
     ).one()
     services.purge(session, item=trashed_person)
     session.commit()
+    # Deleted for good is erased: the person's name is gone from every entry about them.
+    about_person = session.scalars(
+        select(ChangeEntry).where(
+            ChangeEntry.table_name == "contacts", ChangeEntry.record_id == person_id
+        )
+    ).all()
+    assert about_person and all(e.erased and "Ola" not in repr(e.changes) for e in about_person)
     before = _everything(session)
     with pytest.raises(DomainError, match=f"nr. {person_id}|no. {person_id}"):
         services.restore(session, item=session.get(TrashItem, item.id))

@@ -403,7 +403,7 @@ def record_rows(
     write_entries(session.connection(), [entry for entry in entries if entry is not None])
 
 
-def _record_members(
+def record_members(
     session: Session,
     link: Association,
     table: Table,
@@ -411,6 +411,8 @@ def _record_members(
     before: list[dict[str, Any]],
     after: list[dict[str, Any]],
 ) -> None:
+    """Record link rows before and after as members added and removed, on their owners."""
+
     def members(rows: list[dict[str, Any]]) -> dict[int, set[int]]:
         found: dict[int, set[int]] = {}
         for row in rows:
@@ -477,7 +479,7 @@ def tracked_execute(session: Session, statement: Insert | Update | Delete, *, ac
         before = _rows(session, table, owner_col.in_(owners)) if owners else []
         result = session.execute(marked)
         after = _rows(session, table, owner_col.in_(owners)) if owners else []
-        _record_members(session, link, table, action, before, after)
+        record_members(session, link, table, action, before, after)
         return result
     pk = _pk(table)
     before = _rows(session, table, where)
@@ -514,7 +516,7 @@ def insert_links(
     if not rows:
         return
     session.execute(insert(table).execution_options(**{_RECORDED: True}), list(rows))
-    _record_members(session, link, table, action, [], [dict(row) for row in rows])
+    record_members(session, link, table, action, [], [dict(row) for row in rows])
 
 
 def insert_rows(

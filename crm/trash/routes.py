@@ -56,7 +56,7 @@ def move(kind: str, record_id: int):
         "trash/move.html",
         form=form,
         kind_label=record_kind(kind),
-        title=services._title(db.session, kind, snapshot.rows[kind][0]),
+        title=services.record_title(db.session, kind, snapshot.rows[kind][0]),
         counts=counts,
         blockers=[record_kind(name) for name in sorted(snapshot.blockers)],
         back_url=url_for(detail, **{argument: record_id}),

@@ -36,12 +36,12 @@ from crm.history.tracking import (
     association,
     execute_recorded,
     json_value,
+    record_members,
     record_rows,
     title_of,
     tracked_execute,
     write_entries,
 )
-from crm.history.tracking import _record_members as record_members
 from crm.meetings.models import Meeting
 from crm.trash.models import TrashItem
 
@@ -168,7 +168,7 @@ def move_to_trash(
         )
     root = db.metadata.tables[table_name]
     (root_row,) = snapshot.rows[table_name]
-    title = _title(session, table_name, root_row)
+    title = record_title(session, table_name, root_row)
     item = TrashItem(
         table_name=table_name,
         record_id=record_id,
@@ -190,7 +190,8 @@ def move_to_trash(
     return item
 
 
-def _title(session: Session, table_name: str, row: dict[str, Any]) -> str:
+def record_title(session: Session, table_name: str, row: dict[str, Any]) -> str:
+    """The name a trashed record goes by: its own, or its organisation's (a case)."""
     table = db.metadata.tables[table_name]
     title = title_of(table, row)
     if not title and "company_id" in row:

@@ -206,8 +206,10 @@ def _object_entry(obj: Any, action: str, default: str | None) -> Pending | None:
     if not isinstance(table, Table) or not is_tracked(table.name):
         return None
     now = _loaded(obj)
+    if len(table.primary_key.columns) != 1:
+        return None
     # New objects get their identity key only after this hook: read the primary key itself.
-    record_id = now.get(_pk(table).name) if len(table.primary_key.columns) == 1 else None
+    record_id = state.identity[0] if state.identity else now.get(_pk(table).name)
     if not isinstance(record_id, int):
         return None
     if action == ChangeKind.UPDATE:
@@ -239,6 +241,16 @@ def _object_entry(obj: Any, action: str, default: str | None) -> Pending | None:
 # Set in session.info only by the migration tests, which write rows into an old schema that
 # has no change log yet; nothing in the application sets it.
 WITHOUT_HISTORY = "without_history"
+
+
+def load_deleted(session: Session, _flush_context, _instances) -> None:
+    """before_flush: load what a deleted record held (it may be expired), for its entry."""
+    if session.info.get(WITHOUT_HISTORY):
+        return
+    for obj in session.deleted:
+        state = inspect(obj)
+        if state.expired_attributes and is_tracked(state.mapper.local_table.name):
+            session.refresh(obj)
 
 
 def record_flush(session: Session, _flush_context) -> None:
@@ -585,6 +597,8 @@ def send_request_id(response):
 
 def register_history_listeners() -> None:
     """Hook the change log into every ORM session once."""
+    if not event.contains(Session, "before_flush", load_deleted):
+        event.listen(Session, "before_flush", load_deleted)
     if not event.contains(Session, "after_flush", record_flush):
         event.listen(Session, "after_flush", record_flush)
     if not event.contains(Session, "do_orm_execute", refuse_unrecorded):

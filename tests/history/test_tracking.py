@@ -213,3 +213,13 @@ def test_a_bulk_action_is_recorded_as_one_for_each_row(session):
     for task in tasks:
         entry = _entries(session, "tasks", task.id)[-1]
         assert (entry.action, entry.changes) == ("bulk", {"assignee_id": [first.id, second.id]})
+
+
+def test_deleting_a_record_loaded_long_ago_keeps_its_values(session):
+    company = make_company(session, name="Blaker Skanse", employees=3)
+    session.commit()  # every attribute expires
+    session.delete(company)
+    session.flush()
+    entry = _entries(session, "companies", company.id)[-1]
+    assert entry.action == "delete" and entry.title == "Blaker Skanse"
+    assert entry.changes["employees"] == [3, None]

@@ -21,6 +21,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     )
     load_config(app, config_class or config_from_env(), overrides)
     init_database(app)
+    init_history(app)
     init_security(app)
     init_language(app)
     init_templates(app)
@@ -60,6 +61,15 @@ def init_database(app: Flask) -> None:
         configure_sqlite(app, db.engine)
     register_audit_listener()
     register_restriction_listener()
+
+
+def init_history(app: Flask) -> None:
+    """The change log: every flush and Core write recorded, each request with its id."""
+    from crm.history.tracking import new_request_id, register_history_listeners, send_request_id
+
+    register_history_listeners()
+    app.before_request(new_request_id)
+    app.after_request(send_request_id)
 
 
 def init_security(app: Flask) -> None:
@@ -140,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.establishments import bp as establishments_bp
     from crm.exports import bp as exports_bp
     from crm.health import bp as health_bp
+    from crm.history import bp as history_bp
     from crm.home import bp as home_bp
     from crm.imports import bp as imports_bp
     from crm.indicators import bp as indicators_bp
@@ -154,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     from crm.search import bp as search_bp
     from crm.strategy import bp as strategy_bp
     from crm.tasks import bp as tasks_bp
+    from crm.trash import bp as trash_bp
     from crm.users import bp as users_bp
 
     for blueprint in (
@@ -181,6 +193,8 @@ def register_blueprints(app: Flask) -> None:
         plans_bp,
         indicators_bp,
         dashboard_bp,
+        history_bp,
+        trash_bp,
     ):
         app.register_blueprint(blueprint)
     # Last: each API view takes the access declared by the web view it mirrors.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -35,6 +36,7 @@ from crm.network.services import seed_link_types
 from crm.register.services import ensure_flag_rules
 from crm.register.updates import ChangeListError, apply_change_list
 from crm.search.services import rebuild_index
+from crm.trash import services as trash_services
 
 crm_cli = AppGroup("crm", help="Koblingsboks administration.")
 
@@ -379,3 +381,31 @@ def worker_command(burst: bool, simple: bool) -> None:
     worker = redis_queue.worker(current_app.config, simple=simple)
     click.echo(f"Worker on queue {worker.queue_names()[0]} at {worker.connection}")
     worker.work(burst=burst)
+
+
+def _age(value: str) -> timedelta:
+    """An age as the command line writes it: 90d, 12w or a number of days."""
+    text = value.strip().lower()
+    try:
+        if text.endswith("w"):
+            return timedelta(weeks=int(text[:-1]))
+        return timedelta(days=int(text.removesuffix("d")))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: write days as 90d or weeks as 12w") from None
+
+
+@crm_cli.command("empty-trash")
+@click.option(
+    "--older-than",
+    default="90d",
+    show_default=True,
+    help="Delete for good what has been in the trash longer than this (e.g. 90d, 12w).",
+)
+def empty_trash_command(older_than: str) -> None:
+    """Delete for good what has been in the trash too long; meant for cron."""
+    age = _age(older_than)
+    if age.days < 1:
+        _fail("--older-than must be at least one day")
+    count = trash_services.empty_trash(db.session, older_than=age)
+    db.session.commit()
+    click.echo(f"Deleted for good: {count}")

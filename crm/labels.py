@@ -9,6 +9,7 @@ from crm.common.labels import label, labels
 from crm.companies import labels as company_labels
 from crm.contacts import labels as contact_labels
 from crm.establishments import labels as establishment_labels
+from crm.history import labels as history_labels
 from crm.imports import labels as import_labels
 from crm.indicators import labels as indicator_labels
 from crm.meetings import labels as meeting_labels
@@ -23,6 +24,7 @@ FEATURE_LABELS = (
     company_labels,
     contact_labels,
     establishment_labels,
+    history_labels,
     import_labels,
     indicator_labels,
     meeting_labels,

@@ -20,6 +20,7 @@ from crm.establishments.models import (
     StageChange,
     WarningFlag,
 )
+from crm.history.models import ChangeEntry, ChangeRecord
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.indicators.models import IndicatorValue
 from crm.lists.models import SavedFilter
@@ -30,11 +31,14 @@ from crm.plans.models import ActionPlan, Measure
 from crm.register.models import FlagRule
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
+from crm.trash.models import TrashItem
 
 __all__ = [
     "ActionPlan",
     "Affiliation",
     "ApiToken",
+    "ChangeEntry",
+    "ChangeRecord",
     "ChecklistAnswer",
     "ChecklistItem",
     "Cluster",
@@ -67,6 +71,7 @@ __all__ = [
     "Strategy",
     "StrategyPeriod",
     "Task",
+    "TrashItem",
     "User",
     "UserSession",
     "WarningFlag",

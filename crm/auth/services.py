@@ -32,6 +32,8 @@ from crm.auth.passwords import (
 from crm.common.access import Role
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
+from crm.history.models import ChangeKind
+from crm.history.tracking import tracked_execute
 
 # Where the signed cookie session keeps the server-side session's token (sign-in, password change).
 # The session key name, not a secret.
@@ -393,14 +395,17 @@ def check_second_factor(
         counter = twofactor.matching_counter(secret, typed, now=now, after=user.totp_last_counter)
         if counter is None:
             return False
-        spent = session.execute(
+        # Conditional, so two requests with the same code cannot both pass (no replay).
+        spent = tracked_execute(
+            session,
             update(User)
             .where(
                 User.id == user.id,
                 or_(User.totp_last_counter.is_(None), User.totp_last_counter < counter),
             )
             .values(totp_last_counter=counter)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
+            action=ChangeKind.UPDATE,
         )
         user.totp_last_counter = counter
         return spent.rowcount == 1

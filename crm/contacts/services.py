@@ -18,6 +18,9 @@ from crm.common.versioning import ensure_version
 from crm.companies.services import resolve_organisation
 from crm.contacts import queries
 from crm.contacts.models import Affiliation, Contact, ContactAccess
+from crm.history.models import ChangeKind
+from crm.history.services import erase_history
+from crm.history.tracking import tracked_execute
 from crm.meetings.models import meeting_contacts
 
 PHONE_REGION = "NO"
@@ -230,9 +233,15 @@ def erase_contact(session: Session, *, contact: Contact, version: str | int | No
     """
     ensure_version(contact, version)
     name = contact.name
-    session.execute(delete(meeting_contacts).where(meeting_contacts.c.contact_id == contact.id))
+    tracked_execute(
+        session,
+        delete(meeting_contacts).where(meeting_contacts.c.contact_id == contact.id),
+        action=ChangeKind.DELETE,
+    )
+    contact_id = contact.id
     session.delete(contact)
     session.flush()
+    erase_history(session, table_name="contacts", record_id=contact_id)
     return name
 
 

@@ -42,6 +42,8 @@ from crm.common.dates import local_today
 from crm.common.messages import translate
 from crm.common.models import utcnow
 from crm.companies.models import Company, CompanyKind, RegisterPoint, history_values
+from crm.history.models import ChangeKind
+from crm.history.tracking import execute_recorded, insert_rows, record_rows
 from crm.imports.brreg_columns import SUB_UNIT_FORMS
 from crm.imports.brreg_detection import RegisterFileError
 from crm.imports.brreg_reader import ReadStats, iter_units
@@ -202,6 +204,8 @@ class _Importer:
         insert_positions: dict[str, int] = {}
         updates: list[dict[str, Any]] = []
         change_rows: list[dict[str, Any]] = []
+        # (id, before, after) of each organisation updated, for the change log.
+        history: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         pending_new: dict[str, str] = {}
         points: list[dict[str, Any]] = []
         with_history = self._with_history([row.id for row in existing.values()])
@@ -261,6 +265,7 @@ class _Importer:
                 self.counts.unchanged += 1
                 continue
             self.counts.updated += 1
+            history.append((row.id, {name: before[name] for name in changed}, changed))
             updates.append(
                 {
                     **{name: values[name] for name in REGISTER_FIELDS},
@@ -284,10 +289,8 @@ class _Importer:
 
         if inserts:
             inserts_by_orgnr = {row["org_number"]: row for row in inserts}
-            created = self.session.execute(
-                insert(_companies).returning(_companies.c.id, _companies.c.org_number), inserts
-            )
-            for new_id, orgnr in created:
+            created = insert_rows(self.session, _companies, inserts, action=ChangeKind.IMPORT)
+            for new_id, orgnr in ((row["id"], row["org_number"]) for row in created):
                 self.known_ids[orgnr] = new_id
                 self.counts.created += 1
                 points.append(self._point(new_id, inserts_by_orgnr[orgnr]))
@@ -331,7 +334,8 @@ class _Importer:
                     version=_companies.c.version + 1,
                 )
             )
-            self.session.connection().execute(statement, updates)
+            execute_recorded(self.session, statement, updates)
+            record_rows(self.session, _companies, ChangeKind.IMPORT, history)
         if change_rows:
             self.session.execute(insert(_changes), change_rows)
         if points:
@@ -412,11 +416,21 @@ class _Importer:
             for link in links
             if link["b_id"] not in created_here
         ]
-        self.session.connection().execute(
+        execute_recorded(
+            self.session,
             update(_companies)
             .where(_companies.c.id == bindparam("b_id"))
             .values(parent_id=bindparam("parent_id"), version=_companies.c.version + 1),
             links,
+        )
+        record_rows(
+            self.session,
+            _companies,
+            ChangeKind.IMPORT,
+            [
+                (link["b_id"], {"parent_id": None}, {"parent_id": link["parent_id"]})
+                for link in links
+            ],
         )
         if changes:
             self.session.execute(insert(_changes), changes)

@@ -91,5 +91,6 @@ RECORD_USE = label_table(
         "sectors": _l("sectors"),
         "meetings_logged_from": _l("meetings logged from its page"),
         "register_history": _l("register history points"),
+        "measure_partners": _l("measures (as partner)"),
     },
 )

@@ -7,7 +7,8 @@ records the merge as an ImportRun of kind "merge" naming both records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,6 +23,8 @@ from crm.companies.models import Company
 from crm.companies.services import EDITABLE_FIELDS
 from crm.contacts.models import Contact
 from crm.extensions import db
+from crm.history.models import ChangeKind
+from crm.history.tracking import change_action, tracked_execute
 from crm.imports.models import ImportRun
 from crm.network.models import CollaborationLink
 
@@ -62,6 +65,8 @@ COMPANY_MOVES: dict[tuple[str, str], Move] = {
     ("company_sectors", "company_id"): Move("sectors", "union"),
     # The register's history of the removed organisation stays readable under the kept one.
     ("register_points", "company_id"): Move("register_history", "repoint"),
+    # A partner of an action plan's measure: the kept organisation partners instead.
+    ("measure_partners", "company_id"): Move("measure_partners", "union"),
     ("collaboration_links", "source_id"): Move("links", "links"),
     ("collaboration_links", "target_id"): Move("links", "links"),
 }
@@ -69,6 +74,17 @@ CONTACT_MOVES: dict[tuple[str, str], Move] = {
     ("meeting_contacts", "contact_id"): Move("meetings", "union"),
     ("affiliations", "contact_id"): Move("affiliations", "repoint"),
 }
+
+
+def _as_merge(function: Callable[..., ImportRun]) -> Callable[..., ImportRun]:
+    """Record the merge's ORM updates as a merge in the change log."""
+
+    @functools.wraps(function)
+    def run(session: Session, **kwargs: Any) -> ImportRun:
+        with change_action(session, ChangeKind.MERGE):
+            return function(session, **kwargs)
+
+    return run
 
 
 def _repoint(session: Session, table: Table, column: str, kept_id: int, other_id: int) -> int:
@@ -80,7 +96,8 @@ def _repoint(session: Session, table: Table, column: str, kept_id: int, other_id
     if "version" in table.c:
         values["version"] = table.c.version + 1
         values["updated_at"] = utcnow()
-    return session.execute(update(table).where(where).values(values)).rowcount or 0
+    statement = update(table).where(where).values(values)
+    return tracked_execute(session, statement, action=ChangeKind.MERGE).rowcount or 0
 
 
 def _union(session: Session, table: Table, column: str, kept_id: int, other_id: int) -> int:
@@ -88,10 +105,12 @@ def _union(session: Session, table: Table, column: str, kept_id: int, other_id: 
     col = table.c[column]
     (partner,) = (c for c in table.primary_key.columns if c.name != column)
     already = select(partner).where(col == kept_id)
-    moved = session.execute(
-        update(table).where(col == other_id, partner.not_in(already)).values({column: kept_id})
+    moved = tracked_execute(
+        session,
+        update(table).where(col == other_id, partner.not_in(already)).values({column: kept_id}),
+        action=ChangeKind.MERGE,
     ).rowcount
-    session.execute(delete(table).where(col == other_id))
+    tracked_execute(session, delete(table).where(col == other_id), action=ChangeKind.MERGE)
     return moved or 0
 
 
@@ -102,11 +121,13 @@ def _drop_repeated_register_flags(
     kept = select(table.c.register_rule, table.c.register_key).where(
         table.c.company_id == kept_id, table.c.register_rule.is_not(None)
     )
-    session.execute(
+    tracked_execute(
+        session,
         delete(table).where(
             table.c.company_id == other_id,
             tuple_(table.c.register_rule, table.c.register_key).in_(kept),
-        )
+        ),
+        action=ChangeKind.MERGE,
     )
 
 
@@ -174,6 +195,7 @@ def _record(
     return run
 
 
+@_as_merge
 def merge_companies(
     session: Session,
     *,
@@ -196,7 +218,7 @@ def merge_companies(
     counts = _move_references(session, COMPANY_MOVES, kept_id, other_id)
 
     # The removed record goes first, so its organisation number can move to the kept one.
-    session.execute(delete(Company).where(Company.id == other_id))
+    tracked_execute(session, delete(Company).where(Company.id == other_id), action=ChangeKind.MERGE)
     session.expire_all()
     kept = session.get(Company, kept_id)
     if kept.parent_id in (other_id, kept_id):
@@ -257,6 +279,7 @@ def _move_links(session: Session, kept_id: int, other_id: int) -> int:
     return moved
 
 
+@_as_merge
 def merge_contacts(
     session: Session,
     *,
@@ -275,7 +298,7 @@ def merge_contacts(
     kept_id, other_id, other_name = kept.id, other.id, other.name
     chosen = _choose(kept, other, CONTACT_FIELDS, choices)
     counts = _move_references(session, CONTACT_MOVES, kept_id, other_id)
-    session.execute(delete(Contact).where(Contact.id == other_id))
+    tracked_execute(session, delete(Contact).where(Contact.id == other_id), action=ChangeKind.MERGE)
     session.expire_all()
     kept = session.get(Contact, kept_id)
     for name, value in chosen.items():

@@ -16,6 +16,8 @@ from crm.common.models import utcnow
 from crm.companies.models import Company, RegisterPoint
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments.models import EstablishmentCase, WarningFlag
+from crm.history.models import ChangeKind
+from crm.history.tracking import tracked_execute
 from crm.imports.labels import RECORD_USE
 from crm.imports.models import ImportChange, ImportRun
 from crm.meetings.models import meeting_companies, meeting_contacts
@@ -80,7 +82,9 @@ def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> d
     if run.status != "finished":
         raise DomainError(None, _l("Only a finished import can be reverted."))
     # The warnings a register import raised go with it: what raised them is undone.
-    session.execute(delete(WarningFlag).where(WarningFlag.run_id == run.id))
+    tracked_execute(
+        session, delete(WarningFlag).where(WarningFlag.run_id == run.id), action=ChangeKind.DELETE
+    )
     changes = list(
         session.execute(
             select(
@@ -130,10 +134,12 @@ def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> d
             exists = session.scalar(select(Company.id).where(Company.id == values["parent_id"]))
             if exists is None:
                 values["parent_id"] = None
-        result = session.execute(
+        result = tracked_execute(
+            session,
             update(table)
             .where(table.c.id == record_id)
-            .values(**values, updated_at=now, updated_by_id=user_id, version=table.c.version + 1)
+            .values(**values, updated_at=now, updated_by_id=user_id, version=table.c.version + 1),
+            action=ChangeKind.UPDATE,
         )
         if result.rowcount:
             restored += 1
@@ -146,7 +152,8 @@ def revert_import(session: Session, *, run: ImportRun, user_id: int | None) -> d
     for table_name in ("affiliations", "contacts", "companies"):
         table = TABLES[table_name].__table__
         for chunk in _chunks(created[table_name]):
-            deleted += session.execute(delete(table).where(table.c.id.in_(chunk))).rowcount or 0
+            statement = delete(table).where(table.c.id.in_(chunk))
+            deleted += tracked_execute(session, statement, action=ChangeKind.DELETE).rowcount or 0
 
     summary = dict(run.summary or {})
     summary["reverted"] = {"deleted": deleted, "restored": restored, "missing": missing}

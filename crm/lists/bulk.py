@@ -25,6 +25,8 @@ from crm.common.errors import DomainError
 from crm.companies.models import Company, Place, Sector
 from crm.companies.services import update_company
 from crm.contacts.models import Contact
+from crm.history.models import ChangeKind
+from crm.history.tracking import change_action
 from crm.lists.models import ListName
 from crm.tasks.models import Task
 from crm.tasks.services import set_task_done, update_task
@@ -268,6 +270,13 @@ ACTIONS: dict[ListName, dict[str, Action]] = {
 }
 
 _MODELS = {ListName.COMPANIES: Company, ListName.TASKS: Task, ListName.CONTACTS: Contact}
+
+
+def run_action(session: Session, action: Action, rows: Sequence[Any], value: Any) -> None:
+    """Run a bulk action; its changes are recorded in the change log as one bulk action."""
+    with change_action(session, ChangeKind.BULK):
+        action.run(session, rows, value)
+        session.flush()
 
 
 def load_rows(session: Session, list_name: ListName, ids: Sequence[int]) -> list[Any]:

@@ -202,7 +202,7 @@ def bulk_action(name: str):
         if action.run is None:
             return _export(list_name, ids, target[0])
         with saving() as saved:
-            action.run(db.session, rows, target[0])
+            bulk.run_action(db.session, action, rows, target[0])
         if saved.ok:
             flash(action.done(len(rows), target[1]), "success")
             return back

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from crm.auth.models import User
@@ -20,6 +20,8 @@ from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
 from crm.establishments.models import EstablishmentCase
+from crm.history.models import ChangeKind
+from crm.history.tracking import insert_links, tracked_execute
 from crm.meetings.models import Meeting
 from crm.plans.models import (
     OPEN_STATUSES,
@@ -304,9 +306,9 @@ def set_measures(
         found = set(session.scalars(select(Measure.id).where(Measure.id.in_(wanted))))
         if len(found) != len(wanted):
             raise DomainError("measure_ids", _l("One of the measures chosen no longer exists."))
-    session.execute(delete(table).where(column == record_id))
-    if wanted:
-        session.execute(insert(table), [{"measure_id": m, column.name: record_id} for m in wanted])
+    tracked_execute(session, delete(table).where(column == record_id), action=ChangeKind.UPDATE)
+    rows = [{"measure_id": m, column.name: record_id} for m in wanted]
+    insert_links(session, table, rows, action=ChangeKind.UPDATE)
     session.flush()
 
 
@@ -321,12 +323,17 @@ def link_evidence(session: Session, *, measure: Measure, kind: str, record_id: i
         .where(table.c.measure_id == measure.id, column == record_id)
     )
     if not exists:
-        session.execute(insert(table).values(measure_id=measure.id, **{column.name: record_id}))
+        row = {"measure_id": measure.id, column.name: record_id}
+        insert_links(session, table, [row], action=ChangeKind.UPDATE)
     session.flush()
 
 
 def unlink_evidence(session: Session, *, measure: Measure, kind: str, record_id: int) -> None:
     """Remove one meeting, case or task from a measure's evidence."""
     table, column, _model = _EVIDENCE[kind]
-    session.execute(delete(table).where(table.c.measure_id == measure.id, column == record_id))
+    tracked_execute(
+        session,
+        delete(table).where(table.c.measure_id == measure.id, column == record_id),
+        action=ChangeKind.UPDATE,
+    )
     session.flush()

@@ -22,6 +22,8 @@ from crm.auth.models import User
 from crm.common.dates import local_today
 from crm.establishments import services as establishment_services
 from crm.extensions import db
+from crm.history.models import ChangeKind
+from crm.history.tracking import tracked_execute
 from crm.indicators import services as indicator_services
 from crm.network import cache
 from crm.network import services as network_services
@@ -277,7 +279,7 @@ def page(browser, live_server, request):
     # The server and its users are shared by every browser test: a test that switched a user to
     # English (or failed before switching back) must not choose the next test's language.
     with live_server.app.app_context():
-        db.session.execute(update(User).values(locale=None))
+        tracked_execute(db.session, update(User).values(locale=None), action=ChangeKind.BULK)
         db.session.commit()
     context = browser.new_context(base_url=live_server.url, locale="nb-NO")
     context.set_default_timeout(10_000)

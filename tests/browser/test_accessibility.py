@@ -124,6 +124,12 @@ PAGES = [
     ("/indicators/new", True, 200),
     ("/indicators/{indicator_value}/edit", True, 200),
     ("/account/tokens", True, 200),
+    ("/history/", True, 200),
+    ("/history/companies/{company}", False, 200),
+    ("/history/meetings/{meeting}", False, 200),
+    ("/history/contacts/999999", False, 404),
+    ("/trash/", False, 200),
+    ("/trash/delete/companies/{company}", False, 200),
     ("/companies/999999", False, 404),
     ("/no/such/page", False, 404),
 ]

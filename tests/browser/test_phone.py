@@ -52,6 +52,11 @@ QUERIES = {
 }
 # Pages of one register import (the run's own page and its changes), from the `ids` fixture.
 REGISTER_RUN_PAGES = ("/register/runs/{register_run}", "/register/runs/{register_run}/changes")
+# Pages of a record of some kind (two arguments): the path with a record of the fixture.
+KIND_PAGES = {
+    "history.record": "/history/companies/{company}",
+    "trash.move": "/trash/delete/meetings/{meeting}",
+}
 # Shown at desktop width too (the closing screenshots).
 DESKTOP_TOO = {
     "home.index",
@@ -93,6 +98,9 @@ def _pages(app, ids: dict[str, int]) -> list[tuple[str, str]]:
             if "." not in rule.rule.rsplit("/", 1)[-1]:  # not a file (.csv, .json …)
                 query = QUERIES.get(rule.endpoint, "").format(**ids)
                 pages.append((rule.endpoint, rule.rule + query))
+            continue
+        if rule.endpoint in KIND_PAGES:
+            pages.append((rule.endpoint, KIND_PAGES[rule.endpoint].format(**ids)))
             continue
         (argument, *more) = sorted(rule.arguments)
         if more or argument in NO_RECORD or not rule.rule.endswith(f":{argument}>"):

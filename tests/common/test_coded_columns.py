@@ -23,6 +23,7 @@ from crm.companies.models import RegisterPoint
 from crm.contacts.models import ContactAccess
 from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.extensions import db
+from crm.history.models import ChangeEntry, ChangeRecord
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
 from crm.lists.models import SavedFilter
 from crm.register.models import FlagRule
@@ -202,8 +203,24 @@ def _api_token(session):
     return make_token(session, scope="read")[0]
 
 
+def _change(session) -> ChangeEntry:
+    entry = ChangeEntry(table_name="companies", record_id=1, action="create")
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _change_record(session) -> ChangeRecord:
+    entry = ChangeRecord(change_id=_change(session).id, table_name="companies", record_id=1)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
 ROWS: dict[str, Callable] = {
     "api_tokens": _api_token,
+    "changes": _change,
+    "change_records": _change_record,
     "register_points": _register_point,
     "register_flag_rules": _flag_rule,
     "users": make_user,
@@ -237,7 +254,9 @@ def test_the_database_takes_every_value_of_the_enum_and_refuses_any_other(
     column = table.c[constraint.info["column"]]
 
     def store(value: str) -> None:
-        session.execute(sa.update(table).where(table.c.id == row_id).values({column: value}))
+        # The database's own check, below the ORM and the change log (crm.history.tracking).
+        statement = sa.update(table).where(table.c.id == row_id).values({column: value})
+        session.connection().execute(statement)
 
     for member in constraint.info["enum"]:
         store(member.value)

@@ -180,6 +180,9 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
     values["register.run_id"] = [
         str(session.scalar(select(ImportRun.id).where(ImportRun.kind == "brreg").limit(1)))
     ]
+    # A record's history and its move to the trash: the organisation first, then each kind.
+    values["kind"] = ["companies", "contacts", "meetings", "clusters", "establishment_cases"]
+    values["record_id"] = [str(ids["company_id"])]
     values["fmt"] = ["csv", "json", "gexf", "graphml"]
     values["token"] = [_upload_token(client)]
     values["calendar.token"] = [renew_feed_token(session, user=session.get(User, ids["user_id"]))]

@@ -11,6 +11,8 @@ from crm.cli import crm_cli
 from crm.common.dates import local_today
 from crm.contacts import retention
 from crm.contacts.models import Affiliation, Contact, ContactAccess
+from crm.history.models import ChangeKind
+from crm.history.tracking import tracked_execute
 from tests.conftest import csrf_token
 from tests.factories import make_company, make_meeting
 
@@ -28,10 +30,12 @@ def _person(session, name: str, **values) -> Contact:
 def _aged(session, *people: Contact) -> None:
     """Changes made by the test itself moved updated_at; put it back in the past."""
     for person in people:
-        session.execute(
+        tracked_execute(
+            session,
             Contact.__table__.update()
             .where(Contact.id == person.id)
-            .values(updated_at=LONG_AGO, created_at=LONG_AGO)
+            .values(updated_at=LONG_AGO, created_at=LONG_AGO),
+            action=ChangeKind.UPDATE,
         )
     session.expire_all()
 

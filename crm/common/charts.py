@@ -79,10 +79,10 @@ def line_chart(values: Sequence[tuple[date, int | None]]) -> LineChart | None:
 # the end of its bar, so the number never depends on colour or on reading the bar's length.
 BAR_HEIGHT = 18
 BAR_GAP = 8
-LABEL_WIDTH = 210
-VALUE_WIDTH = 70
-BAR_CHART_WIDTH = 640
-LABEL_CHARACTERS = 34
+LABEL_WIDTH = 240
+VALUE_WIDTH = 150
+BAR_CHART_WIDTH = 680
+LABEL_CHARACTERS = 32
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Bar:
     y: float
     width: float
     text_y: float
-    note: str = ""
+    remark: str = ""
 
     @property
     def short_label(self) -> str:
@@ -152,7 +152,7 @@ def bar_chart(
         value = row[1] or 0
         y = BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
         width = inner * value / top if top else 0
-        note = row[2] if len(row) > 2 else ""
-        bars.append(Bar(row[0], value, y, width, y + BAR_HEIGHT * 0.72, note))
+        remark = row[2] if len(row) > 2 else ""
+        bars.append(Bar(row[0], value, y, width, y + BAR_HEIGHT * 0.72, remark))
     goal_x = LABEL_WIDTH + inner * goal / top if goal is not None and top else None
     return BarChart(bars, top, goal_x)

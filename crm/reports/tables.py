@@ -34,7 +34,7 @@ class Section:
     chart_title: str = ""
     chart_format: str = NUMBER
     empty: str = ""
-    notes: list[str] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
 
     def file_rows(self) -> list[list]:
         """The rows of the CSV/XLSX file: the table's rows and its line in all."""
@@ -96,7 +96,7 @@ def strategy_sections(report: queries.StrategyReport) -> list[Section]:
         # A strategy with no attention says so beside its (missing) bar, not by colour.
         per_strategy.chart = bar_chart([(row[1], row[2], row[6]) for row in per_strategy.rows])
     if report.neglected:
-        per_strategy.notes.append(
+        per_strategy.remarks.append(
             _(
                 "No attention in the period: %(strategies)s.",
                 strategies=", ".join(line.strategy.label for line in report.neglected),
@@ -342,7 +342,7 @@ def pipeline_sections(report: queries.PipelineReport) -> list[Section]:
         ],
         chart_title=_("Cases per stage now"),
         empty=_("There are no stages yet."),
-        notes=[
+        remarks=[
             _(
                 "Conversion: of the cases that have been in a stage, the share that reached "
                 "established. Median days count only finished stays (the case has left the stage)."
@@ -383,7 +383,7 @@ def results_sections(report: queries.ResultsReport) -> list[Section]:
         goal.chart = bar_chart([(_("Share in growth areas"), share)], goal=report.goal, high=1)
         goal.chart_title = _("Share of new jobs in prioritised growth areas, against the goal")
         goal.chart_format = PERCENT
-        goal.notes.append(_("Goal reached") if report.meets_goal else _("Below the goal"))
+        goal.remarks.append(_("Goal reached") if report.meets_goal else _("Below the goal"))
     places = Section(
         "places",
         _("Established cases per year and place"),

@@ -45,6 +45,7 @@ DESKTOP_TOO = {
     "network.index",
     "clusters.detail",
     "meetings.create",
+    "reports.strategy",
 }
 
 MEASURE = """() => {

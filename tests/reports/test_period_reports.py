@@ -89,7 +89,12 @@ def test_strategy_report_counts_each_meeting_once_per_strategy_and_once_in_all(
     assert (total.meetings, total.organisations, total.cases_opened) == (3, 3, 1)
     assert total.cases_established == 1
     assert [line.strategy.number for line in report.neglected] == ["2.2"]
-    assert [b.label for b in report.buckets] == ["Q1 2025", "Q2 2025", "Q3 2025", "Q4 2025"]
+    assert [b.label for b in report.buckets] == [
+        "1. kvartal 2025",
+        "2. kvartal 2025",
+        "3. kvartal 2025",
+        "4. kvartal 2025",
+    ]
     assert report.per_bucket[strategy_data["fa1"].id] == [1, 1, 0, 0]
     assert report.per_bucket[strategy_data["fa2"].id] == [0, 0, 1, 0]
     assert report.bucket_totals == [1, 1, 1, 0]
@@ -224,16 +229,18 @@ def test_a_case_that_moved_back_a_stage_counts_once_and_jobs_by_year(session):
         (
             {"start": "2025-06-01", "end": "2025-01-01"},
             "end",
-            "The end comes before the start.",
+            "Slutten kommer før starten.",
             2026,
         ),
-        ({"year": "2025", "quarter": "5"}, "quarter", "A quarter is 1, 2, 3 or 4.", 2025),
-        ({"year": "10000"}, "year", "Give a year from 1990 to 2100.", 2026),
-        ({"focus_area": "999"}, "focus_area", "There is no such focus area.", 2026),
-        ({"focus_area": "abc"}, "focus_area", "There is no such focus area.", 2026),
+        ({"year": "2025", "quarter": "5"}, "quarter", "Et kvartal er 1, 2, 3 eller 4.", 2025),
+        ({"year": "10000"}, "year", "Oppgi et år fra 1990 til 2100.", 2026),
+        ({"focus_area": "999"}, "focus_area", "Det finnes ikke noe slikt innsatsområde.", 2026),
+        ({"focus_area": "abc"}, "focus_area", "Det finnes ikke noe slikt innsatsområde.", 2026),
     ],
 )
-def test_bad_period_input_is_named_and_a_whole_year_shown(app, args, field, message, year):
+def test_bad_period_input_is_named_in_bokmaal_and_a_whole_year_shown(
+    app, args, field, message, year
+):
     with app.test_request_context():
         form, filters = report_filter_form(
             args, today=date(2026, 3, 1), focus_areas=[(1, "1 Klima")]
@@ -251,7 +258,7 @@ def test_periods_in_words_and_buckets(app):
             {"start": "2020-02-01", "end": "2025-03-31"}, today=date(2026, 1, 1)
         )
         assert quarter.period == Period(date(2025, 4, 1), date(2025, 6, 30), 2025, 2)
-        assert quarter.period.label == "Q2 2025"
+        assert quarter.period.label == "2. kvartal 2025"
         # More than 12 quarters: counted per year, the first and last cut to the period.
         buckets = span.period.buckets()
         assert [b.label for b in buckets] == ["2020", "2021", "2022", "2023", "2024", "2025"]

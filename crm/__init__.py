@@ -124,15 +124,19 @@ def register_blueprints(app: Flask) -> None:
     from crm.clusters import bp as clusters_bp
     from crm.companies import bp as companies_bp
     from crm.contacts import bp as contacts_bp
+    from crm.dashboard import bp as dashboard_bp
     from crm.establishments import bp as establishments_bp
     from crm.exports import bp as exports_bp
     from crm.health import bp as health_bp
     from crm.home import bp as home_bp
     from crm.imports import bp as imports_bp
+    from crm.indicators import bp as indicators_bp
     from crm.lists import bp as lists_bp
     from crm.lists import routes as _lists_routes  # noqa: F401  (its views, on the blueprint)
     from crm.meetings import bp as meetings_bp
     from crm.network import bp as network_bp
+    from crm.plans import bp as plans_bp
+    from crm.plans import routes as _plans_routes  # noqa: F401  (its views, on the blueprint)
     from crm.reports import bp as reports_bp
     from crm.search import bp as search_bp
     from crm.strategy import bp as strategy_bp
@@ -160,6 +164,9 @@ def register_blueprints(app: Flask) -> None:
         calendar_bp,
         exports_bp,
         lists_bp,
+        plans_bp,
+        indicators_bp,
+        dashboard_bp,
     ):
         app.register_blueprint(blueprint)
 

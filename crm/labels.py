@@ -9,8 +9,10 @@ from crm.companies import labels as company_labels
 from crm.contacts import labels as contact_labels
 from crm.establishments import labels as establishment_labels
 from crm.imports import labels as import_labels
+from crm.indicators import labels as indicator_labels
 from crm.meetings import labels as meeting_labels
 from crm.network import labels as network_labels
+from crm.plans import labels as plan_labels
 
 FEATURE_LABELS = (
     auth_labels,
@@ -19,8 +21,10 @@ FEATURE_LABELS = (
     contact_labels,
     establishment_labels,
     import_labels,
+    indicator_labels,
     meeting_labels,
     network_labels,
+    plan_labels,
 )
 
 

@@ -13,14 +13,17 @@ from crm.establishments.models import (
     WarningFlag,
 )
 from crm.imports.models import ImportChange, ImportRun, ImportUpload
+from crm.indicators.models import IndicatorValue
 from crm.lists.models import SavedFilter
 from crm.mail.models import SentDigest
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
+from crm.plans.models import ActionPlan, Measure
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
 __all__ = [
+    "ActionPlan",
     "Affiliation",
     "ChecklistAnswer",
     "ChecklistItem",
@@ -34,8 +37,10 @@ __all__ = [
     "ImportChange",
     "ImportRun",
     "ImportUpload",
+    "IndicatorValue",
     "Invitation",
     "LinkType",
+    "Measure",
     "Meeting",
     "Membership",
     "Place",

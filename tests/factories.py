@@ -158,3 +158,34 @@ def make_task(session: Session, **overrides) -> Task:
     session.add(task)
     session.flush()
     return task
+
+
+def make_plan(session: Session, **overrides):
+    """An action plan for 2022–2024 (no measures copied)."""
+    from crm.plans import services as plan_services
+
+    n = next(_counter)
+    values = {"name": f"Handlingsplan {n}", "start_year": 2022, "end_year": 2024}
+    values.update(overrides)
+    return plan_services.create_plan(session, copy_open_measures=False, **values)
+
+
+def make_measure(session: Session, **overrides):
+    """A planned measure in a plan (made if not given)."""
+    from crm.plans import services as plan_services
+
+    n = next(_counter)
+    values = {"title": f"Tiltak {n}"}
+    values.update(overrides)
+    if "plan" not in values:
+        values["plan"] = make_plan(session)
+    return plan_services.create_measure(session, **values)
+
+
+def make_indicator_value(session: Session, **overrides):
+    """Jobs in the municipality in 2020."""
+    from crm.indicators import services as indicator_services
+
+    values = {"indicator": "jobs", "year": 2020, "value": 40_000, "source": "SSB"}
+    values.update(overrides)
+    return indicator_services.record_value(session, **values)

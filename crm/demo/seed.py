@@ -24,6 +24,7 @@ from crm.common.dates import local_today
 from crm.companies.models import Company, CompanyKind, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact
 from crm.demo.history import register_history_rows
+from crm.demo.plans import seed_indicators, seed_plans
 from crm.establishments.models import EstablishmentCase, StageChange, StageOutcome
 from crm.establishments.services import seed_stages
 from crm.meetings.models import Meeting, MeetingKind
@@ -562,6 +563,9 @@ COUNT_KEYS = (
     "tasks",
     "links",
     "cases",
+    "action plans",
+    "measures",
+    "indicator values",
 )
 
 
@@ -737,6 +741,14 @@ def seed_demo(session: Session) -> dict[str, int]:
     counts["tasks"] = len(TASKS)
     counts["links"] = _seed_links(session, organisations)
     counts["cases"] = _seed_cases(session, organisations, places, adviser)
+    counts["action plans"], counts["measures"] = seed_plans(
+        session,
+        strategies=strategies,
+        organisations=organisations,
+        meetings=meetings,
+        adviser=adviser,
+    )
+    counts["indicator values"] = seed_indicators(session)
     session.flush()
     return counts
 

@@ -57,6 +57,7 @@ class _CaseFields:
     next_follow_up_on = DateField(_l("Next follow-up"), validators=[Optional()])
     place_ids = IdListField(_l("Wished places"))
     strategy_ids = IdListField(_l("Strategies the case serves"))
+    measure_ids = IdListField(_l("Measures in the action plan the case serves"))
     notes = TextAreaField(
         _l("Notes"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 5}
     )

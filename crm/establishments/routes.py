@@ -36,6 +36,8 @@ from crm.extensions import db
 from crm.lists.memory import ListPanel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
+from crm.plans import queries as plan_queries
+from crm.plans import services as plan_services
 
 
 def _case_or_404(case_id: int) -> EstablishmentCase:
@@ -187,6 +189,9 @@ def _render_case_form(form, *, case: EstablishmentCase | None = None, company=No
         company=company,
         places=queries.place_choices(db.session),
         strategy_groups=groups,
+        measure_groups=plan_queries.measure_choices(
+            db.session, include_ids=form.measure_ids.data or []
+        ),
     ), 400 if form.errors else 200
 
 
@@ -219,6 +224,9 @@ def create():
                 actor_id=current_user.id,
                 **_case_values(form),
             )
+            plan_services.set_measures(
+                db.session, kind="case", record_id=case.id, measure_ids=form.measure_ids.data
+            )
         if saved.ok:
             flash(_("The case for %(name)s is opened.", name=case.company.name), "success")
             return redirect(url_for("establishments.detail", case_id=case.id))
@@ -236,6 +244,9 @@ def edit(case_id: int):
     if not form.is_submitted():
         form.place_ids.data = [p.id for p in case.wished_places]
         form.strategy_ids.data = [s.id for s in case.strategies]
+        form.measure_ids.data = plan_queries.linked_measure_ids(
+            db.session, kind="case", record_id=case.id
+        )
     elif form.validate():
         with saving(form) as saved:
             services.update_case(
@@ -248,6 +259,9 @@ def edit(case_id: int):
                 lost_reason=form.lost_reason.data,
                 lost_to_municipality=form.lost_to_municipality.data,
                 **_case_values(form),
+            )
+            plan_services.set_measures(
+                db.session, kind="case", record_id=case.id, measure_ids=form.measure_ids.data
             )
         if saved.ok:
             flash(_("The case for %(name)s is saved.", name=case.company.name), "success")

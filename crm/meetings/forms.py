@@ -69,6 +69,7 @@ class MeetingForm(VersionedForm):
     )
     staff_ids_text = StringField(validators=[Optional(), Length(max=2000)])
     strategy_ids = IdListField(_l("Strategies the meeting serves"))
+    measure_ids = IdListField(_l("Measures in the action plan the meeting serves"))
     notes = TextAreaField(
         _l("Notes"),
         validators=[Optional(), Length(max=MAX_NOTES_LENGTH)],

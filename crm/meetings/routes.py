@@ -34,6 +34,8 @@ from crm.meetings import bp, invitations, queries, services
 from crm.meetings.filters import meeting_filter_form
 from crm.meetings.forms import CaptureForm, MeetingForm
 from crm.meetings.models import Meeting
+from crm.plans import queries as plan_queries
+from crm.plans import services as plan_services
 
 
 def _get_meeting(meeting_id: int) -> Meeting:
@@ -181,6 +183,9 @@ def _render_form(
         chosen=chosen,
         strategy_groups=groups,
         suggested_strategies=suggested,
+        measure_groups=plan_queries.measure_choices(
+            db.session, include_ids=form.measure_ids.data or []
+        ),
         draft_key=f"meeting-{meeting.id}" if meeting else "meeting-new",
         restore_draft=not form.is_submitted(),
         invitation_prefill=invitation_prefill,
@@ -246,6 +251,7 @@ def _prefill(form: CaptureForm) -> None:
     form.contact_ids.data = contact_ids
     form.logged_from_id.data = company_ids[0] if company_ids else None
     form.strategy_ids.data = _ids("strategy_id")
+    form.measure_ids.data = _ids("measure_id")
     form.notes.data = (request.args.get("notes") or "")[: services.MAX_NOTES_LENGTH]
     form.day.data = local_today()
     form.staff_ids.data = [current_user.id]
@@ -280,6 +286,9 @@ def create():
                 establishment_id=form.establishment_id.data,
                 logged_from_id=form.logged_from_id.data,
             )
+            plan_services.set_measures(
+                db.session, kind="meeting", record_id=meeting.id, measure_ids=form.measure_ids.data
+            )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")
             flash("meeting-new", "draft-saved")
@@ -308,6 +317,9 @@ def edit(meeting_id: int):
                 "contact_ids": [c.id for c in meeting.contacts],
                 "staff_ids": [u.id for u in meeting.staff],
                 "strategy_ids": [s.id for s in meeting.strategies],
+                "measure_ids": plan_queries.linked_measure_ids(
+                    db.session, kind="meeting", record_id=meeting.id
+                ),
                 "notes": meeting.notes,
             }
         )
@@ -315,6 +327,9 @@ def edit(meeting_id: int):
         with saving(form) as saved:
             services.update_meeting(
                 db.session, meeting=meeting, version=form.version.data, **_meeting_values(form)
+            )
+            plan_services.set_measures(
+                db.session, kind="meeting", record_id=meeting.id, measure_ids=form.measure_ids.data
             )
         if saved.ok:
             flash(_("The meeting “%(title)s” is saved.", title=meeting.title), "success")

@@ -43,7 +43,8 @@ def _check_sdgs(sdgs: list[int]) -> str:
     return ",".join(str(n) for n in sorted(set(sdgs)))
 
 
-def _check_years(start_year: int, end_year: int) -> None:
+def check_years(start_year: int, end_year: int) -> None:
+    """Refuse a year outside 2000–2100 or an end year before the start (on the field concerned)."""
     for field, year in (("start_year", start_year), ("end_year", end_year)):
         if not MIN_YEAR <= year <= MAX_YEAR:
             raise DomainError(
@@ -126,7 +127,7 @@ def create_period(
     """A new strategy period, optionally with copies of another period's focus areas and
     strategies (the originals, and the meetings tagged with them, are left as they are)."""
     name = _check_period_name(session, name)
-    _check_years(start_year, end_year)
+    check_years(start_year, end_year)
     period = StrategyPeriod(name=name, start_year=start_year, end_year=end_year, current=False)
     session.add(period)
     if copy_from is not None:
@@ -162,7 +163,7 @@ def update_period(
     """Rename a period or change its years."""
     ensure_version(period, version)
     name = _check_period_name(session, name, exclude_id=period.id)
-    _check_years(start_year, end_year)
+    check_years(start_year, end_year)
     period.name = name
     period.start_year = start_year
     period.end_year = end_year

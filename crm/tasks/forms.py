@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.common.forms import DateField, VersionedForm, optional_id
+from crm.common.forms import DateField, IdListField, VersionedForm, optional_id
 
 
 class _TaskFields:
@@ -32,6 +32,7 @@ class _TaskFields:
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=10_000)], render_kw={"rows": 3}
     )
+    measure_ids = IdListField(_l("Measures in the action plan the task serves"))
 
 
 class TaskForm(_TaskFields, FlaskForm):

@@ -16,6 +16,8 @@ from crm.extensions import db
 from crm.lists.memory import ListPanel, bulk_panel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
+from crm.plans import queries as plan_queries
+from crm.plans import services as plan_services
 from crm.tasks import bp, queries, services
 from crm.tasks.filters import task_filter_form
 from crm.tasks.forms import TaskDoneForm, TaskEditForm, TaskForm
@@ -93,6 +95,9 @@ def edit(task_id: int):
                 "assignee_id": task.assignee_id,
                 "company_id": task.company_id,
                 "description": task.description,
+                "measure_ids": plan_queries.linked_measure_ids(
+                    db.session, kind="task", record_id=task.id
+                ),
             }
         )
     elif form.validate():
@@ -107,6 +112,9 @@ def edit(task_id: int):
                 assignee_id=form.assignee_id.data,
                 company_id=form.company_id.data if form.company_id.choices else task.company_id,
             )
+            plan_services.set_measures(
+                db.session, kind="task", record_id=task.id, measure_ids=form.measure_ids.data
+            )
         if saved.ok:
             flash(_("The task “%(title)s” is saved.", title=task.title), "success")
             if task.meeting_id:
@@ -116,8 +124,16 @@ def edit(task_id: int):
             return redirect(url_for("tasks.index"))
     form.assignee_id.choices = _assignee_choices(task.assignee_id)
     return render_template(
-        "tasks/edit.html", form=form, task=task, meeting=task.meeting
+        "tasks/edit.html",
+        form=form,
+        task=task,
+        meeting=task.meeting,
+        measure_groups=_measures(form),
     ), 400 if form.errors else 200
+
+
+def _measures(form) -> list:
+    return plan_queries.measure_choices(db.session, include_ids=form.measure_ids.data or [])
 
 
 def _assignee_choices(include_id: int | None) -> list[SelectChoice]:
@@ -150,10 +166,13 @@ def add_for_meeting(meeting_id: int):
                 meeting=meeting,
                 company_id=form.company_id.data,
             )
+            plan_services.set_measures(
+                db.session, kind="task", record_id=task.id, measure_ids=form.measure_ids.data
+            )
         if saved.ok:
             flash(_("The task “%(title)s” is added.", title=task.title), "success")
             return redirect(url_for("meetings.detail", meeting_id=meeting_id, _anchor="tasks"))
     form.assignee_id.choices = _assignee_choices(form.assignee_id.data)
     return render_template(
-        "tasks/edit.html", form=form, task=None, meeting=meeting
+        "tasks/edit.html", form=form, task=None, meeting=meeting, measure_groups=_measures(form)
     ), 400 if form.errors else 200

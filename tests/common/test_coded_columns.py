@@ -28,6 +28,8 @@ from crm.lists.models import SavedFilter
 from tests.factories import (
     make_cluster,
     make_company,
+    make_indicator_value,
+    make_measure,
     make_meeting,
     make_membership,
     make_user,
@@ -201,6 +203,8 @@ ROWS: dict[str, Callable] = {
     "import_uploads": _upload,
     "contact_access_log": _access,
     "saved_filters": _saved_filter,
+    "measures": make_measure,
+    "indicator_values": make_indicator_value,
 }
 
 

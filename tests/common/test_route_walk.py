@@ -44,10 +44,12 @@ from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.establishments.services import raise_flag, seed_stages
 from crm.extensions import db, limiter
 from crm.imports.models import ImportRun
+from crm.indicators.models import IndicatorValue
 from crm.lists.models import SavedFilter
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.network.services import seed_link_types
+from crm.plans.models import ActionPlan, Measure
 from crm.strategy.models import FocusArea, Strategy
 from crm.tasks.models import Task
 from tests.conftest import csrf_token, post_form
@@ -153,16 +155,19 @@ def _real_path_values(session, client) -> dict[str, list[str]]:
         "focus_area_id": focus_area.id,
         "link_id": link.id,
         "link_type_id": _first_id(session, LinkType),
+        "measure_id": _first_id(session, Measure),
         "meeting_id": _first_id(session, Meeting),
         "membership_id": membership.id,
         "period_id": focus_area.period_id,
         "place_id": _first_id(session, Place),
+        "plan_id": _first_id(session, ActionPlan),
         "run_id": _first_id(session, ImportRun),
         "sector_id": _first_id(session, Sector),
         "stage_id": _first_id(session, Stage),
         "strategy_id": strategy.id,
         "task_id": _first_id(session, Task),
         "user_id": _first_id(session, User),
+        "value_id": _first_id(session, IndicatorValue),
     }
     missing = [name for name, value in ids.items() if value is None]
     assert missing == [], f"the walk's data has no record for {missing}"

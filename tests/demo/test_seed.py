@@ -145,3 +145,23 @@ def test_demo_has_collaboration_links_and_establishment_cases_with_history(sessi
     # Every case starts with its first stage recorded, so the pipeline report has history.
     first = session.scalars(select(StageChange).where(StageChange.from_stage_id.is_(None))).all()
     assert len(first) == len(cases)
+
+
+def test_the_demo_has_two_action_plans_and_the_strategys_2020_figures(session):
+    from crm.indicators.queries import indicator_series
+    from crm.plans import queries as plan_queries
+
+    seed_demo(session)
+    plans = {p.name: p for p in plan_queries.list_plans(session)}
+    assert set(plans) == {"Handlingsplan 2022–2024", "Handlingsplan 2025–2027"}
+    old, new = plans["Handlingsplan 2022–2024"], plans["Handlingsplan 2025–2027"]
+    old_counts = plan_queries.status_counts(session, old.id)
+    # The new plan took over the old one's open measures (planned or started) and adds its own.
+    taken_over = [m for m in plan_queries.plan_measures(session, new.id) if m.copied_from_id]
+    assert len(taken_over) == old_counts["planned"] + old_counts["started"]
+    assert old_counts["done"] and old_counts["dropped"]
+    assert any(not plan_queries.measure_evidence(session, m.id).empty for m in old.measures)
+    series = indicator_series(session)
+    assert series["jobs"][0].year == 2020 and series["jobs"][0].value == 40_000
+    first = series["value_per_employee"][0]
+    assert (first.value, first.national_value) == (650_000, 692_000)

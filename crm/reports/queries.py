@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
@@ -27,8 +27,11 @@ from crm.establishments.models import (
     StageOutcome,
     case_strategies,
 )
+from crm.indicators.models import IndicatorValue
+from crm.indicators.queries import IndicatorPoint, indicator_series
 from crm.meetings.models import Meeting, meeting_companies, meeting_staff, meeting_strategies
 from crm.network.models import CollaborationLink
+from crm.plans.queries import current_plan, measure_counts_by_strategy
 from crm.reports.filters import Bucket, Period
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 
@@ -324,6 +327,9 @@ class StrategyReport:
     bucket_totals: list[int]
     sdgs: list[tuple[int, Attention]]
     total: Attention
+    # The measures of the action plan in force at the period's end: {strategy id: {status: n}}.
+    plan_name: str | None = None
+    measures: dict[int, dict[str, int]] = field(default_factory=dict)
 
     @property
     def neglected(self) -> list[StrategyLine]:
@@ -482,7 +488,18 @@ def strategy_report(
                     ),
                 )
             )
-    return StrategyReport(lines, buckets, per_bucket, bucket_totals, sdgs, total)
+    plan = current_plan(session, today=period.end)
+    measures = measure_counts_by_strategy(session, plan_id=plan.id) if plan else {}
+    return StrategyReport(
+        lines,
+        buckets,
+        per_bucket,
+        bucket_totals,
+        sdgs,
+        total,
+        plan.name if plan else None,
+        {s.id: measures.get(s.id, {}) for s, _a in strategies},
+    )
 
 
 def _meeting_totals(session: Session, period: Period, chosen) -> tuple[int, int]:
@@ -763,3 +780,22 @@ def jobs_by_year(session: Session, *, period: Period) -> list[JobsYear]:
         ).all()
     }
     return [JobsYear(b.label, *found.get(i, (0, 0, 0))) for i, b in enumerate(buckets)]
+
+
+def external_indicators(session: Session, *, period: Period) -> dict[str, list[IndicatorPoint]]:
+    """The admins' recorded indicators (crm.indicators), the years of the period only."""
+    return {
+        code: [p for p in points if period.start.year <= p.year <= period.end.year]
+        for code, points in indicator_series(session).items()
+    }
+
+
+def first_indicator_year(session: Session) -> int | None:
+    """The first year of the strategy or of a recorded indicator (the strategy's 2020 figures)."""
+    years = [
+        session.scalar(select(func.min(IndicatorValue.year))),
+        session.scalar(
+            select(func.min(StrategyPeriod.start_year)).where(StrategyPeriod.current.is_(True))
+        ),
+    ]
+    return min((y for y in years if y is not None), default=None)

@@ -26,9 +26,8 @@ def _is_admin() -> bool:
 
 
 def _strategy_start(today: date) -> Period:
-    """From the first year of the current strategy to today: the default of the trend reports."""
-    areas = queries.report_focus_areas(db.session)
-    first = min((area.period.start_year for area in areas), default=today.year)
+    """From the strategy's first year (or the first recorded indicator) to today."""
+    first = queries.first_indicator_year(db.session) or today.year
     return Period(date(min(first, today.year), 1, 1), today)
 
 
@@ -64,7 +63,8 @@ def _build(name: str, args) -> tuple:
     if name == "indicators":
         form, filters = report_filter_form(args, today=today, default=_strategy_start(today))
         years = queries.jobs_by_year(session, period=filters.period)
-        return form, filters, tables.indicators_sections(years)
+        external = queries.external_indicators(session, period=filters.period)
+        return form, filters, tables.indicators_sections(years, external)
     raise KeyError(name)
 
 
@@ -90,7 +90,7 @@ def _page(name: str):
             filters=filters,
             sections=sections,
             printed_on=local_today(),
-            empty=all(not s.rows for s in sections),
+            empty=not any(s.has_figures for s in sections),
         ),
         status,
     )

@@ -15,6 +15,9 @@ from flask_babel import gettext as _
 from crm.common.charts import BarChart, bar_chart
 from crm.companies.labels import COMPANY_KIND
 from crm.establishments.labels import LOST_REASON
+from crm.indicators.labels import INDICATOR
+from crm.indicators.queries import IndicatorPoint
+from crm.plans.labels import MEASURE_STATUS
 from crm.reports import queries
 
 TEXT, NUMBER, PERCENT, AREA, NOK, YESNO = "text", "number", "percent", "area", "nok", "yesno"
@@ -35,6 +38,15 @@ class Section:
     chart_format: str = NUMBER
     empty: str = ""
     remarks: list[str] = field(default_factory=list)
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether any number in the table is other than zero (a period with data)."""
+        return any(
+            isinstance(cell, int | float) and not isinstance(cell, bool) and cell
+            for row in self.rows
+            for cell in row
+        )
 
     def file_rows(self) -> list[list]:
         """The rows of the CSV/XLSX file: the table's rows and its line in all."""
@@ -62,11 +74,15 @@ def _chart(section: Section, label_column: int, value_column: int, **options) ->
 def strategy_sections(report: queries.StrategyReport) -> list[Section]:
     """Per strategy, per focus area and quarter, per SDG."""
     figures = [_("Meetings"), _("Organisations reached"), _("Cases opened"), _("Cases established")]
+    statuses = list(MEASURE_STATUS)
+    measure_columns = [
+        _("Measures: %(status)s", status=MEASURE_STATUS.label(status)) for status in statuses
+    ]
     per_strategy = Section(
         "strategies",
         _("Per strategy"),
-        [_("Focus area"), _("Strategy"), *figures, _("Attention")],
-        [TEXT, TEXT, NUMBER, NUMBER, NUMBER, NUMBER, TEXT],
+        [_("Focus area"), _("Strategy"), *figures, *measure_columns, _("Attention")],
+        [TEXT, TEXT, NUMBER, NUMBER, NUMBER, NUMBER, *[NUMBER] * len(statuses), TEXT],
         [
             [
                 f"{line.focus_area.number} {line.focus_area.name}",
@@ -75,6 +91,7 @@ def strategy_sections(report: queries.StrategyReport) -> list[Section]:
                 line.figures.organisations,
                 line.figures.cases_opened,
                 line.figures.cases_established,
+                *[report.measures[line.strategy.id].get(status, 0) for status in statuses],
                 _("No attention") if line.figures.none else "",
             ]
             for line in report.lines
@@ -86,6 +103,7 @@ def strategy_sections(report: queries.StrategyReport) -> list[Section]:
             report.total.organisations,
             report.total.cases_opened,
             report.total.cases_established,
+            *[sum(m.get(status, 0) for m in report.measures.values()) for status in statuses],
             "",
         ],
         chart_title=_("Meetings per strategy"),
@@ -95,6 +113,14 @@ def strategy_sections(report: queries.StrategyReport) -> list[Section]:
     if per_strategy.chart:
         # A strategy with no attention says so beside its (missing) bar, not by colour.
         per_strategy.chart = bar_chart([(row[1], row[2], row[6]) for row in per_strategy.rows])
+    per_strategy.remarks.append(
+        _(
+            "Measures of %(plan)s, the action plan in force at the end of the period.",
+            plan=report.plan_name,
+        )
+        if report.plan_name
+        else _("No action plan is in force at the end of the period: no measures are counted.")
+    )
     if report.neglected:
         per_strategy.remarks.append(
             _(
@@ -253,8 +279,11 @@ def clusters_sections(report: queries.ClustersReport) -> list[Section]:
     return [members, mix, meetings, ties]
 
 
-def indicators_sections(years: list[queries.JobsYear]) -> list[Section]:
-    """New jobs from established cases per year and their share in growth areas."""
+def indicators_sections(
+    years: list[queries.JobsYear], external: dict[str, list[IndicatorPoint]]
+) -> list[Section]:
+    """New jobs from established cases per year and their share in growth areas, then each
+    external indicator the admins record, by year."""
     jobs = Section(
         "jobs",
         _("New jobs from established cases"),
@@ -292,7 +321,49 @@ def indicators_sections(years: list[queries.JobsYear]) -> list[Section]:
         jobs.chart = bar_chart(
             [(y.year, y.share) for y in years], goal=queries.GROWTH_AREA_GOAL, high=1
         )
-    return [jobs]
+    return [jobs, *_external_sections(external)]
+
+
+def _external_sections(external: dict[str, list[IndicatorPoint]]) -> list[Section]:
+    recorded = {code: points for code, points in external.items() if points}
+    if not recorded:
+        return [
+            Section(
+                "external",
+                _("External indicators"),
+                [],
+                [],
+                [],
+                empty=_("No value is recorded for the period (administrators record them)."),
+            )
+        ]
+    sections = []
+    for code, points in recorded.items():
+        national = any(p.national_value is not None for p in points)
+        section = Section(
+            f"indicator-{code}",
+            INDICATOR.label(code),
+            [
+                _("Year"),
+                _("Value"),
+                *([_("National figure")] if national else []),
+                _("Source"),
+            ],
+            [TEXT, NUMBER, *([NUMBER] if national else []), TEXT],
+            [
+                [
+                    str(p.year),
+                    p.value,
+                    *([p.national_value] if national else []),
+                    p.source,
+                ]
+                for p in points
+            ],
+            chart_title=INDICATOR.label(code),
+        )
+        _chart(section, 0, 1)
+        sections.append(section)
+    return sections
 
 
 def pipeline_sections(report: queries.PipelineReport) -> list[Section]:

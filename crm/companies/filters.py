@@ -22,7 +22,7 @@ from wtforms.validators import Length, Optional
 
 from crm.common.converters import parse_id
 from crm.common.filters import valid_filter_values
-from crm.common.forms import optional_choice, optional_id, select_choices
+from crm.common.forms import DateField, optional_choice, optional_id, select_choices
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
 from crm.companies.queries import CompanyFilters
@@ -45,6 +45,8 @@ class CompanyFilterForm(FlaskForm):
     cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
     status = SelectField(_l("Register status"), coerce=optional_choice, choices=[])
     responsible = SelectField(_l("Relationship manager"), coerce=optional_choice, choices=[])
+    met_from = DateField(_l("Met from"), validators=[Optional()])
+    met_to = DateField(_l("Met until"), validators=[Optional()])
     submit = SubmitField(_l("Search"))
 
 
@@ -85,5 +87,7 @@ def company_filter_form(
         responsible_id=user_id
         if values["responsible"] == MINE
         else parse_id(values["responsible"]),
+        met_from=values["met_from"],
+        met_to=values["met_to"],
     )
     return form, filters

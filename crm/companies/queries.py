@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.clusters.models import Cluster, Membership
 from crm.common.charts import LineChart, line_chart
-from crm.common.dates import local_today
+from crm.common.dates import local_midnight, local_today
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.companies.models import Company, Place, RegisterPoint, Sector
 from crm.contacts.models import Affiliation, Contact
@@ -69,6 +69,9 @@ class CompanyFilters:
     cluster_id: int | None = None
     status: str | None = None
     responsible_id: int | None = None
+    # Met in a meeting between these days (both included): the organisations reached.
+    met_from: date | None = None
+    met_to: date | None = None
     # The rows chosen on the list (an export of a selection); None is every row.
     ids: tuple[int, ...] | None = None
 
@@ -98,9 +101,24 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
         query = query.where(Company.register_status == filters.status)
     if filters.responsible_id:
         query = query.where(Company.responsible_id == filters.responsible_id)
+    if filters.met_from or filters.met_to:
+        query = query.where(_met_between(filters.met_from, filters.met_to))
     if filters.ids is not None:
         query = query.where(Company.id.in_(filters.ids))
     return apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
+
+
+def _met_between(first: date | None, last: date | None):
+    """The organisation took part in a meeting between these local days (both included)."""
+    condition = exists().where(
+        meeting_companies.c.company_id == Company.id,
+        meeting_companies.c.meeting_id == Meeting.id,
+    )
+    if first:
+        condition = condition.where(Meeting.starts_at >= local_midnight(first))
+    if last:
+        condition = condition.where(Meeting.starts_at < local_midnight(last + timedelta(days=1)))
+    return condition
 
 
 def list_companies(

@@ -18,9 +18,10 @@ from wtforms import (
     SelectChoice,
     SelectField,
 )
+from wtforms.validators import Optional
 
 from crm.common.filters import valid_filter_values
-from crm.common.forms import optional_choice, optional_id, select_choices
+from crm.common.forms import DateField, optional_choice, optional_id, select_choices
 from crm.establishments import queries
 from crm.establishments.labels import CASE_KIND
 from crm.establishments.queries import CaseFilters
@@ -41,6 +42,10 @@ class CaseFilterForm(FlaskForm):
         coerce=optional_choice,
     )
     overdue = BooleanField(_l("Only overdue follow-ups"))
+    opened_from = DateField(_l("Opened from"), validators=[Optional()])
+    opened_to = DateField(_l("Opened until"), validators=[Optional()])
+    established_from = DateField(_l("Established from"), validators=[Optional()])
+    established_to = DateField(_l("Established until"), validators=[Optional()])
 
 
 def case_filter_form(
@@ -72,5 +77,9 @@ def case_filter_form(
         kind=values["kind"] or None,
         overdue=bool(values["overdue"]),
         today=today,
+        opened_from=values["opened_from"],
+        opened_to=values["opened_to"],
+        established_from=values["established_from"],
+        established_to=values["established_to"],
     )
     return form, filters

@@ -153,6 +153,11 @@ class CaseFilters:
     kind: str | None = None
     overdue: bool = False
     today: date | None = None
+    # Opened, or established, between these days (both included).
+    opened_from: date | None = None
+    opened_to: date | None = None
+    established_from: date | None = None
+    established_to: date | None = None
 
 
 def case_list_query(filters: CaseFilters) -> Select:
@@ -176,6 +181,16 @@ def case_list_query(filters: CaseFilters) -> Select:
             Stage.outcome.in_(ACTIVE_OUTCOMES),
             EstablishmentCase.next_follow_up_on < (filters.today or local_today()),
         )
+    if filters.opened_from:
+        query = query.where(EstablishmentCase.opened_on >= filters.opened_from)
+    if filters.opened_to:
+        query = query.where(EstablishmentCase.opened_on <= filters.opened_to)
+    if filters.established_from or filters.established_to:
+        query = query.where(Stage.outcome == StageOutcome.ESTABLISHED.value)
+    if filters.established_from:
+        query = query.where(EstablishmentCase.established_on >= filters.established_from)
+    if filters.established_to:
+        query = query.where(EstablishmentCase.established_on <= filters.established_to)
     return query.options(*_case_options(), selectinload(EstablishmentCase.wished_places)).order_by(
         EstablishmentCase.next_follow_up_on.is_(None),
         EstablishmentCase.next_follow_up_on,

@@ -31,7 +31,14 @@ from crm.establishments.forms import (
     StageForm,
     StageMoveForm,
 )
-from crm.establishments.models import CaseKind, EstablishmentCase, Stage, StageOutcome, WarningFlag
+from crm.establishments.models import (
+    CaseKind,
+    EstablishmentCase,
+    FlagSeverity,
+    Stage,
+    StageOutcome,
+    WarningFlag,
+)
 from crm.extensions import db
 from crm.lists.memory import ListPanel, remember_list
 from crm.lists.models import ListName
@@ -593,8 +600,13 @@ def delete_checklist_item(item_id: int):
 @bp.route("/flags")
 @read_access
 def flags():
-    """Open early warnings of the department: red first, then newest."""
-    return render_template("establishments/flags.html", rows=queries.open_flags(db.session))
+    """Open early warnings of the department: red first, then newest; `?severity=red` only red."""
+    red_only = request.args.get("severity") == FlagSeverity.RED.value
+    return render_template(
+        "establishments/flags.html",
+        rows=queries.open_flags(db.session, red_only=red_only),
+        red_only=red_only,
+    )
 
 
 @bp.route("/flags/new", methods=["GET", "POST"])

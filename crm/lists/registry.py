@@ -74,7 +74,17 @@ LISTS: dict[ListName, ListSpec] = {
             ListName.COMPANIES,
             "companies.index",
             _companies,
-            ("q", "kind", "place", "sector", "cluster", "status", "responsible"),
+            (
+                "q",
+                "kind",
+                "place",
+                "sector",
+                "cluster",
+                "status",
+                "responsible",
+                "met_from",
+                "met_to",
+            ),
         ),
         ListSpec(
             ListName.CONTACTS,
@@ -93,7 +103,17 @@ LISTS: dict[ListName, ListSpec] = {
             ListName.CASES,
             "establishments.index",
             _cases,
-            ("stage_id", "adviser_id", "place_id", "kind", "overdue"),
+            (
+                "stage_id",
+                "adviser_id",
+                "place_id",
+                "kind",
+                "overdue",
+                "opened_from",
+                "opened_to",
+                "established_from",
+                "established_to",
+            ),
         ),
     )
 }

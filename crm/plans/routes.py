@@ -146,10 +146,12 @@ def delete(plan_id: int):
     return redirect(url_for("plans.detail", plan_id=plan_id))
 
 
-@bp.route("/<int:plan_id>/measures.<any(csv, xlsx):fmt>")
+@bp.route("/<int:plan_id>/measures.<fmt>")
 @read_access
 def export(plan_id: int, fmt: str):
     """The plan's measures as a CSV or XLSX file, in the order of the plan's page."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
     plan = _found(queries.get_plan(db.session, plan_id))
     measures = queries.plan_measures(db.session, plan.id)
     partners = queries.partner_names(db.session, [m.id for m in measures])

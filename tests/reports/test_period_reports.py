@@ -19,9 +19,12 @@ from tests.establishments.helpers import at, make_case, seed
 from tests.factories import (
     make_cluster,
     make_company,
+    make_indicator_value,
+    make_measure,
     make_meeting,
     make_membership,
     make_place,
+    make_plan,
     make_sector,
     make_strategy,
     make_user,
@@ -63,6 +66,11 @@ def strategy_data(session):
         established_place_id=make_place(session).id,
         actual_jobs=12,
     )
+    # Measures of the plan in force in 2025; an older plan's measure is not counted.
+    plan = make_plan(session, name="Handlingsplan 2025–2027", start_year=2025, end_year=2027)
+    for strategy, status in [(s1, "planned"), (s1, "done"), (s3, "started"), (None, "planned")]:
+        make_measure(session, plan=plan, strategy_id=strategy and strategy.id, status=status)
+    make_measure(session, strategy_id=s1.id, status="dropped")  # in a 2022–2024 plan
     return {"fa1": fa1, "fa2": fa2, "s4": s4}
 
 
@@ -89,6 +97,14 @@ def test_strategy_report_counts_each_meeting_once_per_strategy_and_once_in_all(
     assert (total.meetings, total.organisations, total.cases_opened) == (3, 3, 1)
     assert total.cases_established == 1
     assert [line.strategy.number for line in report.neglected] == ["2.2"]
+    assert report.plan_name == "Handlingsplan 2025–2027"
+    measures = {line.strategy.number: report.measures[line.strategy.id] for line in report.lines}
+    assert measures == {
+        "1.1": {"planned": 1, "done": 1},
+        "1.2": {},
+        "2.1": {"started": 1},
+        "2.2": {},
+    }
     assert [b.label for b in report.buckets] == [
         "1. kvartal 2025",
         "2. kvartal 2025",
@@ -279,8 +295,26 @@ def test_strategy_page_chart_table_and_downloads_equal_the_table(
     assert "style=" not in html and "<script>" not in html
     rows = _csv(client.get("/reports/strategy.csv?year=2025&table=strategies"))
     assert rows[0][:3] == ["Focus area", "Strategy", "Meetings"]
-    assert rows[1] == ["1 Klima", "1.1 Innovasjonsdistrikt", "2", "2", "0", "0", ""]
-    assert rows[-1][2:6] == ["3", "3", "1", "1"]
+    assert rows[0][6:10] == [
+        "Measures: Planned",
+        "Measures: Started",
+        "Measures: Done",
+        "Measures: Dropped",
+    ]
+    assert rows[1] == [
+        "1 Klima",
+        "1.1 Innovasjonsdistrikt",
+        "2",
+        "2",
+        "0",
+        "0",
+        "1",
+        "0",
+        "1",
+        "0",
+        "",
+    ]
+    assert rows[-1][2:10] == ["3", "3", "1", "1", "1", "1", "1", "0"]
     sheet = load_workbook(
         io.BytesIO(client.get("/reports/strategy.xlsx?year=2025&table=sdgs").data)
     ).active
@@ -328,3 +362,24 @@ def test_report_pages_run_a_bounded_number_of_queries(
             assert client.get(f"/reports/{name}?year=2025").status_code == 200
         counts[name] = len(statements)
     assert max(counts.values()) <= 25, counts
+
+
+def test_indicators_page_shows_the_recorded_indicators_beside_the_jobs(client, session, login):
+    make_indicator_value(session, indicator="jobs", year=2020, value=40_000, source="SSB")
+    make_indicator_value(session, indicator="jobs", year=2021, value=41_500, source="SSB")
+    make_indicator_value(
+        session, indicator="value_per_employee", year=2020, value=650_000, national_value=692_000
+    )
+    login(role="reader", locale="en")
+    html = client.get("/reports/indicators?start=2020-01-01&end=2021-12-31").get_data(as_text=True)
+    assert "Jobs in the municipality" in html and "41,500" in html
+    rows = _csv(
+        client.get(
+            "/reports/indicators.csv?start=2020-01-01&end=2021-12-31"
+            "&table=indicator-value_per_employee"
+        )
+    )
+    assert rows == [
+        ["Year", "Value", "National figure", "Source"],
+        ["2020", "650000.0", "692000.0", "SSB"],
+    ]

@@ -21,6 +21,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,14 +31,8 @@ if __package__ in (None, ""):
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from bench.core_records import (
-    EMAIL,
-    PASSWORD,
-    _nproc,
-    percentiles,
-    signed_in_browser,
-    time_runs,
-)
+from bench import core_records
+from bench.core_records import EMAIL, PASSWORD, _nproc, signed_in_browser
 from config import TestingConfig
 from crm import create_app
 from crm.auth import services as auth_services
@@ -136,89 +131,59 @@ def _build(args: argparse.Namespace) -> None:
     print(f"Generated in {time.perf_counter() - started:.1f} s ({cases} establishment cases)")
 
 
-def _cases() -> list[tuple[str, str, object]]:
+def _cases() -> list[tuple[str, str, Callable[[], object]]]:
     """(label, path, floor) for every report page: the floor runs the report's queries."""
     today = local_today()
     this_year = year_period(today.year)
     strategy_years = Period(date(2022, 1, 1), today)
+    since_2022 = f"start=2022-01-01&end={today.isoformat()}"
     return [
         (
             "strategy, this year",
             "/reports/strategy",
-            lambda s: queries.strategy_report(s, period=this_year),
+            lambda: queries.strategy_report(db.session, period=this_year),
         ),
         (
             "strategy, 2022 to today (per year)",
-            f"/reports/strategy?start=2022-01-01&end={today.isoformat()}",
-            lambda s: queries.strategy_report(s, period=strategy_years),
+            f"/reports/strategy?{since_2022}",
+            lambda: queries.strategy_report(db.session, period=strategy_years),
         ),
         (
             "reach, this year (admin)",
             "/reports/reach",
-            lambda s: queries.reach_report(s, period=this_year, advisers=True),
+            lambda: queries.reach_report(db.session, period=this_year, advisers=True),
         ),
         (
             "clusters, this year",
             "/reports/clusters",
-            lambda s: queries.clusters_report(s, period=this_year),
+            lambda: queries.clusters_report(db.session, period=this_year),
         ),
         (
             "clusters, 2022 to today",
-            f"/reports/clusters?start=2022-01-01&end={today.isoformat()}",
-            lambda s: queries.clusters_report(s, period=strategy_years),
+            f"/reports/clusters?{since_2022}",
+            lambda: queries.clusters_report(db.session, period=strategy_years),
         ),
-        ("pipeline, all cases", "/reports/pipeline", lambda s: queries.pipeline_report(s)),
-        ("results, all years", "/reports/results", lambda s: queries.results_report(s)),
+        ("pipeline, all cases", "/reports/pipeline", lambda: queries.pipeline_report(db.session)),
+        ("results, all years", "/reports/results", lambda: queries.results_report(db.session)),
         (
             "indicators, 2022 to today",
-            "/reports/indicators",
-            lambda s: queries.jobs_by_year(s, period=strategy_years),
+            f"/reports/indicators?{since_2022}",
+            lambda: queries.jobs_by_year(db.session, period=strategy_years),
         ),
         (
             "strategy CSV, per strategy",
             "/reports/strategy.csv",
-            lambda s: queries.strategy_report(s, period=this_year),
+            lambda: queries.strategy_report(db.session, period=this_year),
         ),
     ]
 
 
 def _measure(app, browser, runs: int, warmups: int) -> int:
-    print(f"\n{runs} runs after {warmups} warm-ups; ms; target p95 < {TARGET_P95_MS:.0f} ms")
-    print(
-        f"{'page':<38} {'median':>7} {'p95':>7}   {'floor med':>9} {'floor p95':>9} "
-        f"{'ratio':>6}  result"
-    )
-    failures = 0
+    """core_records' measurement (page over HTTP beside its floor), with this target."""
+    core_records.TARGET_P95_MS = TARGET_P95_MS
     with app.app_context():
         cases = _cases()
-    for label, path, floor in cases:
-        status, _ = browser.request("GET", path)
-        if status != 200:
-            print(f"{label:<38} MISSING: GET {path} answered HTTP {status}")
-            failures += 1
-            continue
-
-        def load(path: str = path) -> None:
-            status, _ = browser.request("GET", path)
-            if status != 200:
-                raise SystemExit(f"GET {path} answered HTTP {status}")
-
-        page_median, page_p95 = percentiles(time_runs(load, runs, warmups))
-        with app.test_request_context():
-
-            def run_floor(floor=floor) -> None:
-                floor(db.session)
-                db.session.remove()
-
-            floor_median, floor_p95 = percentiles(time_runs(run_floor, runs, warmups))
-        ratio = page_median / floor_median if floor_median else float("inf")
-        verdict = "PASS" if page_p95 < TARGET_P95_MS else "FAIL"
-        failures += verdict == "FAIL"
-        print(
-            f"{label:<38} {page_median:7.1f} {page_p95:7.1f}   {floor_median:9.1f} "
-            f"{floor_p95:9.1f} {ratio:6.1f}  {verdict}"
-        )
-    return failures
+    return core_records._measure(app, browser, cases, runs, warmups)
 
 
 if __name__ == "__main__":

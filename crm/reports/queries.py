@@ -1,7 +1,10 @@
-"""Reads for the reports: the establishment pipeline and its results.
+"""Reads for the reports: strategy, reach, clusters, the establishment pipeline and results, and
+the strategy's indicators.
 
-The figures are computed in Python from a few plain queries, so they are the same on SQLite
-and PostgreSQL; the number of rows is small (cases, not meetings).
+Every count and sum is an aggregate query (GROUP BY, COUNT DISTINCT, CASE) written the same for
+SQLite and PostgreSQL; Python only arranges the few result rows. The one exception is the
+pipeline's median days per stage, worked out from the stage changes of the cases (hundreds of
+rows, not meetings).
 """
 
 from __future__ import annotations

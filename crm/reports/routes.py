@@ -127,91 +127,30 @@ def index():
     return render_template("reports/index.html", titles={k: f() for k, f in TITLES.items()})
 
 
-@bp.route("/strategy")
-@read_access
-def strategy():
-    """Meetings, organisations and cases per focus area, strategy, quarter and SDG."""
-    return _page("strategy")
+def _register(name: str, summary: str) -> None:
+    """The report's page and its two downloads: /reports/<name>, <name>.csv, <name>.xlsx."""
+
+    def page():
+        return _page(name)
+
+    def download(fmt: str):
+        return _download(name, fmt)
+
+    page.__doc__ = summary
+    download.__doc__ = f"One table of the report as CSV or XLSX ({name})."
+    bp.add_url_rule(f"/{name}", endpoint=name, view_func=read_access(page))
+    for fmt in ("csv", "xlsx"):
+        bp.add_url_rule(
+            f"/{name}.{fmt}",
+            endpoint=f"{name}_{fmt}",
+            view_func=read_access(download),
+            defaults={"fmt": fmt},
+        )
 
 
-@bp.route("/strategy.csv", defaults={"fmt": "csv"}, endpoint="strategy_csv")
-@bp.route("/strategy.xlsx", defaults={"fmt": "xlsx"}, endpoint="strategy_xlsx")
-@read_access
-def strategy_file(fmt: str):
-    """One table of the strategy report as CSV or XLSX."""
-    return _download("strategy", fmt)
-
-
-@bp.route("/reach")
-@read_access
-def reach():
-    """Organisations met per sector, place and kind; meetings per adviser for admins."""
-    return _page("reach")
-
-
-@bp.route("/reach.csv", defaults={"fmt": "csv"}, endpoint="reach_csv")
-@bp.route("/reach.xlsx", defaults={"fmt": "xlsx"}, endpoint="reach_xlsx")
-@read_access
-def reach_file(fmt: str):
-    """One table of the reach report as CSV or XLSX (per adviser for admins only)."""
-    return _download("reach", fmt)
-
-
-@bp.route("/clusters")
-@read_access
-def clusters():
-    """Members per year, the triple-helix mix, meetings with members, ties across clusters."""
-    return _page("clusters")
-
-
-@bp.route("/clusters.csv", defaults={"fmt": "csv"}, endpoint="clusters_csv")
-@bp.route("/clusters.xlsx", defaults={"fmt": "xlsx"}, endpoint="clusters_xlsx")
-@read_access
-def clusters_file(fmt: str):
-    """One table of the clusters report as CSV or XLSX."""
-    return _download("clusters", fmt)
-
-
-@bp.route("/pipeline")
-@read_access
-def pipeline():
-    """Cases per stage now, conversion to established, median days per stage, lost reasons."""
-    return _page("pipeline")
-
-
-@bp.route("/pipeline.csv", defaults={"fmt": "csv"}, endpoint="pipeline_csv")
-@bp.route("/pipeline.xlsx", defaults={"fmt": "xlsx"}, endpoint="pipeline_xlsx")
-@read_access
-def pipeline_file(fmt: str):
-    """One table of the pipeline report as CSV or XLSX."""
-    return _download("pipeline", fmt)
-
-
-@bp.route("/results")
-@read_access
-def results():
-    """Established cases per year and place; the share of new jobs in growth areas."""
-    return _page("results")
-
-
-@bp.route("/results.csv", defaults={"fmt": "csv"}, endpoint="results_csv")
-@bp.route("/results.xlsx", defaults={"fmt": "xlsx"}, endpoint="results_xlsx")
-@read_access
-def results_file(fmt: str):
-    """One table of the results report as CSV or XLSX."""
-    return _download("results", fmt)
-
-
-@bp.route("/indicators")
-@read_access
-def indicators():
-    """New jobs from established cases per year, and their share in growth areas."""
-    return _page("indicators")
-
-
-@bp.route("/indicators.csv", defaults={"fmt": "csv"}, endpoint="indicators_csv")
-@bp.route("/indicators.xlsx", defaults={"fmt": "xlsx"}, endpoint="indicators_xlsx")
-@read_access
-def indicators_file(fmt: str):
-    """One table of the indicators report as CSV or XLSX."""
-    return _download("indicators", fmt)
+_register("strategy", "Meetings, organisations and cases per focus area, strategy, quarter, SDG.")
+_register("reach", "Organisations met per sector, place and kind; per adviser for admins only.")
+_register("clusters", "Members per year, the triple-helix mix, meetings with members, ties.")
+_register("pipeline", "Cases per stage, conversion, median days per stage, lost reasons.")
+_register("results", "Established cases per year and place; the share of jobs in growth areas.")
+_register("indicators", "New jobs per year and their share in growth areas; external indicators.")

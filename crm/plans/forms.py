@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from crm.common.forms import DateField, IdListField, VersionedForm, optional_id
+from crm.common.forms import DateField, IdField, IdListField, VersionedForm, optional_id
 from crm.plans.labels import MEASURE_STATUS
 
 
@@ -101,5 +101,5 @@ class UnlinkEvidenceForm(FlaskForm):
     """A button that removes one record from a measure's evidence."""
 
     kind = HiddenField()
-    record_id = HiddenField()
+    record_id = IdField()
     submit = SubmitField(_l("Remove"))

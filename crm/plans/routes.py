@@ -349,11 +349,9 @@ def unlink(measure_id: int):
     """Remove one meeting, case or task from a measure's evidence."""
     measure = _found(queries.get_measure(db.session, measure_id))
     form = UnlinkEvidenceForm(prefix="unlink")
-    if not form.validate_on_submit() or form.kind.data not in ("meeting", "case", "task"):
-        abort(400)
-    try:
-        record_id = int(form.record_id.data)
-    except (TypeError, ValueError):
+    record_id = form.record_id.data
+    valid = form.validate_on_submit() and record_id is not None
+    if not valid or form.kind.data not in ("meeting", "case", "task"):
         abort(400)
     with saving() as saved:
         services.unlink_evidence(

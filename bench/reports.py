@@ -57,7 +57,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmups", type=int, default=3)
-    parser.add_argument("--database-url", default=None, help="an empty database (PostgreSQL)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a database to fill when empty, or reuse when filled (PostgreSQL or sqlite:///PATH)",
+    )
     args = parser.parse_args()
     print(
         f"Machine: {platform.machine()}, {_nproc()} CPUs, Python {platform.python_version()}, "

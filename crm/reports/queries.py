@@ -360,23 +360,50 @@ def _counts(session: Session, query) -> dict:
     return {key: value for key, value in session.execute(query).all()}
 
 
-def _meeting_counts(session: Session, key, period: Period, *, joins=()):
-    """count(distinct meeting) and count(distinct organisation) grouped by `key`."""
-    meetings = select(key, func.count(distinct(meeting_strategies.c.meeting_id))).select_from(
-        meeting_strategies
+def _tagged_meetings(period: Period, buckets: list[Bucket]):
+    """The period's (meeting, strategy, focus area, bucket) tags, as a materialised CTE.
+
+    MATERIALIZED, and no condition on the strategy inside, make both databases read the
+    period's meetings by date first, then their tags; left to itself SQLite would walk every
+    tag of the chosen strategies and look each meeting up (all ten years of them) before
+    filtering on the date. The queries over it keep the chosen strategies.
+    """
+    return (
+        select(
+            meeting_strategies.c.meeting_id,
+            meeting_strategies.c.strategy_id,
+            Strategy.focus_area_id,
+            _bucket(Meeting.starts_at, buckets, instant=True).label("bucket"),
+        )
+        .select_from(Meeting)
+        .join(meeting_strategies, meeting_strategies.c.meeting_id == Meeting.id)
+        .join(Strategy, Strategy.id == meeting_strategies.c.strategy_id)
+        .where(_meeting_in(period))
+        .cte("tagged")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _meeting_figures(
+    session: Session, tagged, ids: list[int], *keys, joins=(), organisations: bool = True
+) -> dict:
+    """{key: (meetings, organisations)}: distinct meetings and organisations per key, of the
+    meetings tagged with the strategies `ids` (organisations 0 when not asked for)."""
+    orgs = func.count(distinct(meeting_companies.c.company_id)) if organisations else literal(0)
+    query = (
+        select(*keys, func.count(distinct(tagged.c.meeting_id)), orgs)
+        .select_from(tagged)
+        .where(tagged.c.strategy_id.in_(ids))
     )
     for target, on in joins:
-        meetings = meetings.join(target, on)
-    meetings = meetings.join(Meeting, Meeting.id == meeting_strategies.c.meeting_id).where(
-        _meeting_in(period)
-    )
-    organisations = meetings.with_only_columns(
-        key, func.count(distinct(meeting_companies.c.company_id))
-    ).join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
-    return (
-        _counts(session, meetings.group_by(key)),
-        _counts(session, organisations.group_by(key)),
-    )
+        query = query.join(target, on)
+    if organisations:
+        query = query.outerjoin(
+            meeting_companies, meeting_companies.c.meeting_id == tagged.c.meeting_id
+        )
+    if keys:
+        query = query.group_by(*keys)
+    return {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in session.execute(query)}
 
 
 def _case_counts(session: Session, key, period: Period, *, joins=()):
@@ -406,52 +433,32 @@ def strategy_report(
         areas = [a for a in areas if a.id == focus_area_id]
     strategies = [(s, a) for a in areas for s in a.strategies]
     ids = [s.id for s, _a in strategies]
-    chosen = meeting_strategies.c.strategy_id.in_(ids)
-    sid = meeting_strategies.c.strategy_id
+    buckets = period.buckets()
+    tagged = _tagged_meetings(period, buckets)
 
-    meetings, organisations = _meeting_counts(session, sid, period)
+    per_strategy = _meeting_figures(session, tagged, ids, tagged.c.strategy_id)
     opened, established = _case_counts(session, case_strategies.c.strategy_id, period)
-    lines = [
-        StrategyLine(
-            s,
-            a,
-            Attention(
-                meetings.get(s.id, 0),
-                organisations.get(s.id, 0),
-                opened.get(s.id, 0),
-                established.get(s.id, 0),
-            ),
-        )
-        for s, a in strategies
-    ]
+    lines = []
+    for s, a in strategies:
+        meetings, organisations = per_strategy.get((s.id,), (0, 0))
+        figures = Attention(meetings, organisations, opened.get(s.id, 0), established.get(s.id, 0))
+        lines.append(StrategyLine(s, a, figures))
 
     # In all: every meeting and case once, whatever the number of its strategies.
-    t_meetings, t_organisations = _meeting_totals(session, period, chosen)
+    t_meetings, t_organisations = _meeting_figures(session, tagged, ids).get((), (0, 0))
     t_opened, t_established = _case_totals(session, period, ids)
     total = Attention(t_meetings, t_organisations, t_opened, t_established)
 
-    # Per focus area and bucket.
-    buckets = period.buckets()
-    bucket = _bucket(Meeting.starts_at, buckets, instant=True)
-    rows = session.execute(
-        select(Strategy.focus_area_id, bucket, func.count(distinct(Meeting.id)))
-        .select_from(meeting_strategies)
-        .join(Strategy, Strategy.id == sid)
-        .join(Meeting, Meeting.id == meeting_strategies.c.meeting_id)
-        .where(_meeting_in(period), chosen)
-        .group_by(Strategy.focus_area_id, bucket)
-    ).all()
+    # Per focus area and bucket, and per bucket in all.
     per_bucket = {a.id: [0] * len(buckets) for a in areas}
-    for area_id, index, count in rows:
+    for (area_id, index), (count, _orgs) in _meeting_figures(
+        session, tagged, ids, tagged.c.focus_area_id, tagged.c.bucket, organisations=False
+    ).items():
         per_bucket[area_id][index] = count
     bucket_totals = [0] * len(buckets)
-    for index, count in session.execute(
-        select(bucket, func.count(distinct(Meeting.id)))
-        .select_from(meeting_strategies)
-        .join(Meeting, Meeting.id == meeting_strategies.c.meeting_id)
-        .where(_meeting_in(period), chosen)
-        .group_by(bucket)
-    ).all():
+    for (index,), (count, _orgs) in _meeting_figures(
+        session, tagged, ids, tagged.c.bucket, organisations=False
+    ).items():
         bucket_totals[index] = count
 
     # Per SDG: the focus areas serving each goal, as a small literal table joined in SQL.
@@ -464,14 +471,12 @@ def strategy_report(
                 for sdg, area_id in pairs
             )
         ).subquery("goal_areas")
-        s_meet, s_org = _meeting_counts(
+        by_goal = _meeting_figures(
             session,
+            tagged,
+            ids,
             goal_table.c.sdg,
-            period,
-            joins=[
-                (Strategy, Strategy.id == sid),
-                (goal_table, goal_table.c.focus_area_id == Strategy.focus_area_id),
-            ],
+            joins=[(goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id)],
         )
         s_open, s_est = _case_counts(
             session,
@@ -486,9 +491,7 @@ def strategy_report(
             sdgs.append(
                 (
                     sdg,
-                    Attention(
-                        s_meet.get(sdg, 0), s_org.get(sdg, 0), s_open.get(sdg, 0), s_est.get(sdg, 0)
-                    ),
+                    Attention(*by_goal.get((sdg,), (0, 0)), s_open.get(sdg, 0), s_est.get(sdg, 0)),
                 )
             )
     plan = current_plan(session, today=period.end)
@@ -503,22 +506,6 @@ def strategy_report(
         plan.name if plan else None,
         {s.id: measures.get(s.id, {}) for s, _a in strategies},
     )
-
-
-def _meeting_totals(session: Session, period: Period, chosen) -> tuple[int, int]:
-    """Distinct meetings and organisations tagged with any chosen strategy."""
-    tagged = (
-        select(meeting_strategies.c.meeting_id)
-        .join(Meeting, Meeting.id == meeting_strategies.c.meeting_id)
-        .where(_meeting_in(period), chosen)
-    )
-    meetings = session.scalar(select(func.count()).select_from(tagged.distinct().subquery()))
-    organisations = session.scalar(
-        select(func.count(distinct(meeting_companies.c.company_id))).where(
-            meeting_companies.c.meeting_id.in_(tagged)
-        )
-    )
-    return meetings or 0, organisations or 0
 
 
 def _case_totals(session: Session, period: Period, ids: list[int]) -> tuple[int, int]:

@@ -15,7 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from crm.auth.models import User
@@ -384,26 +398,44 @@ def _tagged_meetings(period: Period, buckets: list[Bucket]):
     )
 
 
-def _meeting_figures(
-    session: Session, tagged, ids: list[int], *keys, joins=(), organisations: bool = True
-) -> dict:
-    """{key: (meetings, organisations)}: distinct meetings and organisations per key, of the
-    meetings tagged with the strategies `ids` (organisations 0 when not asked for)."""
-    orgs = func.count(distinct(meeting_companies.c.company_id)) if organisations else literal(0)
-    query = (
-        select(*keys, func.count(distinct(tagged.c.meeting_id)), orgs)
-        .select_from(tagged)
-        .where(tagged.c.strategy_id.in_(ids))
+def _meeting_figures(session: Session, tagged, ids: list[int], goal_table=None) -> dict:
+    """Distinct meetings and organisations of the meetings tagged with the strategies `ids`:
+    {(part, key, key): (meetings, organisations)} for the parts "strategy" (per strategy),
+    "total" (each meeting once), "area" (per focus area and bucket), "bucket" and "goal" (per
+    SDG, through `goal_table`).
+
+    One statement: the parts are a UNION ALL over the one materialised CTE, so the period's
+    meetings are read once.
+    """
+    # A typed NULL: PostgreSQL matches a UNION's column types branch by branch.
+    none, zero = cast(null(), Integer), literal_column("0")
+    meetings = func.count(distinct(tagged.c.meeting_id))
+    organisations = func.count(distinct(meeting_companies.c.company_id))
+    with_companies = tagged.outerjoin(
+        meeting_companies, meeting_companies.c.meeting_id == tagged.c.meeting_id
     )
-    for target, on in joins:
-        query = query.join(target, on)
-    if organisations:
-        query = query.outerjoin(
-            meeting_companies, meeting_companies.c.meeting_id == tagged.c.meeting_id
+
+    def part(name: str, keys: tuple, source, counts) -> Select:
+        query = select(literal_column(f"'{name}'"), *keys, *counts).select_from(source)
+        query = query.where(tagged.c.strategy_id.in_(ids))
+        grouped = [k for k in keys if k is not none]  # the same object: never grouped
+        return query.group_by(*grouped) if grouped else query
+
+    parts = [
+        part("strategy", (tagged.c.strategy_id, none), with_companies, (meetings, organisations)),
+        part("total", (none, none), with_companies, (meetings, organisations)),
+        part("area", (tagged.c.focus_area_id, tagged.c.bucket), tagged, (meetings, zero)),
+        part("bucket", (tagged.c.bucket, none), tagged, (meetings, zero)),
+    ]
+    if goal_table is not None:
+        by_goal = with_companies.join(
+            goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id
         )
-    if keys:
-        query = query.group_by(*keys)
-    return {tuple(row[: len(keys)]): tuple(row[len(keys) :]) for row in session.execute(query)}
+        parts.append(part("goal", (goal_table.c.sdg, none), by_goal, (meetings, organisations)))
+    return {
+        (name, first, second): (count, orgs)
+        for name, first, second, count, orgs in session.execute(union_all(*parts))
+    }
 
 
 def _case_counts(session: Session, key, period: Period, *, joins=()):
@@ -436,48 +468,46 @@ def strategy_report(
     buckets = period.buckets()
     tagged = _tagged_meetings(period, buckets)
 
-    per_strategy = _meeting_figures(session, tagged, ids, tagged.c.strategy_id)
+    # Per SDG: the focus areas serving each goal, as a small literal table joined in SQL.
+    pairs = [(sdg, a.id) for a in areas for sdg in a.sdg_list]
+    goal_table = (
+        union_all(
+            *(
+                select(
+                    literal_column(str(int(sdg))).label("sdg"),
+                    literal_column(str(int(area_id))).label("focus_area_id"),
+                )
+                for sdg, area_id in pairs
+            )
+        ).subquery("goal_areas")
+        if pairs
+        else None
+    )
+    found = _meeting_figures(session, tagged, ids, goal_table)
+
     opened, established = _case_counts(session, case_strategies.c.strategy_id, period)
     lines = []
     for s, a in strategies:
-        meetings, organisations = per_strategy.get((s.id,), (0, 0))
+        meetings, organisations = found.get(("strategy", s.id, None), (0, 0))
         figures = Attention(meetings, organisations, opened.get(s.id, 0), established.get(s.id, 0))
         lines.append(StrategyLine(s, a, figures))
 
     # In all: every meeting and case once, whatever the number of its strategies.
-    t_meetings, t_organisations = _meeting_figures(session, tagged, ids).get((), (0, 0))
+    t_meetings, t_organisations = found.get(("total", None, None), (0, 0))
     t_opened, t_established = _case_totals(session, period, ids)
     total = Attention(t_meetings, t_organisations, t_opened, t_established)
 
     # Per focus area and bucket, and per bucket in all.
     per_bucket = {a.id: [0] * len(buckets) for a in areas}
-    for (area_id, index), (count, _orgs) in _meeting_figures(
-        session, tagged, ids, tagged.c.focus_area_id, tagged.c.bucket, organisations=False
-    ).items():
-        per_bucket[area_id][index] = count
     bucket_totals = [0] * len(buckets)
-    for (index,), (count, _orgs) in _meeting_figures(
-        session, tagged, ids, tagged.c.bucket, organisations=False
-    ).items():
-        bucket_totals[index] = count
+    for (part, first, second), (count, _orgs) in found.items():
+        if part == "area":
+            per_bucket[first][second] = count
+        elif part == "bucket":
+            bucket_totals[first] = count
 
-    # Per SDG: the focus areas serving each goal, as a small literal table joined in SQL.
-    pairs = [(sdg, a.id) for a in areas for sdg in a.sdg_list]
     sdgs: list[tuple[int, Attention]] = []
-    if pairs:
-        goal_table = union_all(
-            *(
-                select(literal(sdg).label("sdg"), literal(area_id).label("focus_area_id"))
-                for sdg, area_id in pairs
-            )
-        ).subquery("goal_areas")
-        by_goal = _meeting_figures(
-            session,
-            tagged,
-            ids,
-            goal_table.c.sdg,
-            joins=[(goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id)],
-        )
+    if goal_table is not None:
         s_open, s_est = _case_counts(
             session,
             goal_table.c.sdg,
@@ -488,11 +518,9 @@ def strategy_report(
             ],
         )
         for sdg in sorted({sdg for sdg, _a in pairs}):
+            meetings, organisations = found.get(("goal", sdg, None), (0, 0))
             sdgs.append(
-                (
-                    sdg,
-                    Attention(*by_goal.get((sdg,), (0, 0)), s_open.get(sdg, 0), s_est.get(sdg, 0)),
-                )
+                (sdg, Attention(meetings, organisations, s_open.get(sdg, 0), s_est.get(sdg, 0)))
             )
     plan = current_plan(session, today=period.end)
     measures = measure_counts_by_strategy(session, plan_id=plan.id) if plan else {}

@@ -18,6 +18,7 @@ from itertools import pairwise
 from sqlalchemy import (
     Integer,
     Select,
+    String,
     and_,
     case,
     cast,
@@ -580,41 +581,87 @@ class ReachReport:
 
 
 def reach_report(session: Session, *, period: Period, advisers: bool) -> ReachReport:
-    """Who the department met in the period; meetings per adviser only when asked (admins)."""
-    met = _met(period)
-    reached = session.scalar(select(func.count()).select_from(met.distinct().subquery())) or 0
-    sectors = session.execute(
-        select(Sector.name, func.count(distinct(company_sectors.c.company_id)))
-        .join(company_sectors, company_sectors.c.sector_id == Sector.id)
-        .where(company_sectors.c.company_id.in_(met))
-        .group_by(Sector.id, Sector.name, Sector.position)
-        .order_by(func.count(distinct(company_sectors.c.company_id)).desc(), Sector.position)
-    ).all()
-    without_sector = session.scalar(
-        select(func.count(Company.id)).where(
-            Company.id.in_(met), ~Company.id.in_(select(company_sectors.c.company_id))
-        )
-    )
-    places = session.execute(
-        select(Place.name, Place.growth_area, func.count(Company.id))
-        .outerjoin(Place, Place.id == Company.place_id)
-        .where(Company.id.in_(met))
-        .group_by(Place.id, Place.name, Place.growth_area)
-        .order_by(func.count(Company.id).desc(), Place.id.is_(None), Place.name)
-    ).all()
-    kinds = session.execute(
-        select(Company.kind, func.count(Company.id))
-        .where(Company.id.in_(met))
-        .group_by(Company.kind)
-        .order_by(func.count(Company.id).desc(), Company.kind)
-    ).all()
+    """Who the department met in the period; meetings per adviser only when asked (admins).
+
+    The organisations met are read once (a materialised CTE) and counted per kind, place and
+    sector in one UNION ALL statement; names are put on the few result rows afterwards.
+    """
     in_register = and_(
         Company.org_number.is_not(None), Company.register_status == RegisterStatus.ACTIVE.value
     )
-    registered = session.scalar(select(func.count(Company.id)).where(in_register)) or 0
-    registered_met = (
-        session.scalar(select(func.count(Company.id)).where(in_register, Company.id.in_(met))) or 0
+    met = (
+        select(
+            Company.id, Company.kind, Company.place_id, case((in_register, 1), else_=0).label("reg")
+        )
+        .where(Company.id.in_(_met(period)))
+        .cte("met")
+        .prefix_with("MATERIALIZED")
     )
+    no_text, no_id = cast(null(), String), cast(null(), Integer)
+    parts = union_all(
+        select(
+            literal_column("'kind'"), met.c.kind, no_id, func.count(), func.sum(met.c.reg)
+        ).group_by(met.c.kind),
+        select(
+            literal_column("'place'"), no_text, met.c.place_id, func.count(), literal_column("0")
+        ).group_by(met.c.place_id),
+        select(
+            literal_column("'sector'"),
+            no_text,
+            company_sectors.c.sector_id,
+            func.count(distinct(met.c.id)),
+            literal_column("0"),
+        )
+        .select_from(met)
+        .join(company_sectors, company_sectors.c.company_id == met.c.id)
+        .group_by(company_sectors.c.sector_id),
+        select(
+            literal_column("'with_sector'"),
+            no_text,
+            no_id,
+            func.count(distinct(company_sectors.c.company_id)),
+            literal_column("0"),
+        )
+        .select_from(met)
+        .join(company_sectors, company_sectors.c.company_id == met.c.id),
+    )
+    kinds_found, places_found, sectors_found = [], [], []
+    with_sector = 0
+    for part, text_key, id_key, count, registered_count in session.execute(parts):
+        if part == "kind":
+            kinds_found.append((text_key, count, registered_count or 0))
+        elif part == "place":
+            places_found.append((id_key, count))
+        elif part == "sector":
+            sectors_found.append((id_key, count))
+        else:
+            with_sector = count or 0
+    reached = sum(count for _k, count, _r in kinds_found)
+    registered_met = sum(r for _k, _c, r in kinds_found)
+    kinds = sorted(((k, c) for k, c, _r in kinds_found), key=lambda kc: (-kc[1], kc[0]))
+    place_names = {
+        p.id: p
+        for p in session.scalars(
+            select(Place).where(Place.id.in_([i for i, _c in places_found if i]))
+        )
+    }
+    places = sorted(
+        (
+            (place_names[i].name if i else None, bool(i and place_names[i].growth_area), c)
+            for i, c in places_found
+        ),
+        key=lambda row: (-row[2], row[0] is None, row[0] or ""),
+    )
+    sector_names = dict(
+        session.execute(
+            select(Sector.id, Sector.name).where(Sector.id.in_([i for i, _c in sectors_found]))
+        ).all()
+    )
+    sectors = sorted(
+        ((sector_names[i], c) for i, c in sectors_found), key=lambda row: (-row[1], row[0])
+    )
+    without_sector = reached - with_sector
+    registered = session.scalar(select(func.count(Company.id)).where(in_register)) or 0
     per_adviser: list[tuple[str, int]] = []
     if advisers:
         per_adviser = [
@@ -628,14 +675,14 @@ def reach_report(session: Session, *, period: Period, advisers: bool) -> ReachRe
                 .order_by(func.count(distinct(Meeting.id)).desc(), User.name)
             ).all()
         ]
-    sector_rows = [(name, count) for name, count in sectors]
+    sector_rows = list(sectors)
     if without_sector:
         sector_rows.append((None, without_sector))
     return ReachReport(
         reached,
         sector_rows,
-        [(name, bool(growth), count) for name, growth, count in places],
-        [(kind, count) for kind, count in kinds],
+        places,
+        kinds,
         registered,
         registered_met,
         per_adviser,

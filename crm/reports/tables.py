@@ -112,7 +112,7 @@ def strategy_sections(report: queries.StrategyReport) -> list[Section]:
     _chart(per_strategy, 1, 2)
     if per_strategy.chart:
         # A strategy with no attention says so beside its (missing) bar, not by colour.
-        per_strategy.chart = bar_chart([(row[1], row[2], row[6]) for row in per_strategy.rows])
+        per_strategy.chart = bar_chart([(row[1], row[2], row[-1]) for row in per_strategy.rows])
     per_strategy.remarks.append(
         _(
             "Measures of %(plan)s, the action plan in force at the end of the period.",

@@ -292,6 +292,7 @@ def test_strategy_page_chart_table_and_downloads_equal_the_table(
     html = client.get("/reports/strategy?year=2025").get_data(as_text=True)
     assert 'data-chart="bars"' in html and "<rect" in html
     assert "No attention in the period: 2.2 Regionalpark." in html
+    assert ">0 · No attention</text>" in html  # beside the strategy's empty bar
     assert "style=" not in html and "<script>" not in html
     rows = _csv(client.get("/reports/strategy.csv?year=2025&table=strategies"))
     assert rows[0][:3] == ["Focus area", "Strategy", "Meetings"]

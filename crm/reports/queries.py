@@ -376,7 +376,8 @@ def _counts(session: Session, query) -> dict:
 
 
 def _tagged_meetings(period: Period, buckets: list[Bucket]):
-    """The period's (meeting, strategy, focus area, bucket) tags, as a materialised CTE.
+    """The period's (meeting, strategy, focus area, bucket, organisation) rows, as a
+    materialised CTE.
 
     MATERIALIZED, and no condition on the strategy inside, make both databases read the
     period's meetings by date first, then their tags; left to itself SQLite would walk every
@@ -389,10 +390,14 @@ def _tagged_meetings(period: Period, buckets: list[Bucket]):
             meeting_strategies.c.strategy_id,
             Strategy.focus_area_id,
             _bucket(Meeting.starts_at, buckets, instant=True).label("bucket"),
+            meeting_companies.c.company_id,
         )
         .select_from(Meeting)
         .join(meeting_strategies, meeting_strategies.c.meeting_id == Meeting.id)
         .join(Strategy, Strategy.id == meeting_strategies.c.strategy_id)
+        # Each tag once per organisation at the meeting (or once with none): read here once,
+        # not joined again by every count of organisations.
+        .outerjoin(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
         .where(_meeting_in(period))
         .cte("tagged")
         .prefix_with("MATERIALIZED")
@@ -411,10 +416,7 @@ def _meeting_figures(session: Session, tagged, ids: list[int], goal_table=None) 
     # A typed NULL: PostgreSQL matches a UNION's column types branch by branch.
     none, zero = cast(null(), Integer), literal_column("0")
     meetings = func.count(distinct(tagged.c.meeting_id))
-    organisations = func.count(distinct(meeting_companies.c.company_id))
-    with_companies = tagged.outerjoin(
-        meeting_companies, meeting_companies.c.meeting_id == tagged.c.meeting_id
-    )
+    organisations = func.count(distinct(tagged.c.company_id))
 
     def part(name: str, keys: tuple, source, counts) -> Select:
         query = select(literal_column(f"'{name}'"), *keys, *counts).select_from(source)
@@ -423,15 +425,13 @@ def _meeting_figures(session: Session, tagged, ids: list[int], goal_table=None) 
         return query.group_by(*grouped) if grouped else query
 
     parts = [
-        part("strategy", (tagged.c.strategy_id, none), with_companies, (meetings, organisations)),
-        part("total", (none, none), with_companies, (meetings, organisations)),
+        part("strategy", (tagged.c.strategy_id, none), tagged, (meetings, organisations)),
+        part("total", (none, none), tagged, (meetings, organisations)),
         part("area", (tagged.c.focus_area_id, tagged.c.bucket), tagged, (meetings, zero)),
         part("bucket", (tagged.c.bucket, none), tagged, (meetings, zero)),
     ]
     if goal_table is not None:
-        by_goal = with_companies.join(
-            goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id
-        )
+        by_goal = tagged.join(goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id)
         parts.append(part("goal", (goal_table.c.sdg, none), by_goal, (meetings, organisations)))
     return {
         (name, first, second): (count, orgs)

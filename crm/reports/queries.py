@@ -1,28 +1,57 @@
-"""Reads for the reports: the establishment pipeline and its results.
+"""Reads for the reports: strategy, reach, clusters, the establishment pipeline and results, and
+the strategy's indicators.
 
-The figures are computed in Python from a few plain queries, so they are the same on SQLite
-and PostgreSQL; the number of rows is small (cases, not meetings).
+Every count and sum is an aggregate query (GROUP BY, COUNT DISTINCT, CASE) written the same for
+SQLite and PostgreSQL; Python only arranges the few result rows. The one exception is the
+pipeline's median days per stage, worked out from the stage changes of the cases (hundreds of
+rows, not meetings).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
 
-from crm.companies.models import Place
+from crm.auth.models import User
+from crm.clusters.models import Cluster, Membership
+from crm.common.dates import local_midnight
+from crm.companies.models import Company, Place, RegisterStatus, Sector, company_sectors
 from crm.establishments.models import (
     EstablishmentCase,
     LostReason,
     Stage,
     StageChange,
     StageOutcome,
+    case_strategies,
 )
+from crm.indicators.models import IndicatorValue
+from crm.indicators.queries import IndicatorPoint, indicator_series
+from crm.meetings.models import Meeting, meeting_companies, meeting_staff, meeting_strategies
+from crm.network.models import CollaborationLink
+from crm.plans.queries import current_plan, measure_counts_by_strategy
+from crm.reports.filters import Bucket, Period
+from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 
 # The strategy's goal: 90 % of new jobs in the prioritised growth areas.
 GROWTH_AREA_GOAL = 0.9
@@ -38,6 +67,9 @@ class StageFigures:
     reached_established: int
     median_days: float | None
     stays: int
+    area_m2: int = 0
+    expected_jobs: int = 0
+    investment_nok: int = 0
 
     @property
     def conversion(self) -> float | None:
@@ -58,19 +90,51 @@ class PipelineReport:
         """The largest current count, for scaling bars."""
         return max((s.current for s in self.stages), default=0)
 
+    @property
+    def total_area(self) -> int:
+        """The m² all the cases need."""
+        return sum(s.area_m2 for s in self.stages)
 
-def pipeline_report(session: Session, *, now: datetime | None = None) -> PipelineReport:
-    """The pipeline report; median days count finished stays only (the case left the stage)."""
+    @property
+    def total_expected_jobs(self) -> int:
+        """The jobs all the cases expect."""
+        return sum(s.expected_jobs for s in self.stages)
+
+    @property
+    def total_investment(self) -> int:
+        """The NOK all the cases expect to invest."""
+        return sum(s.investment_nok for s in self.stages)
+
+
+def pipeline_report(
+    session: Session, *, now: datetime | None = None, period: Period | None = None
+) -> PipelineReport:
+    """The pipeline report; median days count finished stays only (the case left the stage).
+
+    With a period, only the cases opened in it count.
+    """
+    opened = _day_in(EstablishmentCase.opened_on, period) if period is not None else literal(True)
     stages = list(session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
-    current = dict(
-        session.execute(
-            select(EstablishmentCase.stage_id, func.count()).group_by(EstablishmentCase.stage_id)
+    sums = {
+        stage_id: values
+        for stage_id, *values in session.execute(
+            select(
+                EstablishmentCase.stage_id,
+                func.count(),
+                func.sum(func.coalesce(EstablishmentCase.area_m2, 0)),
+                func.sum(func.coalesce(EstablishmentCase.expected_jobs, 0)),
+                func.sum(func.coalesce(EstablishmentCase.expected_investment_nok, 0)),
+            )
+            .where(opened)
+            .group_by(EstablishmentCase.stage_id)
         ).all()
-    )
+    }
+    current = {stage_id: values[0] for stage_id, values in sums.items()}
     changes = session.execute(
-        select(StageChange.case_id, StageChange.to_stage_id, StageChange.changed_at).order_by(
-            StageChange.case_id, StageChange.changed_at, StageChange.id
-        )
+        select(StageChange.case_id, StageChange.to_stage_id, StageChange.changed_at)
+        .join(EstablishmentCase, EstablishmentCase.id == StageChange.case_id)
+        .where(opened)
+        .order_by(StageChange.case_id, StageChange.changed_at, StageChange.id)
     ).all()
     established_ids = {s.id for s in stages if s.outcome == StageOutcome.ESTABLISHED}
     reached: dict[int, set[int]] = defaultdict(set)
@@ -95,6 +159,9 @@ def pipeline_report(session: Session, *, now: datetime | None = None) -> Pipelin
             reached_established=len(reached[stage.id] & established_cases),
             median_days=statistics.median(durations[stage.id]) if durations[stage.id] else None,
             stays=len(durations[stage.id]),
+            area_m2=(sums.get(stage.id) or [0, 0])[1] or 0,
+            expected_jobs=(sums.get(stage.id) or [0, 0, 0])[2] or 0,
+            investment_nok=(sums.get(stage.id) or [0, 0, 0, 0])[3] or 0,
         )
         for stage in stages
     ]
@@ -102,7 +169,7 @@ def pipeline_report(session: Session, *, now: datetime | None = None) -> Pipelin
         session.execute(
             select(EstablishmentCase.lost_reason, func.count())
             .join(EstablishmentCase.stage)
-            .where(Stage.outcome == StageOutcome.LOST.value)
+            .where(Stage.outcome == StageOutcome.LOST.value, opened)
             .group_by(EstablishmentCase.lost_reason)
         ).all()
     )
@@ -121,6 +188,7 @@ class ResultRow:
     cases: int
     jobs: int
     area_m2: int
+    investment_nok: int = 0
 
 
 @dataclass
@@ -153,33 +221,646 @@ class ResultsReport:
         """All m² of established cases."""
         return sum(r.area_m2 for r in self.rows)
 
+    @property
+    def total_investment(self) -> int:
+        """All NOK the established cases expected to invest."""
+        return sum(r.investment_nok for r in self.rows)
 
-def results_report(session: Session) -> ResultsReport:
-    """The results report over the cases now in an established stage."""
+
+def results_report(session: Session, *, period: Period | None = None) -> ResultsReport:
+    """The cases now in an established stage, established in the period (all without one)."""
+    if period is None:
+        first, last = session.execute(
+            select(
+                func.min(EstablishmentCase.established_on),
+                func.max(EstablishmentCase.established_on),
+            ).join(Stage, _established_case())
+        ).one()
+        if first is None:
+            return ResultsReport([], 0, 0)
+        period = Period(first, last)
+    buckets = _year_buckets(period)
+    bucket = _bucket(EstablishmentCase.established_on, buckets, instant=False)
+    jobs = func.coalesce(EstablishmentCase.actual_jobs, 0)
     rows = session.execute(
         select(
-            EstablishmentCase.established_on,
+            bucket,
             Place.name,
             Place.growth_area,
-            EstablishmentCase.actual_jobs,
-            EstablishmentCase.area_m2,
+            func.count(EstablishmentCase.id),
+            func.sum(jobs),
+            func.sum(func.coalesce(EstablishmentCase.area_m2, 0)),
+            func.sum(func.coalesce(EstablishmentCase.expected_investment_nok, 0)),
         )
-        .join(EstablishmentCase.stage)
+        .join(Stage, _established_case())
         .outerjoin(Place, Place.id == EstablishmentCase.established_place_id)
-        .where(Stage.outcome == StageOutcome.ESTABLISHED.value)
+        .where(_day_in(EstablishmentCase.established_on, period))
+        .group_by(bucket, Place.id, Place.name, Place.growth_area)
     ).all()
-    groups: dict[tuple[int | None, str | None], ResultRow] = {}
-    total = growth = 0
-    for established_on, place, growth_area, jobs, area in rows:
-        year = established_on.year if established_on else None
-        row = groups.setdefault((year, place), ResultRow(year, place, bool(growth_area), 0, 0, 0))
-        row.cases += 1
-        row.jobs += jobs or 0
-        row.area_m2 += area or 0
-        total += jobs or 0
-        if growth_area:
-            growth += jobs or 0
-    ordered = sorted(
-        groups.values(), key=lambda r: (-(r.year or 0), r.place is None, r.place or "")
+    lines = [
+        ResultRow(
+            int(buckets[index].label), place, bool(growth), cases, total or 0, area or 0, nok or 0
+        )
+        for index, place, growth, cases, total, area, nok in rows
+    ]
+    lines.sort(key=lambda r: (-(r.year or 0), r.place is None, r.place or ""))
+    total = sum(r.jobs for r in lines)
+    growth = sum(r.jobs for r in lines if r.growth_area)
+    return ResultsReport(lines, total, growth)
+
+
+def _year_buckets(period: Period) -> list[Bucket]:
+    return [
+        Bucket(str(y), max(date(y, 1, 1), period.start), min(date(y, 12, 31), period.end))
+        for y in period.years
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The period reports. Every figure is one aggregate query (GROUP BY in the database); Python only
+# arranges the few result rows into lines. A period is cut into buckets (quarters or years) by a
+# CASE over the bucket's first day, which is the same SQL on SQLite and PostgreSQL.
+
+
+def _meeting_in(period: Period):
+    """Meetings that start within the period's days, in the municipality's time."""
+    return and_(
+        Meeting.starts_at >= local_midnight(period.start),
+        Meeting.starts_at < local_midnight(period.end + timedelta(days=1)),
     )
-    return ResultsReport(ordered, total, growth)
+
+
+def _day_in(column, period: Period):
+    return and_(column >= period.start, column <= period.end)
+
+
+def _bucket(column, buckets: list[Bucket], *, instant: bool):
+    """The index of the bucket a value falls in (the value is known to lie in the period)."""
+    if len(buckets) == 1:
+        return literal(0)
+    whens = []
+    for index, bucket in enumerate(buckets[1:]):
+        bound = local_midnight(bucket.start) if instant else bucket.start
+        whens.append((column < bound, index))
+    return case(*whens, else_=len(buckets) - 1)
+
+
+def _established_case():
+    return and_(
+        EstablishmentCase.stage_id == Stage.id, Stage.outcome == StageOutcome.ESTABLISHED.value
+    )
+
+
+@dataclass
+class Attention:
+    """What the department did for one strategy (or one SDG, or in all) in the period."""
+
+    meetings: int = 0
+    organisations: int = 0
+    cases_opened: int = 0
+    cases_established: int = 0
+
+    @property
+    def none(self) -> bool:
+        """No meeting and no case: the strategy got no attention."""
+        return not (self.meetings or self.cases_opened or self.cases_established)
+
+
+@dataclass
+class StrategyLine:
+    """A strategy with its focus area and its figures."""
+
+    strategy: Strategy
+    focus_area: FocusArea
+    figures: Attention
+
+
+@dataclass
+class StrategyReport:
+    """Per strategy, per focus area and bucket, per SDG, and in all (each meeting once)."""
+
+    lines: list[StrategyLine]
+    buckets: list[Bucket]
+    per_bucket: dict[int, list[int]]  # focus area id -> meetings per bucket
+    bucket_totals: list[int]
+    sdgs: list[tuple[int, Attention]]
+    total: Attention
+    # The measures of the action plan in force at the period's end: {strategy id: {status: n}}.
+    plan_name: str | None = None
+    measures: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def neglected(self) -> list[StrategyLine]:
+        """The strategies with no attention in the period."""
+        return [line for line in self.lines if line.figures.none]
+
+    @property
+    def focus_areas(self) -> list[FocusArea]:
+        """The focus areas of the lines, in order."""
+        return list({line.focus_area.id: line.focus_area for line in self.lines}.values())
+
+
+def report_focus_areas(session: Session) -> list[FocusArea]:
+    """The current strategy period's focus areas (all periods' when none is marked current)."""
+    query = (
+        select(FocusArea)
+        .join(FocusArea.period)
+        .order_by(StrategyPeriod.start_year, FocusArea.position, FocusArea.number)
+    )
+    current = session.scalars(query.where(StrategyPeriod.current.is_(True))).all()
+    return list(current) or list(session.scalars(query))
+
+
+def _counts(session: Session, query) -> dict:
+    return {key: value for key, value in session.execute(query).all()}
+
+
+def _tagged_meetings(period: Period, buckets: list[Bucket]):
+    """The period's (meeting, strategy, focus area, bucket, organisation) rows, as a
+    materialised CTE.
+
+    MATERIALIZED, and no condition on the strategy inside, make both databases read the
+    period's meetings by date first, then their tags; left to itself SQLite would walk every
+    tag of the chosen strategies and look each meeting up (all ten years of them) before
+    filtering on the date. The queries over it keep the chosen strategies.
+    """
+    return (
+        select(
+            meeting_strategies.c.meeting_id,
+            meeting_strategies.c.strategy_id,
+            Strategy.focus_area_id,
+            _bucket(Meeting.starts_at, buckets, instant=True).label("bucket"),
+            meeting_companies.c.company_id,
+        )
+        .select_from(Meeting)
+        .join(meeting_strategies, meeting_strategies.c.meeting_id == Meeting.id)
+        .join(Strategy, Strategy.id == meeting_strategies.c.strategy_id)
+        # Each tag once per organisation at the meeting (or once with none): read here once,
+        # not joined again by every count of organisations.
+        .outerjoin(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+        .where(_meeting_in(period))
+        .cte("tagged")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _meeting_figures(session: Session, tagged, ids: list[int], goal_table=None) -> dict:
+    """Distinct meetings and organisations of the meetings tagged with the strategies `ids`:
+    {(part, key, key): (meetings, organisations)} for the parts "strategy" (per strategy),
+    "total" (each meeting once), "area" (per focus area and bucket), "bucket" and "goal" (per
+    SDG, through `goal_table`).
+
+    One statement: the parts are a UNION ALL over the one materialised CTE, so the period's
+    meetings are read once.
+    """
+    # A typed NULL: PostgreSQL matches a UNION's column types branch by branch.
+    none, zero = cast(null(), Integer), literal_column("0")
+    meetings = func.count(distinct(tagged.c.meeting_id))
+    organisations = func.count(distinct(tagged.c.company_id))
+
+    def part(name: str, keys: tuple, source, counts) -> Select:
+        query = select(literal_column(f"'{name}'"), *keys, *counts).select_from(source)
+        query = query.where(tagged.c.strategy_id.in_(ids))
+        grouped = [k for k in keys if k is not none]  # the same object: never grouped
+        return query.group_by(*grouped) if grouped else query
+
+    parts = [
+        part("strategy", (tagged.c.strategy_id, none), tagged, (meetings, organisations)),
+        part("total", (none, none), tagged, (meetings, organisations)),
+        part("area", (tagged.c.focus_area_id, tagged.c.bucket), tagged, (meetings, zero)),
+        part("bucket", (tagged.c.bucket, none), tagged, (meetings, zero)),
+    ]
+    if goal_table is not None:
+        by_goal = tagged.join(goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id)
+        parts.append(part("goal", (goal_table.c.sdg, none), by_goal, (meetings, organisations)))
+    return {
+        (name, first, second): (count, orgs)
+        for name, first, second, count, orgs in session.execute(union_all(*parts))
+    }
+
+
+def _case_counts(session: Session, key, period: Period, *, joins=()):
+    """Cases opened, and cases established, in the period, grouped by `key`."""
+    base = select(key, func.count(distinct(case_strategies.c.case_id))).select_from(case_strategies)
+    for target, on in joins:
+        base = base.join(target, on)
+    base = base.join(EstablishmentCase, EstablishmentCase.id == case_strategies.c.case_id)
+    opened = base.where(_day_in(EstablishmentCase.opened_on, period)).group_by(key)
+    established = (
+        base.join(Stage, _established_case())
+        .where(_day_in(EstablishmentCase.established_on, period))
+        .group_by(key)
+    )
+    return _counts(session, opened), _counts(session, established)
+
+
+def strategy_report(
+    session: Session, *, period: Period, focus_area_id: int | None = None
+) -> StrategyReport:
+    """Meetings, organisations reached and cases per strategy, focus area, quarter and SDG.
+
+    A meeting tagged with two strategies counts once for each, and once in the totals.
+    """
+    areas = report_focus_areas(session)
+    if focus_area_id is not None:
+        areas = [a for a in areas if a.id == focus_area_id]
+    strategies = [(s, a) for a in areas for s in a.strategies]
+    ids = [s.id for s, _a in strategies]
+    buckets = period.buckets()
+    tagged = _tagged_meetings(period, buckets)
+
+    # Per SDG: the focus areas serving each goal, as a small literal table joined in SQL.
+    pairs = [(sdg, a.id) for a in areas for sdg in a.sdg_list]
+    goal_table = (
+        union_all(
+            *(
+                select(
+                    literal_column(str(int(sdg))).label("sdg"),
+                    literal_column(str(int(area_id))).label("focus_area_id"),
+                )
+                for sdg, area_id in pairs
+            )
+        ).subquery("goal_areas")
+        if pairs
+        else None
+    )
+    found = _meeting_figures(session, tagged, ids, goal_table)
+
+    opened, established = _case_counts(session, case_strategies.c.strategy_id, period)
+    lines = []
+    for s, a in strategies:
+        meetings, organisations = found.get(("strategy", s.id, None), (0, 0))
+        figures = Attention(meetings, organisations, opened.get(s.id, 0), established.get(s.id, 0))
+        lines.append(StrategyLine(s, a, figures))
+
+    # In all: every meeting and case once, whatever the number of its strategies.
+    t_meetings, t_organisations = found.get(("total", None, None), (0, 0))
+    t_opened, t_established = _case_totals(session, period, ids)
+    total = Attention(t_meetings, t_organisations, t_opened, t_established)
+
+    # Per focus area and bucket, and per bucket in all.
+    per_bucket = {a.id: [0] * len(buckets) for a in areas}
+    bucket_totals = [0] * len(buckets)
+    for (part, first, second), (count, _orgs) in found.items():
+        if part == "area":
+            per_bucket[first][second] = count
+        elif part == "bucket":
+            bucket_totals[first] = count
+
+    sdgs: list[tuple[int, Attention]] = []
+    if goal_table is not None:
+        s_open, s_est = _case_counts(
+            session,
+            goal_table.c.sdg,
+            period,
+            joins=[
+                (Strategy, Strategy.id == case_strategies.c.strategy_id),
+                (goal_table, goal_table.c.focus_area_id == Strategy.focus_area_id),
+            ],
+        )
+        for sdg in sorted({sdg for sdg, _a in pairs}):
+            meetings, organisations = found.get(("goal", sdg, None), (0, 0))
+            sdgs.append(
+                (sdg, Attention(meetings, organisations, s_open.get(sdg, 0), s_est.get(sdg, 0)))
+            )
+    plan = current_plan(session, today=period.end)
+    measures = measure_counts_by_strategy(session, plan_id=plan.id) if plan else {}
+    return StrategyReport(
+        lines,
+        buckets,
+        per_bucket,
+        bucket_totals,
+        sdgs,
+        total,
+        plan.name if plan else None,
+        {s.id: measures.get(s.id, {}) for s, _a in strategies},
+    )
+
+
+def _case_totals(session: Session, period: Period, ids: list[int]) -> tuple[int, int]:
+    """Distinct cases tagged with any chosen strategy: opened, and established, in the period."""
+    tagged = select(case_strategies.c.case_id).where(case_strategies.c.strategy_id.in_(ids))
+    opened = session.scalar(
+        select(func.count(EstablishmentCase.id)).where(
+            EstablishmentCase.id.in_(tagged), _day_in(EstablishmentCase.opened_on, period)
+        )
+    )
+    established = session.scalar(
+        select(func.count(EstablishmentCase.id))
+        .join(Stage, _established_case())
+        .where(EstablishmentCase.id.in_(tagged), _day_in(EstablishmentCase.established_on, period))
+    )
+    return opened or 0, established or 0
+
+
+def _met(period: Period):
+    """The organisations at a meeting in the period (a subquery of ids)."""
+    return (
+        select(meeting_companies.c.company_id)
+        .join(Meeting, Meeting.id == meeting_companies.c.meeting_id)
+        .where(_meeting_in(period))
+    )
+
+
+@dataclass
+class ReachReport:
+    """Organisations reached per sector, place and kind; the register's share; advisers."""
+
+    reached: int
+    sectors: list[tuple[str | None, int]]
+    places: list[tuple[str | None, bool, int]]
+    kinds: list[tuple[str, int]]
+    registered: int
+    registered_met: int
+    advisers: list[tuple[str, int]]
+
+    @property
+    def share(self) -> float | None:
+        """Share of the register's active organisations met in the period."""
+        return self.registered_met / self.registered if self.registered else None
+
+
+def reach_report(session: Session, *, period: Period, advisers: bool) -> ReachReport:
+    """Who the department met in the period; meetings per adviser only when asked (admins).
+
+    The organisations met are read once (a materialised CTE) and counted per kind, place and
+    sector in one UNION ALL statement; names are put on the few result rows afterwards.
+    """
+    in_register = and_(
+        Company.org_number.is_not(None), Company.register_status == RegisterStatus.ACTIVE.value
+    )
+    met = (
+        select(
+            Company.id, Company.kind, Company.place_id, case((in_register, 1), else_=0).label("reg")
+        )
+        .where(Company.id.in_(_met(period)))
+        .cte("met")
+        .prefix_with("MATERIALIZED")
+    )
+    no_text, no_id = cast(null(), String), cast(null(), Integer)
+    parts = union_all(
+        select(
+            literal_column("'kind'"), met.c.kind, no_id, func.count(), func.sum(met.c.reg)
+        ).group_by(met.c.kind),
+        select(
+            literal_column("'place'"), no_text, met.c.place_id, func.count(), literal_column("0")
+        ).group_by(met.c.place_id),
+        select(
+            literal_column("'sector'"),
+            no_text,
+            company_sectors.c.sector_id,
+            func.count(distinct(met.c.id)),
+            literal_column("0"),
+        )
+        .select_from(met)
+        .join(company_sectors, company_sectors.c.company_id == met.c.id)
+        .group_by(company_sectors.c.sector_id),
+        select(
+            literal_column("'with_sector'"),
+            no_text,
+            no_id,
+            func.count(distinct(company_sectors.c.company_id)),
+            literal_column("0"),
+        )
+        .select_from(met)
+        .join(company_sectors, company_sectors.c.company_id == met.c.id),
+    )
+    kinds_found, places_found, sectors_found = [], [], []
+    with_sector = 0
+    for part, text_key, id_key, count, registered_count in session.execute(parts):
+        if part == "kind":
+            kinds_found.append((text_key, count, registered_count or 0))
+        elif part == "place":
+            places_found.append((id_key, count))
+        elif part == "sector":
+            sectors_found.append((id_key, count))
+        else:
+            with_sector = count or 0
+    reached = sum(count for _k, count, _r in kinds_found)
+    registered_met = sum(r for _k, _c, r in kinds_found)
+    kinds = sorted(((k, c) for k, c, _r in kinds_found), key=lambda kc: (-kc[1], kc[0]))
+    place_names = {
+        p.id: p
+        for p in session.scalars(
+            select(Place).where(Place.id.in_([i for i, _c in places_found if i]))
+        )
+    }
+    places = sorted(
+        (
+            (place_names[i].name if i else None, bool(i and place_names[i].growth_area), c)
+            for i, c in places_found
+        ),
+        key=lambda row: (-row[2], row[0] is None, row[0] or ""),
+    )
+    sector_names = dict(
+        session.execute(
+            select(Sector.id, Sector.name).where(Sector.id.in_([i for i, _c in sectors_found]))
+        ).all()
+    )
+    sectors = sorted(
+        ((sector_names[i], c) for i, c in sectors_found), key=lambda row: (-row[1], row[0])
+    )
+    without_sector = reached - with_sector
+    registered = session.scalar(select(func.count(Company.id)).where(in_register)) or 0
+    per_adviser: list[tuple[str, int]] = []
+    if advisers:
+        per_adviser = [
+            (name, count)
+            for name, count in session.execute(
+                select(User.name, func.count(distinct(Meeting.id)))
+                .join(meeting_staff, meeting_staff.c.user_id == User.id)
+                .join(Meeting, Meeting.id == meeting_staff.c.meeting_id)
+                .where(_meeting_in(period))
+                .group_by(User.id, User.name)
+                .order_by(func.count(distinct(Meeting.id)).desc(), User.name)
+            ).all()
+        ]
+    sector_rows = list(sectors)
+    if without_sector:
+        sector_rows.append((None, without_sector))
+    return ReachReport(
+        reached,
+        sector_rows,
+        places,
+        kinds,
+        registered,
+        registered_met,
+        per_adviser,
+    )
+
+
+def _member_on(day: date, membership=Membership):
+    """The membership runs on `day` (an unknown start counts as before it)."""
+    return and_(
+        or_(membership.joined_on.is_(None), membership.joined_on <= day),
+        or_(membership.left_on.is_(None), membership.left_on > day),
+    )
+
+
+@dataclass
+class ClusterYear:
+    """One cluster in one year: members at its end, who joined and who left during it."""
+
+    cluster: str
+    year: int
+    members: int
+    new: int
+    departed: int
+
+
+@dataclass
+class ClustersReport:
+    """Members over time, the triple-helix mix, meetings with members, ties across clusters."""
+
+    years: list[ClusterYear]
+    mix: list[tuple[str, str, int, int]]  # cluster, kind, members, cluster's members
+    meetings: list[tuple[str, int, int]]  # cluster, meetings, organisations met
+    ties: list[tuple[str, str, int]]
+
+    @property
+    def latest(self) -> list[ClusterYear]:
+        """Each cluster's last year in the period."""
+        last = max((row.year for row in self.years), default=None)
+        return [row for row in self.years if row.year == last]
+
+
+def clusters_report(session: Session, *, period: Period) -> ClustersReport:
+    """The indicators cluster programmes report on, over the period's years."""
+    clusters = dict(session.execute(select(Cluster.id, Cluster.name).order_by(Cluster.name)).all())
+    ends = {year: min(date(year, 12, 31), period.end) for year in period.years}
+    company = Membership.company_id
+    columns = []
+    for year, end in ends.items():
+        year_part = Period(max(date(year, 1, 1), period.start), end)
+        columns += [
+            func.count(distinct(case((_member_on(end), company)))),
+            func.count(distinct(case((_day_in(Membership.joined_on, year_part), company)))),
+            func.count(distinct(case((_day_in(Membership.left_on, year_part), company)))),
+        ]
+    figures = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(Membership.cluster_id, *columns).group_by(Membership.cluster_id)
+        ).all()
+    }
+    years = []
+    for cluster_id, name in clusters.items():
+        values = figures.get(cluster_id, (0,) * len(columns))
+        for index, year in enumerate(ends):
+            members, new, departed = values[3 * index : 3 * index + 3]
+            years.append(ClusterYear(name, year, members, new, departed))
+
+    at_end = _member_on(period.end)
+    kinds = session.execute(
+        select(Membership.cluster_id, Company.kind, func.count(distinct(Company.id)))
+        .join(Company, Company.id == Membership.company_id)
+        .where(at_end)
+        .group_by(Membership.cluster_id, Company.kind)
+        .order_by(Membership.cluster_id, func.count(distinct(Company.id)).desc(), Company.kind)
+    ).all()
+    sizes: dict[int, int] = defaultdict(int)
+    for cluster_id, _kind, count in kinds:
+        sizes[cluster_id] += count
+    mix = [(clusters[c], kind, count, sizes[c]) for c, kind, count in kinds]
+
+    during = and_(
+        or_(Membership.joined_on.is_(None), Membership.joined_on <= period.end),
+        or_(Membership.left_on.is_(None), Membership.left_on > period.start),
+    )
+    met = dict(
+        (cluster_id, (meetings, organisations))
+        for cluster_id, meetings, organisations in session.execute(
+            select(
+                Membership.cluster_id,
+                func.count(distinct(Meeting.id)),
+                func.count(distinct(Membership.company_id)),
+            )
+            .join(meeting_companies, meeting_companies.c.company_id == Membership.company_id)
+            .join(Meeting, Meeting.id == meeting_companies.c.meeting_id)
+            .where(during, _meeting_in(period))
+            .group_by(Membership.cluster_id)
+        ).all()
+    )
+    meetings = [(name, *met.get(cid, (0, 0))) for cid, name in clusters.items()]
+
+    one, other = aliased(Membership), aliased(Membership)
+    low = case((one.cluster_id < other.cluster_id, one.cluster_id), else_=other.cluster_id)
+    high = case((one.cluster_id < other.cluster_id, other.cluster_id), else_=one.cluster_id)
+    link_during = and_(
+        or_(CollaborationLink.start_date.is_(None), CollaborationLink.start_date <= period.end),
+        or_(CollaborationLink.end_date.is_(None), CollaborationLink.end_date >= period.start),
+    )
+    ties = [
+        (clusters[a], clusters[b], count)
+        for a, b, count in session.execute(
+            select(low, high, func.count(distinct(CollaborationLink.id)))
+            .join(one, one.company_id == CollaborationLink.source_id)
+            .join(other, other.company_id == CollaborationLink.target_id)
+            .where(
+                one.cluster_id != other.cluster_id,
+                link_during,
+                _member_on(period.end, one),
+                _member_on(period.end, other),
+            )
+            .group_by(low, high)
+            .order_by(func.count(distinct(CollaborationLink.id)).desc())
+        ).all()
+    ]
+    return ClustersReport(years, mix, meetings, ties)
+
+
+@dataclass
+class JobsYear:
+    """New jobs from the cases established in one year, and those in growth areas."""
+
+    year: str
+    cases: int
+    jobs: int
+    growth_area_jobs: int
+
+    @property
+    def share(self) -> float | None:
+        """Share of the year's new jobs in prioritised growth areas."""
+        return self.growth_area_jobs / self.jobs if self.jobs else None
+
+
+def jobs_by_year(session: Session, *, period: Period) -> list[JobsYear]:
+    """New jobs (actual jobs of established cases) per year of establishment in the period."""
+    buckets = _year_buckets(period)
+    bucket = _bucket(EstablishmentCase.established_on, buckets, instant=False)
+    jobs = func.coalesce(EstablishmentCase.actual_jobs, 0)
+    found = {
+        index: (cases, total or 0, growth or 0)
+        for index, cases, total, growth in session.execute(
+            select(
+                bucket,
+                func.count(EstablishmentCase.id),
+                func.sum(jobs),
+                func.sum(case((Place.growth_area.is_(True), jobs), else_=0)),
+            )
+            .join(Stage, _established_case())
+            .outerjoin(Place, Place.id == EstablishmentCase.established_place_id)
+            .where(_day_in(EstablishmentCase.established_on, period))
+            .group_by(bucket)
+        ).all()
+    }
+    return [JobsYear(b.label, *found.get(i, (0, 0, 0))) for i, b in enumerate(buckets)]
+
+
+def external_indicators(session: Session, *, period: Period) -> dict[str, list[IndicatorPoint]]:
+    """The admins' recorded indicators (crm.indicators), the years of the period only."""
+    return {
+        code: [p for p in points if period.start.year <= p.year <= period.end.year]
+        for code, points in indicator_series(session).items()
+    }
+
+
+def first_indicator_year(session: Session) -> int | None:
+    """The first year of the strategy or of a recorded indicator (the strategy's 2020 figures)."""
+    years = [
+        session.scalar(select(func.min(IndicatorValue.year))),
+        session.scalar(
+            select(func.min(StrategyPeriod.start_year)).where(StrategyPeriod.current.is_(True))
+        ),
+    ]
+    return min((y for y in years if y is not None), default=None)

@@ -65,6 +65,7 @@ DESKTOP_TOO = {
     "network.index",
     "clusters.detail",
     "meetings.create",
+    "reports.strategy",
 }
 
 MEASURE = """() => {

@@ -78,7 +78,13 @@ DOWNLOADS = (
     "/exports/meetings.csv",
     "/exports/establishments.csv",
     "/reports/pipeline.csv",
-    "/reports/results.csv",
+    "/reports/results.csv?table=places",
+    "/reports/strategy.csv",
+    "/reports/strategy.csv?table=sdgs",
+    "/reports/reach.csv?table=places",
+    "/reports/clusters.csv",
+    "/reports/clusters.csv?table=mix",
+    "/reports/indicators.csv",
 )
 
 

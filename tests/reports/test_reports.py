@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -148,7 +149,7 @@ def test_pipeline_page_and_downloads(client, session, login, pipeline_data):
     login(role="reader", locale="en")
     session.commit()
     html = client.get("/reports/pipeline").get_data(as_text=True)
-    assert "<progress" in html and "Første kontakt" in html and "25%" in html
+    assert 'data-chart="bars"' in html and "Første kontakt" in html and "25%" in html
     assert "style=" not in html
 
     response = client.get("/reports/pipeline.csv")
@@ -156,34 +157,51 @@ def test_pipeline_page_and_downloads(client, session, login, pipeline_data):
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Section", "Name", "Cases now"]
-    first = next(r for r in rows if r[1] == "Første kontakt")
-    assert first[2:8] == ["1", "4", "1", "25.0", "4.0", "3"]
-    assert rows[-2][:3] == ["Lost reason", "Chose another municipality", "1"]
+    assert rows[0][:3] == ["Stage", "Cases now", "Reached the stage"]
+    first = next(r for r in rows if r[0] == "Første kontakt")
+    assert first[1:7] == ["1", "4", "1", "0.25", "4.0", "3"]
+    lost = list(
+        csv.reader(
+            io.StringIO(client.get("/reports/pipeline.csv?table=lost").data.decode("utf-8-sig"))
+        )
+    )
+    assert lost[1:] == [["Chose another municipality", "1"], ["No suitable site or premises", "1"]]
 
     workbook = load_workbook(io.BytesIO(client.get("/reports/pipeline.xlsx").data))
-    sheet = workbook.active
-    values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0][0] == "Section"
-    assert ["Stage", "Første kontakt", 1, 4, 1, 25.0, 4.0, 3] in values
+    values = [[c.value for c in row] for row in workbook.active.iter_rows()]
+    assert values[0][0] == "Stage"
+    assert values[1][:7] == ["Første kontakt", 1, 4, 1, 0.25, 4, 3]
+
+
+def test_pipeline_bars_are_proportional(client, session, login, pipeline_data):
+    login(role="reader", locale="en")
+    html = client.get("/reports/pipeline").get_data(as_text=True)
+    stages_chart = html.split('id="chart-stages-svg-title"')[1].split("</svg>")[0]
+    # Lost has 2 cases, first contact and established 1 each: half the length.
+    widths = re.findall(r'class="chart-bar"[^>]* width="([0-9.]+)"', stages_chart)
+    longest = max(float(w) for w in widths)
+    assert sorted(float(w) for w in widths) == [longest / 2, longest / 2, longest]
 
 
 def test_results_page_and_downloads(client, session, login, results_data):
     login(role="reader", locale="en")
     session.commit()
     html = client.get("/reports/results").get_data(as_text=True)
-    assert "<meter" in html and "Goal reached" in html and "Heia" in html
+    assert 'data-chart="bars"' in html and "Goal reached" in html and "Heia" in html
     assert "style=" not in html
     rows = list(
-        csv.reader(io.StringIO(client.get("/reports/results.csv").data.decode("utf-8-sig")))
+        csv.reader(
+            io.StringIO(client.get("/reports/results.csv?table=places").data.decode("utf-8-sig"))
+        )
     )
     assert rows[1:] == [
-        ["2025", "Berger", "true", "1", "30", "0"],
-        ["2025", "Skjetten", "false", "1", "10", "500"],
-        ["2024", "Heia", "true", "2", "60", "4000"],
+        ["2025", "Berger", "true", "1", "30", "0", "0"],
+        ["2025", "Skjetten", "false", "1", "10", "500", "0"],
+        ["2024", "Heia", "true", "2", "60", "4000", "0"],
+        ["In all", "", "", "4", "100", "4500", "0"],
     ]
-    sheet = load_workbook(io.BytesIO(client.get("/reports/results.xlsx").data)).active
-    assert [c.value for c in sheet[4]] == [2024, "Heia", True, 2, 60, 4000]
+    sheet = load_workbook(io.BytesIO(client.get("/reports/results.xlsx?table=places").data)).active
+    assert [c.value for c in sheet[4]] == [2024, "Heia", True, 2, 60, 4000, 0]
 
 
 def test_reports_need_sign_in(client, session):

@@ -1,0 +1,194 @@
+"""The report pages at Lillestrøm's scale (issue 15): median and p95 of every report page.
+
+Builds a database through the real migrations (SQLite in a temporary folder, or the empty
+PostgreSQL database named by --database-url), fills it with the synthetic generator (11,000
+organisations, 25,000 people, 60,000 meetings tagged with strategies, seed 1) and 1,000
+establishment cases moved through their stages, serves the app on 127.0.0.1, signs in as an
+admin (so the reach report also counts meetings per adviser) and times each report page over
+HTTP. Beside each page it times the report's own queries run directly (the floor), so the ratio
+shows what the page adds on top of SQL. Target: p95 under 150 ms on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/reports.py
+    .venv/bin/python bench/reports.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from bench import core_records
+from bench.core_records import EMAIL, PASSWORD, _nproc, signed_in_browser
+from config import TestingConfig
+from crm import create_app
+from crm.auth import services as auth_services
+from crm.common.dates import local_today
+from crm.companies.models import Company, Place
+from crm.demo.generate import generate
+from crm.establishments import services as establishments
+from crm.establishments.models import EstablishmentCase
+from crm.extensions import db
+from crm.reports import queries
+from crm.reports.filters import Period, year_period
+
+TARGET_P95_MS = 150.0
+CASES = 1_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--companies", type=int, default=11_000)
+    parser.add_argument("--contacts", type=int, default=25_000)
+    parser.add_argument("--meetings", type=int, default=60_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--warmups", type=int, default=3)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a database to fill when empty, or reuse when filled (PostgreSQL or sqlite:///PATH)",
+    )
+    args = parser.parse_args()
+    print(
+        f"Machine: {platform.machine()}, {_nproc()} CPUs, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+    with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
+        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        with app.app_context():
+            upgrade()
+            print(f"Database: {db.engine.dialect.name}")
+            if db.session.scalar(select(func.count(Company.id))):
+                print("The database has data: reusing it")
+            else:
+                _build(args)
+            db.session.remove()
+        with signed_in_browser(app) as browser:
+            failures = _measure(app, browser, args.runs, args.warmups)
+    sys.exit(1 if failures else 0)
+
+
+def _build(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    generate(
+        db.session,
+        companies=args.companies,
+        contacts=args.contacts,
+        meetings=args.meetings,
+        seed=args.seed,
+    )
+    db.session.commit()
+    auth_services.create_user(
+        db.session, email=EMAIL, name="Benchmark", role="admin", password=PASSWORD
+    )
+    stages = {s.key: s.id for s in establishments.seed_stages(db.session)}
+    rng = random.Random(args.seed)
+    company_ids = db.session.scalars(select(Company.id).limit(CASES * 3)).all()
+    place_ids = db.session.scalars(select(Place.id)).all()
+    today = local_today()
+    for n in range(CASES):
+        opened = today - timedelta(days=rng.randrange(1, 4 * 365))
+        case = establishments.create_case(
+            db.session,
+            company_id=rng.choice(company_ids),
+            opened_on=opened,
+            area_m2=rng.randrange(100, 5000),
+            expected_jobs=rng.randrange(1, 80),
+            expected_investment_nok=rng.randrange(1, 200) * 100_000,
+        )
+        path = ["needs_clarified", "site_search", "offer_decision"][: rng.randrange(0, 4)]
+        end = rng.random()
+        for key in path:
+            establishments.move_case(db.session, case=case, stage_id=stages[key])
+        if end < 0.3:
+            establishments.move_case(
+                db.session,
+                case=case,
+                stage_id=stages["established"],
+                established_place_id=rng.choice(place_ids),
+                established_on=min(today, opened + timedelta(days=rng.randrange(30, 400))),
+                actual_jobs=rng.randrange(0, 60),
+            )
+        elif end < 0.45:
+            establishments.move_case(
+                db.session, case=case, stage_id=stages["lost"], lost_reason="no_site"
+            )
+        if n % 200 == 0:
+            db.session.flush()
+    db.session.commit()
+    cases = db.session.scalar(select(func.count(EstablishmentCase.id)))
+    print(f"Generated in {time.perf_counter() - started:.1f} s ({cases} establishment cases)")
+
+
+def _cases() -> list[tuple[str, str, Callable[[], object]]]:
+    """(label, path, floor) for every report page: the floor runs the report's queries."""
+    today = local_today()
+    this_year = year_period(today.year)
+    strategy_years = Period(date(2022, 1, 1), today)
+    since_2022 = f"start=2022-01-01&end={today.isoformat()}"
+    return [
+        (
+            "strategy, this year",
+            "/reports/strategy",
+            lambda: queries.strategy_report(db.session, period=this_year),
+        ),
+        (
+            "strategy, 2022 to today (per year)",
+            f"/reports/strategy?{since_2022}",
+            lambda: queries.strategy_report(db.session, period=strategy_years),
+        ),
+        (
+            "reach, this year (admin)",
+            "/reports/reach",
+            lambda: queries.reach_report(db.session, period=this_year, advisers=True),
+        ),
+        (
+            "clusters, this year",
+            "/reports/clusters",
+            lambda: queries.clusters_report(db.session, period=this_year),
+        ),
+        (
+            "clusters, 2022 to today",
+            f"/reports/clusters?{since_2022}",
+            lambda: queries.clusters_report(db.session, period=strategy_years),
+        ),
+        ("pipeline, all cases", "/reports/pipeline", lambda: queries.pipeline_report(db.session)),
+        ("results, all years", "/reports/results", lambda: queries.results_report(db.session)),
+        (
+            "indicators, 2022 to today",
+            f"/reports/indicators?{since_2022}",
+            lambda: queries.jobs_by_year(db.session, period=strategy_years),
+        ),
+        (
+            "strategy CSV, per strategy",
+            "/reports/strategy.csv",
+            lambda: queries.strategy_report(db.session, period=this_year),
+        ),
+    ]
+
+
+def _measure(app, browser, runs: int, warmups: int) -> int:
+    """core_records' measurement (page over HTTP beside its floor), with this target."""
+    core_records.TARGET_P95_MS = TARGET_P95_MS
+    with app.app_context():
+        cases = _cases()
+    return core_records._measure(app, browser, cases, runs, warmups)
+
+
+if __name__ == "__main__":
+    main()

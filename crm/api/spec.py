@@ -24,9 +24,9 @@ from pydantic.json_schema import models_json_schema
 from crm.api.problems import PROBLEM_TYPE, ApiProblem, Problem
 from crm.common.access import ACCESS_ATTRIBUTE, Access, view_access
 from crm.common.converters import MAX_ID
+from crm.exports.downloads import CSV_MEDIA_TYPE
 
 JSON_TYPE = "application/json"
-CSV_TYPE = "text/csv"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _RULE_VARIABLE = re.compile(r"<(?:[a-z]+:)?(\w+)>")
 
@@ -307,7 +307,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         elif op.csv:
             success["content"] = {
                 JSON_TYPE: {"schema": refs[(op.response, "serialization")]},
-                CSV_TYPE: {"schema": {"type": "string"}},
+                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
             }
         elif op.response is not None:
             success["content"] = {JSON_TYPE: {"schema": refs[(op.response, "serialization")]}}

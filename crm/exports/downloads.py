@@ -15,7 +15,8 @@ from flask import Response
 
 from crm.exports.spreadsheets import iter_csv, save_xlsx
 
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"
+CSV_TYPE = f"{CSV_MEDIA_TYPE}; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BLOCK = 64 * 1024
 

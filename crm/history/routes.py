@@ -55,7 +55,14 @@ def record(kind: str, record_id: int):
         db.session.commit()
         item = db.session.get(model, record_id)
     page, per_page = page_args()
-    pagination = queries.record_history(db.session, kind, record_id, page=page, per_page=per_page)
+    pagination = queries.record_history(
+        db.session,
+        kind,
+        record_id,
+        page=page,
+        per_page=per_page,
+        hide_restricted=not current_user.is_admin,
+    )
     return render_template(
         "history/record.html",
         item=item,

@@ -50,6 +50,7 @@ def _texts(response) -> Iterator[str]:
 class Walk:
     def __init__(self, app: Flask, client, values: dict[str, list[str]], person_id: int):
         self.app, self.client, self.values, self.person_id = app, client, values, person_id
+        self.extra: list[str] = []
 
     def urls(self) -> Iterator[str]:
         for rule in sorted(self.app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -63,6 +64,8 @@ class Walk:
                 return values[0]
 
             yield re.sub(r"<(?:[^:<>]+:)?(\w+)>", fill, rule.rule)
+        # Pages about records around the person: their organisation's history names its people.
+        yield from self.extra
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +102,16 @@ def walk(app: Flask, tmp_path_factory) -> Iterator[Walk]:
         values = _real_path_values(session, client)
         values["contact_id"] = [str(person_id)]
         session.commit()
-        yield Walk(app, client, values, person_id)
+        walk = Walk(app, client, values, person_id)
+        employer = session.scalar(
+            select(Affiliation.company_id).where(Affiliation.contact_id == person_id).limit(1)
+        )
+        walk.extra = [
+            f"/history/companies/{employer}",
+            f"/history/contacts/{person_id}",
+            f"/companies/{employer}",
+        ]
+        yield walk
         session.rollback()
         session.remove()
         with db.engine.begin() as connection:

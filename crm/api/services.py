@@ -27,7 +27,7 @@ from crm.common.access import Role
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 
-TOKEN_PREFIX = "kb_"  # noqa: S105 (a public marker, not a secret)
+TOKEN_PREFIX = "kb_"  # noqa: S105  # nosec B105 (a public marker, not a secret)
 NAME_LENGTH = 100
 # A token lives at most a year: a forgotten script's key does not stay open for ever.
 MAX_LIFETIME = timedelta(days=366)

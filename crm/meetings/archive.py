@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405 (writes XML only; nothing is parsed)
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import date

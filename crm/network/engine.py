@@ -64,7 +64,7 @@ _random_lock = threading.Lock()
 @contextmanager
 def _seeded(seed: int) -> Iterator[None]:
     with _random_lock:
-        igraph.set_random_number_generator(random.Random(seed))  # noqa: S311 (seeded on purpose)
+        igraph.set_random_number_generator(random.Random(seed))  # noqa: S311  # nosec B311 (seeded on purpose: the same communities on every run)
         try:
             yield
         finally:
@@ -339,7 +339,7 @@ def betweenness_of(
         return {node: value * scale for node, value in zip(ids, raw, strict=True)}
     k = min(k or g.DEFAULT_BETWEENNESS_K, count)
     # networkx: random.Random(seed).sample(list(G), k), then Brandes from those sources.
-    sources = random.Random(seed).sample(range(count), k)  # noqa: S311 (networkx's sample)
+    sources = random.Random(seed).sample(range(count), k)  # noqa: S311  # nosec B311 (networkx's own sample, for equal figures)
     raw = ig.betweenness(directed=False, sources=sources, targets=None)
     # igraph halves an undirected graph's counts; networkx excludes the source itself from
     # the pairs through a sampled node (hence k - 1 there).

@@ -280,7 +280,7 @@ def highlight(text_: str, words: list[str], *, window: int | None = None) -> Mar
     out.append(str(escape(text_[position:end])))
     if end < len(text_):
         out.append(" …")
-    return Markup("".join(out))  # noqa: S704  (every part escaped just above)
+    return Markup("".join(out))  # noqa: S704  # nosec B704 (every part escaped just above)
 
 
 # SQLite: two questions per search. First, how many hits each kind has (one pass over the hits, no
@@ -291,19 +291,19 @@ def highlight(text_: str, words: list[str], *, window: int | None = None) -> Mar
 _SQLITE_COUNTS = f"""
 SELECT rowid >> {index.KIND_SHIFT}, count(*) FROM {index.SQLITE_TABLE}
 WHERE {index.SQLITE_TABLE} MATCH :match GROUP BY 1
-"""
+"""  # nosec B608 (module constants only; values are bound)
 _SQLITE_CUT = f"""coalesce((
     SELECT rowid FROM {index.SQLITE_TABLE}
     WHERE {index.SQLITE_TABLE} MATCH :match AND rowid BETWEEN {{lo}} AND {{hi}}
     ORDER BY rowid DESC LIMIT 1 OFFSET {{last}}
-  ), {{lo}})"""
+  ), {{lo}})"""  # nosec B608 (module constants only; values are bound)
 _SQLITE_KIND = f"""
 SELECT * FROM (
   SELECT rowid FROM {index.SQLITE_TABLE}
   WHERE {index.SQLITE_TABLE} MATCH :match AND rowid <= {{hi}} AND rowid >= {{low}}
   ORDER BY bm25({index.SQLITE_TABLE}, 10.0, 1.0), rowid DESC LIMIT :limit OFFSET :offset
 )
-"""
+"""  # nosec B608 (module constants only; values are bound)
 # PostgreSQL answers both in one statement: the matching ids once (the GIN index, then the
 # heap), counted per kind, each kind's newest RANK_CAP of them, and ts_rank over those only.
 _POSTGRES_RANKED = f"""
@@ -322,7 +322,7 @@ SELECT page.id, counts.total FROM counts CROSS JOIN LATERAL (
   ORDER BY score DESC, newest.id DESC LIMIT :limit OFFSET :offset
 ) AS page
 ORDER BY counts.kind, page.score DESC, page.id DESC
-"""
+"""  # nosec B608 (module constants only; values are bound)
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def _texts(session: Session, words: list[str], keys: list[int]) -> dict[int, tup
     """The title (all of it) and a snippet of the body of each indexed row, hits marked."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     table, key = (index.SQLITE_TABLE, "rowid") if sqlite else (index.POSTGRES_TABLE, "id")
-    statement = text(f"SELECT {key}, title, body FROM {table} WHERE {key} IN :keys")
+    statement = text(f"SELECT {key}, title, body FROM {table} WHERE {key} IN :keys")  # nosec B608 (names from this module's constants; values are bound)
     rows = session.execute(statement.bindparams(bindparam("keys", expanding=True)), {"keys": keys})
     return {
         key_: (highlight(title or "", words), highlight(body or "", words, window=SNIPPET_WORDS))

@@ -73,16 +73,27 @@ def hello():
     return "hello"
 """
 
+# The advisers' accounts, and 300 open establishment cases for them to move (the generator
+# makes none).
 CREATE_USERS = """
+import random
 import sys
+from sqlalchemy import select
 from crm import create_app
 from crm.auth import services
+from crm.common.dates import local_today
+from crm.companies.models import Company
+from crm.establishments import services as cases
 from crm.extensions import db
 app = create_app()
 with app.app_context():
     for email in sys.argv[2:]:
         services.create_user(db.session, email=email, name=email, role="editor",
                              password=sys.argv[1])
+    ids = db.session.scalars(select(Company.id).order_by(Company.id).limit(900)).all()
+    rng = random.Random(1)
+    for _ in range(300):
+        cases.create_case(db.session, company_id=rng.choice(ids), opened_on=local_today())
     db.session.commit()
 """
 

@@ -12,4 +12,5 @@ from crm.api import (  # noqa: F401
     people,
     strategies,
     tasks,
+    trash,
 )

@@ -35,7 +35,7 @@ audit: setup-test
 	if [ $$status -ne 0 ] && printf '%s' "$$out" | grep -q 'known vulnerabilit'; then \
 		printf '%s\n' "$$out"; exit 1; \
 	elif [ $$status -ne 0 ] || printf '%s' "$$out" | grep -q 'Dependency not found on PyPI'; then \
-		echo "pip-audit skipped: its vulnerability database is out of reach (no package could be looked up)."; \
+		echo "pip-audit skipped: PyPI's vulnerability API is out of reach or does not know the installed versions ($$(printf '%s' "$$out" | grep -c 'Dependency not found on PyPI') packages could not be looked up; a package index mirror without PyPI's JSON API does this)."; \
 	else echo "pip-audit: no known vulnerabilities."; fi
 
 lint: $(VENV)/.installed-test

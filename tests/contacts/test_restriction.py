@@ -178,6 +178,10 @@ def test_an_admin_sees_the_person_marked_and_can_lift_it(walk, app):
     assert "artikkel 18" in page and "Bestrider" in page
     edit = client.get(f"/contacts/{walk.person_id}/restriction")
     assert edit.status_code == 200
+    # The file is streamed after the request: it still reads for the admin, as the list does.
+    for fmt in ("csv", "xlsx"):
+        exported = client.get(f"/exports/contacts.{fmt}", query_string={"q": "Restriksjon"})
+        assert any(NAME in text for text in _texts(exported)), fmt
 
 
 def test_an_admin_sees_restricted_people_in_the_trash_an_editor_does_not(walk, app):

@@ -22,7 +22,6 @@ from crm.history.models import ChangeKind
 from crm.history.services import erase_history
 from crm.history.tracking import tracked_execute
 from crm.meetings.models import meeting_contacts
-from crm.trash.services import erase_from_trash
 
 PHONE_REGION = "NO"
 
@@ -245,6 +244,9 @@ def erase_contact(session: Session, *, contact: Contact, version: str | int | No
     session.delete(contact)
     session.flush()
     erase_history(session, table_name="contacts", record_id=contact_id)
+    # Here, not at the top: the trash imports every trashable feature, this one included.
+    from crm.trash.services import erase_from_trash
+
     erase_from_trash(session, contact_id=contact_id)
     return name
 

@@ -9,13 +9,13 @@ from typing import Any, Generic, Literal, TypeVar, get_args, get_origin
 from flask import Response, request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.api.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page
 from crm.api.problems import ApiProblem
 from crm.api.spec import json_response
 from crm.common.errors import DomainError, StaleObjectError
+from crm.contacts.restriction import reader_session
 from crm.exports.downloads import CSV_TYPE
 from crm.exports.spreadsheets import iter_csv
 from crm.extensions import db
@@ -211,12 +211,12 @@ def _csv_response(select_, id_column, sorts, sort, item, model, filename, on_row
         if total:
             on_rows(int(total), "API CSV")
 
-    engine = db.engine
+    # A session of its own, as crm.exports does: the rows are read while the response streams,
+    # after the request's session is gone; made now, so it reads for this request's token user.
+    reader = reader_session(db.engine)
 
     def rows():
-        # A session of its own, as crm.exports does: the rows are read while the response
-        # streams, after the request's session is gone.
-        with Session(engine) as session:
+        with reader as session:
             yield from _csv_rows(session, select_, id_column, sorts, sort, item, columns)
 
     response = Response(iter_csv(columns, rows()), content_type=CSV_TYPE)

@@ -60,7 +60,10 @@ def check_token(access: Access):
                 headers={"WWW-Authenticate": 'Bearer realm="koblingsboks"'},
             )
         )
-    # Flask-Login's current_user is this request's token user: services stamp their records.
+    # Flask-Login's current_user is this request's token user, for everything downstream:
+    # services stamp their records, the change log names them, the restriction reads for
+    # them (and a streamed CSV too, through restriction.reader_session). Not login_user():
+    # that would write the session cookie, which the API never reads.
     g._login_user = token.user
     g.api_token = token
     if request.method in WRITE_METHODS and token.scope != TokenScope.WRITE:

@@ -8,16 +8,25 @@ claims then mean for Koblingsboks is `services.sign_in_with_provider`.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 
 from config import ConfigError
 from crm.common.access import Role
+from crm.common.models import utcnow
 
 CLIENT_NAME = "municipality"
 _CLIENT_KEY = "crm.oidc_client"
+
+# How long a sign-in at the provider may take, from our redirect to its answer. RFC 6749
+# (4.1.2) gives an authorization code at most 10 minutes; Authlib keeps the state for an hour
+# and never checks its age, so without this a code handed back late would still be exchanged.
+SIGN_IN_LIFETIME = timedelta(minutes=10)
+_STARTED_KEY = "provider_started_at"
 
 
 @dataclass(frozen=True)
@@ -109,3 +118,19 @@ def client():
     )
     current_app.extensions[_CLIENT_KEY] = (settings, registered)
     return registered
+
+
+def mark_started(session: MutableMapping) -> None:
+    """Note in the browser's session when this sign-in at the provider began."""
+    session[_STARTED_KEY] = utcnow().timestamp()
+
+
+def answered_too_late(session: MutableMapping) -> bool:
+    """Whether the provider's answer comes after SIGN_IN_LIFETIME (its code is stale by then).
+
+    A session with no sign-in started is left to Authlib, which refuses its unknown state.
+    """
+    started = session.get(_STARTED_KEY)
+    if started is None:
+        return False
+    return utcnow().timestamp() - float(started) > SIGN_IN_LIFETIME.total_seconds()

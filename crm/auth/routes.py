@@ -199,6 +199,7 @@ def provider_login():
     _fresh_session()
     if next_url:
         session[PROVIDER_NEXT_KEY] = next_url
+    oidc.mark_started(session)
     try:
         return provider.authorize_redirect(url_for("auth.provider_callback", _external=True))
     except (OSError, requests.RequestException, ValueError) as error:
@@ -215,12 +216,19 @@ def provider_callback():
     provider = oidc.client()
     if provider is None:
         abort(404)
+    if oidc.answered_too_late(session):
+        # The code is not even sent: the provider would (or should) refuse it as expired.
+        current_app.logger.info("Provider sign-in answered too late")
+        return _provider_refused(_PROVIDER_EXPIRED, 401)
     try:
         token = provider.authorize_access_token()
     except OAuthError as error:
         current_app.logger.info("Provider sign-in refused: %s", error.error)
         if error.error == "access_denied":
             return _provider_refused(_("The sign-in at the municipality was cancelled."), 401)
+        if error.error == "invalid_grant":
+            # The provider no longer takes the code: it expired, or was used already.
+            return _provider_refused(_PROVIDER_EXPIRED, 401)
         return _provider_refused(_PROVIDER_FAILED, 401)
     except JoseError as error:
         # A wrong nonce, an expired or forged ID token.
@@ -254,6 +262,12 @@ def provider_callback():
 _PROVIDER_FAILED = _l(
     "The sign-in through the municipality could not be completed (the answer did not match this "
     "sign-in, or had expired). Start again from the sign-in page."
+)
+
+
+_PROVIDER_EXPIRED = _l(
+    "The sign-in through the municipality took too long, or its answer was used already, so "
+    "it has expired. Start again from the sign-in page."
 )
 
 

@@ -8,31 +8,56 @@ gets `contacts.restricted_at IS NULL` through `with_loader_criteria`, unless
 - the statement opts in with `.execution_options(include_restricted=True)` (the restriction,
   retention and erasure services, which must find the person).
 
+The trash holds deleted records as snapshots, not as `Contact` rows: a snapshot that names a
+restricted person (their own record, an affiliation, a participation; indexed in
+`trash_people`) is hidden by the same rule, so a trashed restricted person's name does not
+show in the trash list.
+
 A statement that sets `hide_restricted=True` hides them even from admins: the network's reads do,
 because its figures are cached and shared by every user. Reads outside a request (CLI, background
-jobs) hide them too, the safe default. Core statements over plain tables (meeting_contacts
-counts) are not ORM reads and keep counting rows; they show no personal data.
+jobs) hide them too, the safe default, except in a session opened by `reader_session` for a
+response that streams after its request (a CSV export): it reads for the request's reader.
+Core statements over plain tables (meeting_contacts counts) are not ORM reads and keep
+counting rows; they show no personal data.
 """
 
 from __future__ import annotations
 
 from flask import g, has_request_context
-from sqlalchemy import event
+from sqlalchemy import Engine, event, exists, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from crm.contacts.models import Contact
+from crm.trash.models import TrashItem, TrashPerson
 
 INCLUDE = "include_restricted"
 HIDE = "hide_restricted"
+# Session.info key: the session reads for an admin (set by reader_session, in the request).
+ADMIN_READER = "restriction_admin_reader"
 
 
-def _admin_request() -> bool:
+def reader_is_admin() -> bool:
+    """Whether this request's reader is an admin: a signed-in user or an API token's user."""
     # Only a user Flask-Login has already loaded (see common.models.current_actor_id): asking
     # `current_user` here would run the user loader, a query, inside this hook.
     if not has_request_context():
         return False
     user = g.get("_login_user")
     return bool(user is not None and user.is_authenticated and user.is_admin)
+
+
+def reader_session(engine: Engine) -> Session:
+    """A session of its own for rows read after the request (a streamed file), for its reader.
+
+    Call it inside the request: the reader is decided then, not when the rows are read.
+    """
+    return Session(engine, info={ADMIN_READER: reader_is_admin()})
+
+
+def _admin_reader(state: ORMExecuteState) -> bool:
+    if has_request_context():
+        return reader_is_admin()
+    return bool(state.session.info.get(ADMIN_READER))
 
 
 def hide_restricted(state: ORMExecuteState) -> None:
@@ -42,10 +67,26 @@ def hide_restricted(state: ORMExecuteState) -> None:
     options = state.execution_options
     if options.get(INCLUDE):
         return
-    if not options.get(HIDE) and _admin_request():
+    if not options.get(HIDE) and _admin_reader(state):
         return
     state.statement = state.statement.options(
-        with_loader_criteria(Contact, lambda cls: cls.restricted_at.is_(None), include_aliases=True)
+        with_loader_criteria(Contact, _not_restricted, include_aliases=True),
+        with_loader_criteria(TrashItem, _no_restricted_person, include_aliases=True),
+    )
+
+
+def _not_restricted(cls):
+    return cls.restricted_at.is_(None)
+
+
+def _no_restricted_person(cls):
+    # Plain tables inside: an ORM Contact here would itself get the criteria above.
+    people = TrashPerson.__table__
+    contacts = Contact.__table__
+    restricted = select(contacts.c.id).where(contacts.c.restricted_at.is_not(None))
+    return ~exists().where(
+        people.c.trash_id == cls.id,
+        or_(people.c.restricted, people.c.contact_id.in_(restricted)),
     )
 
 

@@ -228,8 +228,10 @@ def erase_contact(session: Session, *, contact: Contact, version: str | int | No
     """Delete a person and everything that points to them (GDPR art. 17); returns the name.
 
     Affiliations go with the person; meetings stay (they are the department's records and may
-    be public documents) but no longer name the person. The form's version must be current,
-    so nobody erases a record someone else just changed without seeing it.
+    be public documents) but no longer name the person. The same goes for the trash: a trashed
+    meeting or organisation loses the person, so a restore cannot bring them back. The form's
+    version must be current, so nobody erases a record someone else just changed without
+    seeing it.
     """
     ensure_version(contact, version)
     name = contact.name
@@ -242,6 +244,10 @@ def erase_contact(session: Session, *, contact: Contact, version: str | int | No
     session.delete(contact)
     session.flush()
     erase_history(session, table_name="contacts", record_id=contact_id)
+    # Here, not at the top: the trash imports every trashable feature, this one included.
+    from crm.trash.services import erase_from_trash
+
+    erase_from_trash(session, contact_id=contact_id)
     return name
 
 

@@ -25,6 +25,7 @@ from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
 from crm.companies.queries import CompanyFilters, company_list_query
 from crm.contacts.models import Contact
 from crm.contacts.queries import ContactFilters, contact_list_query
+from crm.contacts.restriction import reader_session
 from crm.establishments.labels import CASE_KIND, LOST_REASON
 from crm.establishments.models import EstablishmentCase
 from crm.establishments.queries import CaseFilters, case_list_query
@@ -52,9 +53,14 @@ class Export:
     def rows(self, engine: Engine) -> Iterator[list[Any]]:
         """The rows, read in a session of their own: a streamed response outlives the request.
 
-        Everything translated (columns, labels) is translated before, in the request.
+        Everything translated (columns, labels) is translated before, in the request, and the
+        session is made then too, so it reads for the request's reader (an admin sees
+        restricted people in the file as on the list).
         """
-        with Session(engine) as session:
+        return self._read(reader_session(engine))
+
+    def _read(self, reader: Session) -> Iterator[list[Any]]:
+        with reader as session:
             yield from self.read(session)
 
 

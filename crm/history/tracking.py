@@ -37,6 +37,7 @@ EXEMPT_TABLES: Mapping[str, str] = {
     "changes": "the change log itself",
     "change_records": "the change log's index of the records an entry concerns",
     "trash": "snapshots of deleted records; moving to and from the trash is logged on them",
+    "trash_people": "the trash's index of the people its snapshots hold (kept with them)",
     "contact_access_log": "the access log of personal data: a log itself",
     "user_sessions": "sign-in sessions: rewritten on every request (last seen), hold secrets",
     "invitations": "one-time password links: secrets; the user they belong to is recorded",

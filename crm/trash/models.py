@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import UTCDateTime, utcnow
@@ -36,3 +36,27 @@ class TrashItem(db.Model):
     pointers: Mapped[list] = mapped_column(JSON, default=list)
 
     deleted_by: Mapped[User | None] = relationship()
+    people: Mapped[list[TrashPerson]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TrashPerson(db.Model):
+    """A person a trash snapshot holds: their own record, an affiliation, a participation.
+
+    The snapshots are JSON, which neither database searches alike; this index lets the
+    restriction hide the entries that name a restricted person (GDPR art. 18) and an erasure
+    find every snapshot it must erase the person from (art. 17) without reading the whole trash.
+    `restricted` is whether the person's own record in the snapshot was restricted when it was
+    deleted (a live person's restriction is read from `contacts`).
+    """
+
+    __tablename__ = "trash_people"
+
+    trash_id: Mapped[int] = mapped_column(
+        ForeignKey("trash.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[TrashItem] = relationship(back_populates="people")

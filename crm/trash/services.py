@@ -43,7 +43,7 @@ from crm.history.tracking import (
     write_entries,
 )
 from crm.meetings.models import Meeting
-from crm.trash.models import TrashItem
+from crm.trash.models import TrashItem, TrashPerson
 
 # What can be moved to the trash, by table.
 TRASHABLE: dict[str, type] = {
@@ -181,6 +181,10 @@ def move_to_trash(
         ],
         pointers=snapshot.pointers,
     )
+    item.people = [
+        TrashPerson(contact_id=contact_id, restricted=restricted)
+        for contact_id, restricted in sorted(people_in(item.rows).items())
+    ]
     session.add(item)
     _record_trash(session, snapshot)
     session.expunge(record)
@@ -188,6 +192,95 @@ def move_to_trash(
     session.flush()
     session.expire_all()
     return item
+
+
+def _person_columns() -> dict[str, list[str]]:
+    """Per table, the columns that name a person: `contacts.id` and every key to it."""
+    contacts = db.metadata.tables["contacts"]
+    columns: dict[str, list[str]] = {"contacts": ["id"]}
+    for table in db.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            if key.column.table is contacts:
+                columns.setdefault(table.name, []).append(key.parent.name)
+    return columns
+
+
+def people_in(rows: list[dict[str, Any]]) -> dict[int, bool]:
+    """The people a snapshot's rows name, each with whether their own row there is restricted."""
+    columns = _person_columns()
+    people: dict[int, bool] = {}
+    for row in rows:
+        values = row["values"]
+        for column in columns.get(row["table"], []):
+            contact_id = values.get(column)
+            if contact_id is None:
+                continue
+            restricted = row["table"] == "contacts" and values.get("restricted_at") is not None
+            people[contact_id] = people.get(contact_id, False) or restricted
+    return people
+
+
+def erase_from_trash(session: Session, *, contact_id: int) -> int:
+    """Erase a person from every snapshot in the trash (GDPR art. 17); returns how many changed.
+
+    The snapshot loses what the database itself drops when the person is deleted: their own
+    row, and every row that hangs on it by ON DELETE CASCADE (their affiliations at a trashed
+    organisation, their place among a trashed meeting's participants), or has its key set to
+    NULL by ON DELETE SET NULL. So a restore brings back the record as the erasure would have
+    left it, never the person, and is not refused for want of them. A snapshot that was the
+    person's own goes altogether, as if deleted for good.
+    """
+    items = session.scalars(
+        select(TrashItem)
+        .join(TrashPerson, TrashPerson.trash_id == TrashItem.id)
+        .where(TrashPerson.contact_id == contact_id)
+        .execution_options(include_restricted=True)
+    ).all()
+    for item in items:
+        rows = _without_person(item.rows, contact_id)
+        if not any(
+            row["table"] == item.table_name and row["values"].get("id") == item.record_id
+            for row in rows
+        ):
+            _forget(session, item)
+            continue
+        item.rows = rows
+        item.pointers = [
+            pointer
+            for pointer in item.pointers
+            if not (pointer["table"] == "contacts" and pointer["id"] == contact_id)
+        ]
+        item.people = [person for person in item.people if person.contact_id != contact_id]
+    session.flush()
+    return len(items)
+
+
+def _without_person(rows: list[dict[str, Any]], contact_id: int) -> list[dict[str, Any]]:
+    """The rows as the deletion of the person would leave them (rows are parents first)."""
+    tables = db.metadata.tables
+    # The ids deleted so far, by table (every key in the schema points to an `id`).
+    gone: dict[str, set] = {"contacts": {contact_id}}
+    kept = []
+    for row in rows:
+        table = tables[row["table"]]
+        values = dict(row["values"])
+        if table.name == "contacts" and values.get("id") == contact_id:
+            continue
+        dropped = False
+        for key in table.foreign_keys:
+            value = values.get(key.parent.name)
+            if value is None or value not in gone.get(key.column.table.name, set()):
+                continue
+            if (key.ondelete or "").upper() == "SET NULL":
+                values[key.parent.name] = None
+            else:
+                dropped = True
+        if dropped:
+            if "id" in table.c and values.get("id") is not None:
+                gone.setdefault(table.name, set()).add(values["id"])
+            continue
+        kept.append({**row, "values": values})
+    return kept
 
 
 def record_title(session: Session, table_name: str, row: dict[str, Any]) -> str:
@@ -337,8 +430,18 @@ def _keep_stamps(table: Table, values: dict[str, Any]) -> dict[str, Any]:
 def purge(session: Session, *, item: TrashItem) -> None:
     """Delete a trashed record for good; the change log keeps that it was.
 
-    A person deleted for good is erased: the values in their history go too (GDPR art. 17).
+    A person deleted for good is erased: the values in their history go too, and they go from
+    every other snapshot in the trash (a trashed meeting they attended), GDPR art. 17.
     """
+    table_name, record_id = item.table_name, item.record_id
+    _forget(session, item)
+    if table_name == "contacts":
+        erase_history(session, table_name="contacts", record_id=record_id)
+        erase_from_trash(session, contact_id=record_id)
+
+
+def _forget(session: Session, item: TrashItem) -> None:
+    """Delete the snapshot, noting in the change log that the record is gone for good."""
     write_entries(
         session.connection(),
         [
@@ -351,8 +454,6 @@ def purge(session: Session, *, item: TrashItem) -> None:
             )
         ],
     )
-    if item.table_name == "contacts":
-        erase_history(session, table_name="contacts", record_id=item.record_id)
     session.delete(item)
     session.flush()
 
@@ -360,7 +461,12 @@ def purge(session: Session, *, item: TrashItem) -> None:
 def empty_trash(session: Session, *, older_than: timedelta) -> int:
     """Delete for good what has been in the trash longer than `older_than`; returns how many."""
     cutoff = utcnow() - older_than
-    items = session.scalars(select(TrashItem).where(TrashItem.deleted_at < cutoff)).all()
+    # Restricted people's entries too: a restriction limits processing, not how long it is kept.
+    items = session.scalars(
+        select(TrashItem)
+        .where(TrashItem.deleted_at < cutoff)
+        .execution_options(include_restricted=True)
+    ).all()
     for item in items:
         purge(session, item=item)
     return len(items)

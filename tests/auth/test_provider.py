@@ -7,6 +7,7 @@ token endpoint and signed ID tokens are real; only the person at the form is the
 from __future__ import annotations
 
 import socket
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,8 +17,9 @@ import pytest
 import requests
 from authlib.deprecate import AuthlibDeprecationWarning
 
-from crm.auth import services
+from crm.auth import oidc, services
 from crm.auth.models import OidcIdentity
+from crm.common.models import utcnow
 from tests.conftest import post_form
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -25,6 +27,7 @@ with warnings.catch_warnings():
     # The test provider imports Authlib's deprecated jose and httpx modules; the app does not.
     warnings.simplefilter("ignore", AuthlibDeprecationWarning)
     import oidc_provider_mock
+    from oidc_provider_mock import _app as oidc_app
 
 # The provider runs in this process, so its own deprecation warnings (Authlib's old modules,
 # inside its token endpoint) would turn into errors there: ignored for this module alone.
@@ -145,7 +148,84 @@ def test_a_reused_code_is_refused(app, client, session, configured):
     code = parse_qs(urlsplit(location).query)["code"][0]
     response = other.get("/auth/provider/callback", query_string={"code": code, "state": state})
     assert response.status_code == 401
+    assert EXPIRED in response.get_data(as_text=True)
     assert other.get("/").status_code == 302
+
+
+EXPIRED = "tok for lang tid, eller svaret var allerede brukt"
+
+
+def _late(monkeypatch, by: timedelta) -> None:
+    """Our clock moves on while the person is at the provider."""
+    now = utcnow()
+    monkeypatch.setattr(oidc, "utcnow", lambda: now + by)
+
+
+def test_a_code_handed_back_too_late_is_refused_before_it_is_exchanged(
+    app, client, session, configured, monkeypatch
+):
+    make_user(session, email="ola@lillestrom.kommune.no")
+    session.commit()
+    _person(configured, "ola-1", email="ola@lillestrom.kommune.no", email_verified=True)
+    exchanged: list = []
+    grant = oidc_app.AuthorizationCodeGrant
+    monkeypatch.setattr(
+        grant, "delete_authorization_code", _spy(grant.delete_authorization_code, exchanged)
+    )
+    # Within the lifetime the sign-in goes through (the provider spends the code).
+    location = _authorize(_to_provider(client), "ola-1")
+    _late(monkeypatch, oidc.SIGN_IN_LIFETIME - timedelta(minutes=1))
+    assert _callback(client, location).status_code == 302 and len(exchanged) == 1
+    # Past it, the code is refused here with a clear message, never sent to the provider,
+    # and no session is opened.
+    late = app.test_client()
+    monkeypatch.setattr(oidc, "utcnow", utcnow)
+    location = _authorize(_to_provider(late), "ola-1")
+    _late(monkeypatch, oidc.SIGN_IN_LIFETIME + timedelta(seconds=1))
+    response = _callback(late, location)
+    assert response.status_code == 401
+    assert EXPIRED in response.get_data(as_text=True)
+    assert len(exchanged) == 1
+    assert late.get("/").status_code == 302
+    with late.session_transaction() as cookie_session:
+        assert services.SESSION_TOKEN_KEY not in cookie_session
+
+
+def _spy(method, calls: list):
+    def spied(self, *args):
+        calls.append(args)
+        return method(self, *args)
+
+    return spied
+
+
+def test_a_code_the_provider_has_expired_is_refused(client, session, configured, monkeypatch):
+    """The provider's own expiry: the test provider keeps codes for ever, so it is given a
+    lifetime here; its token endpoint then answers `invalid_grant`, as Entra ID does."""
+    make_user(session, email="ola@lillestrom.kommune.no")
+    session.commit()
+    _person(configured, "ola-1", email="ola@lillestrom.kommune.no", email_verified=True)
+    grant = oidc_app.AuthorizationCodeGrant
+    issued: dict[str, float] = {}
+    provider_late = [0.0]
+    saved, queried = grant.save_authorization_code, grant.query_authorization_code
+
+    def save(self, code, request):
+        issued[code] = time.monotonic()
+        return saved(self, code, request)
+
+    def query(self, code, client):
+        age = time.monotonic() + provider_late[0] - issued.get(code, 0.0)
+        return None if age > 600 else queried(self, code, client)
+
+    monkeypatch.setattr(grant, "save_authorization_code", save)
+    monkeypatch.setattr(grant, "query_authorization_code", query)
+    location = _authorize(_to_provider(client), "ola-1")
+    provider_late[0] = 601  # the provider's clock, not ours: our own check lets it through
+    response = _callback(client, location)
+    assert response.status_code == 401
+    assert EXPIRED in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
 
 
 def test_an_expired_id_token_is_refused(app, client, session, monkeypatch):

@@ -318,7 +318,10 @@ SELECT * FROM (
 # would read every hit again); the gates on `counted.total` run one of the two, never both.
 # ts_rank then reads those RANK_CAP only. The ranked hits are the same as when every hit was
 # read; only the count stops at COUNT_CAP.
-_POSTGRES_QUERY = "to_tsquery('norwegian', :match)"
+# A sub-select: PostgreSQL parses and stems the query once per use (an InitPlan), also in a
+# prepared statement's generic plan, where a bare to_tsquery(…) in the walk's filter would be
+# called again for every row read.
+_POSTGRES_QUERY = "(SELECT to_tsquery('norwegian', :match))"
 _POSTGRES_HITS = f"""hits_{{code}} AS MATERIALIZED (
   SELECT id, document FROM {index.POSTGRES_TABLE}
   WHERE {{kind}} AND document @@ {_POSTGRES_QUERY} LIMIT :count_limit

@@ -3,10 +3,16 @@
 Builds a database through the real migrations (a fresh SQLite file by default, or the
 PostgreSQL database given with --database-url), fills it with the synthetic generator (11,000
 organisations, 25,000 people, 60,000 meetings, seed 1), serves the app over HTTP on 127.0.0.1,
-signs in and times the search page for a handful of realistic queries. Beside each query:
+signs in and times the search page for a handful of realistic queries (topics, the most
+common words of the notes, a frequent surname, rare words, numbers, an email), a kind's own
+page and the type-ahead. Beside each line:
 
+- hits: every hit of every kind (the page counts each kind up to COUNT_CAP);
+- cpu / db cpu: the CPU time of one page in this process (the app, served in a thread, and
+  the client) and in PostgreSQL's server processes (read from /proc; PostgreSQL on this
+  machine), which the machine's load hardly changes where wall-clock times double;
 - floor: the bare full-text SQL (`crm.search.queries.rank_hits`: the ranked ids of every kind,
-  as the page asks for them) on the same database;
+  as the page asks for them; for the type-ahead its suggest function) on the same database;
 - LIKE: the search as it was before the index (three `LIKE '%…%'` queries over organisations,
   people and meetings' titles and notes, 21 rows each), as a second reference.
 
@@ -22,10 +28,12 @@ Target: search page p95 under 50 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sqlite3
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,7 +41,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, make_url, or_, select, text
 from sqlalchemy.orm import Session
 
 from bench.core_records import _build, _nproc, percentiles, signed_in_browser, time_runs
@@ -187,12 +195,47 @@ def main() -> None:
     sys.exit(1 if failures else 0)
 
 
+def _database_cpu(database: str | None) -> float:
+    """CPU seconds used so far by the server processes of `database` (PostgreSQL on this
+    machine, read from /proc; 0 where they cannot be read)."""
+    if database is None:
+        return 0.0
+    total = 0
+    marker = f" {database} ".encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(load, runs: int, warmups: int, database: str | None) -> tuple[list[float], float, float]:
+    """The wall-clock samples of `runs` loads, and their mean CPU ms per load: this process
+    (the app, served in a thread here, and the client) and the database's server processes."""
+    for _ in range(warmups):
+        load()
+    cpu, db_cpu = time.process_time(), _database_cpu(database)
+    samples = time_runs(load, runs, 0)
+    cpu = (time.process_time() - cpu) / runs * 1000
+    return samples, cpu, (_database_cpu(database) - db_cpu) / runs * 1000
+
+
 def _measure(app, browser, terms, runs: int, warmups: int, like_runs: int) -> int:
     print(f"\n{runs} runs after {warmups} warm-ups; ms; target page p95 < {TARGET_P95_MS:.0f}")
     print(
-        f"{'query':<44} {'hits':>6} {'median':>7} {'p95':>7}  {'floor':>6} {'f.p95':>6} "
-        f"{'ratio':>5}  {'LIKE':>6} {'L.p95':>6}  result"
+        "cpu: CPU ms per page in this process (app and client); db cpu: in PostgreSQL's "
+        "server processes (mean of the timed runs; - on SQLite, in-process)"
     )
+    print(
+        f"{'query':<44} {'hits':>6} {'median':>7} {'p95':>7}  {'cpu':>5} {'db cpu':>6}  "
+        f"{'floor':>6} {'f.p95':>6} {'ratio':>5}  {'LIKE':>6} {'L.p95':>6}  result"
+    )
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    database = None if url.startswith("sqlite") else make_url(url).database
     # (label, path, hits, floor, LIKE reference or None)
     lines = []
     with app.test_request_context():
@@ -244,7 +287,9 @@ def _measure(app, browser, terms, runs: int, warmups: int, like_runs: int) -> in
                 raise SystemExit(f"GET {path} answered HTTP {status}")
 
         load()
-        page_median, page_p95 = percentiles(time_runs(load, runs, warmups))
+        samples, cpu, db_cpu = _timed(load, runs, warmups, database)
+        page_median, page_p95 = percentiles(samples)
+        db_text = f"{db_cpu:6.1f}" if database else f"{'-':>6}"
         with app.test_request_context():
             floor_median, floor_p95 = percentiles(time_runs(floor, runs, warmups))
             like_text = f"{'-':>6} {'-':>6}"
@@ -257,6 +302,7 @@ def _measure(app, browser, terms, runs: int, warmups: int, like_runs: int) -> in
         hits_text = "-" if hits is None else str(hits)
         print(
             f"{label[:44]:<44} {hits_text:>6} {page_median:7.1f} {page_p95:7.1f}  "
+            f"{cpu:5.1f} {db_text}  "
             f"{floor_median:6.1f} {floor_p95:6.1f} {ratio:5.1f}  {like_text}  {verdict}",
             flush=True,
         )

@@ -127,12 +127,22 @@ def suggest_companies(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -
 def suggest_contacts(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     """People by name or email; detail: their current organisation and email."""
     condition, rank = _contact_match(q)
-    rows = session.execute(
-        select(Contact.id, Contact.name, Contact.email)
-        .where(condition)
-        .order_by(rank, Contact.name, Contact.id)
-        .limit(limit)
-    ).all()
+    columns = select(Contact.id, Contact.name, Contact.email)
+    rows: list = []
+    if session.get_bind().dialect.name == "postgresql":
+        # Names that start with the term rank first, so when `limit` of them exist they are
+        # the answer, read through the index on lower(name) (migration 7b3f0c9d2e41) rather
+        # than by folding every person's name and email (25,000 people for "Han"). OFFSET 0
+        # keeps the matches a subquery of their own: else the planner walks the index on
+        # name in order, folding names from "A" on until ten start with the term.
+        prefixed = columns.where(folding.startswith(Contact.name, q)).offset(0).subquery()
+        rows = session.execute(
+            select(prefixed).order_by(prefixed.c.name, prefixed.c.id).limit(limit)
+        ).all()
+    if len(rows) < limit:
+        rows = session.execute(
+            columns.where(condition).order_by(rank, Contact.name, Contact.id).limit(limit)
+        ).all()
     # One query for every person's organisation (meetings' queries, through the module).
     companies = meeting_queries.current_organisation_by_contact(session, [row[0] for row in rows])
     suggestions = []

@@ -127,12 +127,22 @@ def suggest_companies(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -
 def suggest_contacts(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     """People by name or email; detail: their current organisation and email."""
     condition, rank = _contact_match(q)
-    rows = session.execute(
-        select(Contact.id, Contact.name, Contact.email)
-        .where(condition)
-        .order_by(rank, Contact.name, Contact.id)
-        .limit(limit)
-    ).all()
+    columns = select(Contact.id, Contact.name, Contact.email)
+    rows: list = []
+    if session.get_bind().dialect.name == "postgresql":
+        # Names that start with the term rank first, so when `limit` of them exist they are
+        # the answer, read through the index on lower(name) (migration 7b3f0c9d2e41) rather
+        # than by folding every person's name and email (25,000 people for "Han"). OFFSET 0
+        # keeps the matches a subquery of their own: else the planner walks the index on
+        # name in order, folding names from "A" on until ten start with the term.
+        prefixed = columns.where(folding.startswith(Contact.name, q)).offset(0).subquery()
+        rows = session.execute(
+            select(prefixed).order_by(prefixed.c.name, prefixed.c.id).limit(limit)
+        ).all()
+    if len(rows) < limit:
+        rows = session.execute(
+            columns.where(condition).order_by(rank, Contact.name, Contact.id).limit(limit)
+        ).all()
     # One query for every person's organisation (meetings' queries, through the module).
     companies = meeting_queries.current_organisation_by_contact(session, [row[0] for row in rows])
     suggestions = []
@@ -193,6 +203,9 @@ PER_KIND = 5
 PER_PAGE = 20
 # The ranking reads at most this many of a kind's hits, the newest (see _SQLITE_KIND).
 RANK_CAP = 200
+# A kind's hits are counted up to this many; past it the page says "over 1 000" (see
+# _POSTGRES_KIND: counting every hit of a common word cost PostgreSQL a read of each).
+COUNT_CAP = 1000
 MAX_WORDS = 10
 # The kinds in the order the page shows them.
 KINDS = tuple(source.kind for source in index.SOURCES)
@@ -304,25 +317,57 @@ SELECT * FROM (
   ORDER BY bm25({index.SQLITE_TABLE}, 10.0, 1.0), rowid DESC LIMIT :limit OFFSET :offset
 )
 """  # nosec B608 (module constants only; values are bound)
-# PostgreSQL answers both in one statement: the matching ids once (the GIN index, then the
-# heap), counted per kind, each kind's newest RANK_CAP of them, and ts_rank over those only.
-_POSTGRES_RANKED = f"""
-WITH q AS (SELECT to_tsquery('norwegian', :match) AS query),
-matched AS MATERIALIZED (
-  SELECT i.id FROM {index.POSTGRES_TABLE} AS i, q
-  WHERE i.document @@ q.query AND i.id BETWEEN :lo AND :hi
-),
-counts AS (SELECT id >> {index.KIND_SHIFT} AS kind, count(*) AS total FROM matched GROUP BY 1)
-SELECT page.id, counts.total FROM counts CROSS JOIN LATERAL (
-  SELECT newest.id, ts_rank(i.document, q.query) AS score FROM (
-    SELECT id FROM matched WHERE id >> {index.KIND_SHIFT} = counts.kind
-    ORDER BY id DESC LIMIT :cap
+# PostgreSQL: one statement, one branch per kind. A GIN index says which rows match, not their
+# kind or age, so a kind's hits are read from the table to count and order them; for a common
+# word (17,000 meetings) that read was most of the search. Here each kind has its own partial
+# index (crm/search/index.py), `hits` reads at most COUNT_CAP + 1 of the kind's hits (the
+# count stops there), and the RANK_CAP newest are then taken either from those hits (the
+# kind has at most COUNT_CAP: all of them are there) or, past COUNT_CAP, by walking the kind's
+# ids down from the newest until RANK_CAP match, which a word in 1,000 or more of a kind's
+# records does within a few thousand rows. `IS TRUE` keeps the walk off the GIN index (which
+# would read every hit again); the gates on `counted.total` run one of the two, never both.
+# ts_rank then reads those RANK_CAP only. The ranked hits are the same as when every hit was
+# read; only the count stops at COUNT_CAP.
+# A sub-select: PostgreSQL parses and stems the query once per use (an InitPlan), also in a
+# prepared statement's generic plan, where a bare to_tsquery(…) in the walk's filter would be
+# called again for every row read.
+_POSTGRES_QUERY = "(SELECT to_tsquery('norwegian', :match))"
+_POSTGRES_HITS = f"""hits_{{code}} AS MATERIALIZED (
+  SELECT id, document FROM {index.POSTGRES_TABLE}
+  WHERE {{kind}} AND document @@ {_POSTGRES_QUERY} LIMIT :count_limit
+)"""  # nosec B608 (module constants only; values are bound)
+_POSTGRES_KIND = f"""(
+SELECT counted.total, page.id, page.score
+FROM (SELECT count(*) AS total FROM hits_{{code}}) AS counted CROSS JOIN LATERAL (
+  SELECT newest.id, ts_rank(newest.document, {_POSTGRES_QUERY}) AS score FROM (
+    (SELECT id, document FROM hits_{{code}} WHERE counted.total <= :count_cap
+     ORDER BY id DESC LIMIT :cap)
+    UNION ALL
+    (SELECT id, document FROM {index.POSTGRES_TABLE}
+     WHERE counted.total > :count_cap AND id BETWEEN {{lo}} AND {{hi}}
+       AND (document @@ {_POSTGRES_QUERY}) IS TRUE
+     ORDER BY id DESC LIMIT :cap)
   ) AS newest
-  JOIN {index.POSTGRES_TABLE} AS i ON i.id = newest.id, q
   ORDER BY score DESC, newest.id DESC LIMIT :limit OFFSET :offset
 ) AS page
-ORDER BY counts.kind, page.score DESC, page.id DESC
-"""  # nosec B608 (module constants only; values are bound)
+)"""  # nosec B608 (module constants only; values are bound)
+
+
+def _postgres_ranked(sources: list[index.Source]) -> str:
+    """The statement for `sources`' kinds: their hits, counted and ranked (_POSTGRES_KIND)."""
+    hits = ",\n".join(
+        _POSTGRES_HITS.format(code=source.code, kind=index.kind_filter(source))
+        for source in sources
+    )
+    branches = "\nUNION ALL\n".join(
+        _POSTGRES_KIND.format(code=source.code, lo=lo, hi=hi)
+        for source in sources
+        for lo, hi in [index.kind_range(source)]
+    )
+    return (
+        f"WITH {hits}\nSELECT id, total FROM (\n{branches}\n) AS ranked\n"
+        f"ORDER BY id >> {index.KIND_SHIFT}, score DESC, id DESC"
+    )
 
 
 @dataclass(frozen=True)
@@ -339,11 +384,13 @@ class Hit:
 
 @dataclass
 class KindResults:
-    """The hits of one kind on this page, and how many there are in all."""
+    """The hits of one kind on this page, and how many there are in all (`more`: over
+    `total`, which is then COUNT_CAP)."""
 
     kind: str
     hits: list[Hit]
     total: int
+    more: bool = False
 
 
 @dataclass
@@ -362,20 +409,22 @@ class FullTextResults:
 def rank_hits(
     session: Session, words: list[str], *, kind: str | None, offset: int, limit: int
 ) -> list[tuple[int, int]]:
-    """The bare full-text queries: (index id, hits of its kind in all) for the ranks
-    offset+1 … offset+limit of every kind (or of one); bench/search.py's floor."""
+    """The bare full-text queries: (index id, hits of its kind, counted up to COUNT_CAP + 1)
+    for the ranks offset+1 … offset+limit of every kind (or of one); bench/search.py's floor."""
     params = {"offset": offset, "limit": limit}
+    kinds = list(index.SOURCES) if kind is None else [index.SOURCE_BY_KIND[kind]]
     if session.get_bind().dialect.name != "sqlite":
-        lo, hi = (0, 1 << 62) if kind is None else index.kind_range(index.SOURCE_BY_KIND[kind])
-        params |= {"match": _postgres_match(words), "lo": lo, "hi": hi, "cap": RANK_CAP}
-        return [(key, total) for key, total in session.execute(text(_POSTGRES_RANKED), params)]
+        params |= {
+            "match": _postgres_match(words),
+            "cap": RANK_CAP,
+            "count_cap": COUNT_CAP,
+            "count_limit": COUNT_CAP + 1,
+        }
+        rows = session.execute(text(_postgres_ranked(kinds)), params)
+        return [(key, total) for key, total in rows]
     match = _sqlite_match(words)
     counts = dict(session.execute(text(_SQLITE_COUNTS), {"match": match}).all())
-    sources = [
-        source
-        for source in (index.SOURCES if kind is None else (index.SOURCE_BY_KIND[kind],))
-        if counts.get(source.code)
-    ]
+    sources = [source for source in kinds if counts.get(source.code)]
     if not sources:
         return []
     branches = []
@@ -386,7 +435,12 @@ def rank_hits(
         branches.append(_SQLITE_KIND.format(hi=hi, low=low))
     sql = "\nUNION ALL\n".join(branches)
     params["match"] = match
-    return [(key, counts[key >> index.KIND_SHIFT]) for (key,) in session.execute(text(sql), params)]
+    # FTS5 counts every hit in one pass cheaply; the count is cut as PostgreSQL's is, so the
+    # page says the same on both.
+    return [
+        (key, min(counts[key >> index.KIND_SHIFT], COUNT_CAP + 1))
+        for (key,) in session.execute(text(sql), params)
+    ]
 
 
 def _texts(session: Session, words: list[str], keys: list[int]) -> dict[int, tuple]:
@@ -492,8 +546,8 @@ def search_page(
 ) -> FullTextResults:
     """The best PER_KIND hits of every kind for `q` (or one kind, PER_PAGE a page), ranked by
     the database's full-text engine (bm25 on SQLite, ts_rank on PostgreSQL) among each kind's
-    RANK_CAP newest hits; three queries and one or two per kind shown, whatever the size of
-    the tables."""
+    RANK_CAP newest hits, counted up to COUNT_CAP; three queries and one or two per kind shown,
+    whatever the size of the tables."""
     words = search_words(q)
     if not words:
         return FullTextResults(words=[], groups=[])
@@ -531,5 +585,8 @@ def search_page(
                     detail=detail,
                 )
             )
-        groups.append(KindResults(kind=name, hits=hits, total=totals[name]))
+        total = totals[name]
+        groups.append(
+            KindResults(kind=name, hits=hits, total=min(total, COUNT_CAP), more=total > COUNT_CAP)
+        )
     return FullTextResults(words=words, groups=groups)

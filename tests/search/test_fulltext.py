@@ -106,7 +106,11 @@ def test_every_kind_is_searched_and_grouped_in_order(session):
     assert str(by_kind["establishments"].title) == case.company.name
 
 
-def test_a_hit_in_the_title_ranks_above_one_in_the_notes(session):
+# count_cap 1: past the count's cap, PostgreSQL finds the newest hits by walking the ids down
+# instead of from the counted hits (crm.search.queries._POSTGRES_KIND); the order is the same.
+@pytest.mark.parametrize("count_cap", [queries.COUNT_CAP, 1])
+def test_a_hit_in_the_title_ranks_above_one_in_the_notes(session, monkeypatch, count_cap):
+    monkeypatch.setattr(queries, "COUNT_CAP", count_cap)
     in_notes = make_meeting(session, title="Lunsj", notes="Vi snakket kort om hydrogen.")
     in_title = make_meeting(session, title="Hydrogen på Kjeller", notes="")
     assert _found(session, "hydrogen")["meetings"] == [in_title.id, in_notes.id]
@@ -208,15 +212,36 @@ def test_only_punctuation_searches_nothing(session, typed):
     assert results.words == [] and results.empty
 
 
-def test_a_kind_past_the_cap_is_ranked_among_its_newest_hits(session, monkeypatch):
+@pytest.mark.parametrize("count_cap", [queries.COUNT_CAP, 5, 4, 2])
+def test_a_kind_past_the_cap_is_ranked_among_its_newest_hits(session, monkeypatch, count_cap):
     monkeypatch.setattr(queries, "RANK_CAP", 3)
+    monkeypatch.setattr(queries, "COUNT_CAP", count_cap)
     oldest = make_meeting(session, title="Varmepumpe", notes="varmepumpe varmepumpe")
     newer = [
         make_meeting(session, title="Møte", notes=f"Om varmepumpe nr. {n}").id for n in range(4)
     ]
+    make_meeting(session, title="Møte", notes="Om noe annet")  # the newest, not a hit
 
     (group,) = queries.search_page(session, "varmepumpe", kind="meetings").groups
 
-    assert group.total == 5
+    assert (group.total, group.more) == (min(5, count_cap), count_cap < 5)
     assert sorted(hit.id for hit in group.hits) == sorted(newer[-3:])
     assert oldest.id not in [hit.id for hit in group.hits]
+
+
+def test_counts_stop_at_the_cap_and_say_so(session, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    for n in range(4):
+        make_meeting(session, title=f"Solcellepark {n}")
+    for n in range(3):
+        make_company(session, name=f"Solcellepark {n} AS")
+    make_contact(session, name="Solcellepark Person")
+
+    results = queries.search_page(session, "solcellepark")
+
+    counted = {group.kind: (group.total, group.more, len(group.hits)) for group in results.groups}
+    assert counted == {
+        "companies": (3, False, 3),
+        "contacts": (1, False, 1),
+        "meetings": (3, True, 4),
+    }

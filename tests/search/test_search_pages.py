@@ -236,3 +236,21 @@ def test_a_kind_page_says_when_only_the_newest_are_ranked(client, login, session
     html = client.get("/search/?q=varmepumpe&kind=meetings").get_data(as_text=True)
     assert "The 2 newest of them are ranked and shown here." in html
     assert len(re.findall(r'href="/meetings/\d+"', html)) == 2
+
+
+def test_a_count_past_the_cap_says_over(client, login, session, monkeypatch):
+    from crm.search import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 6)
+    for n in range(7):
+        make_meeting(session, title=f"Varmepumpe {n}")
+    for n in range(6):
+        make_contact(session, name=f"Varmepumpe Person {n}")
+    session.commit()
+    login(role="reader", locale="nb")
+
+    html = client.get("/search/?q=varmepumpe").get_data(as_text=True)
+
+    assert re.search(r'>Møter <span class="badge[^>]*>over 6</span></h2>', html)
+    assert re.search(r'>Personer <span class="badge[^>]*>6</span></h2>', html)
+    assert ">Se alle over 6<" in html and ">Se alle 6<" in html

@@ -158,3 +158,22 @@ def test_suggestions_fold_aeoeaa_for_case(session, typed):
 def test_format_org_number():
     assert queries.format_org_number("959412561") == "959 412 561"
     assert queries.format_org_number(None) == ""
+
+
+def test_contacts_whose_name_starts_with_the_term_fill_the_list_first(session):
+    # On PostgreSQL the names that start with the term are read first (through their index);
+    # the list is the same as when every name and email is compared.
+    for n in range(queries.SUGGEST_LIMIT + 1):
+        make_contact(session, name=f"Hansen {n:02d}", email=None)
+    make_contact(session, name="Aase Hansen", email=None)
+    make_contact(session, name="Per Pettersen", email="hansen@example.no")
+
+    labels = _labels(queries.suggest_contacts(session, "HANS"))
+    fewer = _labels(queries.suggest_contacts(session, "hansen 0"))
+
+    assert labels == [f"Hansen {n:02d}" for n in range(queries.SUGGEST_LIMIT)]
+    assert fewer == [f"Hansen 0{n}" for n in range(10)][: queries.SUGGEST_LIMIT]
+    assert _labels(queries.suggest_contacts(session, "ansen")) == [
+        "Aase Hansen",
+        *[f"Hansen {n:02d}" for n in range(queries.SUGGEST_LIMIT - 1)],
+    ]

@@ -390,14 +390,6 @@ def _mask_of(row) -> int:
     return sum(int(value or 0) << (MASK_BITS * index) for index, value in enumerate(row))
 
 
-def _bit_or(column, *, bits: int, native: bool):
-    """The bitwise OR of `column` over a group: PostgreSQL's bit_or, else (SQLite has no such
-    aggregate) the sum over the bits of the largest value each bit takes."""
-    if native:
-        return func.bit_or(column)
-    return sum((func.max(column.bitwise_and(1 << bit)) for bit in range(bits)), literal(0))
-
-
 @dataclass
 class _Groups:
     """What the strategy report's statement returns: {part: [(bucket, mask, count)]}."""
@@ -448,17 +440,10 @@ def _strategy_groups(session: Session, *, period: Period, buckets: list[Bucket],
     meeting_masks = [per_meeting.c[f"m{i}"] for i in range(len(masks))]
     bucket = _bucket(per_meeting.c.starts_at, buckets, instant=True)
     by_bucket = [bucket] if len(buckets) > 1 else []  # one bucket: a constant, not grouped
-    # An organisation's mask is the OR of its meetings' masks.
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    # An organisation's mask is the OR of its meetings' masks (bit_or: PostgreSQL's own, and
+    # registered on every SQLite connection by crm.common.database).
     per_company = (
-        select(
-            *(
-                _bit_or(
-                    column, bits=min(MASK_BITS, len(ids) - MASK_BITS * i), native=postgresql
-                ).label(f"m{i}")
-                for i, column in enumerate(meeting_masks)
-            )
-        )
+        select(*(func.bit_or(m).label(f"m{i}") for i, m in enumerate(meeting_masks)))
         .join(meeting_companies, meeting_companies.c.meeting_id == per_meeting.c.id)
         # "+ 0": grouped by the bare column, SQLite reads all of meeting_companies through its
         # company index (to save a sort) and looks each row up in the period's meetings; the

@@ -2,9 +2,11 @@
 the strategy's indicators.
 
 Every count and sum is an aggregate query (GROUP BY, COUNT DISTINCT, CASE) written the same for
-SQLite and PostgreSQL; Python only arranges the few result rows. The one exception is the
-pipeline's median days per stage, worked out from the stage changes of the cases (hundreds of
-rows, not meetings).
+SQLite and PostgreSQL; Python only arranges the few result rows. The strategy report groups its
+meetings, organisations and cases by the set of strategies each serves (a bit mask, see
+`_strategy_groups`) and adds up the few hundred groups per strategy, focus area and SDG. The
+one exception is the pipeline's median days per stage, worked out from the stage changes of the
+cases (hundreds of rows, not meetings).
 """
 
 from __future__ import annotations

@@ -10,14 +10,20 @@ shows what the page adds on top of SQL. Target: p95 under 150 ms on SQLite and P
 
     .venv/bin/python bench/reports.py
     .venv/bin/python bench/reports.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+
+After the pages, each floor is run again for its CPU time (this process, plus the PostgreSQL
+backend's from /proc when the server runs on this machine) and its number of statements: on a
+shared machine the wall clock stretches with the load, the CPU time hardly does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +35,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from bench import core_records
 from bench.core_records import EMAIL, PASSWORD, _nproc, signed_in_browser
@@ -65,7 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"Machine: {platform.machine()}, {_nproc()} CPUs, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
+        f"SQLite {sqlite3.sqlite_version}; load average at start {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
@@ -77,9 +83,16 @@ def main() -> None:
                 print("The database has data: reusing it")
             else:
                 _build(args)
+            if db.engine.dialect.name == "postgresql":
+                # What autovacuum does some time after a bulk load: the planner's statistics.
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
             db.session.remove()
         with signed_in_browser(app) as browser:
             failures = _measure(app, browser, args.runs, args.warmups)
+        with app.test_request_context():
+            _cpu_table(args.runs)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     sys.exit(1 if failures else 0)
 
 
@@ -180,6 +193,44 @@ def _cases() -> list[tuple[str, str, Callable[[], object]]]:
             lambda: queries.strategy_report(db.session, period=this_year),
         ),
     ]
+
+
+def _backend_cpu() -> float:
+    """The CPU seconds of this session's PostgreSQL backend, when it runs on this machine."""
+    if db.engine.dialect.name != "postgresql":
+        return 0.0
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_table(runs: int) -> None:
+    """Each floor's statements and CPU time (mean over the runs: the backend's clock ticks in
+    hundredths of a second, too coarse for one run)."""
+    print(f"\nFloors: statements and CPU ms (mean of {runs} runs; with the PostgreSQL backend's)")
+    for label, _path, floor in _cases():
+        statements: list[str] = []
+
+        def count(*args, statements=statements) -> None:
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        floor()
+        event.remove(db.engine, "before_cursor_execute", count)
+        db.session.remove()
+        times = []
+        for _ in range(runs):
+            backend, own = _backend_cpu(), time.process_time()
+            floor()
+            times.append(time.process_time() - own + _backend_cpu() - backend)
+            db.session.remove()
+        print(
+            f"{label:<46} {len(statements):3d} statements {statistics.mean(times) * 1000:8.1f} ms"
+        )
 
 
 def _measure(app, browser, runs: int, warmups: int) -> int:

@@ -9,9 +9,24 @@ from sqlalchemy.engine import Engine
 from crm.common.folding import register_sqlite_fold
 
 
+class _BitOr:
+    """PostgreSQL's bit_or aggregate for SQLite: the bitwise OR of a group's integers (NULL
+    skipped), which the reports use to merge the strategy masks of an organisation's meetings."""
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+
+    def step(self, value: int | None) -> None:
+        if value is not None:
+            self.value = (self.value or 0) | value
+
+    def finalize(self) -> int | None:
+        return self.value
+
+
 def configure_sqlite(app: Flask, engine: Engine) -> None:
-    """Turn on foreign keys, WAL and a busy timeout, and add crm.common.folding's function, on
-    every SQLite connection."""
+    """Turn on foreign keys, WAL and a busy timeout, and add crm.common.folding's function and
+    the bit_or aggregate, on every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
     busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -28,3 +43,4 @@ def configure_sqlite(app: Flask, engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         register_sqlite_fold(dbapi_connection)
+        dbapi_connection.create_aggregate("bit_or", 1, _BitOr)

@@ -2,9 +2,11 @@
 the strategy's indicators.
 
 Every count and sum is an aggregate query (GROUP BY, COUNT DISTINCT, CASE) written the same for
-SQLite and PostgreSQL; Python only arranges the few result rows. The one exception is the
-pipeline's median days per stage, worked out from the stage changes of the cases (hundreds of
-rows, not meetings).
+SQLite and PostgreSQL; Python only arranges the few result rows. The strategy report groups its
+meetings, organisations and cases by the set of strategies each serves (a bit mask, see
+`_strategy_groups`) and adds up the few hundred groups per strategy, focus area and SDG. The
+one exception is the pipeline's median days per stage, worked out from the stage changes of the
+cases (hundreds of rows, not meetings).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from itertools import pairwise
 
 from sqlalchemy import (
     Integer,
-    Select,
     String,
     and_,
     case,
@@ -31,7 +32,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from crm.auth.models import User
 from crm.clusters.models import Cluster, Membership
@@ -365,93 +366,134 @@ def report_focus_areas(session: Session) -> list[FocusArea]:
     query = (
         select(FocusArea)
         .join(FocusArea.period)
+        .options(selectinload(FocusArea.strategies))
         .order_by(StrategyPeriod.start_year, FocusArea.position, FocusArea.number)
     )
     current = session.scalars(query.where(StrategyPeriod.current.is_(True))).all()
     return list(current) or list(session.scalars(query))
 
 
-def _counts(session: Session, query) -> dict:
-    return {key: value for key, value in session.execute(query).all()}
+# A strategy's bit in a mask: masks are summed per meeting (organisation, case) in SQL, so each
+# one lands in exactly one (bucket, mask) group. Thirty bits per column keep the sums inside a
+# 32-bit integer on both databases; a period with more strategies gets more mask columns.
+MASK_BITS = 30
 
 
-def _tagged_meetings(period: Period, buckets: list[Bucket]):
-    """The period's (meeting, strategy, focus area, bucket, organisation) rows, as a
-    materialised CTE.
+def _mask_columns(strategy_id, ids: list[int]) -> list:
+    """Per chunk of 30 chosen strategies, the bit of `strategy_id` (0 for any other)."""
+    return [
+        case(*((strategy_id == sid, 1 << bit) for bit, sid in enumerate(chunk)), else_=0)
+        for chunk in (ids[i : i + MASK_BITS] for i in range(0, len(ids), MASK_BITS))
+    ]
 
-    MATERIALIZED, and no condition on the strategy inside, make both databases read the
-    period's meetings by date first, then their tags; left to itself SQLite would walk every
-    tag of the chosen strategies and look each meeting up (all ten years of them) before
-    filtering on the date. The queries over it keep the chosen strategies.
+
+def _mask_of(row) -> int:
+    """One Python int from the mask columns of a result row (lowest chunk first)."""
+    return sum(int(value or 0) << (MASK_BITS * index) for index, value in enumerate(row))
+
+
+@dataclass
+class _Groups:
+    """What the strategy report's statement returns: {part: [(bucket, mask, count)]}."""
+
+    rows: dict[str, list[tuple[int, int, int]]] = field(default_factory=lambda: defaultdict(list))
+
+    def spread(self, part: str, bits: list[int]) -> list[int]:
+        """The count of each chosen strategy: the groups whose mask holds its bit."""
+        found = [0] * len(bits)
+        for _bucket, mask, count in self.rows[part]:
+            for index, bit in enumerate(bits):
+                if mask & bit:
+                    found[index] += count
+        return found
+
+    def touching(self, part: str, mask: int) -> int:
+        """How many of the part's records have at least one strategy of `mask`."""
+        return sum(count for _bucket, found, count in self.rows[part] if found & mask)
+
+
+def _strategy_groups(session: Session, *, period: Period, buckets: list[Bucket], ids: list[int]):
+    """The period's meetings, organisations met and cases, each grouped by the set of chosen
+    strategies it serves (a bit mask), in one statement.
+
+    A meeting is one row of the per-meeting grouping whatever the number of its tags, and an
+    organisation one row of the per-organisation grouping whatever the number of its meetings,
+    so any count over the groups whose mask holds a strategy (a focus area, an SDG, any) is a
+    count of distinct meetings or organisations, with no COUNT DISTINCT over the tag rows. The
+    strategies are chosen by the CASE, not by the WHERE, so that both databases read the
+    period's meetings by date first (SQLite would otherwise walk every tag of the strategies
+    through their index, over all the years).
     """
-    return (
+    if not ids:
+        return _Groups()
+    masks = _mask_columns(meeting_strategies.c.strategy_id, ids)
+    per_meeting = (
         select(
-            meeting_strategies.c.meeting_id,
-            meeting_strategies.c.strategy_id,
-            Strategy.focus_area_id,
-            _bucket(Meeting.starts_at, buckets, instant=True).label("bucket"),
-            meeting_companies.c.company_id,
+            Meeting.id,
+            Meeting.starts_at,
+            *(func.sum(m).label(f"m{i}") for i, m in enumerate(masks)),
         )
-        .select_from(Meeting)
         .join(meeting_strategies, meeting_strategies.c.meeting_id == Meeting.id)
-        .join(Strategy, Strategy.id == meeting_strategies.c.strategy_id)
-        # Each tag once per organisation at the meeting (or once with none): read here once,
-        # not joined again by every count of organisations.
-        .outerjoin(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
         .where(_meeting_in(period))
-        .cte("tagged")
+        .group_by(Meeting.id, Meeting.starts_at)
+        .cte("per_meeting")
         .prefix_with("MATERIALIZED")
     )
-
-
-def _meeting_figures(session: Session, tagged, ids: list[int], goal_table=None) -> dict:
-    """Distinct meetings and organisations of the meetings tagged with the strategies `ids`:
-    {(part, key, key): (meetings, organisations)} for the parts "strategy" (per strategy),
-    "total" (each meeting once), "area" (per focus area and bucket), "bucket" and "goal" (per
-    SDG, through `goal_table`).
-
-    One statement: the parts are a UNION ALL over the one materialised CTE, so the period's
-    meetings are read once.
-    """
-    # A typed NULL: PostgreSQL matches a UNION's column types branch by branch.
-    none, zero = cast(null(), Integer), literal_column("0")
-    meetings = func.count(distinct(tagged.c.meeting_id))
-    organisations = func.count(distinct(tagged.c.company_id))
-
-    def part(name: str, keys: tuple, source, counts) -> Select:
-        query = select(literal_column(f"'{name}'"), *keys, *counts).select_from(source)
-        query = query.where(tagged.c.strategy_id.in_(ids))
-        grouped = [k for k in keys if k is not none]  # the same object: never grouped
-        return query.group_by(*grouped) if grouped else query
-
-    parts = [
-        part("strategy", (tagged.c.strategy_id, none), tagged, (meetings, organisations)),
-        part("total", (none, none), tagged, (meetings, organisations)),
-        part("area", (tagged.c.focus_area_id, tagged.c.bucket), tagged, (meetings, zero)),
-        part("bucket", (tagged.c.bucket, none), tagged, (meetings, zero)),
-    ]
-    if goal_table is not None:
-        by_goal = tagged.join(goal_table, goal_table.c.focus_area_id == tagged.c.focus_area_id)
-        parts.append(part("goal", (goal_table.c.sdg, none), by_goal, (meetings, organisations)))
-    return {
-        (name, first, second): (count, orgs)
-        for name, first, second, count, orgs in session.execute(union_all(*parts))
-    }
-
-
-def _case_counts(session: Session, key, period: Period, *, joins=()):
-    """Cases opened, and cases established, in the period, grouped by `key`."""
-    base = select(key, func.count(distinct(case_strategies.c.case_id))).select_from(case_strategies)
-    for target, on in joins:
-        base = base.join(target, on)
-    base = base.join(EstablishmentCase, EstablishmentCase.id == case_strategies.c.case_id)
-    opened = base.where(_day_in(EstablishmentCase.opened_on, period)).group_by(key)
-    established = (
-        base.join(Stage, _established_case())
-        .where(_day_in(EstablishmentCase.established_on, period))
-        .group_by(key)
+    meeting_masks = [per_meeting.c[f"m{i}"] for i in range(len(masks))]
+    bucket = _bucket(per_meeting.c.starts_at, buckets, instant=True)
+    by_bucket = [bucket] if len(buckets) > 1 else []  # one bucket: a constant, not grouped
+    # An organisation's mask is the OR of its meetings' masks (bit_or: PostgreSQL's own, and
+    # registered on every SQLite connection by crm.common.database).
+    per_company = (
+        select(*(func.bit_or(m).label(f"m{i}") for i, m in enumerate(meeting_masks)))
+        .join(meeting_companies, meeting_companies.c.meeting_id == per_meeting.c.id)
+        # "+ 0": grouped by the bare column, SQLite reads all of meeting_companies through its
+        # company index (to save a sort) and looks each row up in the period's meetings; the
+        # expression makes it read the period's meetings and their organisations instead.
+        .group_by(meeting_companies.c.company_id + 0)
+        .subquery("per_company")
     )
-    return _counts(session, opened), _counts(session, established)
+    company_masks = [per_company.c[f"m{i}"] for i in range(len(masks))]
+    case_masks = _mask_columns(case_strategies.c.strategy_id, ids)
+    established = and_(
+        Stage.outcome == StageOutcome.ESTABLISHED.value,
+        _day_in(EstablishmentCase.established_on, period),
+    )
+    per_case = (
+        select(
+            case((_day_in(EstablishmentCase.opened_on, period), 1), else_=0).label("opened"),
+            case((established, 1), else_=0).label("established"),
+            *(func.sum(m).label(f"m{i}") for i, m in enumerate(case_masks)),
+        )
+        .select_from(case_strategies)
+        .join(EstablishmentCase, EstablishmentCase.id == case_strategies.c.case_id)
+        .join(Stage, Stage.id == EstablishmentCase.stage_id)
+        .where(or_(_day_in(EstablishmentCase.opened_on, period), established))
+        .group_by(EstablishmentCase.id, "opened", "established")
+        .subquery("per_case")
+    )
+    case_mask_columns = [per_case.c[f"m{i}"] for i in range(len(case_masks))]
+    none = cast(null(), Integer)
+    statement = union_all(
+        select(literal_column("'meetings'"), bucket, func.count(), *meeting_masks).group_by(
+            *by_bucket, *meeting_masks
+        ),
+        select(literal_column("'organisations'"), none, func.count(), *company_masks).group_by(
+            *company_masks
+        ),
+        select(literal_column("'opened'"), none, func.count(), *case_mask_columns)
+        .where(per_case.c.opened == 1)
+        .group_by(*case_mask_columns),
+        select(literal_column("'established'"), none, func.count(), *case_mask_columns)
+        .where(per_case.c.established == 1)
+        .group_by(*case_mask_columns),
+    )
+    groups = _Groups()
+    for part, bucket_index, count, *mask_values in session.execute(statement):
+        mask = _mask_of(mask_values)
+        if mask:  # 0: only strategies not chosen (another period's, another focus area's)
+            groups.rows[part].append((bucket_index or 0, mask, count))
+    return groups
 
 
 def strategy_report(
@@ -467,62 +509,41 @@ def strategy_report(
     strategies = [(s, a) for a in areas for s in a.strategies]
     ids = [s.id for s, _a in strategies]
     buckets = period.buckets()
-    tagged = _tagged_meetings(period, buckets)
+    groups = _strategy_groups(session, period=period, buckets=buckets, ids=ids)
 
-    # Per SDG: the focus areas serving each goal, as a small literal table joined in SQL.
-    pairs = [(sdg, a.id) for a in areas for sdg in a.sdg_list]
-    goal_table = (
-        union_all(
-            *(
-                select(
-                    literal_column(str(int(sdg))).label("sdg"),
-                    literal_column(str(int(area_id))).label("focus_area_id"),
-                )
-                for sdg, area_id in pairs
-            )
-        ).subquery("goal_areas")
-        if pairs
-        else None
-    )
-    found = _meeting_figures(session, tagged, ids, goal_table)
+    # A strategy's bit is its place among the chosen ones; a focus area's or an SDG's mask is
+    # the bits of its strategies.
+    bits = [1 << index for index in range(len(ids))]
+    area_mask = {a.id: 0 for a in areas}
+    for bit, (_s, a) in zip(bits, strategies, strict=True):
+        area_mask[a.id] |= bit
+    parts = ("meetings", "organisations", "opened", "established")
+    per_strategy = dict(zip(parts, (groups.spread(part, bits) for part in parts), strict=True))
+    lines = [
+        StrategyLine(s, a, Attention(*(per_strategy[part][index] for part in parts)))
+        for index, (s, a) in enumerate(strategies)
+    ]
+    everything = sum(bits)
+    total = Attention(*(groups.touching(part, everything) for part in parts))
 
-    opened, established = _case_counts(session, case_strategies.c.strategy_id, period)
-    lines = []
-    for s, a in strategies:
-        meetings, organisations = found.get(("strategy", s.id, None), (0, 0))
-        figures = Attention(meetings, organisations, opened.get(s.id, 0), established.get(s.id, 0))
-        lines.append(StrategyLine(s, a, figures))
-
-    # In all: every meeting and case once, whatever the number of its strategies.
-    t_meetings, t_organisations = found.get(("total", None, None), (0, 0))
-    t_opened, t_established = _case_totals(session, period, ids)
-    total = Attention(t_meetings, t_organisations, t_opened, t_established)
-
-    # Per focus area and bucket, and per bucket in all.
+    # Per focus area and bucket, and per bucket in all (each meeting once in its bucket).
     per_bucket = {a.id: [0] * len(buckets) for a in areas}
     bucket_totals = [0] * len(buckets)
-    for (part, first, second), (count, _orgs) in found.items():
-        if part == "area":
-            per_bucket[first][second] = count
-        elif part == "bucket":
-            bucket_totals[first] = count
+    for bucket, mask, count in groups.rows["meetings"]:
+        bucket_totals[bucket] += count
+        for area_id, bits_of_area in area_mask.items():
+            if mask & bits_of_area:
+                per_bucket[area_id][bucket] += count
 
-    sdgs: list[tuple[int, Attention]] = []
-    if goal_table is not None:
-        s_open, s_est = _case_counts(
-            session,
-            goal_table.c.sdg,
-            period,
-            joins=[
-                (Strategy, Strategy.id == case_strategies.c.strategy_id),
-                (goal_table, goal_table.c.focus_area_id == Strategy.focus_area_id),
-            ],
-        )
-        for sdg in sorted({sdg for sdg, _a in pairs}):
-            meetings, organisations = found.get(("goal", sdg, None), (0, 0))
-            sdgs.append(
-                (sdg, Attention(meetings, organisations, s_open.get(sdg, 0), s_est.get(sdg, 0)))
-            )
+    # Per SDG: the strategies of the focus areas serving it.
+    goal_mask: dict[int, int] = defaultdict(int)
+    for a in areas:
+        for sdg in a.sdg_list:
+            goal_mask[sdg] |= area_mask[a.id]
+    sdgs = [
+        (sdg, Attention(*(groups.touching(part, goal_mask[sdg]) for part in parts)))
+        for sdg in sorted(goal_mask)
+    ]
     plan = current_plan(session, today=period.end)
     measures = measure_counts_by_strategy(session, plan_id=plan.id) if plan else {}
     return StrategyReport(
@@ -535,22 +556,6 @@ def strategy_report(
         plan.name if plan else None,
         {s.id: measures.get(s.id, {}) for s, _a in strategies},
     )
-
-
-def _case_totals(session: Session, period: Period, ids: list[int]) -> tuple[int, int]:
-    """Distinct cases tagged with any chosen strategy: opened, and established, in the period."""
-    tagged = select(case_strategies.c.case_id).where(case_strategies.c.strategy_id.in_(ids))
-    opened = session.scalar(
-        select(func.count(EstablishmentCase.id)).where(
-            EstablishmentCase.id.in_(tagged), _day_in(EstablishmentCase.opened_on, period)
-        )
-    )
-    established = session.scalar(
-        select(func.count(EstablishmentCase.id))
-        .join(Stage, _established_case())
-        .where(EstablishmentCase.id.in_(tagged), _day_in(EstablishmentCase.established_on, period))
-    )
-    return opened or 0, established or 0
 
 
 def _met(period: Period):

@@ -4,9 +4,10 @@ database).
 networkx stays the graph model of what users and Gephi see (`crm.network.graph`: every tie
 with its reasons, the exports, the ego networks, the introduction chains). The figures of the
 whole district are computed here instead, on an igraph graph built straight from the rows
-with the same rules (`graph.edge_weights`: the weights without the reasons), never through a
-networkx graph: at Lillestrøm's scale (11,000 organisations, about 89,000 ties) building it
-takes a third of the networkx graph's CPU time, PageRank and communities a tenth (figures in
+with the same rules (`graph.edge_weights`: the weights without the reasons; the meetings,
+most of the ties, as one array of attendances paired in numpy), never through a networkx
+graph: at Lillestrøm's scale (11,000 organisations, about 89,000 ties) building it takes a
+fifth of the networkx graph's CPU time, PageRank and communities a tenth (figures in
 bench/README.md).
 
 - degree, weighted degree ("Total strength") and PageRank: as networkx computes them

@@ -348,7 +348,7 @@ def read_graph_rows(
     # changes made earlier in this transaction are read.
     session.flush()
     with g.paused_gc():
-        return _read_graph_rows(session.connection(), flt, max_meeting_orgs, pairs=False)
+        return _read_graph_rows(session.connection(), flt, max_meeting_orgs, bare_meetings=False)
 
 
 def read_weight_rows(
@@ -364,11 +364,11 @@ def read_weight_rows(
     """
     session.flush()
     with g.paused_gc():
-        return _read_graph_rows(session.connection(), flt, max_meeting_orgs, pairs=True)
+        return _read_graph_rows(session.connection(), flt, max_meeting_orgs, bare_meetings=True)
 
 
 def _read_graph_rows(
-    connection: Connection, flt: NetworkFilter, max_meeting_orgs: int, *, pairs: bool
+    connection: Connection, flt: NetworkFilter, max_meeting_orgs: int, *, bare_meetings: bool
 ) -> GraphRows:
     def execute(statement: Select) -> Sequence[Row]:
         # Plain columns through the Core connection (no ORM object, no ORM row wrapping),
@@ -437,14 +437,11 @@ def _read_graph_rows(
         .having(func.count().between(2, max_meeting_orgs))
     )
     attendances = _attendances(flt, sized)
-    if pairs:
-        # One array of integers: no tuple per row is made or kept.
+    if bare_meetings:
+        # One array of integers: no tuple per meeting is made or kept.
         values = connection.execute(attendances).all()
-        rows.attendances = Attendances(
-            np.fromiter(chain.from_iterable(values), dtype=np.int64, count=2 * len(values)).reshape(
-                -1, 2
-            )
-        )
+        flat = np.fromiter(chain.from_iterable(values), dtype=np.int64, count=2 * len(values))
+        rows.attendances = Attendances(flat.reshape(-1, 2))
     else:
         rows.meetings = _meeting_rows(connection, flt, attendances, sized)
 

@@ -57,7 +57,13 @@ from crm import jobs
 from crm.jobs import threads
 from crm.network import engine, locks
 from crm.network import graph as g
-from crm.network.queries import GraphRows, NetworkFilter, graph_version, read_graph_rows
+from crm.network.queries import (
+    GraphRows,
+    NetworkFilter,
+    graph_version,
+    read_graph_rows,
+    read_weight_rows,
+)
 
 MEMORY_ENTRIES = 12
 # Graphs up to this many nodes get their slow figures at once (a second or less).
@@ -378,6 +384,9 @@ def compute_slow(weighted: engine.WeightedGraph) -> tuple[dict, dict]:
 
 def graph_of(rows: GraphRows, **options: Any) -> nx.Graph:
     """graph.build_graph on rows read by crm.network.queries (options: window, today …)."""
+    if rows.attendances is not None:
+        # Meetings read as bare attendances have no title or day to give as a reason.
+        raise ValueError("rows from read_weight_rows build no networkx graph: read_graph_rows")
     return g.build_graph(rows.nodes, **rows.evidence(), **options)
 
 
@@ -393,6 +402,7 @@ def weighted_of(rows: GraphRows, flt: NetworkFilter, today: date) -> engine.Weig
     return engine.from_rows(
         rows.nodes,
         **rows.evidence(),
+        attendances=rows.attendances,
         window=flt.window,
         today=today,
         link_types=flt.link_types,
@@ -430,7 +440,7 @@ def compute_figures(filter_args: dict, version: str, today: str, token: str | No
                     return  # waited long enough: the next visit queues it again
             try:
                 current = graph_version(db.session)
-                rows = read_graph_rows(db.session, flt)
+                rows = read_weight_rows(db.session, flt)
                 weighted = weighted_of(rows, flt, date.fromisoformat(today))
                 del rows
                 slow, positions = compute_slow(weighted)
@@ -448,7 +458,7 @@ def build_view(session: Session, flt: NetworkFilter, version: str, *, today: dat
     """Read the rows, build the igraph graph and its fast metrics (no cache); the networkx
     graph follows when a page asks for it."""
     started = time.perf_counter()
-    rows = read_graph_rows(session, flt)
+    rows = read_weight_rows(session, flt)
     read = time.perf_counter()
     weighted = weighted_of(rows, flt, today)
     built = time.perf_counter()
@@ -461,7 +471,11 @@ def build_view(session: Session, flt: NetworkFilter, version: str, *, today: dat
         cluster_names=rows.cluster_names,
         timings={"read": read - started, "build": built - read, "fast_metrics": done - built},
         weighted=weighted,
-        build=lambda: _networkx_of(rows, flt, today),
+        # The rows with every meeting's title and day are read only for the pages that show
+        # reasons (ego networks, introductions, clusters, exports), through the session the
+        # view was asked with: `db.session`, the current request's when one asks later. The
+        # view keeps none of its rows meanwhile.
+        build=lambda: _networkx_of(read_graph_rows(session, flt), flt, today),
         today=today,
     )
 

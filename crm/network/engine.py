@@ -4,9 +4,10 @@ database).
 networkx stays the graph model of what users and Gephi see (`crm.network.graph`: every tie
 with its reasons, the exports, the ego networks, the introduction chains). The figures of the
 whole district are computed here instead, on an igraph graph built straight from the rows
-with the same rules (`graph.edge_weights`: the weights without the reasons), never through a
-networkx graph: at Lillestrøm's scale (11,000 organisations, about 89,000 ties) building it
-takes a third of the networkx graph's CPU time, PageRank and communities a tenth (figures in
+with the same rules (`graph.edge_weights`: the weights without the reasons; the meetings,
+most of the ties, as one array of attendances paired in numpy), never through a networkx
+graph: at Lillestrøm's scale (11,000 organisations, about 89,000 ties) building it takes a
+fifth of the networkx graph's CPU time, PageRank and communities a tenth (figures in
 bench/README.md).
 
 - degree, weighted degree ("Total strength") and PageRank: as networkx computes them
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from typing import Any
 
 # igraph's OpenMP threads spin while they wait for a core: on a shared 2-core host under
@@ -192,30 +194,91 @@ def _weighted(
     clusters: dict,
     attributes: dict | None = None,
     graph_attributes: dict | None = None,
-    *,
-    scale: float = 1.0,
 ) -> WeightedGraph:
-    """igraph's graph of `weights` ((a, b) -> weight × `scale`), vertex i being ids[i].
+    """igraph's graph of `weights` ((a, b) -> weight), vertex i being ids[i]."""
+    pairs, values = _arrays(weights, np.float64)
+    return _weighted_arrays(ids, pairs, values, clusters, attributes, graph_attributes)
 
-    Ids become positions through one numpy lookup table and the weights one array: at the
-    district's scale, Python loops over the 90,000 pairs took as long as adding them up.
-    """
+
+def _arrays(weights: Mapping[tuple[int, int], float], dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of a (a, b) -> value mapping as an (n, 2) array and their values as another."""
     count = len(weights)
-    if count:
+    pairs = np.fromiter(chain.from_iterable(weights), dtype=np.int64, count=2 * count)
+    values = np.fromiter(weights.values(), dtype=dtype, count=count)
+    return pairs.reshape(count, 2), values
+
+
+def _weighted_arrays(
+    ids: list[int],
+    pairs: np.ndarray,
+    weights: np.ndarray,
+    clusters: dict,
+    attributes: dict | None = None,
+    graph_attributes: dict | None = None,
+) -> WeightedGraph:
+    """igraph's graph of `pairs` (organisation ids, one row per tie) and their `weights`.
+
+    Ids become positions through one numpy lookup table, and igraph takes the array as it is:
+    at the district's scale, Python loops over the 90,000 pairs took as long as adding them up.
+    """
+    if len(pairs):
         table = np.zeros(max(ids) + 1, dtype=np.int64)
         table[np.fromiter(ids, dtype=np.int64, count=len(ids))] = np.arange(len(ids))
-        pairs = np.fromiter(
-            (node for pair in weights for node in pair), dtype=np.int64, count=2 * count
-        )
-        edges = table[pairs].reshape(count, 2).tolist()
-        values = (np.fromiter(weights.values(), dtype=np.float64, count=count) * scale).tolist()
+        edges = table[pairs]
     else:
-        edges, values = [], []
+        edges = np.zeros((0, 2), dtype=np.int64)
     result = igraph.Graph(n=len(ids), edges=edges, directed=False)
-    result.es["weight"] = values
+    result.es["weight"] = weights.tolist()
     if attributes is None:
         attributes = {node: {} for node in ids}
     return WeightedGraph(ids, result, clusters, attributes, graph_attributes or {})
+
+
+def _summed(pairs: np.ndarray, values: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """One row per distinct pair with the sum of its values, in order of (a, b)."""
+    keys = pairs[:, 0] * stride + pairs[:, 1]
+    unique, inverse = np.unique(keys, return_inverse=True)
+    # Whole hundredths: float64 adds integers below 2**53 exactly.
+    sums = np.bincount(inverse, weights=values, minlength=len(unique)).astype(np.int64)
+    return np.stack((unique // stride, unique % stride), axis=1), sums
+
+
+def _meeting_pairs(
+    attendances: g.Attendances, ids: list[int], max_orgs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """graph's meeting rule on an array: each pair of the graph's organisations at a meeting
+    of at most `max_orgs` organisations, once per meeting, in hundredths of weight.
+
+    In numpy, a size at a time: the meetings of k organisations present are a (meetings, k)
+    array whose column pairs (i < j) are their pairs. At the district's scale this is a few
+    milliseconds where the rows, tuples and pairs in Python took a third of a second.
+    """
+    empty = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows = attendances.rows
+    if not len(rows) or not ids:
+        return empty
+    # Sorted by meeting, then organisation, without repeats (one integer key per row).
+    stride = int(rows[:, 1].max()) + 1
+    keys = np.unique(rows[:, 0] * stride + rows[:, 1])
+    meeting, organisation = keys // stride, keys % stride
+    # The size counts every attendee, also those outside this graph (graph._add_meetings).
+    starts = np.flatnonzero(np.r_[True, meeting[1:] != meeting[:-1]])
+    sizes = np.diff(np.r_[starts, len(meeting)])
+    known = np.zeros(max(max(ids) + 1, stride), dtype=bool)
+    known[ids] = True
+    present = known[organisation] & (np.repeat(sizes, sizes) <= max_orgs)
+    meeting, organisation = meeting[present], organisation[present]
+    if not len(meeting):
+        return empty
+    starts = np.flatnonzero(np.r_[True, meeting[1:] != meeting[:-1]])
+    sizes = np.diff(np.r_[starts, len(meeting)])
+    pairs = [empty[0]]
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        members = organisation[starts[sizes == size][:, None] + np.arange(size)]
+        first, second = np.triu_indices(size, 1)
+        pairs.append(np.stack((members[:, first].ravel(), members[:, second].ravel()), axis=1))
+    found = np.concatenate(pairs)
+    return found, np.full(len(found), g._hundredths(g.MEETING_WEIGHT), dtype=np.int64)
 
 
 # A burst of acyclic allocations (graph.paused_gc says why): the collector walking the rows
@@ -228,6 +291,7 @@ def from_rows(
     memberships: Iterable[g.RowLike[g.MembershipRow]] = (),
     meetings: Iterable[g.RowLike[g.MeetingRow]] = (),
     affiliations: Iterable[g.RowLike[g.AffiliationRow]] = (),
+    attendances: g.Attendances | None = None,
     window: g.Window = (None, None),
     today: date | None = None,
     link_types: Iterable[str] = (),
@@ -236,9 +300,14 @@ def from_rows(
     max_cluster_orgs: int = g.MAX_CLUSTER_ORGS,
 ) -> WeightedGraph:
     """The weighted graph `graph.build_graph` + `graph.filter_graph` would give for the rows
-    (same organisations, ties and weights), without the reasons and without networkx."""
-    node_rows = [g._coerce(g.OrgNode, row) for row in nodes]
-    ids = [row.id for row in node_rows]
+    (same organisations, ties and weights), without the reasons and without networkx.
+
+    Meetings come as rows (`meetings`) or as `attendances` (queries.read_weight_rows: the
+    window applied already, no titles or days); either way the ties are in order of (smaller
+    id, larger id), so both give the same graph, and the same communities.
+    """
+    node_rows = list(g._as_tuples(g.OrgNode, nodes))
+    ids = [row[0] for row in node_rows]
     links = list(links)
     hundredths = g.edge_weights(
         ids,
@@ -251,22 +320,29 @@ def from_rows(
         max_cluster_orgs=max_cluster_orgs,
         today=today,
     )
-    if link_types or min_weight:
-        typed = g.pairs_with_link_type(ids, links, link_types, window) if link_types else None
-        hundredths = {
-            pair: value
-            for pair, value in hundredths.items()
-            if value / 100 >= min_weight and (typed is None or pair in typed)
-        }
+    pairs, values = _arrays(hundredths, np.int64)
+    stride = max(ids, default=0) + 1
+    if attendances is not None:
+        met, met_values = _meeting_pairs(attendances, ids, max_meeting_orgs)
+        pairs, values = np.concatenate((pairs, met)), np.concatenate((values, met_values))
+    pairs, values = _summed(pairs, values, stride)
+    keep = np.ones(len(values), dtype=bool)
+    if min_weight:
+        keep &= values / 100 >= min_weight
+    if link_types:
+        typed = g.pairs_with_link_type(ids, links, link_types, window)
+        typed_keys = np.fromiter((a * stride + b for a, b in typed), dtype=np.int64)
+        keep &= np.isin(pairs[:, 0] * stride + pairs[:, 1], typed_keys)
+    pairs, values = pairs[keep], values[keep]
     attributes = {
-        row.id: {
-            "name": row.name,
-            "kind": row.kind,
-            "place": row.place,
-            "sectors": tuple(row.sectors),
-            "clusters": tuple(row.clusters),
+        node_id: {
+            "name": name,
+            "kind": kind,
+            "place": place,
+            "sectors": tuple(sectors),
+            "clusters": tuple(clusters),
         }
-        for row in node_rows
+        for node_id, name, kind, place, sectors, clusters in node_rows
     }
     graph_attributes = {
         "window": tuple(window),
@@ -274,13 +350,14 @@ def from_rows(
         "max_meeting_orgs": max_meeting_orgs,
         "max_cluster_orgs": max_cluster_orgs,
     }
-    return _weighted(
+    return _weighted_arrays(
         ids,
-        hundredths,
-        {row.id: tuple(row.clusters) for row in node_rows},
+        pairs,
+        # Divided, not multiplied by 0.01: the same float as build_graph's `weight / 100`.
+        values / 100,
+        {node_id: tuple(row[5]) for node_id, row in zip(ids, node_rows, strict=True)},
         attributes,
         graph_attributes,
-        scale=0.01,
     )
 
 

@@ -43,11 +43,13 @@ import numbers
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import combinations, pairwise
 from typing import Any, NamedTuple, TypeVar
 
 import networkx as nx
+import numpy as np
 
 LINK_WEIGHT = 3.0
 PERSON_WEIGHT = 2.0
@@ -117,6 +119,22 @@ class AffiliationRow(NamedTuple):
     organisation_id: int
     start: date | None = None
     end: date | None = None
+
+
+@dataclass(frozen=True)
+class Attendances:
+    """Meetings' organisations as one array, for crm.network.engine (no title, no day).
+
+    `rows` is an (n, 2) integer array of (meeting id, organisation id): the meetings of a time
+    window, every organisation of each (also those outside the graph, since they count towards
+    MAX_MEETING_ORGS). What a MeetingRow's `organisation_ids` hold, read in one array instead
+    of a tuple per meeting; the window is applied by whoever reads them.
+    """
+
+    rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 T = TypeVar("T")

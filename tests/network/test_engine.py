@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from crm.network import engine
@@ -172,10 +173,68 @@ def test_the_igraph_graph_has_build_graphs_ties_and_weights(window, link_types, 
         tuple(sorted((weighted.ids[edge.source], weighted.ids[edge.target]))): edge["weight"]
         for edge in ig.es
     }
-    assert found == pytest.approx(
-        {tuple(sorted((a, b))): data["weight"] for a, b, data in expected.edges(data=True)}
-    )
+    # Exactly: the same hundredths divided the same way, not merely close.
+    assert found == {
+        tuple(sorted((a, b))): data["weight"] for a, b, data in expected.edges(data=True)
+    }
     assert found  # every case keeps some ties: the comparison is not of two empty graphs
+
+
+def _attendances(meetings) -> g.Attendances:
+    return g.Attendances(
+        np.array(
+            [(meeting_id, org) for meeting_id, _, _, orgs in meetings for org in orgs],
+            dtype=np.int64,
+        ).reshape(-1, 2)
+    )
+
+
+def _ties(weighted: engine.WeightedGraph) -> list[tuple[int, int, float]]:
+    ids = weighted.ids
+    return [
+        (min(ids[a], ids[b]), max(ids[a], ids[b]), weight)
+        for (a, b), weight in zip(
+            weighted.graph.get_edgelist(), weighted.graph.es["weight"], strict=True
+        )
+    ]
+
+
+@pytest.mark.parametrize("max_meeting_orgs", [30, 40, 2])
+def test_meetings_as_attendances_give_the_same_graph_as_meeting_rows(max_meeting_orgs):
+    meetings = [
+        *MEETINGS,
+        MeetingRow(4, "Again", D(2022, 6, 1), (2, 1)),  # a second meeting of 1 and 2
+        MeetingRow(5, "Call", D(2022, 6, 2), (3,)),  # one organisation: no tie
+        MeetingRow(6, "Outside", D(2022, 6, 3), (5, 77, 88)),  # two outside the graph
+        MeetingRow(7, "Repeated", D(2022, 6, 4), (4, 5, 4)),  # an attendee listed twice
+    ]
+    rows = {"links": LINKS, "memberships": MEMBERSHIPS, "affiliations": AFFILIATIONS}
+    options = {"today": D(2024, 6, 1), "max_meeting_orgs": max_meeting_orgs}
+    from_meetings = engine.from_rows(NODES, meetings=meetings, **rows, **options)
+    from_attendances = engine.from_rows(
+        NODES, attendances=_attendances(meetings), **rows, **options
+    )
+    expected = g.build_graph(NODES, meetings=meetings, **rows, **options)
+
+    assert from_attendances.ids == from_meetings.ids == list(expected)
+    ties = _ties(from_attendances)
+    assert ties == _ties(from_meetings)  # the same ties in the same order: same communities
+    assert {(a, b): weight for a, b, weight in ties} == {
+        tuple(sorted((a, b))): data["weight"] for a, b, data in expected.edges(data=True)
+    }
+    assert [(a, b) for a, b, _ in ties] == sorted((a, b) for a, b, _ in ties)
+    weights = {(a, b): weight for a, b, weight in ties}
+    # Meeting 1 ties 2 and 3 under any cap above its three organisations; the conference
+    # (39 organisations, 1 to 39) adds a meeting to every pair only under a cap it fits.
+    conference = 1.0 if max_meeting_orgs >= 39 else 0.0
+    assert weights.get((2, 3)) == {2: None, 30: 1.0, 40: 2.0}[max_meeting_orgs]
+    assert weights[(4, 5)] == 1.0 + conference  # meeting 7 once, though 4 is listed twice
+    assert weights[(1, 5)] == 2.0 + conference  # Kari; meeting 6's others are outside
+
+
+def test_attendances_of_no_meeting_or_no_organisation_make_no_tie():
+    assert engine.from_rows(NODES, attendances=g.Attendances()).edge_count == 0
+    assert engine.from_rows([], attendances=_attendances(MEETINGS)).edge_count == 0
 
 
 def test_an_empty_graph_has_no_figures():

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from crm.network import queries, services
+from crm.network import cache, queries, services
 from crm.network.graph import build_graph
-from crm.network.queries import NetworkFilter, graph_version, read_graph_rows
+from crm.network.queries import NetworkFilter, graph_version, read_graph_rows, read_weight_rows
 from tests.factories import (
     make_affiliation,
     make_cluster,
@@ -211,6 +211,89 @@ def test_reading_rows_takes_the_same_few_statements_whatever_the_size(
         return len(statements)
 
     assert count_for(3) == count_for(30) <= 8
+
+
+@pytest.fixture
+def busier(session, district):
+    """The district with meetings of every kind the rules tell apart: two meetings of the same
+    pair, a call with one organisation, a conference over the cap, one at midnight in Oslo
+    on a window's edge, one with organisations another filter leaves out."""
+    d = district
+    for starts_at, companies in [
+        (datetime(2022, 3, 1, 9, tzinfo=UTC), [d["ife"], d["ahus"]]),
+        (datetime(2023, 8, 1, 9, tzinfo=UTC), [d["ahus"], d["ife"]]),
+        (datetime(2023, 1, 10, 9, tzinfo=UTC), [d["ife"]]),
+        (datetime(2022, 12, 31, 23, 30, tzinfo=UTC), [d["nilu"], d["infinitum"], d["ife"]]),
+        (
+            datetime(2023, 2, 1, 9, tzinfo=UTC),
+            [d["ife"], d["nilu"], *(make_company(session, kind="public") for _ in range(29))],
+        ),
+    ]:
+        meeting = make_meeting(session, starts_at=starts_at)
+        meeting.companies = companies
+    session.flush()
+    return d
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        NetworkFilter(),
+        NetworkFilter(kinds=("research", "public")),
+        NetworkFilter(start=date(2023, 1, 1), end=date(2023, 6, 30)),
+        NetworkFilter(end=date(2022, 12, 31)),
+        NetworkFilter(link_types=("research_collaboration",)),
+        NetworkFilter(min_weight=1.5),
+    ],
+    ids=["all", "kinds", "window", "until", "link-type", "min-weight"],
+)
+def test_weight_rows_give_the_full_rows_graph_exactly(session, busier, flt):
+    today = date(2024, 6, 30)
+    weight_rows = read_weight_rows(session, flt)
+    full_rows = read_graph_rows(session, flt)
+    assert weight_rows.meetings == [] and full_rows.attendances is None
+    assert weight_rows.nodes == full_rows.nodes
+
+    figures = cache.weighted_of(weight_rows, flt, today)
+    before = cache.weighted_of(full_rows, flt, today)
+    expected = cache._networkx_of(full_rows, flt, today)
+
+    def ties(weighted):
+        ids = weighted.ids
+        return [
+            (min(ids[a], ids[b]), max(ids[a], ids[b]), weight)
+            for (a, b), weight in zip(
+                weighted.graph.get_edgelist(), weighted.graph.es["weight"], strict=True
+            )
+        ]
+
+    assert figures.ids == before.ids == list(expected)
+    assert ties(figures) == ties(before)  # same order too: the same communities
+    assert {(a, b): w for a, b, w in ties(figures)} == {
+        (min(a, b), max(a, b)): data["weight"] for a, b, data in expected.edges(data=True)
+    }
+    assert figures.edge_count > 0
+
+
+def test_weight_rows_read_the_meetings_oslo_day_and_build_no_networkx_graph(session, busier):
+    d = busier
+    rows = read_weight_rows(session, NetworkFilter(start=date(2023, 1, 1), end=date(2023, 1, 1)))
+    # Only the meeting at 00:30 on 1 January in Oslo; its three organisations.
+    assert sorted(rows.attendances.rows[:, 1].tolist()) == sorted(
+        [d["nilu"].id, d["infinitum"].id, d["ife"].id]
+    )
+    with pytest.raises(ValueError, match="read_graph_rows"):
+        cache.graph_of(rows, today=date(2024, 6, 30))
+
+
+def test_reading_weight_rows_takes_as_few_statements_as_the_full_rows(
+    session, busier, count_queries
+):
+    with count_queries() as full:
+        read_graph_rows(session, NetworkFilter())
+    with count_queries() as weights:
+        read_weight_rows(session, NetworkFilter())
+    assert len(weights) == len(full) - 1  # no SELECT of titles and times
 
 
 def _version_changes(session, change) -> bool:

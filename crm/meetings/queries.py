@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,12 +31,17 @@ from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
 
+def happened_before(today: date) -> datetime:
+    """When planned meetings begin (tomorrow's midnight in Oslo): earlier ones have happened."""
+    return local_midnight(today + timedelta(days=1))
+
+
 def has_happened(today: date) -> ColumnElement[bool]:
     """SQL for "the meeting has happened": it is dated `today` or earlier in Oslo.
 
     "Last contacted" counts these only; later ones are planned ("next meeting").
     """
-    return Meeting.starts_at < local_midnight(today + timedelta(days=1))
+    return Meeting.starts_at < happened_before(today)
 
 
 @dataclass(frozen=True)

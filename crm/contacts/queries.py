@@ -44,8 +44,17 @@ def _attended(aggregate, when: ColumnElement[bool], contact):
 
 
 def last_contacted_expression(contact=Contact, *, today: date):
-    """The newest meeting the person attended that has happened: derived, never typed."""
-    return _attended(func.max, meeting_queries.has_happened(today), contact)
+    """The newest meeting the person attended that has happened: derived, never typed.
+
+    The kept newest meeting (crm.contacts.last_met) is it unless it is still planned; only
+    then are the person's meetings read (a busy person has hundreds).
+    """
+    newest = contact.last_meeting_at
+    return case(
+        (newest < meeting_queries.happened_before(today), newest),
+        (newest.is_(None), None),
+        else_=_attended(func.max, meeting_queries.has_happened(today), contact),
+    )
 
 
 def next_meeting_expression(contact=Contact, *, today: date):

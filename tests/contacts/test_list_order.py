@@ -183,3 +183,21 @@ def test_the_migration_leaves_the_triggers_in_place(session):
             )
         }
     assert last_met.trigger_names() <= found
+
+
+def test_every_sort_runs_a_bounded_number_of_statements_whatever_the_page_size(
+    client, login, session, count_queries
+):
+    login(role="reader")
+    _fixture(session)
+    counts = {}
+    for sort in ("name", "-name", "last_contacted", "-last_contacted", "-updated"):
+        for per_page in (5, 200):
+            path = f"/contacts/?sort={sort}&per_page={per_page}"
+            client.get(path)  # the first visit keeps the filter (a write of its own)
+            with count_queries() as statements:
+                assert client.get(path).status_code == 200
+            counts[sort, per_page] = len(statements)
+    # Sorting by last contacted reads at most two more (planned, never contacted), no more.
+    assert max(counts.values()) <= counts["name", 200] + 2, counts
+    assert counts["name", 5] == counts["name", 200], counts

@@ -4,9 +4,10 @@ Serves the app in this process through Flask's test client (no HTTP server), sig
 editor, and times the people list (every sort, a search, an organisation filter), a person's
 page, the meetings list (bare and filtered), a meeting's page, the tasks list, the cases list, a
 case's page, the stage form and the move-case POST. For each page it prints the median and p95
-of the wall time and of the process's CPU time, the number of SQL statements and the slowest
-statement's time. The floor is the app's bare health check (`/healthz`, one request through
-the same stack without a query), so the ratio says what the page adds. Target: p95 < 50 ms.
+of the wall time and of the process's CPU time, the number of SQL statements, the median time
+spent in SQL and the slowest statement's time. The floor is the app's bare health check
+(`/healthz`, one request through the same stack), so the ratio says what the page adds.
+Target: p95 < 50 ms. On a busy machine judge by CPU and SQL time, not by the wall clock.
 
 The database must be filled already (`flask crm generate` at Lillestrøm's scale), or pass
 `--fill` to run the migrations and the generator into an empty one first:
@@ -236,7 +237,7 @@ def main() -> None:
     print(f"{database.split(':')[0]}; load average {os.getloadavg()[0]:.2f}; times in ms")
     print(
         f"{'page':<40} {'median':>7} {'p95':>7} {'cpu med':>7} {'cpu p95':>7} {'ratio':>6} "
-        f"{'sql':>4} {'slowest':>7}  result"
+        f"{'sql':>4} {'sql ms':>6} {'slowest':>7}  result"
     )
     floor = None
     failures = 0
@@ -244,7 +245,7 @@ def main() -> None:
     for label, path in _cases(facts):
         if args.only and args.only not in label and not label.startswith("floor"):
             continue
-        wall, cpu, counts = [], [], []
+        wall, cpu, counts, in_sql = [], [], [], []
         for n in range(args.warmups + args.runs):
             form = None
             if callable(path):
@@ -264,6 +265,7 @@ def main() -> None:
                 wall.append(elapsed * 1000)
                 cpu.append(elapsed_cpu * 1000)
                 counts.append(len(statements.seen))
+                in_sql.append(sum(seconds for seconds, _s, _p in statements.seen) * 1000)
                 worst = max(statements.seen, default=(0.0, "", None), key=lambda s: s[0])
                 if worst[0] > slow.get(label, (0.0,))[0]:
                     slow[label] = worst
@@ -275,6 +277,7 @@ def main() -> None:
         print(
             f"{label:<40} {median:7.1f} {p95:7.1f} {statistics.median(cpu):7.1f} "
             f"{_percentile(cpu, 0.95):7.1f} {median / floor:6.1f} {max(counts):4d} "
+            f"{statistics.median(in_sql):6.1f} "
             f"{slow.get(label, (0.0,))[0] * 1000:7.1f}  {verdict}",
             flush=True,
         )

@@ -25,7 +25,7 @@ from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.companies.models import Company
 from crm.contacts import retention
-from crm.demo.generate import generate
+from crm.demo.generate import generate, refresh_statistics
 from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
 from crm.extensions import db
@@ -244,6 +244,7 @@ def generate_command(companies: int, contacts: int, meetings: int, seed: int) ->
         progress=click.echo,
     )
     db.session.commit()
+    refresh_statistics(db.session)
     click.echo("Generated: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
 
 

@@ -17,6 +17,21 @@ if TYPE_CHECKING:
     from crm.auth.models import User
     from crm.companies.models import Company
 
+# Indexes the migrations make on PostgreSQL only, outside the models: the name as
+# crm.common.folding folds it there serves the people list's default sort, and trigram indexes
+# serve the searches; SQLite, which folds with a function of its own, can neither use nor
+# reflect them. Autogenerate leaves them out.
+POSTGRES_ONLY_INDEXES = frozenset(
+    {
+        "ix_contacts_name_folded",
+        # pg_trgm's (migration 7c1e5a9d2b40): the people and meetings lists' searches.
+        "ix_contacts_name_trgm",
+        "ix_contacts_email_trgm",
+        "ix_meetings_title_trgm",
+        "ix_meetings_notes_trgm",
+    }
+)
+
 
 class Contact(Audited, db.Model):
     """A person: personal data under GDPR, kept on the municipality's public task."""
@@ -40,6 +55,9 @@ class Contact(Audited, db.Model):
     # for this reason; they come up for review again one retention period later.
     retention_kept_on: Mapped[date | None] = mapped_column(Date)
     retention_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # The start of the person's newest meeting, planned ones too: kept by database triggers
+    # (crm.contacts.last_met) for the list's "last contacted" sort; never set from Python.
+    last_meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     restricted_by: Mapped[User | None] = relationship(foreign_keys=[restricted_by_id])
     affiliations: Mapped[list[Affiliation]] = relationship(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,12 +31,17 @@ from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
 
 
+def happened_before(today: date) -> datetime:
+    """When planned meetings begin (tomorrow's midnight in Oslo): earlier ones have happened."""
+    return local_midnight(today + timedelta(days=1))
+
+
 def has_happened(today: date) -> ColumnElement[bool]:
     """SQL for "the meeting has happened": it is dated `today` or earlier in Oslo.
 
     "Last contacted" counts these only; later ones are planned ("next meeting").
     """
-    return Meeting.starts_at < local_midnight(today + timedelta(days=1))
+    return Meeting.starts_at < happened_before(today)
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,16 @@ class MeetingFilters:
 
 def meeting_list_query(filters: MeetingFilters) -> Select:
     """The meetings matching `filters`, newest first; dates are whole days in Oslo time."""
-    query = select(Meeting).options(selectinload(Meeting.companies), selectinload(Meeting.staff))
+    query = select(Meeting).options(*_list_loads())
+    return _filtered(query, filters).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+
+
+def _list_loads() -> tuple:
+    """What a row of the list shows besides the meeting: its organisations and staff."""
+    return selectinload(Meeting.companies), selectinload(Meeting.staff)
+
+
+def _filtered(query: Select, filters: MeetingFilters) -> Select:
     if filters.q:
         query = query.where(
             or_(
@@ -90,14 +104,30 @@ def meeting_list_query(filters: MeetingFilters) -> Select:
         query = query.where(Meeting.starts_at >= local_midnight(filters.date_from))
     if filters.date_to:
         query = query.where(Meeting.starts_at < local_midnight(filters.date_to + timedelta(days=1)))
-    return query.order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    return query
 
 
 def list_meetings(
     session: Session, *, filters: MeetingFilters, page: int = 1, per_page: int = 50
 ) -> Pagination:
-    """One page of the meetings matching `filters`, newest first."""
-    return paginate(session, meeting_list_query(filters), page=page, per_page=per_page)
+    """One page of the meetings matching `filters`, newest first.
+
+    The page's ids are chosen and counted first on the narrow id column (the count of 60,000
+    meetings then reads an index, not every row), then those meetings are loaded.
+    """
+    ids = _filtered(select(Meeting.id), filters).order_by(
+        Meeting.starts_at.desc(), Meeting.id.desc()
+    )
+    pagination = paginate(session, ids, page=page, per_page=per_page)
+    page_ids = list(pagination.items)
+    loaded = select(Meeting).options(*_list_loads())
+    found = (
+        {m.id: m for m in session.scalars(loaded.where(Meeting.id.in_(page_ids)))}
+        if page_ids
+        else {}
+    )
+    pagination.items = [found[i] for i in page_ids if i in found]
+    return pagination
 
 
 @dataclass

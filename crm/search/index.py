@@ -249,6 +249,10 @@ def create_triggers(connection: Connection) -> None:
         make = _sqlite_triggers if connection.dialect.name == "sqlite" else _postgres_triggers
         for statement in make(source):
             connection.execute(text(statement))
+    # The other triggers on these tables, so that one call after a batch migration keeps all.
+    from crm.contacts import last_met
+
+    last_met.recreate_triggers(connection)
 
 
 def create_index(connection: Connection) -> None:

@@ -2,7 +2,7 @@
 name index (the default sort), and the indexes the lists and pages read by.
 
 Revision ID: 7c1e5a9d2b40
-Revises: 36d6278cc34e
+Revises: 7b3f0c9d2e41
 Create Date: 2026-12-02 10:10:00
 
 """
@@ -16,7 +16,7 @@ from crm.contacts import last_met
 
 # revision identifiers, used by Alembic.
 revision = "7c1e5a9d2b40"
-down_revision = "36d6278cc34e"
+down_revision = "7b3f0c9d2e41"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,32 @@ def paginate(session: Session, query: Select, *, page: int, per_page: int) -> Se
     )
 
 
+class RowPagination(SelectPagination):
+    """A page of whole rows (every selected column), not only the first column's objects."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"]
+        select = select.limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select))
+
+
+def paginate_rows(session: Session, query: Select, *, page: int, per_page: int) -> RowPagination:
+    """One page of `query`'s rows (named columns), with the total count; bounded as `paginate`.
+
+    A list that shows a few columns of many records selects those columns: building whole ORM
+    objects (every column, the identity map, lazy relations) for 50 rows cost more than the
+    query itself.
+    """
+    return RowPagination(
+        select=query,
+        session=session,
+        page=min(max(page, 1), MAX_PAGE),
+        per_page=max(per_page, 1),
+        max_per_page=None,
+        error_out=False,
+    )
+
+
 def apply_sort(
     query: Select,
     sort: str | None,

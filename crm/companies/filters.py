@@ -26,7 +26,6 @@ from crm.common.forms import DateField, optional_choice, optional_id, select_cho
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
 from crm.companies.queries import CompanyFilters
-from crm.meetings import queries as meeting_queries
 
 # The relationship manager filter's value for "the signed-in user's own organisations".
 MINE = "mine"
@@ -61,16 +60,13 @@ def company_filter_form(
     """
     form = CompanyFilterForm(formdata=MultiDict(args))
     every = SelectChoice("", _l("All"))
-    places = ((str(p.id), p.name) for p in queries.list_places(session))
-    sectors = ((str(s.id), s.name) for s in queries.list_sectors(session))
-    clusters = ((str(cid), name) for cid, name in queries.cluster_choices(session))
+    choices = queries.filter_choices(session)
     form.kind.choices = COMPANY_KIND.choices(empty=every.label)
-    form.place.choices = [every, *select_choices(places)]
-    form.sector.choices = [every, *select_choices(sectors)]
-    form.cluster.choices = [every, *select_choices(clusters)]
+    form.place.choices = [every, *select_choices(choices.places)]
+    form.sector.choices = [every, *select_choices(choices.sectors)]
+    form.cluster.choices = [every, *select_choices(choices.clusters)]
     form.status.choices = REGISTER_STATUS.choices(empty=every.label)
-    everyone = meeting_queries.user_choices(session, active_only=False)
-    users = ((str(uid), name) for uid, name in everyone)
+    users = choices.users
     form.responsible.choices = [
         every,
         *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else []),

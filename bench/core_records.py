@@ -362,6 +362,11 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
     q, prefix, text = "bygg", "Ber", "haugen"
     return [
         (
+            "companies (plain list, by name)",
+            "/companies/?page=1",
+            floor("list_companies", companies, filters=companies.CompanyFilters()),
+        ),
+        (
             f"companies ?q={q}&kind=company",
             f"/companies/?q={q}&kind=company",
             floor(

@@ -22,7 +22,13 @@ from wtforms.validators import Length, Optional
 
 from crm.common.converters import parse_id
 from crm.common.filters import valid_filter_values
-from crm.common.forms import DateField, optional_choice, optional_id, select_choices
+from crm.common.forms import (
+    DateField,
+    FastSelect,
+    optional_choice,
+    optional_id,
+    select_choices,
+)
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
 from crm.companies.queries import CompanyFilters
@@ -38,12 +44,16 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[])
-    place = SelectField(_l("Place"), coerce=optional_id, choices=[])
-    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
-    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
-    status = SelectField(_l("Register status"), coerce=optional_choice, choices=[])
-    responsible = SelectField(_l("Relationship manager"), coerce=optional_choice, choices=[])
+    kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[], widget=FastSelect())
+    place = SelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
+    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
+    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[], widget=FastSelect())
+    status = SelectField(
+        _l("Register status"), coerce=optional_choice, choices=[], widget=FastSelect()
+    )
+    responsible = SelectField(
+        _l("Relationship manager"), coerce=optional_choice, choices=[], widget=FastSelect()
+    )
     met_from = DateField(_l("Met from"), validators=[Optional()])
     met_to = DateField(_l("Met until"), validators=[Optional()])
     submit = SubmitField(_l("Search"))

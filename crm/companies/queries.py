@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Select, case, exists, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.auth.models import User
@@ -221,11 +221,12 @@ def filter_choices(session: Session) -> FilterChoices:
     meetings.queries.user_choices; one round trip of plain columns on every list request
     instead of four (two of them building ORM objects).
     """
+    # Constants written into the SQL: PostgreSQL cannot type a bound parameter in a UNION.
     parts = [
-        select(literal("places").label("part"), Place.position, Place.name, Place.id),
-        select(literal("sectors"), Sector.position, Sector.name, Sector.id),
-        select(literal("clusters"), literal(0), Cluster.name, Cluster.id),
-        select(literal("users"), literal(0), User.name, User.id),
+        select(literal_column("'places'").label("part"), Place.position, Place.name, Place.id),
+        select(literal_column("'sectors'"), Sector.position, Sector.name, Sector.id),
+        select(literal_column("'clusters'"), literal_column("0"), Cluster.name, Cluster.id),
+        select(literal_column("'users'"), literal_column("0"), User.name, User.id),
     ]
     union = union_all(*parts).subquery()
     choices = FilterChoices()

@@ -147,41 +147,55 @@ def time_runs(run: Callable[[], None], runs: int, warmups: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_database_arguments(parser)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--warmups", type=int, default=5)
+    parser.add_argument("--only", default="", help="measure only the pages whose label matches")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
+        app, cases = filled_app(args, Path(tmp))
+        with signed_in_browser(app) as browser:
+            failures = _measure(app, browser, cases, args.runs, args.warmups, args.only)
+    sys.exit(1 if failures else 0)
+
+
+def add_database_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scale of the generated records and where they live (--db or --database-url)."""
     parser.add_argument("--companies", type=int, default=11_000)
     parser.add_argument("--contacts", type=int, default=25_000)
     parser.add_argument("--meetings", type=int, default=60_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--warmups", type=int, default=5)
     parser.add_argument(
         "--db",
         type=Path,
         help="keep the SQLite database in this file; if it exists, reuse it instead of generating",
     )
-    parser.add_argument("--only", default="", help="measure only the pages whose label matches")
     parser.add_argument(
         "--database-url",
         help="a database to fill when it is empty and reuse when it is not (PostgreSQL: one made "
         "for the bench, never a real one)",
     )
-    args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{args.db or Path(tmp) / 'bench.sqlite'}"
-        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
-        with app.app_context():
-            upgrade()
-            print(describe_machine())
-            if db.session.scalar(select(Company.id).limit(1)) is None:
-                _build(args, advisers=ADVISERS, cases=CASES)
-            else:
-                print("Reusing the records in the database")
-            cases = _cases()
-            db.session.remove()
 
-        with signed_in_browser(app) as browser:
-            failures = _measure(app, browser, cases, args.runs, args.warmups, args.only)
-    sys.exit(1 if failures else 0)
+def database_url(args: argparse.Namespace, folder: Path) -> str:
+    """--database-url, else the SQLite file --db names, else one in `folder`."""
+    return args.database_url or f"sqlite:///{args.db or folder / 'bench.sqlite'}"
+
+
+def filled_app(args: argparse.Namespace, folder: Path):
+    """The app on the migrated database, filled when empty, and the pages to measure."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url(args, folder))
+    with app.app_context():
+        upgrade()
+        print(describe_machine())
+        if db.session.scalar(select(Company.id).limit(1)) is None:
+            _build(args, advisers=ADVISERS, cases=CASES)
+        else:
+            print("Reusing the records in the database")
+        cases = _cases()
+        db.session.remove()
+    return app, cases
 
 
 def describe_machine() -> str:

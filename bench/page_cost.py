@@ -27,41 +27,25 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from bench import core_records
-from bench.core_records import ADVISERS, CASES, EMAIL, PASSWORD, _build, describe_machine
-from config import TestingConfig
-from crm import create_app
-from crm.companies.models import Company
+from bench.core_records import EMAIL, PASSWORD
 from crm.extensions import db
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--companies", type=int, default=11_000)
-    parser.add_argument("--contacts", type=int, default=25_000)
-    parser.add_argument("--meetings", type=int, default=60_000)
-    parser.add_argument("--seed", type=int, default=1)
+    core_records.add_database_arguments(parser)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmups", type=int, default=5)
     parser.add_argument("--only", default="", help="only the pages whose label matches")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions")
-    parser.add_argument("--db", type=Path, help="SQLite file to keep; reused if it has records")
-    parser.add_argument("--database-url", help="a database URL; filled when it is empty")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{args.db or Path(tmp) / 'bench.sqlite'}"
-        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+        app, cases = core_records.filled_app(args, Path(tmp))
         with app.app_context():
-            upgrade()
-            print(describe_machine())
-            if db.session.scalar(sa.select(Company.id).limit(1)) is None:
-                _build(args, advisers=ADVISERS, cases=CASES)
-            cases = core_records._cases()
             statements = _statement_counter()
-            db.session.remove()
 
         client = app.test_client()
         with client:

@@ -35,17 +35,10 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask_migrate import upgrade
-from sqlalchemy import select
-
 from bench import core_records
-from bench.core_records import ADVISERS, CASES, EMAIL, PASSWORD, Browser, _build
+from bench.core_records import EMAIL, PASSWORD, Browser
 from bench.load import _gunicorn, _stop
 from bench.network_load import ROOT, _free_port
-from config import TestingConfig
-from crm import create_app
-from crm.companies.models import Company
-from crm.extensions import db
 
 TARGET_SHARE = 0.35
 TARGET_P95_MS = 50.0
@@ -122,21 +115,12 @@ def wrk(url: str, *, seconds: int, script: Path, cookie: str | None = None) -> L
     return Load(float(rate.group(1)), p50, p95, p99, bad)
 
 
-def _fill(args: argparse.Namespace, url: str) -> dict[str, str]:
-    """Fill the database when empty; the pages to load, by label."""
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        upgrade()
-        print(core_records.describe_machine())
-        if db.session.scalar(select(Company.id).limit(1)) is None:
-            _build(args, advisers=ADVISERS, cases=CASES)
-        else:
-            print("Reusing the records in the database")
-        paths = {label: path for label, path, _floor in core_records._cases()}
-        db.session.remove()
+def _pages(cases) -> dict[str, str]:
+    """The pages to load, by label, from core_records' pages."""
+    paths = {label: path for label, path, _floor in cases}
     company_page = next(path for label, path in paths.items() if label.startswith("company page"))
     return {
-        "organisation list": "/companies/?page=1",
+        "organisation list": paths["companies (plain list, by name)"],
         "organisation page": company_page,
         "people list": paths["people list"],
         "meetings list": paths["meetings list"],
@@ -147,24 +131,20 @@ def _fill(args: argparse.Namespace, url: str) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--companies", type=int, default=11_000)
-    parser.add_argument("--contacts", type=int, default=25_000)
-    parser.add_argument("--meetings", type=int, default=60_000)
-    parser.add_argument("--seed", type=int, default=1)
+    core_records.add_database_arguments(parser)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seconds", type=int, default=12, help="wrk's duration per page")
-    parser.add_argument("--db", type=Path, help="SQLite file to keep; reused if it has records")
-    parser.add_argument("--database-url", help="a database URL; filled when it is empty")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk).")
 
     with tempfile.TemporaryDirectory(prefix="throughput-") as folder:
         folder_path = Path(folder)
-        url = args.database_url or f"sqlite:///{args.db or folder_path / 'bench.sqlite'}"
-        pages = _fill(args, url)
+        url = core_records.database_url(args, folder_path)
+        _app, cases = core_records.filled_app(args, folder_path)
+        pages = _pages(cases)
         env = {
             **os.environ,
             "CRM_ENV": "development",

@@ -17,7 +17,7 @@ from crm.common import folding
 from crm.common.charts import LineChart, line_chart
 from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
-from crm.common.pagination import PER_PAGE, apply_sort, paginate_rows
+from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.companies.models import Company, Place, RegisterPoint, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 
@@ -170,7 +170,7 @@ def list_companies(
     query, sort_key = apply_sort(
         _filtered(query, filters), sort, SORT_COLUMNS, DEFAULT_SORT, Company.id
     )
-    pagination = paginate_rows(session, query, page=page, per_page=per_page)
+    pagination = paginate(session, query, page=page, per_page=per_page, rows=True)
     sectors = _sector_names(session, [row.id for row in pagination.items])
     pagination.items = [
         CompanyRow(*row, sectors=sectors.get(row.id, ())) for row in pagination.items

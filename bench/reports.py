@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -43,9 +42,8 @@ from config import TestingConfig
 from crm import create_app
 from crm.auth import services as auth_services
 from crm.common.dates import local_today
-from crm.companies.models import Company, Place
+from crm.companies.models import Company
 from crm.demo.generate import generate
-from crm.establishments import services as establishments
 from crm.establishments.models import EstablishmentCase
 from crm.extensions import db
 from crm.reports import queries
@@ -109,40 +107,7 @@ def _build(args: argparse.Namespace) -> None:
     auth_services.create_user(
         db.session, email=EMAIL, name="Benchmark", role="admin", password=PASSWORD
     )
-    stages = {s.key: s.id for s in establishments.seed_stages(db.session)}
-    rng = random.Random(args.seed)
-    company_ids = db.session.scalars(select(Company.id).limit(CASES * 3)).all()
-    place_ids = db.session.scalars(select(Place.id)).all()
-    today = local_today()
-    for n in range(CASES):
-        opened = today - timedelta(days=rng.randrange(1, 4 * 365))
-        case = establishments.create_case(
-            db.session,
-            company_id=rng.choice(company_ids),
-            opened_on=opened,
-            area_m2=rng.randrange(100, 5000),
-            expected_jobs=rng.randrange(1, 80),
-            expected_investment_nok=rng.randrange(1, 200) * 100_000,
-        )
-        path = ["needs_clarified", "site_search", "offer_decision"][: rng.randrange(0, 4)]
-        end = rng.random()
-        for key in path:
-            establishments.move_case(db.session, case=case, stage_id=stages[key])
-        if end < 0.3:
-            establishments.move_case(
-                db.session,
-                case=case,
-                stage_id=stages["established"],
-                established_place_id=rng.choice(place_ids),
-                established_on=min(today, opened + timedelta(days=rng.randrange(30, 400))),
-                actual_jobs=rng.randrange(0, 60),
-            )
-        elif end < 0.45:
-            establishments.move_case(
-                db.session, case=case, stage_id=stages["lost"], lost_reason="no_site"
-            )
-        if n % 200 == 0:
-            db.session.flush()
+    core_records.make_cases(db.session, count=CASES, seed=args.seed)
     db.session.commit()
     cases = db.session.scalar(select(func.count(EstablishmentCase.id)))
     print(f"Generated in {time.perf_counter() - started:.1f} s ({cases} establishment cases)")

@@ -43,7 +43,7 @@ def load_config(app: Flask, config_class: type[Config], overrides: dict) -> None
 def init_database(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate; SQLite gets its pragmas on every connection."""
     from crm import models  # noqa: F401  (every table must be known to Alembic)
-    from crm.common.database import configure_sqlite
+    from crm.common.database import configure_sqlite, include_name
     from crm.common.models import register_audit_listener, render_migration_item
     from crm.contacts.restriction import register_restriction_listener
     from crm.extensions import db, migrate
@@ -54,22 +54,12 @@ def init_database(app: Flask) -> None:
         db,
         directory=str(ROOT / "migrations"),
         render_item=render_migration_item,
-        include_name=_autogenerate_includes,
+        include_name=include_name,
     )
     with app.app_context():
         configure_sqlite(app, db.engine)
     register_audit_listener()
     register_restriction_listener()
-
-
-def _autogenerate_includes(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic's filter: leave out what migrations make that the models cannot describe."""
-    from crm.contacts.models import POSTGRES_ONLY_INDEXES
-    from crm.search import index as search_index
-
-    if type_ == "index" and name in POSTGRES_ONLY_INDEXES:
-        return False
-    return search_index.include_name(name, type_, parent_names)
 
 
 def init_history(app: Flask) -> None:

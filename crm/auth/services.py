@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from crm.auth import twofactor
 from crm.auth.models import (
@@ -188,10 +188,11 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
+    # The user comes in the same statement: this runs before every signed-in request.
     row = session.scalar(
-        select(UserSession).where(
-            UserSession.token_hash == _hash_token(token), UserSession.user_id == user_id
-        )
+        select(UserSession)
+        .where(UserSession.token_hash == _hash_token(token), UserSession.user_id == user_id)
+        .options(joinedload(UserSession.user))
     )
     if row is None or row.revoked_at is not None:
         return None

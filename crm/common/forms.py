@@ -7,8 +7,9 @@ from collections.abc import Iterable, Mapping
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
-from wtforms import Field, HiddenField, SelectChoice
+from markupsafe import Markup, escape
+from wtforms import Field, HiddenField, SelectChoice, widgets
+from wtforms.widgets import Select
 
 from crm.common.converters import MAX_DATE, MIN_DATE, date_in_range, parse_id
 from crm.common.errors import DomainError
@@ -63,6 +64,36 @@ def optional_id(value) -> int | None:
 def optional_choice(value) -> str | None:
     """Coerce a select of codes: the empty choice (or no value at all) is None."""
     return None if value in (None, "") else str(value)
+
+
+class FastSelect(Select):
+    """wtforms' Select with the same HTML, built with one format per option.
+
+    A list's filter form renders some seventy options on every request; wtforms builds each
+    through `html_params` (a sorted walk over a dict) and that was a tenth of the organisation
+    list's time. An option with extra attributes (render_kw) still goes through wtforms.
+    """
+
+    def __call__(self, field, **kwargs) -> Markup:
+        """The select element; groups and options with attributes are left to wtforms."""
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        choices = list(field._iter_choices_normalized())
+        if any(choice.render_kw for choice in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = field.flags
+        for name in self.validation_attrs:
+            if name not in kwargs and getattr(flags, name, False):
+                kwargs[name] = getattr(flags, name)
+        html = [f"<select {widgets.html_params(name=field.name, **kwargs)}>"]
+        for choice in choices:
+            value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+            label = escape(choice.label or choice.value)
+            selected = "selected " if choice.selected else ""
+            html.append(f'<option {selected}value="{escape(value)}">{label}</option>')
+        html.append("</select>")
+        return Markup("".join(html))  # noqa: S704  # nosec B704 (every value and label escaped)
 
 
 def select_choices(

@@ -22,11 +22,16 @@ from wtforms.validators import Length, Optional
 
 from crm.common.converters import parse_id
 from crm.common.filters import valid_filter_values
-from crm.common.forms import DateField, optional_choice, optional_id, select_choices
+from crm.common.forms import (
+    DateField,
+    FastSelect,
+    optional_choice,
+    optional_id,
+    select_choices,
+)
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
 from crm.companies.queries import CompanyFilters
-from crm.meetings import queries as meeting_queries
 
 # The relationship manager filter's value for "the signed-in user's own organisations".
 MINE = "mine"
@@ -39,12 +44,16 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[])
-    place = SelectField(_l("Place"), coerce=optional_id, choices=[])
-    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[])
-    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[])
-    status = SelectField(_l("Register status"), coerce=optional_choice, choices=[])
-    responsible = SelectField(_l("Relationship manager"), coerce=optional_choice, choices=[])
+    kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[], widget=FastSelect())
+    place = SelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
+    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
+    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[], widget=FastSelect())
+    status = SelectField(
+        _l("Register status"), coerce=optional_choice, choices=[], widget=FastSelect()
+    )
+    responsible = SelectField(
+        _l("Relationship manager"), coerce=optional_choice, choices=[], widget=FastSelect()
+    )
     met_from = DateField(_l("Met from"), validators=[Optional()])
     met_to = DateField(_l("Met until"), validators=[Optional()])
     submit = SubmitField(_l("Search"))
@@ -61,16 +70,13 @@ def company_filter_form(
     """
     form = CompanyFilterForm(formdata=MultiDict(args))
     every = SelectChoice("", _l("All"))
-    places = ((str(p.id), p.name) for p in queries.list_places(session))
-    sectors = ((str(s.id), s.name) for s in queries.list_sectors(session))
-    clusters = ((str(cid), name) for cid, name in queries.cluster_choices(session))
+    choices = queries.filter_choices(session)
     form.kind.choices = COMPANY_KIND.choices(empty=every.label)
-    form.place.choices = [every, *select_choices(places)]
-    form.sector.choices = [every, *select_choices(sectors)]
-    form.cluster.choices = [every, *select_choices(clusters)]
+    form.place.choices = [every, *select_choices(choices.places)]
+    form.sector.choices = [every, *select_choices(choices.sectors)]
+    form.cluster.choices = [every, *select_choices(choices.clusters)]
     form.status.choices = REGISTER_STATUS.choices(empty=every.label)
-    everyone = meeting_queries.user_choices(session, active_only=False)
-    users = ((str(uid), name) for uid, name in everyone)
+    users = choices.users
     form.responsible.choices = [
         every,
         *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else []),

@@ -17,21 +17,6 @@ if TYPE_CHECKING:
     from crm.auth.models import User
     from crm.companies.models import Company
 
-# Indexes the migrations make on PostgreSQL only, outside the models: the name as
-# crm.common.folding folds it there serves the people list's default sort, and trigram indexes
-# serve the searches; SQLite, which folds with a function of its own, can neither use nor
-# reflect them. Autogenerate leaves them out.
-POSTGRES_ONLY_INDEXES = frozenset(
-    {
-        "ix_contacts_name_folded",
-        # pg_trgm's (migration 7c1e5a9d2b40): the people and meetings lists' searches.
-        "ix_contacts_name_trgm",
-        "ix_contacts_email_trgm",
-        "ix_meetings_title_trgm",
-        "ix_meetings_notes_trgm",
-    }
-)
-
 
 class Contact(Audited, db.Model):
     """A person: personal data under GDPR, kept on the municipality's public task."""

@@ -75,8 +75,11 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
         stored = services.decode(last.query if last else "")
         if stored:
             return open_filter(list_name, stored, what=_("Your last filter"))
-    elif args or "page" not in request.args:
-        services.store_last(db.session, user_id=user_id, list_name=list_name, args=args)
+    # A commit expires the session's objects (the signed-in user among them, read again by
+    # the page): only when there is something to commit.
+    elif (args or "page" not in request.args) and services.store_last(
+        db.session, user_id=user_id, list_name=list_name, args=args
+    ):
         db.session.commit()
     return ListPanel(
         list_name=list_name,

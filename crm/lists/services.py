@@ -70,15 +70,18 @@ def clean_args(
     return kept, dropped
 
 
-def store_last(session: Session, *, user_id: int, list_name: ListName, args: MultiDict) -> None:
-    """Keep the arguments as the user's last filter of the list (nothing when unchanged)."""
+def store_last(session: Session, *, user_id: int, list_name: ListName, args: MultiDict) -> bool:
+    """Keep the arguments as the user's last filter of the list; False when it was unchanged."""
     query = encode(args)[:QUERY_LENGTH]
     last = queries.last_filter(session, user_id=user_id, list_name=list_name)
     if last is None:
         session.add(SavedFilter(owner_id=user_id, list_name=list_name.value, query=query))
     elif last.query != query:
         last.query = query
+    else:
+        return False
     session.flush()
+    return True
 
 
 def forget_last(session: Session, *, user_id: int, list_name: ListName) -> None:

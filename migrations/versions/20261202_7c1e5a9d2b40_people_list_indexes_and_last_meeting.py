@@ -27,7 +27,7 @@ def upgrade():
     op.create_index("ix_contacts_last_meeting_at", "contacts", ["last_meeting_at"], unique=False)
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        # crm.contacts.models.POSTGRES_ONLY_INDEXES: the default sort, lower(name) as folded.
+        # crm.common.database.EXPRESSION_INDEXES: the default sort, lower(name) as folded.
         op.create_index(
             "ix_contacts_name_folded", "contacts", [sa.text("lower(name)"), "id"], unique=False
         )

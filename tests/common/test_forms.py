@@ -14,6 +14,7 @@ from wtforms.widgets import HiddenInput
 from crm.common.errors import DomainError
 from crm.common.forms import (
     DateField,
+    FastSelect,
     IdField,
     IdListField,
     optional_id,
@@ -168,3 +169,26 @@ def test_filters_with_ids_beyond_the_database_are_left_out(client, login, sessio
     session.commit()
     response = client.get(path.format(big=10**30))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "choices, data, attributes",
+    [
+        ([("", "Alle"), ("1", "Ø & <b>"), (2, "to")], "1", {}),
+        ([("", "Alle"), (True, "ja"), (False, "nei")], "True", {"class_": "form-select"}),
+        ([("a", 'Sitat "x"')], None, {"aria-describedby": "x-help", "required": True}),
+    ],
+)
+def test_fast_select_writes_what_wtforms_writes(app, choices, data, attributes):
+    """The filter forms' quicker select: the same HTML as wtforms' own, option by option."""
+    options = select_choices(choices)
+
+    class Plain(wtforms.Form):
+        pick = SelectField(choices=options)
+
+    class Fast(wtforms.Form):
+        pick = SelectField(choices=options, widget=FastSelect())
+
+    plain, fast = Plain(pick=data), Fast(pick=data)
+    assert str(fast.pick(**attributes)) == str(plain.pick(**attributes))
+    assert str(fast.pick()).count("<option") == len(choices)

@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from crm.common.dates import local_today
 from crm.companies import queries
+from crm.meetings import queries as meeting_queries
 from tests.factories import (
     make_affiliation,
+    make_cluster,
     make_company,
     make_contact,
     make_meeting,
@@ -15,6 +17,7 @@ from tests.factories import (
     make_place,
     make_sector,
     make_task,
+    make_user,
 )
 
 
@@ -172,3 +175,42 @@ def test_future_leaving_date_is_shown_as_leaving(session):
     company = make_company(session)
     make_membership(session, company=company, joined_on=None, left_on=local_today() + timedelta(9))
     assert [e.kind for e in queries.company_timeline(session, company.id).entries] == ["leaves"]
+
+
+def test_list_reads_a_page_in_three_statements_with_places_and_sectors(session, count_queries):
+    """The count, the page's columns and the page's sectors, whatever the page size."""
+    kjeller = make_place(session, name="Kjeller")
+    energy, health = make_sector(session, name="Energi"), make_sector(session, name="Helse")
+    for n in range(12):
+        make_company(session, name=f"Firma {n:02}", place=kjeller, sectors=[health, energy])
+    make_company(session, name="Uten sted")
+    session.commit()
+    for per_page in (2, 13):
+        with count_queries() as statements:
+            pagination, _sort = queries.list_companies(
+                session, filters=queries.CompanyFilters(), per_page=per_page
+            )
+        assert len(statements) == 3
+        assert len(pagination.items) == per_page and pagination.total == 13
+    first, last = pagination.items[0], pagination.items[-1]
+    assert (first.name, first.place_name) == ("Firma 00", "Kjeller")
+    # In the admins' order of the sectors (position), not the order they were given in.
+    assert first.sectors == (energy.name, health.name)
+    assert (last.name, last.place_name, last.sectors) == ("Uten sted", None, ())
+
+
+def test_filter_choices_come_in_the_orders_of_their_own_queries(session):
+    make_place(session, name="Kjeller", position=2)
+    make_place(session, name="Berger", position=1)
+    make_sector(session, name="Helse", position=1)
+    make_cluster(session, name="Solenergiklyngen")
+    make_cluster(session, name="H2Cluster")
+    make_user(session, name="Åse")
+    make_user(session, name="Anne")
+    session.flush()
+    choices = queries.filter_choices(session)
+    assert choices.places == [(p.id, p.name) for p in queries.list_places(session)]
+    assert [name for _id, name in choices.places][:2] == ["Berger", "Kjeller"]
+    assert choices.sectors == [(s.id, s.name) for s in queries.list_sectors(session)]
+    assert choices.clusters == queries.cluster_choices(session)
+    assert choices.users == meeting_queries.user_choices(session, active_only=False)

@@ -195,6 +195,26 @@ def test_list_query_count_does_not_grow_with_rows(client, login, session, count_
     assert len(many) == len(few)
 
 
+def test_list_runs_a_fixed_handful_of_statements_whatever_the_page_size(
+    client, login, session, count_queries
+):
+    """Session and user, last filter, saved filters, filter choices, count, rows, sectors."""
+    login(role="editor")
+    sectors = [make_sector(session), make_sector(session)]
+    for _ in range(3):
+        make_cluster(session)
+    for _ in range(60):
+        make_company(session, place=make_place(session), sectors=sectors)
+    session.commit()
+    for per_page in (10, 60):
+        path = f"/companies/?page=1&per_page={per_page}"
+        client.get(path)  # stores the user's last filter
+        with count_queries() as statements:
+            html = _html(client.get(path))
+        assert html.count('<th scope="row">') == per_page
+        assert len(statements) <= 7, [s.split("\n")[0][:60] for s in statements]
+
+
 def test_detail_query_count_does_not_grow_with_the_timeline(client, login, session, count_queries):
     login(role="reader")
     company = make_company(session)

@@ -1,0 +1,221 @@
+"""Throughput: the list pages and the organisation page against a bare Flask list, under wrk.
+
+Usage: .venv/bin/python bench/throughput.py [--database-url URL | --db PATH]
+       [--workers 2] [--worker-class sync|gthread] [--threads 4] [--seconds 12]
+
+Fills a database at Lillestrøm's scale as `bench/core_records.py` does (the same generator,
+advisers and cases; a temporary SQLite file unless --db or --database-url names one, reused
+when it has records; ANALYZE on PostgreSQL), signs in as the bench's adviser, and serves the
+app with gunicorn (`bench/load.py`'s start: --workers, --worker-class) on a free port of
+127.0.0.1. The floor, in the same run behind the same gunicorn settings, is a bare Flask app
+that lists 50 rows of the same companies table: one plain SQL statement through a SQLAlchemy
+engine and a minimal Jinja table, no session, no sign-in. wrk (Debian's package; 2 threads,
+8 connections, --seconds each, no think time) loads the floor, the organisation list, an
+organisation page and the people, meetings, tasks and cases lists with the adviser's cookie;
+each page is checked to answer 200 first (wrk would count a redirect to the login as a
+success). Printed per page: requests/s, p50 and p95 (wrk's latency histogram, p95 through a
+small Lua script), and the share of the floor's requests/s.
+
+Targets (issue 17): each page at least 35 % of the floor's requests/s, with p95 under 50 ms.
+Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import core_records
+from bench.core_records import EMAIL, PASSWORD, Browser
+from bench.load import _gunicorn, _stop
+from bench.network_load import ROOT, _free_port
+
+TARGET_SHARE = 0.35
+TARGET_P95_MS = 50.0
+
+FLOOR = '''
+import os
+
+from flask import Flask, render_template_string
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine(os.environ["DATABASE_URL"])
+TABLE = """<!doctype html><html lang="nb"><head><title>Organisasjoner</title></head><body>
+<table><thead><tr><th>Navn</th><th>Organisasjonsnummer</th><th>Type</th><th>Ansatte</th>
+<th>Sted</th></tr></thead><tbody>
+{% for row in rows %}<tr><th><a href="/companies/{{ row.id }}">{{ row.name }}</a></th>
+<td>{{ row.org_number or "" }}</td><td>{{ row.kind }}</td><td>{{ row.employees or "" }}</td>
+<td>{{ row.place or "" }}</td></tr>
+{% endfor %}</tbody></table></body></html>"""
+QUERY = text(
+    "SELECT c.id, c.name, c.org_number, c.kind, c.employees, p.name AS place "
+    "FROM companies c LEFT JOIN places p ON p.id = c.place_id "
+    "ORDER BY c.name, c.id LIMIT 50"
+)
+
+
+@app.get("/")
+def floor():
+    with engine.connect() as connection:
+        rows = connection.execute(QUERY).all()
+    return render_template_string(TABLE, rows=rows)
+'''
+
+WSGI = """
+from crm import create_app
+app = create_app(NETWORK_CACHE_DIR={cache!r})
+"""
+
+# wrk's --latency table has no 95th percentile; its Lua hook reads the histogram.
+PERCENTILES_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("PERCENTILES %d %d %d\\n",
+    latency:percentile(50.0), latency:percentile(95.0), latency:percentile(99.0)))
+end
+"""
+
+
+@dataclass
+class Load:
+    """What wrk measured on one page."""
+
+    rate: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    bad: int
+
+
+def wrk(url: str, *, seconds: int, script: Path, cookie: str | None = None) -> Load:
+    """Run wrk (2 threads, 8 connections) on one URL."""
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout=30s", "-s", str(script), url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    percentiles = re.search(r"^PERCENTILES (\d+) (\d+) (\d+)$", output, re.MULTILINE)
+    if not (rate and percentiles):
+        raise SystemExit(f"wrk's output was not understood:\n{output}")
+    p50, p95, p99 = (int(value) / 1000 for value in percentiles.groups())
+    bad = sum(
+        int(n)
+        for n in re.findall(r"(?:Non-2xx or 3xx responses|Socket errors:.*?timeout) (\d+)", output)
+    )
+    return Load(float(rate.group(1)), p50, p95, p99, bad)
+
+
+def _pages(cases) -> dict[str, str]:
+    """The pages to load, by label, from core_records' pages."""
+    paths = {label: path for label, path, _floor in cases}
+    company_page = next(path for label, path in paths.items() if label.startswith("company page"))
+    return {
+        "organisation list": paths["companies (plain list, by name)"],
+        "organisation page": company_page,
+        "people list": paths["people list"],
+        "meetings list": paths["meetings list"],
+        "tasks list": paths["tasks list (my tasks)"],
+        "cases list": paths["cases list"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    core_records.add_database_arguments(parser)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=12, help="wrk's duration per page")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk).")
+
+    with tempfile.TemporaryDirectory(prefix="throughput-") as folder:
+        folder_path = Path(folder)
+        url = core_records.database_url(args, folder_path)
+        _app, cases = core_records.filled_app(args, folder_path)
+        pages = _pages(cases)
+        env = {
+            **os.environ,
+            "CRM_ENV": "development",
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-" + "x" * 40,
+            "PYTHONPATH": f"{folder}{os.pathsep}{ROOT}",
+            "CRM_INSTANCE_PATH": str(folder_path / "instance"),
+        }
+        (folder_path / "bench_wsgi.py").write_text(
+            WSGI.format(cache=str(folder_path / "network-cache"))
+        )
+        (folder_path / "floor_wsgi.py").write_text(FLOOR)
+        script = folder_path / "percentiles.lua"
+        script.write_text(PERCENTILES_LUA)
+        print(
+            f"gunicorn {args.workers} × {args.worker_class}"
+            + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+            + f"; wrk 2 threads, 8 connections, {args.seconds} s per page"
+        )
+
+        port = _free_port()
+        floor_server = _gunicorn(args, folder_path, env, "floor_wsgi:app", port)
+        try:
+            floor = wrk(f"http://127.0.0.1:{port}/", seconds=args.seconds, script=script)
+        finally:
+            _stop(floor_server)
+
+        results: dict[str, Load] = {}
+        port = _free_port()
+        server = _gunicorn(args, folder_path, env, "bench_wsgi:app", port)
+        try:
+            browser = Browser(port)
+            browser.sign_in(EMAIL, PASSWORD)
+            cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+            for label, path in pages.items():
+                status, _ = browser.request("GET", path)
+                if status != 200:
+                    raise SystemExit(f"GET {path} answered HTTP {status}, not 200")
+                results[label] = wrk(
+                    f"http://127.0.0.1:{port}{path}",
+                    seconds=args.seconds,
+                    script=script,
+                    cookie=cookie,
+                )
+        finally:
+            _stop(server)
+
+    print(
+        f"\n{'page':<20} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'share':>6}  result"
+    )
+    print(
+        f"{'floor (bare list)':<20} {floor.rate:8.0f} {floor.p50_ms:7.1f} {floor.p95_ms:7.1f} "
+        f"{floor.p99_ms:7.1f} {'100%':>6}"
+    )
+    failures = 0
+    for label, load in results.items():
+        share = load.rate / floor.rate
+        ok = share >= TARGET_SHARE and load.p95_ms < TARGET_P95_MS and not load.bad
+        failures += not ok
+        print(
+            f"{label:<20} {load.rate:8.0f} {load.p50_ms:7.1f} {load.p95_ms:7.1f} "
+            f"{load.p99_ms:7.1f} {share:6.0%}  {'PASS' if ok else 'FAIL'}"
+            + (f" ({load.bad} bad answers)" if load.bad else "")
+        )
+    print(
+        f"\nTargets: at least {TARGET_SHARE:.0%} of the floor's requests/s and p95 under "
+        f"{TARGET_P95_MS:.0f} ms; {failures} page(s) missed"
+    )
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

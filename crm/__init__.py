@@ -43,11 +43,10 @@ def load_config(app: Flask, config_class: type[Config], overrides: dict) -> None
 def init_database(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate; SQLite gets its pragmas on every connection."""
     from crm import models  # noqa: F401  (every table must be known to Alembic)
-    from crm.common.database import configure_sqlite
+    from crm.common.database import configure_sqlite, include_name
     from crm.common.models import register_audit_listener, render_migration_item
     from crm.contacts.restriction import register_restriction_listener
     from crm.extensions import db, migrate
-    from crm.search import index as search_index
 
     db.init_app(app)
     migrate.init_app(
@@ -55,7 +54,7 @@ def init_database(app: Flask) -> None:
         db,
         directory=str(ROOT / "migrations"),
         render_item=render_migration_item,
-        include_name=search_index.include_name,
+        include_name=include_name,
     )
     with app.app_context():
         configure_sqlite(app, db.engine)

@@ -39,6 +39,9 @@ SORT_COLUMNS = {
     "updated": Company.updated_at,
 }
 DEFAULT_SORT = "name"
+# The list counts its rows up to this many (crm.common.pagination.CappedPagination): with the
+# whole country's register a common word matches tens of thousands of organisations.
+COUNT_CAP = 10_000
 
 _ORGNR_QUERY = re.compile(r"^[0-9]{9}$")
 
@@ -131,9 +134,10 @@ def list_companies(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> tuple[Pagination, str]:
-    """One page of organisations (place and sectors loaded) and the sort key in effect."""
+    """One page of organisations (place and sectors loaded) and the sort key in effect; the
+    total is counted up to COUNT_CAP."""
     query, sort_key = company_list_query(filters, sort=sort)
-    pagination = paginate(session, query, page=page, per_page=per_page)
+    pagination = paginate(session, query, page=page, per_page=per_page, count_cap=COUNT_CAP)
     return pagination, sort_key
 
 

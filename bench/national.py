@@ -455,7 +455,7 @@ def _captured(floor: Callable[[], object]) -> list[tuple[str, object]]:
     statements: list[tuple[str, object]] = []
 
     def keep(conn, cursor, statement, parameters, context, executemany) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             statements.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", keep)

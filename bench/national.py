@@ -180,8 +180,14 @@ def _import_register(env: dict[str, str], args: argparse.Namespace) -> None:
         wall, cpu, peak = _child(env, "crm", "import-brreg", str(path), "--all-municipalities")
         print(
             f"IMPORT {label}: {wall:.0f} s wall, {cpu:.0f} s CPU in the importer, "
-            f"peak memory {peak:.0f} MB (load average {_load()})"
+            f"peak memory {peak:.0f} MB (load average {_load()})",
+            flush=True,
         )
+        # What autovacuum would do after the first commit, maybe too late: with the statistics
+        # of an empty table the sub-units' parent lookups (org_number IN …, a batch at a time)
+        # are planned as sequential scans, seconds each.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE companies")
 
 
 def _fill(args: argparse.Namespace) -> None:

@@ -6,12 +6,20 @@ same awkward bits (multi-line quoted addresses, empty fields). Rows are written 
 memory stays flat whatever --units is. Organisation numbers pass MOD11 but start with 1, a range
 the register does not issue.
 
+With --sub-out, the sub-units (underenheter/lastned/csv layout, about 0.44 per main unit: the
+register has about 0.5 million against 1.1 million main units) are written in the same pass:
+mostly for AS, associations and other forms with employees, each with its parent's number in
+`overordnetEnhet`, located in the parent's municipality four times in five. They come from a
+random generator of their own, so the main-unit file is the same with or without them.
+
     python bench/brreg_file.py --units 1200000 --out /tmp/enheter.csv.gz --seed 1
+    python bench/brreg_file.py --out /tmp/enheter.csv.gz --sub-out /tmp/underenheter.csv.gz
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gzip
 import random
@@ -25,7 +33,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crm.common.orgnr import check_digit
-from crm.imports.brreg_columns import MAIN_UNIT_CSV_COLUMNS
+from crm.imports.brreg_columns import MAIN_UNIT_CSV_COLUMNS, SUB_UNIT_CSV_COLUMNS
 
 BATCH = 10_000
 _COLUMN = {name: index for index, name in enumerate(MAIN_UNIT_CSV_COLUMNS)}
@@ -49,6 +57,14 @@ BANKRUPT, LIQUIDATION = _COLUMN["konkurs"], _COLUMN["underAvvikling"]
 FORCED = _COLUMN["underTvangsavviklingEllerTvangsopplosning"]
 LANGUAGE = _COLUMN["maalform"]
 LILLESTROM_SHARE = 0.007
+_SUB = {name: index for index, name in enumerate(SUB_UNIT_CSV_COLUMNS)}
+SUB_LOCATION = _SUB["beliggenhetsadresse.adresse"]
+# Main-unit forms that usually run an establishment of their own, and how often.
+SUB_UNIT_SHARE = {"ENK": 0.1, "ESEK": 0.0, "SAM": 0.0, "BRL": 0.0}
+SUB_UNIT_SHARE_OTHER = 0.5
+# A few main units (chains, public bodies) have many establishments.
+CHAIN_SHARE, CHAIN_MAX = 0.03, 20
+SUB_UNIT_NUMBERS_START = 15_000_000
 
 # (kommunenummer, kommune, post town, postcode prefix, share of the national register)
 BIG_MUNICIPALITIES = (
@@ -238,16 +254,93 @@ def rows(units: int, seed: int) -> Iterator[list[list[str]]]:
         yield batch
 
 
-def write(out: Path, units: int, seed: int) -> int:
-    """Write the file and return how many units are in Lillestrøm (3205)."""
-    lillestrom = 0
-    with gzip.open(out, "wt", encoding="utf-8", newline="", compresslevel=6) as stream:
+class SubUnits:
+    """Sub-unit rows for batches of main units, from a generator of their own."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed * 7919 + 17)
+        self.places, self.place_weights = municipality_table(random.Random(seed))
+        self.numbers = orgnr_prefixes(SUB_UNIT_NUMBERS_START)
+        self.empty = [""] * len(SUB_UNIT_CSV_COLUMNS)
+
+    def for_batch(self, batch: list[list[str]]) -> list[list[str]]:
+        """The sub-units of these main units (none for most)."""
+        rng, out = self.rng, []
+        for parent in batch:
+            share = SUB_UNIT_SHARE.get(parent[FORM], SUB_UNIT_SHARE_OTHER)
+            count = 1 if rng.random() < share else 0
+            if parent[FORM] != "ENK" and share and rng.random() < CHAIN_SHARE:
+                count += rng.randint(1, CHAIN_MAX)
+            for _ in range(count):
+                out.append(self._row(parent))
+        return out
+
+    def _row(self, parent: list[str]) -> list[str]:
+        rng = self.rng
+        row = self.empty.copy()
+        if rng.random() < 0.8:
+            place = parent[BUSINESS + 1 : BUSINESS + 5]  # town, postcode, kommune, number
+            town, postcode, kommune, number = place
+        else:
+            number, kommune, town, prefix = rng.choices(
+                self.places, cum_weights=self.place_weights
+            )[0]
+            postcode = (prefix + f"{rng.randint(0, 9999):04d}")[:4]
+        started = f"{rng.randint(1990, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        staffed = rng.random() < 0.6
+        row[_SUB["organisasjonsnummer"]] = next(self.numbers)
+        row[_SUB["navn"]] = f"{parent[NAME]} AVD {town}"[:180]
+        row[_SUB["organisasjonsform.kode"]] = "BEDR"
+        row[_SUB["organisasjonsform.beskrivelse"]] = (
+            "Underenhet til næringsdrivende og offentlig forvaltning"
+        )
+        row[_SUB["naeringskode1.kode"]] = parent[INDUSTRY]
+        row[_SUB["naeringskode1.beskrivelse"]] = parent[INDUSTRY + 1]
+        row[_SUB["harRegistrertAntallAnsatte"]] = "true" if staffed else "false"
+        row[_SUB["antallAnsatte"]] = str(int(rng.expovariate(0.08)) + 1) if staffed else ""
+        row[SUB_LOCATION : SUB_LOCATION + 7] = [
+            f"{rng.choice(STREETS)} {rng.randint(1, 140)}",
+            town,
+            postcode,
+            kommune,
+            number,
+            "Norge",
+            "NO",
+        ]
+        row[_SUB["registreringsdatoIEnhetsregisteret"]] = started
+        row[_SUB["registrertIMvaregisteret"]] = parent[VAT]
+        row[_SUB["oppstartsdato"]] = started
+        row[_SUB["overordnetEnhet"]] = parent[ORGNR]
+        if rng.random() < 0.02:
+            row[_SUB["nedleggelsesdato"]] = f"2025-{rng.randint(1, 12):02d}-01"
+        return row
+
+
+def write(out: Path, units: int, seed: int, sub_out: Path | None = None) -> tuple[int, int]:
+    """Write the file(s); return how many main units are in Lillestrøm (3205) and sub-units."""
+    lillestrom = subs = 0
+    sub_units = SubUnits(seed) if sub_out is not None else None
+    with contextlib.ExitStack() as files:
+        stream = files.enter_context(
+            gzip.open(out, "wt", encoding="utf-8", newline="", compresslevel=6)
+        )
         writer = csv.writer(stream, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(MAIN_UNIT_CSV_COLUMNS)
+        sub_writer = None
+        if sub_out is not None:
+            sub_stream = files.enter_context(
+                gzip.open(sub_out, "wt", encoding="utf-8", newline="", compresslevel=6)
+            )
+            sub_writer = csv.writer(sub_stream, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            sub_writer.writerow(SUB_UNIT_CSV_COLUMNS)
         for batch in rows(units, seed):
             writer.writerows(batch)
             lillestrom += sum(1 for row in batch if row[KOMMUNE] == "3205")
-    return lillestrom
+            if sub_units is not None and sub_writer is not None:
+                written = sub_units.for_batch(batch)
+                sub_writer.writerows(written)
+                subs += len(written)
+    return lillestrom, subs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -256,15 +349,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--units", type=int, default=1_200_000, help="units to write")
     parser.add_argument("--out", type=Path, required=True, help="the .csv.gz file to write")
     parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same file)")
+    parser.add_argument("--sub-out", type=Path, help="also write the sub-units to this .csv.gz")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    lillestrom = write(args.out, args.units, args.seed)
+    lillestrom, subs = write(args.out, args.units, args.seed, args.sub_out)
     seconds = time.perf_counter() - started
     size = args.out.stat().st_size / 1024 / 1024
     print(
         f"{args.units:,} units ({lillestrom:,} in 3205) to {args.out}: "
         f"{size:.1f} MiB in {seconds:.1f} s"
     )
+    if args.sub_out is not None:
+        print(
+            f"{subs:,} sub-units to {args.sub_out}: {args.sub_out.stat().st_size / 2**20:.1f} MiB"
+        )
 
 
 if __name__ == "__main__":

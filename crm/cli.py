@@ -172,11 +172,24 @@ def seed_reference_command() -> None:
     help="The file is the register's whole file of its kind (the nightly bulk file): the "
     "municipality's organisations it leaves out are marked deleted.",
 )
+@click.option(
+    "--all-municipalities",
+    is_flag=True,
+    help="Keep every unit of the file, in every municipality (a national installation).",
+)
 def import_brreg_command(
-    file: str, kommuner: tuple[str, ...], sn2025: bool, complete: bool
+    file: str, kommuner: tuple[str, ...], sn2025: bool, complete: bool, all_municipalities: bool
 ) -> None:
     """Import the register's bulk file (enheter or underenheter; JSON or CSV, gzipped or not)."""
-    run_import_cli(file, kommuner, "SN2025" if sn2025 else None, complete=complete)
+    if all_municipalities and kommuner:
+        raise click.UsageError("Give --kommune or --all-municipalities, not both.")
+    run_import_cli(
+        file,
+        kommuner,
+        "SN2025" if sn2025 else None,
+        complete=complete,
+        all_municipalities=all_municipalities,
+    )
 
 
 @crm_cli.command("import-brreg-updates")

@@ -20,6 +20,7 @@ EXPRESSION_INDEXES = frozenset(
         "ix_contacts_email_trgm",
         "ix_meetings_title_trgm",
         "ix_meetings_notes_trgm",
+        "ix_companies_name_trgm",  # 7c1e9a4b2d60, PostgreSQL
     }
 )
 

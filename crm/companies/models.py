@@ -6,7 +6,7 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited, enum_check
@@ -74,6 +74,8 @@ company_sectors = Table(
     db.Model.metadata,
     Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True),
     Column("sector_id", ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True),
+    # The sector filter starts from the sector (the primary key starts from the organisation).
+    Index("ix_company_sectors_sector_id", "sector_id"),
 )
 
 

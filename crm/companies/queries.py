@@ -40,6 +40,9 @@ SORT_COLUMNS = {
     "updated": Company.updated_at,
 }
 DEFAULT_SORT = "name"
+# The list counts its rows up to this many (crm.common.pagination.CappedPagination): with the
+# whole country's register a common word matches tens of thousands of organisations.
+COUNT_CAP = 10_000
 
 _ORGNR_QUERY = re.compile(r"^[0-9]{9}$")
 
@@ -152,7 +155,8 @@ def list_companies(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> tuple[Pagination, str]:
-    """One page of organisations (CompanyRow items) and the sort key in effect.
+    """One page of organisations (CompanyRow items) and the sort key in effect; the total is
+    counted up to COUNT_CAP.
 
     Three statements whatever the page size: the count, the page's columns (not whole
     organisations: the list shows eight of their thirty columns), the page's sectors.
@@ -170,7 +174,9 @@ def list_companies(
     query, sort_key = apply_sort(
         _filtered(query, filters), sort, SORT_COLUMNS, DEFAULT_SORT, Company.id
     )
-    pagination = paginate(session, query, page=page, per_page=per_page, rows=True)
+    pagination = paginate(
+        session, query, page=page, per_page=per_page, rows=True, count_cap=COUNT_CAP
+    )
     sectors = _sector_names(session, [row.id for row in pagination.items])
     pagination.items = [
         CompanyRow(*row, sectors=sectors.get(row.id, ())) for row in pagination.items

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from crm.common.dates import local_today
@@ -479,6 +479,7 @@ def import_register_file(
     observed_on: date | None = None,
     run: ImportRun | None = None,
     complete: bool = False,
+    all_municipalities: bool = False,
 ) -> ImportRun:
     """Upsert the municipalities' units of a register file; return the run (flushed).
 
@@ -486,7 +487,8 @@ def import_register_file(
     already recorded (an import started from the web); by default the import records its own.
     `complete` says the file is the register's whole file of its kind (the nightly bulk file
     leaves deleted units out): the municipality's organisations of that kind it does not hold
-    are then marked deleted.
+    are then marked deleted. `all_municipalities` keeps every unit of the file, wherever it is
+    (a national installation, or the national benchmark); `kommuner` is then ignored.
 
     Organisations of the municipalities that the file places elsewhere now are updated too
     (they moved out), and units still filed under a municipality's number before 2024 count.
@@ -499,14 +501,16 @@ def import_register_file(
     """
     from crm.register.services import RegisterWatcher
 
-    kommuner = frozenset(kommuner) or DEFAULT_KOMMUNER
+    kommuner = frozenset() if all_municipalities else frozenset(kommuner) or DEFAULT_KOMMUNER
     filename = Path(path).name[:300]
     if run is None:
         run = ImportRun(kind="brreg", filename=filename, status="running", user_id=user_id)
         session.add(run)
         session.flush()
     stats = ReadStats()
-    watcher = RegisterWatcher.start(session, run=run, kommuner=kommuner, today=local_today())
+    watcher = RegisterWatcher.start(
+        session, run=run, kommuner=None if all_municipalities else kommuner, today=local_today()
+    )
     importer = _Importer(session, run, user_id, observed_on or local_today(), watcher)
     try:
         # A savepoint: a broken file undoes this import's rows, not the caller's other work.
@@ -534,7 +538,7 @@ def import_register_file(
 def _read_into(
     importer: _Importer,
     path: str | os.PathLike[str],
-    kommuner: frozenset[str],
+    kommuner: frozenset[str] | None,
     stats: ReadStats,
     industry_standard: str | None,
     progress: ProgressCallback | None,
@@ -564,11 +568,14 @@ def _read_into(
     importer.link_late_parents()
 
 
-def _mark_missing_deleted(session: Session, importer: _Importer, wanted: frozenset[str]) -> None:
+def _mark_missing_deleted(
+    session: Session, importer: _Importer, wanted: frozenset[str] | None
+) -> None:
     """Mark the municipality's organisations a complete file left out as deleted.
 
     Only organisations of the file's kind count (a file of main units says nothing of sub-units),
-    told by their organisation form; one without a form is left alone.
+    told by their organisation form; one without a form is left alone. `wanted` None: the whole
+    country's organisations count.
     """
     if bool(importer.kinds[True]) == bool(importer.kinds[False]):
         return  # no units, or both kinds: not one of the register's complete files
@@ -578,7 +585,7 @@ def _mark_missing_deleted(session: Session, importer: _Importer, wanted: frozens
         select(Company)
         .where(
             Company.org_number.is_not(None),
-            Company.municipality_number.in_(wanted),
+            true() if wanted is None else Company.municipality_number.in_(wanted),
             Company.register_status != "deleted",
             Company.org_form.is_not(None),
             forms if sub_units else ~forms,
@@ -630,6 +637,7 @@ def import_register_units(
 
 
 def _summary(stats: ReadStats, counts: _Counts, kommuner: frozenset[str]) -> dict[str, Any]:
+    # No municipality named: every municipality (all_municipalities).
     return {
         "format": stats.format,
         "kommuner": sorted(kommuner),

@@ -24,7 +24,7 @@ def format_summary(run: ImportRun) -> str:
     lines = [
         f"Import {run.id} of {run.filename}: {run.status}",
         f"  read {s.get('read', 0):,}, kept {s.get('kept', 0):,} "
-        f"(municipalities {', '.join(s.get('kommuner', []))}), "
+        f"(municipalities {', '.join(s.get('kommuner', [])) or 'all'}), "
         f"other municipalities {s.get('other_municipalities', 0):,}",
         f"  created {s.get('created', 0):,}, updated {s.get('updated', 0):,}, "
         f"unchanged {s.get('unchanged', 0):,}, rejected {s.get('rejected', 0):,}, "
@@ -55,6 +55,7 @@ def run_import_cli(
     industry_standard: str | None = None,
     *,
     complete: bool = False,
+    all_municipalities: bool = False,
 ) -> ImportRun:
     """`flask crm import-brreg`: import with a progress line on stderr, print, commit.
 
@@ -71,7 +72,8 @@ def run_import_cli(
         )
 
     chosen = frozenset(k.strip() for k in kommuner if k and k.strip()) or DEFAULT_KOMMUNER
-    click.echo(f"Importing {path} (municipalities {', '.join(sorted(chosen))}) …", err=True)
+    named = "all" if all_municipalities else ", ".join(sorted(chosen))
+    click.echo(f"Importing {path} (municipalities {named}) …", err=True)
     try:
         run = import_register_file(
             db.session,
@@ -81,6 +83,7 @@ def run_import_cli(
             industry_standard=industry_standard,
             progress=report,
             complete=complete,
+            all_municipalities=all_municipalities,
         )
         db.session.commit()
     except BaseException:

@@ -143,8 +143,13 @@ def with_former_numbers(kommuner: Iterable[str]) -> frozenset[str]:
     return wanted | {old for old, new in MUNICIPALITY_RENUMBERING.items() if new in wanted}
 
 
-def in_area(number: str | None, municipalities: frozenset[str]) -> bool:
-    """Whether a municipality number (old or new) is one of the (renumbered) municipalities."""
+def in_area(number: str | None, municipalities: frozenset[str] | None) -> bool:
+    """Whether a municipality number (old or new) is one of the (renumbered) municipalities.
+
+    None is the whole country (a national import): any municipality is in it, none is out.
+    """
+    if municipalities is None:
+        return bool(number)
     return renumbered(number) in municipalities
 
 
@@ -153,7 +158,7 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     return [name for name in after if name in before and before[name] != after[name]]
 
 
-def category(observation: Observation, municipalities: frozenset[str]) -> Category | None:
+def category(observation: Observation, municipalities: frozenset[str] | None) -> Category | None:
     """What the change means, or None when the import changed nothing."""
     if observation.created:
         return Category.NEW
@@ -182,7 +187,7 @@ def findings(
     observation: Observation,
     rules: Iterable[RuleSettings],
     *,
-    municipalities: frozenset[str],
+    municipalities: frozenset[str] | None,
     today: date,
 ) -> list[Finding]:
     """The flags the enabled rules raise for one organisation's change."""

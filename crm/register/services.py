@@ -89,8 +89,9 @@ class RegisterWatcher:
 
     session: Session
     run: ImportRun
-    municipalities: frozenset[str]
-    wanted: frozenset[str]
+    # None: the whole country (a national import), every unit of the file is wanted.
+    municipalities: frozenset[str] | None
+    wanted: frozenset[str] | None
     residents: frozenset[str]
     settings: list[rules.RuleSettings]
     today: date
@@ -100,17 +101,23 @@ class RegisterWatcher:
 
     @classmethod
     def start(
-        cls, session: Session, *, run: ImportRun, kommuner: Iterable[str], today: date
+        cls, session: Session, *, run: ImportRun, kommuner: Iterable[str] | None, today: date
     ) -> RegisterWatcher:
-        """Read the rules and the municipality's organisation numbers before the file."""
-        wanted = rules.with_former_numbers(kommuner)
-        residents = frozenset(
-            session.scalars(
-                select(Company.org_number).where(
-                    Company.org_number.is_not(None), Company.municipality_number.in_(wanted)
+        """Read the rules and the municipality's organisation numbers before the file.
+
+        `kommuner` None is the whole country: every unit is read, so no resident needs to be
+        kept by number (and reading 1.7 million numbers first would cost memory for nothing).
+        """
+        wanted = None if kommuner is None else rules.with_former_numbers(kommuner)
+        residents: frozenset[str] = frozenset()
+        if wanted is not None:
+            residents = frozenset(
+                session.scalars(
+                    select(Company.org_number).where(
+                        Company.org_number.is_not(None), Company.municipality_number.in_(wanted)
+                    )
                 )
             )
-        )
         earlier = session.scalar(
             select(ImportRun.id)
             .where(
@@ -129,7 +136,7 @@ class RegisterWatcher:
         return cls(
             session=session,
             run=run,
-            municipalities=rules.area(kommuner),
+            municipalities=None if kommuner is None else rules.area(kommuner),
             wanted=wanted,
             residents=residents,
             settings=settings,

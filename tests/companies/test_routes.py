@@ -352,3 +352,23 @@ def test_organisation_page_shows_the_newest_links_and_offers_all(client, login, 
     assert "Partner 24 AS" in html and "Partner 05 AS" in html  # the 20 newest
     assert "Partner 04 AS" not in html
     assert f'href="/network/companies/{hub.id}/links">Alle 25 koblinger' in html
+
+
+def test_list_counts_up_to_the_cap_and_says_when_there_are_more(
+    client, login, session, monkeypatch
+):
+    from crm.companies import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    for n in range(4):
+        make_company(session, name=f"Kjeller Bygg {n} AS")
+    make_company(session, name="Nitja")
+    session.commit()
+    login(role="reader")
+    html = _html(client.get("/companies/?q=bygg&per_page=2"))
+    assert "Over 3 totalt: avgrens søket" in html
+    # Pages follow the capped total; the rows of a page are the real ones.
+    assert html.count('href="/companies/?q=bygg&amp;per_page=2&amp;sort=name&amp;page=2"') >= 1
+    assert "Kjeller Bygg 0 AS" in html and "Kjeller Bygg 2 AS" not in html
+    html = _html(client.get("/companies/?q=nitja"))
+    assert "1 totalt" in html and "avgrens søket" not in html

@@ -20,6 +20,7 @@ from tests.factories import make_company, make_meeting, make_place, make_sector
 from tests.imports.brreg_fixtures import (
     AS_FORM,
     SUB_UNIT_FORM,
+    address,
     lillestrom,
     make_orgnr,
     tricky_units,
@@ -300,3 +301,60 @@ def test_import_services_neither_commit_nor_speak_click():
     for path in modules:
         source = path.read_text(encoding="utf-8")
         assert "import click" not in source and ".commit()" not in source, path.name
+
+
+def test_all_municipalities_keeps_every_unit_of_the_file(session, tmp_path):
+    path = write_fixture(tmp_path / "f.csv.gz", tricky_units(), fmt="csv", gz=True)
+    run = import_register_file(session, path, all_municipalities=True)
+    session.commit()
+
+    assert run.status == "finished"
+    assert run.summary["other_municipalities"] == 0
+    assert run.summary["kommuner"] == []
+    found = companies(session)
+    # Oslo's parent and Bergen's unit, which a Lillestrøm import leaves out, are kept, and the
+    # sub-unit is linked to its parent.
+    assert found[make_orgnr(9)].municipality_number == "0301"
+    assert found[make_orgnr(12)].municipality_number == "4601"
+    assert found[make_orgnr(10)].parent_id == found[make_orgnr(9)].id
+    assert len(found) == run.summary["kept"] == run.summary["created"]
+
+
+def test_a_national_import_raises_no_moved_out_flag_for_a_move_inside_the_country(
+    session, tmp_path
+):
+    from crm.establishments.models import WarningFlag
+
+    bergen = address(["Bryggen 1"], "5003", "BERGEN", "4601", "BERGEN")
+    oslo = address(["Karl Johans gate 1"], "0154", "OSLO", "0301", "OSLO")
+    unit = _unit(500, "FLYTTER AS", organisasjonsform=AS_FORM, forretningsadresse=bergen)
+    first = write_fixture(tmp_path / "a.json", [unit], fmt="json", gz=False)
+    import_register_file(session, first, all_municipalities=True)
+    moved = write_fixture(
+        tmp_path / "b.json", [{**unit, "forretningsadresse": oslo}], fmt="json", gz=False
+    )
+    run = import_register_file(session, moved, all_municipalities=True)
+    session.commit()
+
+    assert run.summary["updated"] == 1
+    assert companies(session)[make_orgnr(500)].municipality_number == "0301"
+    [change] = session.scalars(select(ImportChange).where(ImportChange.run_id == run.id))
+    assert change.category == "changed"
+    assert session.scalars(select(WarningFlag)).all() == []
+
+
+def test_cli_all_municipalities_option_and_its_conflict_with_kommune(runner, session, tmp_path):
+    path = write_fixture(tmp_path / "f.json.gz", tricky_units(), fmt="json", gz=True)
+    refused = runner.invoke(
+        args=["crm", "import-brreg", str(path), "--all-municipalities", "--kommune", "3205"]
+    )
+    assert refused.exit_code == 2 and "not both" in refused.output
+    assert session.scalar(select(func.count()).select_from(Company)) == 0
+
+    result = runner.invoke(args=["crm", "import-brreg", str(path), "--all-municipalities"])
+    assert result.exit_code == 0, result.output
+    assert "(municipalities all)" in result.output
+    session.expire_all()
+    assert session.scalar(
+        select(func.count()).select_from(Company).where(Company.municipality_number == "4601")
+    )

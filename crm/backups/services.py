@@ -16,6 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
+from crm.common.folding import register_sqlite_fold
+
 # The first bytes of each kind of file: a restore refuses a file of the other kind.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_CUSTOM_MAGIC = b"PGDMP"
@@ -154,6 +156,8 @@ def _restore_sqlite(url: URL, backup: Path) -> None:
 
 
 def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
+    # The organisation list's index is on kb_fold(name): checking it calls the function.
+    register_sqlite_fold(connection)
     result = connection.execute("PRAGMA integrity_check").fetchone()[0]
     if result != "ok":
         raise BackupError(f"{path} fails SQLite's integrity check: {result}")

@@ -11,7 +11,7 @@ from crm.common.folding import register_sqlite_fold
 # Indexes that their own migrations make and the models do not declare, so autogenerate leaves
 # them out by name: expression indexes (Alembic cannot reflect them on SQLite) on the name as
 # crm.common.folding folds it, which serve the lists' default sort, and PostgreSQL's pg_trgm
-# indexes, which serve the lists' searches (`lower(column) LIKE '%term%'`).
+# indexes, which serve the lists' searches (a folded column LIKE '%term%').
 EXPRESSION_INDEXES = frozenset(
     {
         "ix_companies_folded_name",  # 7c3f9a1e5b20, both databases

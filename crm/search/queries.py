@@ -131,7 +131,7 @@ def suggest_contacts(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) ->
     rows: list = []
     if session.get_bind().dialect.name == "postgresql":
         # Names that start with the term rank first, so when `limit` of them exist they are
-        # the answer, read through the index on lower(name) (migration 7b3f0c9d2e41) rather
+        # the answer, read through the index on the folded name (migration 7b3f0c9d2e41) rather
         # than by folding every person's name and email (25,000 people for "Han"). OFFSET 0
         # keeps the matches a subquery of their own: else the planner walks the index on
         # name in order, folding names from "A" on until ten start with the term.

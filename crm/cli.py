@@ -20,12 +20,13 @@ from crm.auth.models import User
 from crm.backups import services as backup_services
 from crm.common import folding
 from crm.common.access import Role
+from crm.common.database import refresh_statistics
 from crm.common.dates import local_today
 from crm.common.errors import DomainError
 from crm.common.models import utcnow
 from crm.companies.models import Company
 from crm.contacts import retention
-from crm.demo.generate import generate, refresh_statistics
+from crm.demo.generate import generate
 from crm.demo.seed import seed_demo
 from crm.establishments.services import seed_stages
 from crm.extensions import db

@@ -365,18 +365,6 @@ def generate(
     return _Generator(session_or_engine, seed, progress, now).run(*sizes)
 
 
-def refresh_statistics(session: Session) -> None:
-    """ANALYZE on PostgreSQL, after the generator's rows are committed.
-
-    Autovacuum gathers statistics only some time after a bulk load; until then the planner
-    takes the tables for empty and picks plans that read every meeting once per person on the
-    people list (2.4 s instead of 5 ms). SQLite keeps its planner's defaults.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE"))
-        session.commit()
-
-
 class _Generator:
     def __init__(
         self, session: Session, seed: int, progress: Progress | None, now: datetime | None

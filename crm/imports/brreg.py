@@ -38,6 +38,7 @@ from flask_babel import gettext
 from sqlalchemy import bindparam, insert, select, true, update
 from sqlalchemy.orm import Session
 
+from crm.common.database import BULK_WRITE_ROWS, refresh_statistics
 from crm.common.dates import local_today
 from crm.common.messages import translate
 from crm.common.models import utcnow
@@ -466,6 +467,14 @@ def deleted_unit(company: Company, *, sub_unit: bool) -> RegisterUnit:
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def refresh_statistics_after(session: Session, run: ImportRun) -> None:
+    """After a committed run that wrote many organisations, ANALYZE (on PostgreSQL): the next
+    pages must not be planned as if the tables were still as small as before the import."""
+    summary = run.summary or {}
+    if summary.get("created", 0) + summary.get("updated", 0) >= BULK_WRITE_ROWS:
+        refresh_statistics(session)
 
 
 def import_register_file(

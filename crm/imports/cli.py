@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import click
 
 from crm.extensions import db
-from crm.imports.brreg import DEFAULT_KOMMUNER, import_register_file
+from crm.imports.brreg import DEFAULT_KOMMUNER, import_register_file, refresh_statistics_after
 from crm.imports.brreg_reader import ReadStats
 from crm.imports.models import ImportRun
 
@@ -89,6 +89,7 @@ def run_import_cli(
     except BaseException:
         db.session.rollback()
         raise
+    refresh_statistics_after(db.session, run)
     click.echo("", err=True)
     click.echo(format_summary(run))
     sys.stdout.flush()

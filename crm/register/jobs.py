@@ -71,7 +71,7 @@ def run_register_import(run_id: int) -> None:
 
 def _run(app: Flask, run_id: int) -> None:
     # Here, not at the top: the importer imports this package's rules (a cycle at import time).
-    from crm.imports.brreg import import_register_file
+    from crm.imports.brreg import import_register_file, refresh_statistics_after
 
     run = db.session.get(ImportRun, run_id)
     if run is None or run.status != ImportStatus.RUNNING.value or run.finished_at is not None:
@@ -105,6 +105,8 @@ def _run(app: Flask, run_id: int) -> None:
             .values(status=ImportStatus.FAILED.value, error="The import stopped on an error.")
         )
         db.session.commit()
+    else:
+        refresh_statistics_after(db.session, run)
     finally:
         if stored_as.startswith("upload:"):
             path.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crm.common.errors import DomainError
 from crm.companies.models import Company
@@ -358,3 +358,37 @@ def test_cli_all_municipalities_option_and_its_conflict_with_kommune(runner, ses
     assert session.scalar(
         select(func.count()).select_from(Company).where(Company.municipality_number == "4601")
     )
+
+
+def test_a_large_import_leaves_postgresql_with_statistics_of_what_it_wrote(
+    runner, session, tmp_path, monkeypatch
+):
+    """After a national-sized run the planner must not take the organisations for the few there
+    were before: the import ends with ANALYZE on PostgreSQL (here "large" is made small)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("ANALYZE runs on PostgreSQL only; this run uses SQLite")
+    path = write_fixture(tmp_path / "f.json.gz", tricky_units(), fmt="json", gz=True)
+    monkeypatch.setattr(brreg, "BULK_WRITE_ROWS", 1)
+
+    result = runner.invoke(args=["crm", "import-brreg", str(path), "--all-municipalities"])
+
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    estimated = session.execute(
+        text("SELECT reltuples FROM pg_class WHERE relname = 'companies'")
+    ).scalar_one()
+    assert estimated == session.scalar(select(func.count()).select_from(Company)) > 0
+
+
+@pytest.mark.parametrize("bulk_rows, analyses", [(brreg.BULK_WRITE_ROWS, 0), (1, 1)])
+def test_only_a_large_import_analyses_the_database(
+    session, tmp_path, monkeypatch, bulk_rows, analyses
+):
+    calls = []
+    monkeypatch.setattr(brreg, "refresh_statistics", calls.append)
+    monkeypatch.setattr(brreg, "BULK_WRITE_ROWS", bulk_rows)
+    path = write_fixture(tmp_path / "f.json.gz", tricky_units(), fmt="json", gz=True)
+
+    run_import_cli(path, all_municipalities=True)
+
+    assert len(calls) == analyses

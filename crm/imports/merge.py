@@ -27,6 +27,7 @@ from crm.history.models import ChangeKind
 from crm.history.tracking import change_action, tracked_execute
 from crm.imports.models import ImportRun
 from crm.network.models import CollaborationLink
+from crm.trash.services import repoint_in_trash
 
 # The fields a user chooses between on the merge page, in the order shown.
 COMPANY_FIELDS = EDITABLE_FIELDS
@@ -219,6 +220,8 @@ def merge_companies(
 
     # The removed record goes first, so its organisation number can move to the kept one.
     tracked_execute(session, delete(Company).where(Company.id == other_id), action=ChangeKind.MERGE)
+    # Snapshots in the trash that name the removed organisation name the kept one.
+    repoint_in_trash(session, table_name="companies", kept_id=kept_id, other_id=other_id)
     session.expire_all()
     kept = session.get(Company, kept_id)
     if kept.parent_id in (other_id, kept_id):
@@ -299,6 +302,7 @@ def merge_contacts(
     chosen = _choose(kept, other, CONTACT_FIELDS, choices)
     counts = _move_references(session, CONTACT_MOVES, kept_id, other_id)
     tracked_execute(session, delete(Contact).where(Contact.id == other_id), action=ChangeKind.MERGE)
+    repoint_in_trash(session, table_name="contacts", kept_id=kept_id, other_id=other_id)
     session.expire_all()
     kept = session.get(Contact, kept_id)
     for name, value in chosen.items():

@@ -17,7 +17,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, DateTime, Table, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Table,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -281,6 +291,104 @@ def _without_person(rows: list[dict[str, Any]], contact_id: int) -> list[dict[st
             continue
         kept.append({**row, "values": values})
     return kept
+
+
+def repoint_in_trash(session: Session, *, table_name: str, kept_id: int, other_id: int) -> int:
+    """After a merge: the snapshots that name the removed record name the kept one; returns how
+    many changed.
+
+    The merge moves every live row from the removed organisation or person to the kept one; a
+    snapshot holds rows the merge could not see (a trashed meeting's participants, a trashed
+    organisation's affiliations and links). Left as they were, they would name a record that
+    no longer exists, and a restore would be refused for good. They are moved as the merge
+    moves live rows: a row that would now repeat another's key, or link the kept record to
+    itself, goes.
+    """
+    target = db.metadata.tables[table_name]
+    columns = {
+        table.name: [key.parent.name for key in table.foreign_keys if key.column.table is target]
+        for table in db.metadata.sorted_tables
+    }
+    query = select(TrashItem).execution_options(include_restricted=True)
+    if table_name == "contacts":  # the people a snapshot holds are indexed; organisations not
+        query = query.join(TrashPerson, TrashPerson.trash_id == TrashItem.id).where(
+            TrashPerson.contact_id == other_id
+        )
+    changed = 0
+    for item in session.scalars(query).all():
+        rows = _repointed(item.rows, columns, kept_id, other_id)
+        if rows == item.rows:
+            continue
+        changed += 1
+        item.rows = rows
+        if table_name == "contacts":
+            item.people = [
+                TrashPerson(contact_id=contact_id, restricted=restricted)
+                for contact_id, restricted in sorted(people_in(rows).items())
+            ]
+            session.flush()  # the old index rows go before the new ones (same primary key)
+    session.flush()
+    return changed
+
+
+def _repointed(
+    rows: list[dict[str, Any]], columns: dict[str, list[str]], kept_id: int, other_id: int
+) -> list[dict[str, Any]]:
+    tables = db.metadata.tables
+    moved: dict[int, dict[str, Any]] = {}  # position in rows → the moved row's values
+    for position, row in enumerate(rows):
+        names = columns.get(row["table"], [])
+        if not any(row["values"].get(name) == other_id for name in names):
+            continue
+        values = {
+            name: kept_id if name in names and value == other_id else value
+            for name, value in row["values"].items()
+        }
+        if row["table"] == "collaboration_links" and not values.get("directed"):
+            # Undirected links are stored once per pair, lower id first (as the merge keeps them).
+            values["source_id"], values["target_id"] = sorted(
+                (values["source_id"], values["target_id"])
+            )
+        moved[position] = values
+    if not moved:
+        return rows
+    # A row that was not moved keeps its place; a moved one goes when it would repeat the key
+    # of another row, or when it now links the kept record to itself.
+    taken = {
+        key
+        for position, row in enumerate(rows)
+        if position not in moved
+        for key in _unique_keys(tables[row["table"]], row["values"])
+    }
+    result = []
+    for position, row in enumerate(rows):
+        values = moved.get(position)
+        if values is None:
+            result.append(row)
+            continue
+        names = columns[row["table"]]
+        if len(names) > 1 and all(values.get(name) == kept_id for name in names):
+            continue
+        keys = _unique_keys(tables[row["table"]], values)
+        if keys & taken:
+            continue
+        taken |= keys
+        result.append({**row, "values": values})
+    return result
+
+
+def _unique_keys(table: Table, values: dict[str, Any]) -> set[tuple]:
+    """The row's primary key and unique keys, each tagged with the table and its columns."""
+    keys = set()
+    constraints = [table.primary_key] + [
+        c for c in table.constraints if isinstance(c, UniqueConstraint)
+    ]
+    for constraint in constraints:
+        names = tuple(column.name for column in constraint.columns)
+        key = tuple(values.get(name) for name in names)
+        if names and None not in key:
+            keys.add((table.name, names, key))
+    return keys
 
 
 def record_title(session: Session, table_name: str, row: dict[str, Any]) -> str:

@@ -183,11 +183,9 @@ def _import_register(env: dict[str, str], args: argparse.Namespace) -> None:
             f"peak memory {peak:.0f} MB (load average {_load()})",
             flush=True,
         )
-        # What autovacuum would do after the first commit, maybe too late: with the statistics
-        # of an empty table the sub-units' parent lookups (org_number IN …, a batch at a time)
-        # are planned as sequential scans, seconds each.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("ANALYZE companies")
+        # The import ends with ANALYZE itself (crm.imports.brreg.refresh_statistics_after): with
+        # the statistics of an empty table the sub-units' parent lookups (org_number IN …, a
+        # batch at a time) would be planned as sequential scans, seconds each.
 
 
 def _fill(args: argparse.Namespace) -> None:

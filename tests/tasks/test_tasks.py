@@ -290,6 +290,9 @@ def test_my_tasks_second_page_keeps_the_group_heading_and_counts(client, login, 
     assert "Forfalt (3) – fortsatt fra forrige side" in headings[0]
     assert "Forfaller innen en uke (1)" in headings[1] and len(headings) == 2
     assert "Ringe 0" in second and "Snart" in second and "Ringe 2" not in second
+    past_the_end = client.get("/tasks/?page=9&per_page=2").get_data(as_text=True)
+    assert "Det er ingen oppgaver på denne siden." in past_the_end
+    assert "Du har ingen åpne oppgaver" not in past_the_end
 
 
 def test_editor_marks_done_and_open_again_and_returns_to_the_page(client, login, session):

@@ -364,6 +364,7 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
     from crm.contacts import queries as contacts
     from crm.establishments import queries as cases
     from crm.meetings import queries as meetings
+    from crm.network import queries as network
     from crm.search import queries as search
     from crm.tasks import queries as tasks
 
@@ -443,7 +444,11 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
             "/meetings/?page=1",
             floor("list_meetings", meetings, filters=meetings.MeetingFilters()),
         ),
-        ("tasks list (my tasks)", "/tasks/?page=1", floor("my_tasks", tasks, user_id=user_id)),
+        (
+            "tasks list (my tasks)",
+            "/tasks/?page=1",
+            floor("my_tasks", tasks, user_id=user_id, today=local_today()),
+        ),
         (
             "cases list",
             "/establishments/?page=1",
@@ -479,6 +484,12 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
                 cluster_id=big_cluster,
                 filters=clusters.MemberFilters(),
             ),
+        ),
+        # Fetched by the cluster page after it loads; its floor is the graph's version.
+        (
+            "cluster page's members' network (fragment)",
+            f"/network/clusters/{big_cluster}/summary",
+            floor("graph_version", network),
         ),
     ]
 

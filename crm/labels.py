@@ -16,6 +16,7 @@ from crm.meetings import labels as meeting_labels
 from crm.network import labels as network_labels
 from crm.plans import labels as plan_labels
 from crm.register import labels as register_labels
+from crm.tasks import labels as task_labels
 
 FEATURE_LABELS = (
     api_labels,
@@ -31,6 +32,7 @@ FEATURE_LABELS = (
     network_labels,
     plan_labels,
     register_labels,
+    task_labels,
 )
 
 

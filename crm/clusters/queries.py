@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from crm.clusters.models import Cluster, ClusterKind, Membership
 from crm.common.dates import local_today
 from crm.common.folding import fold
+from crm.common.pagination import paginate
 from crm.companies.models import Company
 
 # The triple-helix check (ECCP): a working cluster has enough members of more than one kind.
@@ -18,6 +20,9 @@ HELIX_MIN_MEMBERS = 15
 HELIX_MIN_KINDS = 2
 
 STATUSES = ("current", "former", "all")
+# A cluster's page shows its members a page at a time; the organisation list, filtered by the
+# cluster, has them all with the list's own filters and downloads.
+MEMBERS_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -122,13 +127,24 @@ def cluster_members(
     cluster_id: int,
     *,
     filters: MemberFilters,
-) -> list[Membership]:
-    """The memberships of a cluster by organisation name; status is current, former or all."""
+    page: int = 1,
+    per_page: int = MEMBERS_PER_PAGE,
+) -> SelectPagination:
+    """A page of a cluster's memberships by organisation name (status current, former or
+    all), as rows of the columns the table shows: a big cluster's hundreds of members as
+    whole ORM objects cost more than the rest of the page. Two statements (page and count)."""
     query = (
-        select(Membership)
-        .join(Membership.company)
+        select(
+            Membership.id,
+            Membership.role,
+            Membership.joined_on,
+            Membership.left_on,
+            Company.id.label("company_id"),
+            Company.name.label("company_name"),
+            Company.kind.label("company_kind"),
+        )
+        .join(Company, Company.id == Membership.company_id)
         .where(Membership.cluster_id == cluster_id)
-        .options(contains_eager(Membership.company))
         .order_by(fold(Company.name), Company.id, Membership.joined_on, Membership.id)
     )
     if filters.status == "current":
@@ -139,7 +155,7 @@ def cluster_members(
         query = query.where(Membership.role == filters.role)
     if filters.kind:
         query = query.where(Company.kind == filters.kind)
-    return list(session.scalars(query))
+    return paginate(session, query, page=page, per_page=per_page, rows=True)
 
 
 def member_counts_by_kind(session: Session, cluster_id: int) -> dict[str, int]:

@@ -17,10 +17,10 @@ from crm.clusters.forms import (
 )
 from crm.clusters.models import Cluster, Membership
 from crm.common.access import edit_access, read_access
+from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.common.urls import safe_link
 from crm.extensions import db
-from crm.network import panels as network_panels
 
 
 def _chosen_id(hidden, visible) -> int | None:
@@ -62,20 +62,26 @@ def detail(cluster_id: int):
     """A cluster's facts, its members (filtered) and the triple-helix check."""
     cluster = _get_cluster(cluster_id)
     form, filters = member_filter_form(request.args)
-    members = queries.cluster_members(db.session, cluster.id, filters=filters)
+    page, per_page = page_args()
+    members = queries.cluster_members(
+        db.session, cluster.id, filters=filters, page=page, per_page=per_page
+    )
     counts = queries.member_counts_by_kind(db.session, cluster.id)
+    chosen = {"status": filters.status, "role": filters.role, "kind": filters.kind}
+    # The members' network takes the district's graph version to work out: it loads after
+    # the page (network.cluster_summary), as an organisation's strongest ties do.
     return render_template(
         "clusters/detail.html",
         cluster=cluster,
         website=safe_link(cluster.website),
         form=form,
         members=members,
+        endpoint_args={"cluster_id": cluster.id, **{k: v for k, v in chosen.items() if v}},
         counts=counts,
         helix=queries.helix_check(counts),
         helix_min_members=queries.HELIX_MIN_MEMBERS,
         helix_min_kinds=queries.HELIX_MIN_KINDS,
         can_edit=current_user.can_edit,
-        network_panel=network_panels.cluster_panel(db.session, cluster.id),
     )
 
 

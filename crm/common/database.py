@@ -22,6 +22,7 @@ EXPRESSION_INDEXES = frozenset(
         "ix_meetings_title_trgm",
         "ix_meetings_notes_trgm",
         "ix_companies_name_trgm",  # 7c1e9a4b2d60, PostgreSQL
+        "ix_tasks_open_by_due",  # 5b8d3e7a1c94, both: a user's open tasks by due date
     }
 )
 

@@ -209,6 +209,18 @@ def company_summary(company_id: int):
     )
 
 
+@bp.route("/clusters/<int:cluster_id>/summary")
+@read_access
+def cluster_summary(cluster_id: int):
+    """The cluster's members by their ties to each other, an HTML fragment its page fetches."""
+    cluster = db.get_or_404(Cluster, cluster_id)
+    return render_template(
+        "network/_cluster_summary.html",
+        cluster=cluster,
+        network_panel=panels.cluster_panel(db.session, cluster_id, today=local_today()),
+    )
+
+
 @bp.route("/companies/<int:company_id>/ego.json")
 @read_access
 def ego_json(company_id: int):

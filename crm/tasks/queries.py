@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
 
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from crm.common.pagination import ResultPages
+from crm.companies.models import Company
+from crm.meetings.models import Meeting
 from crm.tasks.models import Task
 
-# A user's done tasks pile up over the years; the page shows the most recent ones.
-DONE_SHOWN = 100
 # An organisation's page shows its next open tasks; the timeline has the rest.
 OPEN_SHOWN = 10
+# "Due within a week": tomorrow and the six days after it, the week an adviser plans.
+WEEK_DAYS = 7
+# The list shows the start of a task's description; Markdown of ten thousand characters
+# rendered for each of 50 rows to show 160 of them cost more than the page's statements.
+DESCRIPTION_READ = 400
 
 
 @dataclass(frozen=True)
@@ -22,25 +31,113 @@ class TaskFilters:
     include_done: bool = False
 
 
-def my_tasks(session: Session, user_id: int, *, include_done: bool = False) -> list[Task]:
-    """A user's open tasks by due date (overdue first, undated last), then recently done ones."""
-    base = (
-        select(Task)
-        .where(Task.assignee_id == user_id)
-        .options(joinedload(Task.meeting), joinedload(Task.company))
+class TaskGroup(StrEnum):
+    """Where a task stands, in the order the list shows the groups."""
+
+    OVERDUE = "overdue"
+    TODAY = "today"
+    WEEK = "week"
+    LATER = "later"
+    UNDATED = "undated"
+    DONE = "done"
+
+
+_ORDER = {group.value: n for n, group in enumerate(TaskGroup)}
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of a user's tasks, each row with its group, and every group's size."""
+
+    rows: list
+    groups: dict[str, int]
+    pagination: Pagination
+    offset: int = 0
+
+    @property
+    def continues(self) -> bool:
+        """Whether the page's first group began on a page before (its heading says so)."""
+        if not self.rows:
+            return False
+        first = self.rows[0].group
+        before = sum(n for group, n in self.groups.items() if _ORDER[group] < _ORDER[first])
+        return self.offset > before
+
+
+def task_group(today: date) -> ColumnElement[str]:
+    """SQL: the task's TaskGroup; the groups follow the list's order, so a page never
+    interleaves them."""
+    return case(
+        (Task.done.is_(True), TaskGroup.DONE.value),
+        (Task.due_on.is_(None), TaskGroup.UNDATED.value),
+        (Task.due_on < today, TaskGroup.OVERDUE.value),
+        (Task.due_on == today, TaskGroup.TODAY.value),
+        (Task.due_on <= today + timedelta(days=WEEK_DAYS), TaskGroup.WEEK.value),
+        else_=TaskGroup.LATER.value,
     )
-    tasks = list(
-        session.scalars(
-            base.where(Task.done.is_(False)).order_by(Task.due_on.is_(None), Task.due_on, Task.id)
-        )
-    )
+
+
+def _mine(user_id: int, include_done: bool) -> list[ColumnElement[bool]]:
+    # done IS false, as ix_tasks_open_by_due's condition reads, so the index serves it.
+    return [Task.assignee_id == user_id] + ([] if include_done else [Task.done.is_(False)])
+
+
+def task_group_counts(
+    session: Session, user_id: int, *, today: date, include_done: bool = False
+) -> dict[str, int]:
+    """How many of the user's tasks each group holds (groups with none left out), in one
+    statement."""
+    grouped = select(task_group(today).label("grp")).where(*_mine(user_id, include_done)).subquery()
+    statement = select(grouped.c.grp, func.count()).group_by(grouped.c.grp)
+    counts = {group: int(n) for group, n in session.execute(statement)}
+    return {group.value: counts[group.value] for group in TaskGroup if group.value in counts}
+
+
+def _page_query(user_id: int, *, today: date, include_done: bool) -> Select:
+    # Open tasks by due date (overdue first, undated last) walk ix_tasks_open_by_due in order;
+    # done ones after them, the most recently done first.
+    order = [Task.due_on.is_(None), Task.due_on, Task.id]
     if include_done:
-        tasks += session.scalars(
-            base.where(Task.done.is_(True))
-            .order_by(Task.done_at.is_(None), Task.done_at.desc(), Task.id.desc())
-            .limit(DONE_SHOWN)
+        done_at = case((Task.done.is_(True), Task.done_at))
+        order = [Task.done, done_at.desc().nulls_last(), *order]
+    return (
+        select(
+            Task.id,
+            Task.title,
+            func.substr(Task.description, 1, DESCRIPTION_READ).label("description"),
+            Task.due_on,
+            Task.done,
+            Task.meeting_id,
+            Meeting.title.label("meeting_title"),
+            Task.company_id,
+            Company.name.label("company_name"),
+            task_group(today).label("group"),
         )
-    return tasks
+        .outerjoin(Meeting, Meeting.id == Task.meeting_id)
+        .outerjoin(Company, Company.id == Task.company_id)
+        .where(*_mine(user_id, include_done))
+        .order_by(*order)
+    )
+
+
+def my_tasks(
+    session: Session,
+    user_id: int,
+    *,
+    today: date,
+    include_done: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> TaskPage:
+    """A page of the user's open tasks, overdue first, then by due date, undated last; with
+    `include_done`, the done ones after them (most recently done first). Two statements:
+    the groups' sizes (their sum is the pager's total) and the page's rows."""
+    groups = task_group_counts(session, user_id, today=today, include_done=include_done)
+    pagination = ResultPages(page=page, per_page=per_page, total=sum(groups.values()))
+    query = _page_query(user_id, today=today, include_done=include_done)
+    offset = (pagination.page - 1) * per_page
+    rows = list(session.execute(query.limit(per_page).offset(offset)))
+    return TaskPage(rows=rows, groups=groups, pagination=pagination, offset=offset)
 
 
 def open_company_tasks(session: Session, company_id: int, *, limit: int = OPEN_SHOWN) -> list[Task]:

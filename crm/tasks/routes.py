@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from crm.common.access import edit_access, read_access
 from crm.common.dates import local_today
 from crm.common.forms import select_choices
+from crm.common.pagination import page_args
 from crm.common.saving import saving
 from crm.common.urls import is_safe_redirect
 from crm.extensions import db
@@ -40,15 +41,24 @@ def index():
         return memory
     _form, filters = task_filter_form(db.session, request.args)
     include_done = filters.include_done
-    tasks = queries.my_tasks(db.session, current_user.id, include_done=include_done)
+    page, per_page = page_args()
+    today = local_today()
+    tasks = queries.my_tasks(
+        db.session,
+        current_user.id,
+        today=today,
+        include_done=include_done,
+        page=page,
+        per_page=per_page,
+    )
     return render_template(
         "tasks/index.html",
         tasks=tasks,
         include_done=include_done,
+        endpoint_args={"show_done": "1"} if include_done else {},
         list_panel=memory,
         bulk=bulk_panel(ListName.TASKS),
-        today=local_today(),
-        done_form=TaskDoneForm(formdata=None),
+        today=today,
     )
 
 

@@ -448,7 +448,7 @@
     }
   }
 
-  /* An organisation's page fetches its strongest ties after loading (they take a graph to
+  /* An organisation's or a cluster's page fetches its ties after loading (they take a graph to
      work out); the fragment may hold a small map, drawn once it is in the page. */
   function loadSummary(placeholder) {
     fetch(placeholder.dataset.networkSummaryUrl, { credentials: "same-origin" })

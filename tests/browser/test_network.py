@@ -93,7 +93,7 @@ def test_organisation_and_cluster_pages_show_their_network(page, district):
     expect(table.get_by_role("link", name="Nettverk NILU", exact=True)).to_be_visible()
     check_accessibility(page)
     page.goto(f"/clusters/{district['Nettverk H2Cluster']}")
-    # At once: the members' network is built with the page, no reload needed.
+    # Fetched after the page loads (network.cluster_summary), built at once: no reload needed.
     expect(page.locator(".network-panel-table")).to_contain_text("Nettverk Ahus")
     expect(page.locator("#network-map")).to_have_attribute("data-ready", "true")
     check_accessibility(page)

@@ -11,8 +11,8 @@ from tests.factories import make_cluster, make_company, make_membership
 TODAY = local_today()
 
 
-def _names(memberships) -> list[str]:
-    return [m.company.name for m in memberships]
+def _names(members) -> list[str]:
+    return [row.company_name for row in members.items]
 
 
 def test_current_and_former_follow_the_left_date(session):
@@ -37,7 +37,7 @@ def test_current_and_former_follow_the_left_date(session):
     )
     assert _names(current) == ["A open", "B leaves later"]
     assert _names(former) == ["C left today", "D left long ago"]
-    assert len(everyone) == 4
+    assert everyone.total == 4
 
 
 def test_members_default_to_current_and_other_clusters_are_left_out(session):

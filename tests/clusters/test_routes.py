@@ -379,3 +379,46 @@ def test_emptying_the_visible_facilitator_field_removes_the_facilitator(client, 
     assert response.status_code == 302
     session.refresh(cluster)
     assert cluster.facilitator_id is None
+
+
+def _members(session, cluster, names: list[str], **overrides) -> None:
+    for name in names:
+        make_membership(
+            session, cluster=cluster, company=make_company(session, name=name), **overrides
+        )
+    session.commit()
+
+
+def test_a_big_clusters_members_come_a_page_at_a_time_by_name(client, editor, session):
+    cluster = make_cluster(session, name="H2Cluster")
+    # Made in reverse, so the page's order is the database's, by name.
+    _members(session, cluster, [f"Medlem {n:02d}" for n in reversed(range(60))], role="board")
+    _members(session, cluster, ["Gikk ut AS"], left_on=date(2020, 1, 1))
+    first = client.get(f"/clusters/{cluster.id}?role=board").get_data(as_text=True)
+    members = first.split('id="members-heading"')[1]
+    assert "Members shown: 50 of 60" in members
+    assert members.index("Medlem 00") < members.index("Medlem 49") and "Medlem 50" not in members
+    assert "Board member" in members and "Gikk ut AS" not in members
+    # The pager keeps the filter; the whole membership is one click away in the list.
+    assert f'href="/clusters/{cluster.id}?status=current&amp;role=board&amp;page=2"' in first
+    assert f'href="/companies/?cluster={cluster.id}"' in first
+    second = client.get(f"/clusters/{cluster.id}?role=board&page=2").get_data(as_text=True)
+    members = second.split('id="members-heading"')[1]
+    assert "Members shown: 10 of 60" in members
+    assert "Medlem 50" in members and "Medlem 59" in members and "Medlem 49" not in members
+
+
+def test_the_cluster_page_runs_as_many_statements_for_60_members_as_for_3(
+    client, editor, session, count_queries
+):
+    cluster = make_cluster(session)
+    page = f"/clusters/{cluster.id}"
+    _members(session, cluster, ["A", "B", "C"])
+    client.get(page)
+    with count_queries() as few:
+        assert client.get(page).status_code == 200
+    _members(session, cluster, [f"Medlem {n}" for n in range(57)])
+    with count_queries() as many:
+        html = client.get(page).get_data(as_text=True)
+    assert "Members shown: 50 of 60" in html
+    assert len(many) == len(few)

@@ -265,10 +265,16 @@ def test_cluster_page_shows_the_members_network(client, login, session, link_typ
     _hub, cluster = _district(session, link_types)
     login("reader")
 
-    # At once, with no district graph in memory: no "being computed, reload" notice.
+    # The page fetches the members' ties after loading (they need the graph's version).
     page = client.get(f"/clusters/{cluster.id}").get_data(as_text=True)
-    assert f'data-graph-url="/network/clusters/{cluster.id}/graph.json"' in page
-    assert "network-panel-table" in page and ">Kjeller Innovasjon</a></th>" in page
+    summary_url = f"/network/clusters/{cluster.id}/summary"
+    assert f'data-network-summary-url="{summary_url}"' in page
+    assert "network-panel-table" not in page
+    # At once, with no district graph in memory: no "being computed, reload" notice.
+    summary = client.get(summary_url).get_data(as_text=True)
+    assert f'data-graph-url="/network/clusters/{cluster.id}/graph.json"' in summary
+    assert "network-panel-table" in summary and ">Kjeller Innovasjon</a></th>" in summary
+    assert client.get("/network/clusters/999999/summary").status_code == 404
 
     data = client.get(f"/network/clusters/{cluster.id}/graph.json").get_json()
     assert sorted(node["attributes"]["label"] for node in data["nodes"]) == [

@@ -173,9 +173,64 @@ def test_my_tasks_are_mine_open_overdue_first_then_by_date_then_undated(session)
     )
     session.commit()
 
-    assert queries.my_tasks(session, me.id) == [overdue, tomorrow, next_week, undated]
-    with_done = queries.my_tasks(session, me.id, include_done=True)
-    assert with_done == [overdue, tomorrow, next_week, undated, done]
+    def ids(**options) -> list[int]:
+        return [row.id for row in queries.my_tasks(session, me.id, today=TODAY, **options).rows]
+
+    assert ids() == [overdue.id, tomorrow.id, next_week.id, undated.id]
+    assert ids(include_done=True) == [overdue.id, tomorrow.id, next_week.id, undated.id, done.id]
+
+
+def _tasks_in_every_group(session, user_id: int) -> dict[str, list[int]]:
+    """Two tasks in each group, made out of order; the ids by group, in the list's order."""
+    days = {
+        "later": [30, 8],
+        "undated": [None, None],
+        "week": [7, 1],
+        "today": [0, 0],
+        "overdue": [-1, -40],
+    }
+    made: dict[str, list[Task]] = {}
+    for group, offsets in days.items():
+        for offset in offsets:
+            due = None if offset is None else TODAY + timedelta(days=offset)
+            made.setdefault(group, []).append(make_task(session, assignee_id=user_id, due_on=due))
+    done_long_ago = make_task(
+        session, assignee_id=user_id, done=True, done_at=datetime(2024, 1, 1, tzinfo=UTC)
+    )
+    done_now = make_task(session, assignee_id=user_id, done=True, done_at=datetime.now(UTC))
+    session.commit()
+    by_due = {
+        group: [t.id for t in sorted(tasks, key=lambda t: (t.due_on is None, t.due_on, t.id))]
+        for group, tasks in made.items()
+    }
+    order = ("overdue", "today", "week", "later", "undated")
+    return {**{g: by_due[g] for g in order}, "done": [done_now.id, done_long_ago.id]}
+
+
+def test_my_tasks_pages_run_through_the_groups_in_order_and_count_each_group(session):
+    me = make_user(session)
+    make_task(session, assignee_id=make_user(session).id, due_on=TODAY)  # someone else's
+    expected = _tasks_in_every_group(session, me.id)
+    open_ids = [i for g, ids in expected.items() if g != "done" for i in ids]
+
+    pages = [
+        queries.my_tasks(session, me.id, today=TODAY, page=n, per_page=3) for n in (1, 2, 3, 4)
+    ]
+    assert [row.id for page in pages for row in page.rows] == open_ids
+    assert [[row.group for row in page.rows] for page in pages] == [
+        ["overdue", "overdue", "today"],
+        ["today", "week", "week"],
+        ["later", "later", "undated"],
+        ["undated"],
+    ]
+    # A page that starts inside a group says so above its first row; a fresh group does not.
+    assert [page.continues for page in pages] == [False, True, False, True]
+    assert pages[0].groups == {"overdue": 2, "today": 2, "week": 2, "later": 2, "undated": 2}
+    assert pages[0].pagination.total == 10 and pages[0].pagination.pages == 4
+
+    with_done = queries.my_tasks(session, me.id, today=TODAY, include_done=True, per_page=50)
+    assert [row.id for row in with_done.rows] == [*open_ids, *expected["done"]]
+    assert with_done.groups["done"] == 2 and with_done.pagination.total == 12
 
 
 def test_an_organisations_open_tasks_come_by_due_date_without_done_or_other_organisations(
@@ -215,6 +270,29 @@ def test_my_tasks_page_marks_overdue_in_words_and_links_meeting_and_organisation
     assert f'href="/meetings/{meeting.id}"' in html
     assert f'href="/companies/{company.id}"' in html
     assert "Allerede gjort" in client.get("/tasks/?show_done=1").get_data(as_text=True)
+
+
+def test_my_tasks_second_page_keeps_the_group_heading_and_counts(client, login, session):
+    me = login(role="editor")
+    for n in range(3):
+        make_task(session, title=f"Ringe {n}", assignee_id=me.id, due_on=TODAY - timedelta(n + 1))
+    make_task(session, title="Snart", assignee_id=me.id, due_on=TODAY + timedelta(2))
+    session.commit()
+    first = client.get("/tasks/?page=1&per_page=2").get_data(as_text=True)
+    # The oldest promise first.
+    assert "Ringe 2" in first and "Ringe 1" in first and "Ringe 0" not in first
+    assert "Forfalt: <strong>3</strong> · Forfaller innen en uke: <strong>1</strong>" in first
+    assert 'href="/tasks/?page=2' in first  # the pager
+    assert "fortsatt" not in first
+    second = client.get("/tasks/?page=2&per_page=2").get_data(as_text=True)
+    headings = [part.split("</th>")[0] for part in second.split('scope="rowgroup"')[1:]]
+    # The overdue group goes on from the first page, with its whole size; then the next one.
+    assert "Forfalt (3) – fortsatt fra forrige side" in headings[0]
+    assert "Forfaller innen en uke (1)" in headings[1] and len(headings) == 2
+    assert "Ringe 0" in second and "Snart" in second and "Ringe 2" not in second
+    past_the_end = client.get("/tasks/?page=9&per_page=2").get_data(as_text=True)
+    assert "Det er ingen oppgaver på denne siden." in past_the_end
+    assert "Du har ingen åpne oppgaver" not in past_the_end
 
 
 def test_editor_marks_done_and_open_again_and_returns_to_the_page(client, login, session):
@@ -298,7 +376,7 @@ def _add_tasks(session, user_id: int, n: int) -> None:
     session.commit()
 
 
-def test_my_tasks_uses_the_same_number_of_queries_for_3_and_30_tasks(
+def test_my_tasks_uses_the_same_number_of_queries_for_3_and_60_tasks(
     client, login, session, count_queries
 ):
     me = login(role="editor")
@@ -306,11 +384,12 @@ def test_my_tasks_uses_the_same_number_of_queries_for_3_and_30_tasks(
     client.get("/tasks/?show_done=1")  # the first visit keeps the filter
     with count_queries() as few:
         client.get("/tasks/?show_done=1")
-    _add_tasks(session, me.id, 27)
+    _add_tasks(session, me.id, 57)
     with count_queries() as many:
         client.get("/tasks/?show_done=1")
-    # One link to /companies/ is the menu's; the other 30 are the tasks' organisations.
-    # The bare list reopens with the last filter (done tasks shown).
+    # One link to /companies/ is the menu's; the other 50 are the first page's organisations
+    # (of 60). The bare list reopens with the last filter (done tasks shown).
     page = client.get("/tasks/", follow_redirects=True).get_data(as_text=True)
-    assert page.count('href="/companies/') - 1 == 30
+    assert page.count('href="/companies/') - 1 == 50
+    assert "60 totalt" in page  # the pager's count: the groups' sizes summed
     assert len(many) == len(few)

@@ -91,8 +91,8 @@ class Meeting(Audited, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # The meeting's strategies as one integer, a bit per strategy (`Strategy.bit`): kept by
     # database triggers (crm.meetings.strategy_sets) for the strategy report; never set from
-    # Python.
-    strategy_mask: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Python. Deferred: not loaded with a meeting, so never in its change log entries.
+    strategy_mask: Mapped[int] = mapped_column(BigInteger, server_default="0", deferred=True)
 
     companies: Mapped[list[Company]] = relationship(
         secondary=meeting_companies, order_by="Company.name"

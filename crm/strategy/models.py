@@ -65,8 +65,8 @@ class Strategy(Audited, db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # The strategy's own bit in `Meeting.strategy_mask` (0-62), given by a database trigger
     # when it is made and kept while it lives (crm.meetings.strategy_sets); None when all are
-    # taken. Never set from Python.
-    bit: Mapped[int | None] = mapped_column(SmallInteger, index=True, unique=True)
+    # taken. Never set from Python; deferred (read by the report's own query, never logged).
+    bit: Mapped[int | None] = mapped_column(SmallInteger, index=True, unique=True, deferred=True)
 
     focus_area: Mapped[FocusArea] = relationship(back_populates="strategies")
 

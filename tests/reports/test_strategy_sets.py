@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crm.imports.merge import merge_companies
+from crm.meetings import strategy_sets
 from crm.meetings.models import Meeting
 from crm.meetings.strategy_sets import BITS
 from crm.reports import queries
 from crm.reports.filters import year_period
+from crm.search import index
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.trash import services as trash
 from crm.trash.models import TrashItem
@@ -81,6 +83,22 @@ def _area(session) -> FocusArea:
     session.add_all([period, area])
     session.flush()
     return area
+
+
+def _triggers(session) -> set[str]:
+    if session.connection().dialect.name == "sqlite":
+        return set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    return set(session.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+
+
+def test_the_triggers_are_in_place_and_come_back_with_the_search_indexs(session):
+    """A later SQLite batch migration calls crm.search.index.create_triggers: it brings these
+    back too."""
+    assert strategy_sets.trigger_names() <= _triggers(session)
+    strategy_sets.drop_triggers(session.connection())
+    assert not strategy_sets.trigger_names() & _triggers(session)
+    index.create_triggers(session.connection())
+    assert strategy_sets.trigger_names() <= _triggers(session)
 
 
 def test_each_strategy_gets_a_bit_of_its_own(session):

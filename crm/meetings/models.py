@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Table, Text, true
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Table, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited, UTCDateTime, enum_check, link_table
@@ -58,7 +58,13 @@ class Meeting(Audited, db.Model):
     """A logged meeting; its notes may be a public document (offentleglova) and archived."""
 
     __tablename__ = "meetings"
-    __table_args__ = (enum_check("kind", MeetingKind), enum_check("exemption", Exemption))
+    __table_args__ = (
+        enum_check("kind", MeetingKind),
+        enum_check("exemption", Exemption),
+        # The strategy report reads the period's meetings with their strategy sets (and ids,
+        # for the organisations met) from this index alone, on both databases.
+        Index("ix_meetings_strategy_set", "starts_at", "strategy_mask", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -83,6 +89,10 @@ class Meeting(Audited, db.Model):
         ForeignKey("establishment_cases.id", ondelete="SET NULL"), index=True
     )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The meeting's strategies as one integer, a bit per strategy (`Strategy.bit`): kept by
+    # database triggers (crm.meetings.strategy_sets) for the strategy report; never set from
+    # Python. Deferred: not loaded with a meeting, so never in its change log entries.
+    strategy_mask: Mapped[int] = mapped_column(BigInteger, server_default="0", deferred=True)
 
     companies: Mapped[list[Company]] = relationship(
         secondary=meeting_companies, order_by="Company.name"

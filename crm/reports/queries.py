@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     String,
     and_,
@@ -48,6 +49,7 @@ from crm.establishments.models import (
 )
 from crm.indicators.models import IndicatorValue
 from crm.indicators.queries import IndicatorPoint, indicator_series
+from crm.meetings import strategy_sets
 from crm.meetings.models import Meeting, meeting_companies, meeting_staff, meeting_strategies
 from crm.network.models import CollaborationLink
 from crm.plans.queries import current_plan, measure_counts_by_strategy
@@ -373,16 +375,24 @@ def report_focus_areas(session: Session) -> list[FocusArea]:
     return list(current) or list(session.scalars(query))
 
 
-# A strategy's bit in a mask: masks are summed per meeting (organisation, case) in SQL, so each
-# one lands in exactly one (bucket, mask) group. Thirty bits per column keep the sums inside a
-# 32-bit integer on both databases; a period with more strategies gets more mask columns.
+# The strategy report groups meetings, organisations and cases by the set of chosen strategies
+# each serves, as a bit mask, so that each record lands in exactly one (bucket, mask) group.
+# Stored sets (crm.meetings.strategy_sets): each strategy has its own bit and each meeting keeps
+# the mask of its strategies, read with its date from one index. A report choosing a strategy
+# without a bit (more than 63 strategies) sums the bits of its tags per meeting instead, thirty
+# bits per column (a sum inside a 32-bit integer on both databases), more columns for more.
 MASK_BITS = 30
+
+
+def _mask_case(strategy_id, bits: dict[int, int]):
+    """The bit of `strategy_id` among `bits` ({strategy id: bit}), 0 for any other."""
+    return case(*((strategy_id == sid, bit) for sid, bit in bits.items()), else_=0)
 
 
 def _mask_columns(strategy_id, ids: list[int]) -> list:
     """Per chunk of 30 chosen strategies, the bit of `strategy_id` (0 for any other)."""
     return [
-        case(*((strategy_id == sid, 1 << bit) for bit, sid in enumerate(chunk)), else_=0)
+        _mask_case(strategy_id, {sid: 1 << bit for bit, sid in enumerate(chunk)})
         for chunk in (ids[i : i + MASK_BITS] for i in range(0, len(ids), MASK_BITS))
     ]
 
@@ -394,38 +404,116 @@ def _mask_of(row) -> int:
 
 @dataclass
 class _Groups:
-    """What the strategy report's statement returns: {part: [(bucket, mask, count)]}."""
+    """What the strategy report's statement returns: {part: [(bucket, mask, count)]}, and each
+    chosen strategy's bit in those masks."""
 
+    bits: list[int] = field(default_factory=list)
     rows: dict[str, list[tuple[int, int, int]]] = field(default_factory=lambda: defaultdict(list))
+    merged: dict[str, dict[int, int]] = field(default_factory=dict)
 
-    def spread(self, part: str, bits: list[int]) -> list[int]:
+    def _per_mask(self, part: str) -> dict[int, int]:
+        """The part's counts per mask, all buckets together (a few thousand groups at most:
+        the organisations over several years), read once for every strategy, area and SDG."""
+        if part not in self.merged:
+            found: dict[int, int] = defaultdict(int)
+            for _bucket, mask, count in self.rows[part]:
+                found[mask] += count
+            self.merged[part] = found
+        return self.merged[part]
+
+    def spread(self, part: str) -> list[int]:
         """The count of each chosen strategy: the groups whose mask holds its bit."""
-        found = [0] * len(bits)
-        for _bucket, mask, count in self.rows[part]:
-            for index, bit in enumerate(bits):
-                if mask & bit:
-                    found[index] += count
+        index_of = {bit: index for index, bit in enumerate(self.bits)}
+        found = [0] * len(self.bits)
+        for mask, count in self._per_mask(part).items():
+            while mask:  # each bit the mask holds, lowest first
+                bit = mask & -mask
+                found[index_of[bit]] += count
+                mask ^= bit
         return found
 
     def touching(self, part: str, mask: int) -> int:
         """How many of the part's records have at least one strategy of `mask`."""
-        return sum(count for _bucket, found, count in self.rows[part] if found & mask)
+        return sum(count for found, count in self._per_mask(part).items() if found & mask)
 
 
-def _strategy_groups(session: Session, *, period: Period, buckets: list[Bucket], ids: list[int]):
+def _strategy_groups(
+    session: Session, *, period: Period, buckets: list[Bucket], ids: list[int]
+) -> _Groups:
     """The period's meetings, organisations met and cases, each grouped by the set of chosen
     strategies it serves (a bit mask), in one statement.
 
     A meeting is one row of the per-meeting grouping whatever the number of its tags, and an
     organisation one row of the per-organisation grouping whatever the number of its meetings,
     so any count over the groups whose mask holds a strategy (a focus area, an SDG, any) is a
-    count of distinct meetings or organisations, with no COUNT DISTINCT over the tag rows. The
-    strategies are chosen by the CASE, not by the WHERE, so that both databases read the
-    period's meetings by date first (SQLite would otherwise walk every tag of the strategies
-    through their index, over all the years).
+    count of distinct meetings or organisations, with no COUNT DISTINCT over the tag rows.
     """
     if not ids:
         return _Groups()
+    stored = dict(
+        session.execute(
+            select(Strategy.id, Strategy.bit).where(
+                Strategy.id.in_(ids), Strategy.bit.between(0, strategy_sets.BITS - 1)
+            )
+        ).all()
+    )
+    if len(stored) == len(ids):
+        bits = {sid: 1 << stored[sid] for sid in ids}
+        meetings, organisations = _stored_meeting_parts(period, buckets, sum(bits.values()))
+        case_masks = [_mask_case(case_strategies.c.strategy_id, bits)]
+        groups = _Groups(list(bits.values()))
+    else:
+        meetings, organisations = _tagged_meeting_parts(period, buckets, ids)
+        case_masks = _mask_columns(case_strategies.c.strategy_id, ids)
+        groups = _Groups([1 << index for index in range(len(ids))])
+    statement = union_all(*meetings, organisations, *_case_parts(period, case_masks))
+    for part, bucket_index, count, *mask_values in session.execute(statement):
+        mask = int(mask_values[0] or 0) if len(mask_values) == 1 else _mask_of(mask_values)
+        if mask:  # 0: only strategies not chosen (another period's, another focus area's)
+            groups.rows[part].append((bucket_index or 0, mask, count))
+    return groups
+
+
+def _stored_meeting_parts(period: Period, buckets: list[Bucket], chosen: int):
+    """The meetings per bucket and the organisations met, grouped by their stored masks (the
+    bits of the chosen strategies only).
+
+    One GROUP BY per bucket over its range of the (starts_at, strategy_mask, id) index: no CASE
+    per meeting for its bucket (SQLite spent two thirds of the part on it). An organisation's
+    mask is the OR of its meetings' masks (bit_or: PostgreSQL's own, and registered on every
+    SQLite connection by crm.common.database); grouped by the bare company_id, SQLite reads all
+    of meeting_companies through its company index (to save a sort) and looks each row up in
+    the meetings, so the "+ 0" makes it read the period's meetings and their organisations.
+    """
+    # The chosen bits as a literal: the mask must read the same in SELECT and GROUP BY, which
+    # PostgreSQL cannot tell of two bound parameters. An int computed here, not user text.
+    masked = Meeting.strategy_mask.op("&")(literal_column(str(int(chosen)), BigInteger))
+    meetings = [
+        select(literal_column("'meetings'"), literal(index), func.count(), masked)
+        .where(_meeting_in(Period(bucket.start, bucket.end)), masked != 0)
+        .group_by(masked)
+        for index, bucket in enumerate(buckets)
+    ]
+    per_company = (
+        select(func.bit_or(masked).label("m0"))
+        .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+        .where(_meeting_in(period), masked != 0)
+        .group_by(meeting_companies.c.company_id + 0)
+        .subquery("per_company")
+    )
+    organisations = select(
+        literal_column("'organisations'"), cast(null(), Integer), func.count(), per_company.c.m0
+    ).group_by(per_company.c.m0)
+    return meetings, organisations
+
+
+def _tagged_meeting_parts(period: Period, buckets: list[Bucket], ids: list[int]):
+    """The meetings and the organisations met, grouped by the masks summed from their tags.
+
+    The strategies are chosen by the CASE, not by the WHERE, so that both databases read the
+    period's meetings by date first (SQLite would otherwise walk every tag of the strategies
+    through their index, over all the years).
+    """
     masks = _mask_columns(meeting_strategies.c.strategy_id, ids)
     per_meeting = (
         select(
@@ -442,19 +530,25 @@ def _strategy_groups(session: Session, *, period: Period, buckets: list[Bucket],
     meeting_masks = [per_meeting.c[f"m{i}"] for i in range(len(masks))]
     bucket = _bucket(per_meeting.c.starts_at, buckets, instant=True)
     by_bucket = [bucket] if len(buckets) > 1 else []  # one bucket: a constant, not grouped
-    # An organisation's mask is the OR of its meetings' masks (bit_or: PostgreSQL's own, and
-    # registered on every SQLite connection by crm.common.database).
     per_company = (
         select(*(func.bit_or(m).label(f"m{i}") for i, m in enumerate(meeting_masks)))
         .join(meeting_companies, meeting_companies.c.meeting_id == per_meeting.c.id)
-        # "+ 0": grouped by the bare column, SQLite reads all of meeting_companies through its
-        # company index (to save a sort) and looks each row up in the period's meetings; the
-        # expression makes it read the period's meetings and their organisations instead.
-        .group_by(meeting_companies.c.company_id + 0)
+        .group_by(meeting_companies.c.company_id + 0)  # see _stored_meeting_parts
         .subquery("per_company")
     )
     company_masks = [per_company.c[f"m{i}"] for i in range(len(masks))]
-    case_masks = _mask_columns(case_strategies.c.strategy_id, ids)
+    meetings = select(literal_column("'meetings'"), bucket, func.count(), *meeting_masks).group_by(
+        *by_bucket, *meeting_masks
+    )
+    organisations = select(
+        literal_column("'organisations'"), cast(null(), Integer), func.count(), *company_masks
+    ).group_by(*company_masks)
+    return [meetings], organisations
+
+
+def _case_parts(period: Period, case_masks: list):
+    """The cases opened and those established in the period, grouped by their masks (a case
+    has few tags and the department a few hundred cases: summed from the tags)."""
     established = and_(
         Stage.outcome == StageOutcome.ESTABLISHED.value,
         _day_in(EstablishmentCase.established_on, period),
@@ -472,28 +566,14 @@ def _strategy_groups(session: Session, *, period: Period, buckets: list[Bucket],
         .group_by(EstablishmentCase.id, "opened", "established")
         .subquery("per_case")
     )
-    case_mask_columns = [per_case.c[f"m{i}"] for i in range(len(case_masks))]
+    masks = [per_case.c[f"m{i}"] for i in range(len(case_masks))]
     none = cast(null(), Integer)
-    statement = union_all(
-        select(literal_column("'meetings'"), bucket, func.count(), *meeting_masks).group_by(
-            *by_bucket, *meeting_masks
-        ),
-        select(literal_column("'organisations'"), none, func.count(), *company_masks).group_by(
-            *company_masks
-        ),
-        select(literal_column("'opened'"), none, func.count(), *case_mask_columns)
-        .where(per_case.c.opened == 1)
-        .group_by(*case_mask_columns),
-        select(literal_column("'established'"), none, func.count(), *case_mask_columns)
-        .where(per_case.c.established == 1)
-        .group_by(*case_mask_columns),
-    )
-    groups = _Groups()
-    for part, bucket_index, count, *mask_values in session.execute(statement):
-        mask = _mask_of(mask_values)
-        if mask:  # 0: only strategies not chosen (another period's, another focus area's)
-            groups.rows[part].append((bucket_index or 0, mask, count))
-    return groups
+    return [
+        select(literal_column(f"'{part}'"), none, func.count(), *masks)
+        .where(per_case.c[part] == 1)
+        .group_by(*masks)
+        for part in ("opened", "established")
+    ]
 
 
 def strategy_report(
@@ -511,14 +591,13 @@ def strategy_report(
     buckets = period.buckets()
     groups = _strategy_groups(session, period=period, buckets=buckets, ids=ids)
 
-    # A strategy's bit is its place among the chosen ones; a focus area's or an SDG's mask is
-    # the bits of its strategies.
-    bits = [1 << index for index in range(len(ids))]
+    # A focus area's or an SDG's mask is the bits of its strategies.
+    bits = groups.bits
     area_mask = {a.id: 0 for a in areas}
     for bit, (_s, a) in zip(bits, strategies, strict=True):
         area_mask[a.id] |= bit
     parts = ("meetings", "organisations", "opened", "established")
-    per_strategy = dict(zip(parts, (groups.spread(part, bits) for part in parts), strict=True))
+    per_strategy = dict(zip(parts, (groups.spread(part) for part in parts), strict=True))
     lines = [
         StrategyLine(s, a, Attention(*(per_strategy[part][index] for part in parts)))
         for index, (s, a) in enumerate(strategies)
@@ -772,18 +851,32 @@ def clusters_report(session: Session, *, period: Period) -> ClustersReport:
         or_(Membership.joined_on.is_(None), Membership.joined_on <= period.end),
         or_(Membership.left_on.is_(None), Membership.left_on > period.start),
     )
+    # The members of the period first (1,400 rows at Lillestrøm's scale), then the period's
+    # meetings joined to them: SQLite looks each of the period's 44,000 meeting-organisation
+    # links up in this small table (an automatic covering index) instead of in memberships
+    # (its company index, then the row for the dates and the cluster). PostgreSQL is left to
+    # inline it: materialised, it looked up every member's links by index (1.5 times the CPU)
+    # instead of hashing the period's meetings and the links.
+    members = (
+        select(Membership.cluster_id, Membership.company_id)
+        .where(during)
+        .distinct()
+        .cte("members")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
     met = dict(
         (cluster_id, (meetings, organisations))
         for cluster_id, meetings, organisations in session.execute(
             select(
-                Membership.cluster_id,
+                members.c.cluster_id,
                 func.count(distinct(Meeting.id)),
-                func.count(distinct(Membership.company_id)),
+                func.count(distinct(members.c.company_id)),
             )
-            .join(meeting_companies, meeting_companies.c.company_id == Membership.company_id)
-            .join(Meeting, Meeting.id == meeting_companies.c.meeting_id)
-            .where(during, _meeting_in(period))
-            .group_by(Membership.cluster_id)
+            .select_from(Meeting)
+            .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
+            .join(members, members.c.company_id == meeting_companies.c.company_id)
+            .where(_meeting_in(period))
+            .group_by(members.c.cluster_id)
         ).all()
     )
     meetings = [(name, *met.get(cid, (0, 0))) for cid, name in clusters.items()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited
@@ -63,6 +63,10 @@ class Strategy(Audited, db.Model):
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The strategy's own bit in `Meeting.strategy_mask` (0-62), given by a database trigger
+    # when it is made and kept while it lives (crm.meetings.strategy_sets); None when all are
+    # taken. Never set from Python; deferred (read by the report's own query, never logged).
+    bit: Mapped[int | None] = mapped_column(SmallInteger, index=True, unique=True, deferred=True)
 
     focus_area: Mapped[FocusArea] = relationship(back_populates="strategies")
 

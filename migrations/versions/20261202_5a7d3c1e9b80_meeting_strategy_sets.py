@@ -3,7 +3,7 @@ meeting's set of strategies as a mask of those bits (meetings.strategy_mask), ke
 (crm.meetings.strategy_sets), and the index the report reads them by.
 
 Revision ID: 5a7d3c1e9b80
-Revises: 7c1e9a4b2d60
+Revises: 5b8d3e7a1c94
 Create Date: 2026-12-02 14:30:00
 
 """
@@ -16,7 +16,7 @@ from crm.meetings import strategy_sets
 
 # revision identifiers, used by Alembic.
 revision = "5a7d3c1e9b80"
-down_revision = "7c1e9a4b2d60"
+down_revision = "5b8d3e7a1c94"
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,9 @@ from crm.common import folding
 from crm.common.dates import LOCAL_TIMEZONE, local_midnight, local_today
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
+
+# The module, not the name: organisations' queries import this module (an import cycle).
+from crm.companies import queries as company_queries
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.labels import EXEMPTION
@@ -146,14 +149,17 @@ def list_meetings(
 ) -> Pagination:
     """One page of the meetings matching `filters`, newest first.
 
-    The page's ids are chosen and counted first on the narrow id column (the count of 60,000
-    meetings then reads an index, not every row), then those meetings are loaded, their
-    organisations by `load_companies`.
+    The page's ids are chosen and counted first on the narrow id column, then those meetings
+    are loaded, their organisations by `load_companies`. The total is counted up to the
+    organisation list's COUNT_CAP: counting all 60,000 meetings read a whole index, 4–9 ms of
+    PostgreSQL's time per page.
     """
     ids = _filtered(select(Meeting.id), filters).order_by(
         Meeting.starts_at.desc(), Meeting.id.desc()
     )
-    pagination = paginate(session, ids, page=page, per_page=per_page)
+    pagination = paginate(
+        session, ids, page=page, per_page=per_page, count_cap=company_queries.COUNT_CAP
+    )
     page_ids = list(pagination.items)
     loaded = select(Meeting).options(selectinload(Meeting.staff))
     found = (

@@ -633,3 +633,15 @@ def test_the_list_and_a_persons_page_name_each_meetings_organisations_by_name(se
     session.expunge_all()
     attended = contact_meetings(session, kari_id)
     assert {m.title: [c.name for c in m.companies] for m in attended} == expected
+
+
+def test_the_list_counts_up_to_the_cap(client, login, session, monkeypatch):
+    from crm.companies import queries as company_queries
+
+    monkeypatch.setattr(company_queries, "COUNT_CAP", 2)
+    login(role="reader")
+    for _ in range(3):
+        make_meeting(session)
+    session.commit()
+    html = client.get("/meetings/").get_data(as_text=True)
+    assert "Over 2 totalt" in html

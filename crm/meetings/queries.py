@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm.auth.models import User
 from crm.clusters.models import Cluster
@@ -18,6 +19,9 @@ from crm.common import folding
 from crm.common.dates import LOCAL_TIMEZONE, local_midnight, local_today
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
+
+# The module, not the name: organisations' queries import this module (an import cycle).
+from crm.companies import queries as company_queries
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.labels import EXEMPTION
@@ -29,6 +33,9 @@ from crm.meetings.models import (
 )
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
+
+# Ids per IN list when loading organisations (as selectinload's batches).
+_CHUNK = 500
 
 
 def happened_before(today: date) -> datetime:
@@ -66,6 +73,36 @@ def meeting_list_query(filters: MeetingFilters) -> Select:
 def _list_loads() -> tuple:
     """What a row of the list shows besides the meeting: its organisations and staff."""
     return selectinload(Meeting.companies), selectinload(Meeting.staff)
+
+
+def load_companies(session: Session, meetings: Sequence[Meeting]) -> None:
+    """Give each meeting its organisations (by name, as the relationship orders them).
+
+    `selectinload(Meeting.companies)` joins the links to the organisations in one statement,
+    and PostgreSQL answers it by hashing all 11,000 organisations to keep the 100–250 that a
+    page of meetings names (8 ms of the meetings list and of a person's page); the links read
+    first and the organisations then read by primary key take under a millisecond.
+    """
+    by_meeting: dict[int, list[Company]] = {meeting.id: [] for meeting in meetings}
+    ids = list(by_meeting)
+    for start in range(0, len(ids), _CHUNK):
+        links = session.execute(
+            select(meeting_companies.c.meeting_id, meeting_companies.c.company_id).where(
+                meeting_companies.c.meeting_id.in_(ids[start : start + _CHUNK])
+            )
+        ).all()
+        wanted = {company_id for _meeting_id, company_id in links}
+        found = (
+            {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(wanted)))}
+            if wanted
+            else {}
+        )
+        for meeting_id, company_id in links:
+            if company_id in found:
+                by_meeting[meeting_id].append(found[company_id])
+    for meeting in meetings:
+        companies = sorted(by_meeting[meeting.id], key=lambda company: (company.name, company.id))
+        set_committed_value(meeting, "companies", companies)
 
 
 def _filtered(query: Select, filters: MeetingFilters) -> Select:
@@ -112,21 +149,26 @@ def list_meetings(
 ) -> Pagination:
     """One page of the meetings matching `filters`, newest first.
 
-    The page's ids are chosen and counted first on the narrow id column (the count of 60,000
-    meetings then reads an index, not every row), then those meetings are loaded.
+    The page's ids are chosen and counted first on the narrow id column, then those meetings
+    are loaded, their organisations by `load_companies`. The total is counted up to the
+    organisation list's COUNT_CAP: counting all 60,000 meetings read a whole index, 4–9 ms of
+    PostgreSQL's time per page.
     """
     ids = _filtered(select(Meeting.id), filters).order_by(
         Meeting.starts_at.desc(), Meeting.id.desc()
     )
-    pagination = paginate(session, ids, page=page, per_page=per_page)
+    pagination = paginate(
+        session, ids, page=page, per_page=per_page, count_cap=company_queries.COUNT_CAP
+    )
     page_ids = list(pagination.items)
-    loaded = select(Meeting).options(*_list_loads())
+    loaded = select(Meeting).options(selectinload(Meeting.staff))
     found = (
         {m.id: m for m in session.scalars(loaded.where(Meeting.id.in_(page_ids)))}
         if page_ids
         else {}
     )
     pagination.items = [found[i] for i in page_ids if i in found]
+    load_companies(session, pagination.items)
     return pagination
 
 

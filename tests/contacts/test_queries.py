@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from crm.companies import queries as company_queries
 from crm.contacts import queries
 from tests.factories import make_affiliation, make_company, make_contact, make_meeting
 
@@ -157,3 +160,41 @@ def test_contact_meetings_newest_first_and_limited(session):
     meetings = queries.contact_meetings(session, kari.id, limit=3)
     assert [m.title for m in meetings] == ["Day 5", "Day 4", "Day 3"]
     assert len(queries.contact_meetings(session, kari.id, limit=None)) == 5
+
+
+def test_a_person_with_no_current_organisation_shows_none(session):
+    kari = make_contact(session, name="Kari")
+    affiliate(session, kari, end_date=date(2020, 6, 1))
+    session.commit()
+    (row,) = queries.list_contacts(session, filters=queries.ContactFilters())[0].items
+    assert (row.contact.name, row.affiliation, row.company) == ("Kari", None, None)
+
+
+@pytest.mark.parametrize("q", ["", "haugen"])
+def test_a_total_above_the_cap_is_shown_as_more_than_it(session, monkeypatch, q):
+    """Past the cap the page says "more than", and its rows are still the first by name of all
+    the matches, not of the first ones read."""
+    monkeypatch.setattr(company_queries, "COUNT_CAP", 3)
+    for name in ("Eva Haugen", "Dag Haugen", "Cato Haugen", "Bo Haugen", "Anne Haugen"):
+        make_contact(session, name=name)
+    session.commit()
+    pagination, _ = queries.list_contacts(session, filters=queries.ContactFilters(q=q), per_page=2)
+    assert (pagination.total, pagination.capped) == (3, True)
+    assert [row.contact.name for row in pagination.items] == ["Anne Haugen", "Bo Haugen"]
+    monkeypatch.setattr(company_queries, "COUNT_CAP", 5)
+    pagination, _ = queries.list_contacts(
+        session, filters=queries.ContactFilters(q=q), page=3, per_page=2
+    )
+    assert (pagination.total, pagination.capped) == (5, False)
+    assert [row.contact.name for row in pagination.items] == ["Eva Haugen"]
+
+
+def test_the_list_says_more_than_the_cap(client, login, session, monkeypatch):
+    monkeypatch.setattr(company_queries, "COUNT_CAP", 2)
+    login(role="reader")
+    for n in range(3):
+        make_contact(session, name=f"Haugen {n}")
+    session.commit()
+    for query in ({"page": 1}, {"q": "haugen"}, {"sort": "-last_contacted"}):
+        html = client.get("/contacts/", query_string=query).get_data(as_text=True)
+        assert "Over 2 totalt" in html, query

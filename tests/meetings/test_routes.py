@@ -605,3 +605,43 @@ def test_readers_are_not_offered_the_early_warning(client, login, session):
     session.commit()
     html = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
     assert "/establishments/flags/new" not in html
+
+
+def test_the_list_and_a_persons_page_name_each_meetings_organisations_by_name(session):
+    """The organisations are loaded apart from the meetings (crm.meetings.queries.load_companies):
+    each meeting gets its own, in name order, and one without any gets none."""
+    from crm.contacts.queries import contact_meetings
+    from crm.meetings.queries import MeetingFilters, list_meetings
+
+    kari = make_contact(session)
+    beta, alfa, gamma = (make_company(session, name=n) for n in ("Beta", "Alfa", "Gamma"))
+    both = make_meeting(
+        session, title="Both", contacts=[kari], starts_at=datetime(2024, 1, 2, tzinfo=UTC)
+    )
+    both.companies = [beta, alfa]
+    other = make_meeting(
+        session, title="Other", contacts=[kari], starts_at=datetime(2024, 1, 1, tzinfo=UTC)
+    )
+    other.companies = [gamma]
+    make_meeting(session, title="None", contacts=[kari], starts_at=datetime(2023, 1, 1, tzinfo=UTC))
+    session.commit()
+    kari_id = kari.id
+    session.expunge_all()
+    expected = {"Both": ["Alfa", "Beta"], "Other": ["Gamma"], "None": []}
+    listed = list_meetings(session, filters=MeetingFilters()).items
+    assert {m.title: [c.name for c in m.companies] for m in listed} == expected
+    session.expunge_all()
+    attended = contact_meetings(session, kari_id)
+    assert {m.title: [c.name for c in m.companies] for m in attended} == expected
+
+
+def test_the_list_counts_up_to_the_cap(client, login, session, monkeypatch):
+    from crm.companies import queries as company_queries
+
+    monkeypatch.setattr(company_queries, "COUNT_CAP", 2)
+    login(role="reader")
+    for _ in range(3):
+        make_meeting(session)
+    session.commit()
+    html = client.get("/meetings/").get_data(as_text=True)
+    assert "Over 2 totalt" in html

@@ -116,9 +116,9 @@ def test_detail_splits_current_and_former_memberships_and_lists_current_people(s
     )
     detail = queries.get_company_detail(session, company.id)
     assert detail.company.parent.name == "Helse Sør-Øst"
-    assert detail.sub_units == [unit]
+    assert [(u.id, u.name) for u in detail.sub_units] == [(unit.id, "Ahus Kongsvinger")]
     assert len(detail.current_memberships) == 1 and len(detail.former_memberships) == 1
-    assert detail.people == [now]
+    assert [(p.contact_id, p.name) for p in detail.people] == [(now.contact_id, "Kari")]
     assert queries.get_company_detail(session, 999999) is None
 
 

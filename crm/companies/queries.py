@@ -188,16 +188,22 @@ def _sector_names(session: Session, company_ids: list[int]) -> dict[int, tuple[s
     """Each organisation's sector names, in the admins' order."""
     if not company_ids:
         return {}
-    names: dict[int, list[str]] = {}
-    rows = session.execute(
+    return names_by_id(
+        session,
         select(company_sectors.c.company_id, Sector.name)
         .join(Sector, Sector.id == company_sectors.c.sector_id)
         .where(company_sectors.c.company_id.in_(company_ids))
-        .order_by(Sector.position, Sector.id)
+        .order_by(Sector.position, Sector.id),
     )
-    for company_id, name in rows:
-        names.setdefault(company_id, []).append(name)
-    return {company_id: tuple(values) for company_id, values in names.items()}
+
+
+def names_by_id(session: Session, query: Select) -> dict[int, tuple[str, ...]]:
+    """The names of `query`'s (id, name) rows grouped by id, in the query's order (a list
+    page's many-to-many column for its rows, in one statement)."""
+    names: dict[int, list[str]] = {}
+    for row_id, name in session.execute(query):
+        names.setdefault(row_id, []).append(name)
+    return {row_id: tuple(values) for row_id, values in names.items()}
 
 
 def list_places(session: Session) -> list[Place]:

@@ -357,9 +357,8 @@ def get_company_detail(
 
     Columns, not whole rows, for the lists the page shows (sub-units, memberships, people);
     the memberships load once for their table and the timeline, and "last contacted" and
-    "next meeting" come from the timeline's meetings when those tell them (crm.companies
-    .queries.contact_dates is the statement otherwise: on PostgreSQL it reads every meeting
-    of a hub).
+    "next meeting" come from the timeline's meetings when those tell them (contact_dates is
+    the statement otherwise: on PostgreSQL it reads every meeting of a hub).
     """
     company = session.scalar(
         select(Company)

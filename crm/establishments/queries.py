@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.auth.models import User
 from crm.common.dates import local_today
@@ -464,7 +464,8 @@ def company_panel(session: Session, company_id: int) -> CompanyPanel:
                 EstablishmentCase.company_id == company_id,
                 Stage.outcome.in_(ACTIVE_OUTCOMES),
             )
-            .options(joinedload(EstablishmentCase.stage), joinedload(EstablishmentCase.adviser))
+            # The stage from the join that filters, not from a second one.
+            .options(contains_eager(EstablishmentCase.stage), joinedload(EstablishmentCase.adviser))
             .order_by(EstablishmentCase.opened_on.desc(), EstablishmentCase.id.desc())
         )
     )

@@ -188,16 +188,22 @@ def _sector_names(session: Session, company_ids: list[int]) -> dict[int, tuple[s
     """Each organisation's sector names, in the admins' order."""
     if not company_ids:
         return {}
-    names: dict[int, list[str]] = {}
-    rows = session.execute(
+    return names_by_id(
+        session,
         select(company_sectors.c.company_id, Sector.name)
         .join(Sector, Sector.id == company_sectors.c.sector_id)
         .where(company_sectors.c.company_id.in_(company_ids))
-        .order_by(Sector.position, Sector.id)
+        .order_by(Sector.position, Sector.id),
     )
-    for company_id, name in rows:
-        names.setdefault(company_id, []).append(name)
-    return {company_id: tuple(values) for company_id, values in names.items()}
+
+
+def names_by_id(session: Session, query: Select) -> dict[int, tuple[str, ...]]:
+    """The names of `query`'s (id, name) rows grouped by id, in the query's order (a list
+    page's many-to-many column for its rows, in one statement)."""
+    names: dict[int, list[str]] = {}
+    for row_id, name in session.execute(query):
+        names.setdefault(row_id, []).append(name)
+    return {row_id: tuple(values) for row_id, values in names.items()}
 
 
 def list_places(session: Session) -> list[Place]:
@@ -265,16 +271,47 @@ def get_company_name(session: Session, company_id: int | None) -> str | None:
     return session.scalar(select(Company.name).where(Company.id == company_id))
 
 
+@dataclass(frozen=True, slots=True)
+class SubUnit:
+    """A sub-unit as the page lists it: a link with the name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRow:
+    """A membership as the page's table and timeline show it (columns, not whole rows)."""
+
+    id: int
+    cluster_id: int
+    cluster_name: str
+    role: str
+    joined_on: date | None
+    left_on: date | None
+    current: bool  # still a member today (Membership.current)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A current contact person of the organisation: a link with the name and the title."""
+
+    contact_id: int
+    name: str
+    title: str | None
+
+
 @dataclass
 class CompanyDetail:
-    """What an organisation's page shows besides the timeline."""
+    """What an organisation's page shows: facts, sub-units, memberships, people, timeline."""
 
     company: Company
-    sub_units: list[Company]
+    sub_units: list[SubUnit]
     more_sub_units: bool
-    current_memberships: list[Membership]
-    former_memberships: list[Membership]
-    people: list[Affiliation]
+    current_memberships: list[MembershipRow]
+    former_memberships: list[MembershipRow]
+    people: list[PersonRow]
+    timeline: Timeline
     last_contacted: datetime | None = None
     next_meeting: datetime | None = None
 
@@ -294,51 +331,74 @@ def contact_dates(
     ).one()
 
 
-def get_company_detail(session: Session, company_id: int) -> CompanyDetail | None:
-    """An organisation with place, sectors, parent, sub-units, memberships and current people."""
+def _memberships(session: Session, company_id: int, *, today: date) -> list[MembershipRow]:
+    """The organisation's memberships, newest first (an organisation has a handful)."""
+    rows = session.execute(
+        select(
+            Membership.id,
+            Membership.cluster_id,
+            Cluster.name,
+            Membership.role,
+            Membership.joined_on,
+            Membership.left_on,
+        )
+        .join(Membership.cluster)
+        .where(Membership.company_id == company_id)
+        .order_by(Membership.joined_on.desc(), Cluster.name, Membership.id)
+    )
+    return [MembershipRow(*row, current=row.left_on is None or row.left_on > today) for row in rows]
+
+
+def get_company_detail(
+    session: Session, company_id: int, *, before: datetime | None = None
+) -> CompanyDetail | None:
+    """An organisation with place, sectors, parent, sub-units, memberships, current people and
+    its timeline at or before `before`.
+
+    Columns, not whole rows, for the lists the page shows (sub-units, memberships, people);
+    the memberships load once for their table and the timeline, and "last contacted" and
+    "next meeting" come from the timeline's meetings when those tell them (contact_dates is
+    the statement otherwise: on PostgreSQL it reads every meeting of a hub).
+    """
     company = session.scalar(
         select(Company)
         .where(Company.id == company_id)
         .options(
             joinedload(Company.place),
-            joinedload(Company.parent),
-            joinedload(Company.responsible),
+            joinedload(Company.parent).load_only(Company.id, Company.name),
+            joinedload(Company.responsible).load_only(User.id, User.name),
             selectinload(Company.sectors),
         )
     )
     if company is None:
         return None
-    sub_units = list(
-        session.scalars(
-            select(Company)
+    sub_units = [
+        SubUnit(*row)
+        for row in session.execute(
+            select(Company.id, Company.name)
             .where(Company.parent_id == company_id)
             .order_by(fold(Company.name), Company.id)
             .limit(SUB_UNIT_LIMIT + 1)
         )
-    )
-    memberships = list(
-        session.scalars(
-            select(Membership)
-            .join(Membership.cluster)
-            .where(Membership.company_id == company_id)
-            .options(contains_eager(Membership.cluster))
-            .order_by(Membership.joined_on.desc(), Cluster.name)
-        )
-    )
+    ]
     today = local_today()
-    people = list(
-        session.scalars(
-            select(Affiliation)
+    memberships = _memberships(session, company_id, today=today)
+    people = [
+        PersonRow(*row)
+        for row in session.execute(
+            select(Affiliation.contact_id, Contact.name, Affiliation.title)
             .join(Affiliation.contact)
             .where(
                 Affiliation.company_id == company_id,
                 or_(Affiliation.end_date.is_(None), Affiliation.end_date >= today),
             )
-            .options(contains_eager(Affiliation.contact))
             .order_by(fold(Contact.name), Affiliation.id)
         )
-    )
-    last_contacted, next_meeting = contact_dates(session, company_id, today=local_today())
+    ]
+    timeline = company_timeline(session, company_id, before=before, memberships=memberships)
+    dates = timeline.contact_dates(today)
+    if dates is None:
+        dates = contact_dates(session, company_id, today=today)
     return CompanyDetail(
         company=company,
         sub_units=sub_units[:SUB_UNIT_LIMIT],
@@ -346,8 +406,9 @@ def get_company_detail(session: Session, company_id: int) -> CompanyDetail | Non
         current_memberships=[m for m in memberships if m.current],
         former_memberships=[m for m in memberships if not m.current],
         people=people,
-        last_contacted=last_contacted,
-        next_meeting=next_meeting,
+        timeline=timeline,
+        last_contacted=dates[0],
+        next_meeting=dates[1],
     )
 
 
@@ -374,6 +435,28 @@ class Timeline:
 
     entries: list[TimelineEntry] = field(default_factory=list)
     next_before: datetime | None = None
+    # The start of every meeting read for the page, newest first, and whether those are all of
+    # the organisation's meetings at or before the page's cut-off (see contact_dates).
+    meeting_starts: list[datetime] = field(default_factory=list, repr=False)
+    all_meetings: bool = True
+    from_newest: bool = True  # the first page (no cut-off)
+
+    def contact_dates(self, today: date) -> tuple[datetime | None, datetime | None] | None:
+        """The newest meeting that has happened and the first planned one, when the meetings
+        read tell them; None when only a statement of its own can (contact_dates).
+
+        The meetings are read newest first, so once one of them has happened every planned
+        meeting is among them: the first page knows both dates unless every meeting read
+        is planned and there are more.
+        """
+        if not self.from_newest:
+            return None
+        planned_from = meeting_queries.happened_before(today)
+        happened = [when for when in self.meeting_starts if when < planned_from]
+        if not happened and not self.all_meetings:
+            return None
+        planned = [when for when in self.meeting_starts if when >= planned_from]
+        return (happened[0] if happened else None, planned[-1] if planned else None)
 
 
 def _start_of_day(day: date) -> datetime:
@@ -383,27 +466,31 @@ def _start_of_day(day: date) -> datetime:
 def _meeting_entries(
     session: Session, company_id: int, before: datetime | None, limit: int
 ) -> list[TimelineEntry]:
-    contacts = (
-        select(func.count())
-        .select_from(meeting_contacts)
-        .where(meeting_contacts.c.meeting_id == Meeting.id)
-        .scalar_subquery()
-    )
-    staff = (
-        select(func.count())
-        .select_from(meeting_staff)
-        .where(meeting_staff.c.meeting_id == Meeting.id)
-        .scalar_subquery()
-    )
-    query = (
-        select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.title, contacts, staff)
+    # The page of meetings first, then the participants counted for those only: SQLite works
+    # out a select's columns before it sorts, and a hub has thousands of meetings.
+    page = (
+        select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.title)
         .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
         .where(meeting_companies.c.company_id == company_id)
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         .limit(limit)
     )
     if before is not None:
-        query = query.where(Meeting.starts_at <= before)
+        page = page.where(Meeting.starts_at <= before)
+    page = page.subquery()
+    contacts = (
+        select(func.count())
+        .select_from(meeting_contacts)
+        .where(meeting_contacts.c.meeting_id == page.c.id)
+        .scalar_subquery()
+    )
+    staff = (
+        select(func.count())
+        .select_from(meeting_staff)
+        .where(meeting_staff.c.meeting_id == page.c.id)
+        .scalar_subquery()
+    )
+    query = select(page, contacts, staff).order_by(page.c.starts_at.desc(), page.c.id.desc())
     return [
         TimelineEntry(
             when=starts_at,
@@ -418,25 +505,11 @@ def _meeting_entries(
 
 
 def _membership_entries(
-    session: Session, company_id: int, before: datetime | None
+    memberships: list[MembershipRow], before: datetime | None, today: date
 ) -> list[TimelineEntry]:
-    # An organisation has a handful of memberships: load them all and keep the events in range.
-    rows = session.execute(
-        select(
-            Membership.id,
-            Membership.cluster_id,
-            Cluster.name,
-            Membership.role,
-            Membership.joined_on,
-            Membership.left_on,
-        )
-        .join(Membership.cluster)
-        .where(Membership.company_id == company_id)
-    )
     entries = []
-    today = local_today()
-    for membership_id, cluster_id, cluster_name, role, joined_on, left_on in rows:
-        for kind, day in (("joined", joined_on), ("left", left_on)):
+    for membership in memberships:
+        for kind, day in (("joined", membership.joined_on), ("left", membership.left_on)):
             if day is None:
                 continue
             when = _start_of_day(day)
@@ -448,11 +521,11 @@ def _membership_entries(
                 TimelineEntry(
                     when=when,
                     kind=kind,
-                    record_id=membership_id,
-                    title=cluster_name,
+                    record_id=membership.id,
+                    title=membership.cluster_name,
                     day=day,
-                    cluster_id=cluster_id,
-                    role=role,
+                    cluster_id=membership.cluster_id,
+                    role=membership.role,
                 )
             )
     return entries
@@ -491,28 +564,44 @@ def company_timeline(
     *,
     before: datetime | None = None,
     limit: int = TIMELINE_LIMIT,
+    memberships: list[MembershipRow] | None = None,
 ) -> Timeline:
     """Meetings, membership events and tasks at or before `before`, newest first, at most `limit`.
 
-    One query per kind, merged here. Entries at the cut-off instant move to the next page
-    whole, so asking for `next_before` neither repeats nor skips any.
+    One query per kind, merged here (the memberships are read unless the caller has them).
+    Entries at the cut-off instant move to the next page whole, so asking for `next_before`
+    neither repeats nor skips any.
     """
     if before is not None and before.tzinfo is None:
         before = before.replace(tzinfo=LOCAL_ZONE)
+    today = local_today()
+    if memberships is None:
+        memberships = _memberships(session, company_id, today=today)
+    meetings = _meeting_entries(session, company_id, before, limit + 1)
     entries = [
-        *_meeting_entries(session, company_id, before, limit + 1),
-        *_membership_entries(session, company_id, before),
+        *meetings,
+        *_membership_entries(memberships, before, today),
         *_task_entries(session, company_id, before, limit + 1),
     ]
     entries.sort(key=lambda e: (e.when, _KIND_ORDER[e.kind], e.record_id), reverse=True)
+    timeline = Timeline(
+        meeting_starts=[entry.when for entry in meetings],
+        all_meetings=len(meetings) <= limit,
+        from_newest=before is None,
+    )
     if len(entries) <= limit:
-        return Timeline(entries=entries)
+        timeline.entries = entries
+        return timeline
     boundary = entries[limit].when
     shown = [entry for entry in entries[:limit] if entry.when > boundary]
     if not shown:
         # More than `limit` events at one instant: show them and step past that instant.
-        return Timeline(entries=entries[:limit], next_before=boundary - timedelta(microseconds=1))
-    return Timeline(entries=shown, next_before=boundary)
+        timeline.entries = entries[:limit]
+        timeline.next_before = boundary - timedelta(microseconds=1)
+        return timeline
+    timeline.entries = shown
+    timeline.next_before = boundary
+    return timeline
 
 
 def register_history(session: Session, company_id: int) -> list[RegisterPoint]:

@@ -84,17 +84,16 @@ def index():
 @read_access
 def detail(company_id: int):
     """An organisation's facts, clusters, people and timeline."""
-    detail = queries.get_company_detail(db.session, company_id)
+    before = parse_datetime(request.args.get("before"))
+    detail = queries.get_company_detail(db.session, company_id, before=before)
     if detail is None:
         abort(404)
-    before = parse_datetime(request.args.get("before"))
-    timeline = queries.company_timeline(db.session, company_id, before=before)
     history = queries.register_history(db.session, company_id)
     return render_template(
         "companies/detail.html",
         detail=detail,
         company=detail.company,
-        timeline=timeline,
+        timeline=detail.timeline,
         before=before,
         # The page shows the newest links; the network's page for the organisation has all.
         links=network_queries.list_company_links(db.session, company_id, limit=LINKS_SHOWN),

@@ -22,6 +22,7 @@ from wtforms.validators import Optional
 
 from crm.common.filters import valid_filter_values
 from crm.common.forms import DateField, optional_choice, optional_id, select_choices
+from crm.companies import queries as company_queries
 from crm.establishments import queries
 from crm.establishments.labels import CASE_KIND
 from crm.establishments.queries import CaseFilters
@@ -57,18 +58,14 @@ def case_filter_form(
     export both use this, so the file holds what the page shows.
     """
     form = CaseFilterForm(formdata=MultiDict(args))
+    # Places and users as the organisation list reads them (one statement of plain columns).
+    choices = company_queries.filter_choices(session)
     form.stage_id.choices = [
         SelectChoice("", _l("All stages")),
-        *select_choices((s.id, s.name) for s in queries.list_stages(session)),
+        *select_choices(queries.stage_choices(session)),
     ]
-    form.adviser_id.choices = [
-        SelectChoice("", _l("Everyone")),
-        *select_choices(queries.all_user_choices(session)),
-    ]
-    form.place_id.choices = [
-        SelectChoice("", _l("All places")),
-        *select_choices((p.id, p.name) for p in queries.place_choices(session)),
-    ]
+    form.adviser_id.choices = [SelectChoice("", _l("Everyone")), *select_choices(choices.users)]
+    form.place_id.choices = [SelectChoice("", _l("All places")), *select_choices(choices.places)]
     values = valid_filter_values(form)
     filters = CaseFilters(
         stage_id=values["stage_id"],

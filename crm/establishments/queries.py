@@ -7,12 +7,13 @@ from datetime import date, datetime
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.auth.models import User
 from crm.common.dates import local_today
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
+from crm.companies import queries as company_queries
 from crm.companies.models import Company, Place
 from crm.establishments.models import (
     ChecklistAnswer,
@@ -37,6 +38,14 @@ LINKABLE_MEETINGS = 50
 def list_stages(session: Session) -> list[Stage]:
     """Every stage in board order."""
     return list(session.scalars(select(Stage).order_by(Stage.position, Stage.id)))
+
+
+def stage_choices(session: Session) -> list[tuple[int, str]]:
+    """Id and name of every stage in board order, for the list's filter."""
+    return [
+        (row.id, row.name)
+        for row in session.execute(select(Stage.id, Stage.name).order_by(Stage.position, Stage.id))
+    ]
 
 
 def get_stage(session: Session, stage_id: int) -> Stage | None:
@@ -162,7 +171,22 @@ class CaseFilters:
 
 def case_list_query(filters: CaseFilters) -> Select:
     """The cases matching `filters`, by next follow-up (undated last), then newest."""
-    query = select(EstablishmentCase).join(EstablishmentCase.stage)
+    query = _filtered(select(EstablishmentCase).join(EstablishmentCase.stage), filters)
+    return query.options(*_case_options(), selectinload(EstablishmentCase.wished_places)).order_by(
+        *_LIST_ORDER
+    )
+
+
+# Next follow-up first, undated last, then the newest case.
+_LIST_ORDER = (
+    EstablishmentCase.next_follow_up_on.is_(None),
+    EstablishmentCase.next_follow_up_on,
+    EstablishmentCase.id.desc(),
+)
+
+
+def _filtered(query: Select, filters: CaseFilters) -> Select:
+    """`query` (cases joined with their stage) with the filters' conditions."""
     if filters.stage_id is not None:
         query = query.where(EstablishmentCase.stage_id == filters.stage_id)
     if filters.adviser_id is not None:
@@ -191,18 +215,93 @@ def case_list_query(filters: CaseFilters) -> Select:
         query = query.where(EstablishmentCase.established_on >= filters.established_from)
     if filters.established_to:
         query = query.where(EstablishmentCase.established_on <= filters.established_to)
-    return query.options(*_case_options(), selectinload(EstablishmentCase.wished_places)).order_by(
-        EstablishmentCase.next_follow_up_on.is_(None),
-        EstablishmentCase.next_follow_up_on,
-        EstablishmentCase.id.desc(),
-    )
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class StageRef:
+    """A case's stage as a list row shows it (establishments/_follow_up.html reads the outcome)."""
+
+    name: str
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """What the list shows of a case."""
+
+    id: int
+    company_name: str
+    kind: str
+    stage: StageRef
+    adviser_name: str | None
+    expected_jobs: int | None
+    next_follow_up_on: date | None
+    wished_places: tuple[str, ...]
 
 
 def list_cases(
     session: Session, filters: CaseFilters, *, page: int, per_page: int
 ) -> SelectPagination:
-    """One page of cases, in the list's order."""
-    return paginate(session, case_list_query(filters), page=page, per_page=per_page)
+    """One page of cases (CaseRow items), in the list's order.
+
+    Three statements whatever the page size: the count, the page's columns (the list shows
+    seven of a case's twenty-five), the page's wished places.
+    """
+    # The organisation's and the adviser's names as subqueries, not joins: PostgreSQL then
+    # looks them up for the page's 50 rows after its top-N sort, where a join read every case's
+    # organisation first (15 ms against 1 ms for a thousand cases).
+    company_name = (
+        select(Company.name).where(Company.id == EstablishmentCase.company_id).scalar_subquery()
+    )
+    adviser_name = (
+        select(User.name).where(User.id == EstablishmentCase.adviser_id).scalar_subquery()
+    )
+    query = select(
+        EstablishmentCase.id,
+        company_name.label("company_name"),
+        EstablishmentCase.kind,
+        Stage.name.label("stage_name"),
+        Stage.outcome,
+        adviser_name.label("adviser_name"),
+        EstablishmentCase.expected_jobs,
+        EstablishmentCase.next_follow_up_on,
+    ).join(EstablishmentCase.stage)
+    pagination = paginate(
+        session,
+        _filtered(query, filters).order_by(*_LIST_ORDER),
+        page=page,
+        per_page=per_page,
+        rows=True,
+    )
+    places = _wished_place_names(session, [row.id for row in pagination.items])
+    pagination.items = [
+        CaseRow(
+            id=row.id,
+            company_name=row.company_name,
+            kind=row.kind,
+            stage=StageRef(row.stage_name, row.outcome),
+            adviser_name=row.adviser_name,
+            expected_jobs=row.expected_jobs,
+            next_follow_up_on=row.next_follow_up_on,
+            wished_places=places.get(row.id, ()),
+        )
+        for row in pagination.items
+    ]
+    return pagination
+
+
+def _wished_place_names(session: Session, case_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """Each case's wished places by name, in the admins' order of places."""
+    if not case_ids:
+        return {}
+    return company_queries.names_by_id(
+        session,
+        select(case_places.c.case_id, Place.name)
+        .join(Place, Place.id == case_places.c.place_id)
+        .where(case_places.c.case_id.in_(case_ids))
+        .order_by(Place.position, Place.name),
+    )
 
 
 @dataclass
@@ -265,11 +364,6 @@ def user_choices(session: Session, *, include_ids: list[int] | tuple = ()) -> li
     if include_ids:
         condition = condition | User.id.in_(list(include_ids))
     return [(row.id, row.name) for row in session.execute(query.where(condition))]
-
-
-def all_user_choices(session: Session) -> list[tuple[int, str]]:
-    """Every user as (id, name), for filters."""
-    return [(r.id, r.name) for r in session.execute(select(User.id, User.name).order_by(User.name))]
 
 
 def get_company(session: Session, company_id: int | None) -> Company | None:
@@ -370,7 +464,8 @@ def company_panel(session: Session, company_id: int) -> CompanyPanel:
                 EstablishmentCase.company_id == company_id,
                 Stage.outcome.in_(ACTIVE_OUTCOMES),
             )
-            .options(joinedload(EstablishmentCase.stage), joinedload(EstablishmentCase.adviser))
+            # The stage from the join that filters, not from a second one.
+            .options(contains_eager(EstablishmentCase.stage), joinedload(EstablishmentCase.adviser))
             .order_by(EstablishmentCase.opened_on.desc(), EstablishmentCase.id.desc())
         )
     )

@@ -63,7 +63,7 @@ LISTS: dict[str, tuple[Callable, Callable, Callable]] = {
         lambda s, **kw: list_meetings(s, filters=MeetingFilters(), **kw),
         lambda m: m.title,
     ),
-    "cases": (_case, lambda s, **kw: list_cases(s, CaseFilters(), **kw), lambda c: c.company.name),
+    "cases": (_case, lambda s, **kw: list_cases(s, CaseFilters(), **kw), lambda c: c.company_name),
     "runs": (_run, list_runs, lambda r: r.filename),
 }
 

@@ -116,9 +116,9 @@ def test_detail_splits_current_and_former_memberships_and_lists_current_people(s
     )
     detail = queries.get_company_detail(session, company.id)
     assert detail.company.parent.name == "Helse Sør-Øst"
-    assert detail.sub_units == [unit]
+    assert [(u.id, u.name) for u in detail.sub_units] == [(unit.id, "Ahus Kongsvinger")]
     assert len(detail.current_memberships) == 1 and len(detail.former_memberships) == 1
-    assert detail.people == [now]
+    assert [(p.contact_id, p.name) for p in detail.people] == [(now.contact_id, "Kari")]
     assert queries.get_company_detail(session, 999999) is None
 
 
@@ -214,3 +214,34 @@ def test_filter_choices_come_in_the_orders_of_their_own_queries(session):
     assert choices.sectors == [(s.id, s.name) for s in queries.list_sectors(session)]
     assert choices.clusters == queries.cluster_choices(session)
     assert choices.users == meeting_queries.user_choices(session, active_only=False)
+
+
+def test_page_dates_from_the_timeline_agree_with_their_own_statement(session, count_queries):
+    """ "Last contacted" and "next meeting" come from the timeline's meetings when those tell
+    them; with more planned meetings than the page shows, or on an older page, from a
+    statement of their own. Either way the same dates."""
+    today = local_today()
+    company = make_company(session)
+    start = meeting_queries.happened_before(today)
+    for days in (-40, -3):
+        make_meeting(session, starts_at=start + timedelta(days=days), companies=[company])
+    for days in range(1, 8):
+        make_meeting(session, starts_at=start + timedelta(days=days, hours=1), companies=[company])
+    session.commit()
+    expected = (start + timedelta(days=-3), start + timedelta(days=1, hours=1))
+    assert queries.contact_dates(session, company.id, today=today) == expected
+    for limit, before in ((200, None), (7, None), (5, None), (200, start)):
+        timeline = queries.company_timeline(session, company.id, limit=limit, before=before)
+        dates = timeline.contact_dates(today)
+        if dates is None:  # every meeting read is planned, or an older page: ask the database
+            assert (limit, before) in ((5, None), (200, start))
+        else:
+            assert dates == expected
+    with count_queries() as statements:
+        detail = queries.get_company_detail(session, company.id)
+    assert (detail.last_contacted, detail.next_meeting) == expected
+    assert not any("max(" in statement.lower() for statement in statements)
+    with count_queries() as statements:
+        detail = queries.get_company_detail(session, company.id, before=start)
+    assert (detail.last_contacted, detail.next_meeting) == expected
+    assert any("max(" in statement.lower() for statement in statements)

@@ -415,6 +415,37 @@ def test_list_query_count_does_not_grow_with_rows(client, session, editor, count
     assert statements() == few
 
 
+def test_list_rows_show_organisation_stage_adviser_places_and_jobs_in_a_fixed_handful(
+    client, session, editor, count_queries
+):
+    """Session and user, last filter, saved filters, places and users, stages, rows, count,
+    wished places: eight statements for 5 rows as for 50."""
+    stages = seed(session)
+    kjeller, berger = make_place(session, name="Kjeller"), make_place(session, name="Berger")
+    adviser = make_user(session, name="Rita Rådgiver")
+    for n in range(50):
+        make_case(session, prospect_name=f"Firma {n:02}", expected_jobs=n)
+    _case(
+        session,
+        prospect_name="Aaa Først AS",
+        adviser_id=adviser.id,
+        place_ids=[kjeller.id, berger.id],
+        expected_jobs=1200,
+        next_follow_up_on=local_today() - timedelta(days=1),
+    )
+    for per_page in (5, 50):
+        path = f"/establishments/?page=1&per_page={per_page}"
+        client.get(path)  # stores the user's last filter
+        with count_queries() as statements:
+            html = client.get(path).get_data(as_text=True)
+        assert html.count('<th scope="row">') == per_page
+        assert len(statements) <= 8, [s.split("\n")[0][:60] for s in statements]
+    row = html[html.index("Aaa Først AS") : html.index("</tr>", html.index("Aaa Først AS"))]
+    # In the admins' order of places (Kjeller was made first), the stage, the overdue mark.
+    assert "Rita Rådgiver" in row and "Kjeller, Berger" in row and "1,200" in row
+    assert stages["first_contact"].name in row and "Overdue" in row
+
+
 # --- stages -------------------------------------------------------------------------------
 
 

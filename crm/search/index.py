@@ -251,8 +251,10 @@ def create_triggers(connection: Connection) -> None:
             connection.execute(text(statement))
     # The other triggers on these tables, so that one call after a batch migration keeps all.
     from crm.contacts import last_met
+    from crm.network import version
 
     last_met.recreate_triggers(connection)
+    version.recreate_triggers(connection)
 
 
 def create_index(connection: Connection) -> None:

@@ -18,7 +18,7 @@ from itertools import chain
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import BigInteger, Select, Table, and_, cast, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import ColumnElement
@@ -28,6 +28,7 @@ from crm.companies.models import Company, Place, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_strategies
 from crm.network import graph as g
+from crm.network import version
 from crm.network.graph import Attendances, MeetingRow, MembershipRow, Participant
 from crm.network.models import CollaborationLink, LinkType
 from crm.strategy.models import FocusArea, Strategy
@@ -656,42 +657,8 @@ def cluster_member_rows(session: Session, cluster_id: int) -> list[MembershipRow
 
 # --- the graph's version ----------------------------------------------------------------------
 
-_AUDITED = (
-    Company,
-    CollaborationLink,
-    LinkType,
-    Membership,
-    Cluster,
-    Meeting,
-    Affiliation,
-    Contact,
-    Place,
-    Sector,
-    Strategy,
-)
-_ASSOCIATIONS: tuple[Table, ...] = (meeting_companies, meeting_strategies, company_sectors)
-
 
 def graph_version(session: Session) -> str:
-    """A fingerprint that changes whenever anything the graph is built from changes.
-
-    One SELECT of scalar subqueries: row count and latest `updated_at` of every audited table
-    the graph reads, and for the association tables (which have no timestamps) the row count
-    and a sum over the id pairs, so that moving a participant from one meeting to another
-    changes it too. Deletions change the counts.
-    """
-    columns = []
-    for model in _AUDITED:
-        columns.append(select(func.count()).select_from(model).scalar_subquery())
-        columns.append(select(func.max(model.updated_at)).scalar_subquery())
-    for table in _ASSOCIATIONS:
-        a, b = list(table.c)
-        columns.append(select(func.count()).select_from(table).scalar_subquery())
-        # As 64-bit: two ids above 46,340 multiply past PostgreSQL's 32-bit integer.
-        product = cast(a, BigInteger) * b
-        columns.append(select(func.coalesce(func.sum(product), 0)).scalar_subquery())
-    # The same fingerprint for every reader: restricted people count for no one (see
-    # contacts.restriction), so an admin's request does not make a version of its own.
-    values = session.execute(select(*columns).execution_options(hide_restricted=True)).one()
-    text = "|".join(str(value) for value in values)
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
+    """A value that changes whenever anything the graph is built from changes (committed),
+    the same for every reader: one row kept by triggers (crm.network.version)."""
+    return version.read(session)

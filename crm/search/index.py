@@ -252,9 +252,11 @@ def create_triggers(connection: Connection) -> None:
     # The other triggers on these tables, so that one call after a batch migration keeps all.
     from crm.contacts import last_met
     from crm.meetings import strategy_sets
+    from crm.network import version
 
     last_met.recreate_triggers(connection)
     strategy_sets.recreate_triggers(connection)
+    version.recreate_triggers(connection)
 
 
 def create_index(connection: Connection) -> None:

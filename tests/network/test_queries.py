@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import text
 
-from crm.network import cache, queries, services
+from crm.extensions import db
+from crm.network import cache, queries, services, version
 from crm.network.graph import build_graph
-from crm.network.queries import NetworkFilter, graph_version, read_graph_rows, read_weight_rows
+from crm.network.queries import (
+    NetworkFilter,
+    cluster_member_rows,
+    company_facts,
+    graph_version,
+    read_graph_rows,
+    read_neighbourhood_rows,
+    read_weight_rows,
+)
 from tests.factories import (
     make_affiliation,
     make_cluster,
@@ -297,9 +308,11 @@ def test_reading_weight_rows_takes_as_few_statements_as_the_full_rows(
 
 
 def _version_changes(session, change) -> bool:
+    """Whether the change, committed, gives the graph a new version (on PostgreSQL the version
+    changes at the commit: crm.network.version)."""
     before = graph_version(session)
     change()
-    session.flush()
+    session.commit()
     return graph_version(session) != before
 
 
@@ -378,3 +391,70 @@ def test_filter_key_ignores_order_and_tells_filters_apart():
     assert NetworkFilter(clusters=(2, 1)).key() == NetworkFilter(clusters=(1, 2)).key()
     assert NetworkFilter(clusters=(1,)).key() != NetworkFilter(sectors=(1,)).key()
     assert NetworkFilter(min_weight=1.0).key() != NetworkFilter().key()
+
+
+# --- the graph's version kept by triggers (crm.network.version) ---
+
+
+def _triggers(session) -> set[str]:
+    if session.get_bind().dialect.name == "sqlite":
+        found = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        found = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    return set(session.scalars(text(found)))
+
+
+def test_every_table_the_graph_reads_keeps_the_version(session, district, count_queries):
+    """Walks what the network's reads read: every table named in their SQL has the triggers."""
+    d = district
+    every_filter = NetworkFilter(
+        start=date(2020, 1, 1),
+        end=date(2030, 1, 1),
+        clusters=(d["cluster"].id,),
+        sectors=(d["energi"].id,),
+        focus_areas=(d["strategy"].focus_area_id,),
+        places=(d["kjeller"].id,),
+        kinds=("research",),
+        link_types=("research_collaboration",),
+    )
+    with count_queries() as statements:
+        for flt in (NetworkFilter(), every_filter):
+            read_graph_rows(session, flt)
+            read_weight_rows(session, flt)
+        read_neighbourhood_rows(session, d["ife"].id)
+        cluster_member_rows(session, d["cluster"].id)
+        company_facts(session, [d["ife"].id])
+    names = {table.name for table in db.metadata.sorted_tables}
+    read = {
+        name
+        for statement in statements
+        for name in re.findall(r"\b(?:FROM|JOIN)\s+\"?(\w+)", statement, re.IGNORECASE)
+        if name in names
+    }
+    assert read and read <= set(version.TABLES), read - set(version.TABLES)
+    dialect = session.get_bind().dialect.name
+    present = _triggers(session)
+    missing = [
+        name
+        for table in version.TABLES
+        for name in version.trigger_names(table, dialect)
+        if name not in present
+    ]
+    assert missing == []
+
+
+def test_a_committed_write_changes_the_version_a_rolled_back_one_does_not(session):
+    before = graph_version(session)
+    assert graph_version(session) == before
+
+    make_company(session, name="Tilbakerullet AS")
+    session.rollback()
+    assert graph_version(session) == before
+
+    make_company(session, name="Lagret AS")
+    session.commit()
+    after = graph_version(session)
+    assert after != before
+    # Every reader sees the same version: it is the database's, not the process's.
+    with db.engine.connect() as other:
+        assert other.execute(text("SELECT version FROM graph_version")).scalar_one() == after

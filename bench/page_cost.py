@@ -9,12 +9,19 @@ generator, reused when it has records). Each page is requested through Flask's t
 of this process per request (`time.process_time`, which another process's load hardly moves,
 unlike the wall clock) as median and p95, and the number of SQL statements the request ran.
 With --profile, the functions that took the most time (cProfile, cumulative) for each page.
+
+Two lines come first, to tell the page's fixed part from its own work: the bare Flask list of
+`bench/throughput.py` (50 organisations, one plain statement, no session, no sign-in), run in
+this process through its own test client, and the change-password page, which is the signed-in
+frame (header, menu, user menu, language switch, flashes) around a three-field form and reads
+nothing of its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import re
 import statistics
@@ -30,7 +37,11 @@ import sqlalchemy as sa
 
 from bench import core_records
 from bench.core_records import EMAIL, PASSWORD
+from bench.throughput import FLOOR
 from crm.extensions import db
+
+# The frame around next to nothing: no reads of its own, a small form.
+FRAME = ("frame only (change-password page)", "/account/password")
 
 
 def main() -> None:
@@ -45,7 +56,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="koblingsboks-bench-") as tmp:
         app, cases = core_records.filled_app(args, Path(tmp))
         with app.app_context():
-            statements = _statement_counter()
+            statements = _statement_counter(db.engine)
 
         client = app.test_client()
         with client:
@@ -59,10 +70,30 @@ def main() -> None:
             f"\n{args.runs} runs after {args.warmups} warm-ups; CPU ms of this process per request"
         )
         print(f"{'page':<46} {'CPU med':>8} {'CPU p95':>8} {'SQL':>5}")
-        for label, path, _floor in cases:
+        floor_label = "bare Flask list of 50 (floor, no frame)"
+        if not args.only or re.search(args.only, floor_label):
+            bare, bare_statements = _bare_client(app)
+            _measure(bare, floor_label, "/", args, bare_statements)
+        for label, path, _floor in [(*FRAME, None), *cases]:
             if args.only and not re.search(args.only, label):
                 continue
             _measure(client, label, path, args, statements)
+
+
+def _bare_client(app) -> tuple[object, list[int]]:
+    """A test client of throughput.py's bare Flask list on the same database, and its counter."""
+    namespace: dict = {"__name__": "bench_floor"}
+    # The floor reads its database from the environment (it runs under gunicorn there).
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        exec(compile(FLOOR, "bench_floor", "exec"), namespace)  # noqa: S102  (our own constant)
+    finally:
+        if saved is None:
+            os.environ.pop("DATABASE_URL")
+        else:
+            os.environ["DATABASE_URL"] = saved
+    return namespace["app"].test_client(), _statement_counter(namespace["engine"])
 
 
 def _csrf(html: str) -> str:
@@ -72,14 +103,14 @@ def _csrf(html: str) -> str:
     return match.group(1)
 
 
-def _statement_counter() -> list[int]:
-    """A counter of the statements the engine runs (one cell, reset by the caller)."""
+def _statement_counter(engine: sa.Engine) -> list[int]:
+    """A counter of the statements `engine` runs (one cell, reset by the caller)."""
     count = [0]
 
     def record(*_args) -> None:
         count[0] += 1
 
-    sa.event.listen(db.engine, "before_cursor_execute", record)
+    sa.event.listen(engine, "before_cursor_execute", record)
     return count
 
 

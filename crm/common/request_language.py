@@ -20,6 +20,7 @@ from babel.numbers import get_group_symbol
 from babel.support import NullTranslations, Translations
 from flask import g, has_app_context
 from flask_babel import Babel, Domain, get_locale, get_translations
+from wtforms.i18n import messages_path
 
 # The interface language → the locale whose conventions format its numbers and dates.
 FORMAT_LOCALES = {"en": "en_GB"}
@@ -96,3 +97,26 @@ def request_language() -> RequestLanguage:
         memo = RequestLanguage(locale)
         setattr(state, _MEMO, memo)
     return memo
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(language: str) -> Translations | NullTranslations:
+    return Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class WtformsMessages:
+    """wtforms' own messages ("Not a valid choice") in the request's language.
+
+    Flask-WTF reads wtforms' catalogue from disk once per request that builds a form (every
+    form's CSRF field asks for its label), unless the request already holds it as
+    `wtforms_translations`: the request class holds this instead (see
+    crm.common.converters.TextRequest), which reads each language's catalogue once per process.
+    """
+
+    def ugettext(self, string: str) -> str:
+        """`string` translated."""
+        return _wtforms_catalogue(request_language().name).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural, translated."""
+        return _wtforms_catalogue(request_language().name).ungettext(singular, plural, n)

@@ -7,8 +7,10 @@ The database is built and filled as `bench/core_records.py` does (the same pages
 generator, reused when it has records). Each page is requested through Flask's test client
 (no HTTP server, no network), signed in as the bench's adviser: after warm-ups, the CPU time
 of this process per request (`time.process_time`, which another process's load hardly moves,
-unlike the wall clock) as median and p95, and the number of SQL statements the request ran.
-With --profile, the functions that took the most time (cProfile, cumulative) for each page.
+unlike the wall clock) as median and p95, the number of SQL statements the request ran, and
+the Python function calls per request (cProfile; the same at any load, so two runs made on a
+busy machine still compare). With --profile, the functions that took the most time
+(cProfile, cumulative and own time) for each page.
 
 Two lines come first, to tell the page's fixed part from its own work: the bare Flask list of
 `bench/throughput.py` (50 organisations, one plain statement, no session, no sign-in), run in
@@ -40,6 +42,8 @@ from bench.core_records import EMAIL, PASSWORD
 from bench.throughput import FLOOR
 from crm.extensions import db
 
+PROFILED = 10  # requests under cProfile: the function calls, and --profile's figures
+
 # The frame around next to nothing: no reads of its own, a small form.
 FRAME = ("frame only (change-password page)", "/account/password")
 
@@ -69,7 +73,7 @@ def main() -> None:
         print(
             f"\n{args.runs} runs after {args.warmups} warm-ups; CPU ms of this process per request"
         )
-        print(f"{'page':<46} {'CPU med':>8} {'CPU p95':>8} {'SQL':>5}")
+        print(f"{'page':<46} {'CPU med':>8} {'CPU p95':>8} {'SQL':>5} {'calls':>8}")
         floor_label = "bare Flask list of 50 (floor, no frame)"
         if not args.only or re.search(args.only, floor_label):
             bare, bare_statements = _bare_client(app)
@@ -131,14 +135,16 @@ def _measure(client, label: str, path: str, args, statements: list[int]) -> None
     per_request = statements[0] / args.runs
     median = statistics.median(samples) * 1000
     p95 = statistics.quantiles(samples, n=100, method="inclusive")[94] * 1000
-    print(f"{label:<46} {median:8.1f} {p95:8.1f} {per_request:5.0f}")
+    # Python function calls per request: unlike the CPU time, the same whatever the load.
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(PROFILED):
+        load()
+    profile.disable()
+    stats = pstats.Stats(profile)
+    calls = stats.total_calls / PROFILED
+    print(f"{label:<46} {median:8.1f} {p95:8.1f} {per_request:5.0f} {calls:8.0f}")
     if args.profile:
-        profile = cProfile.Profile()
-        profile.enable()
-        for _ in range(10):
-            load()
-        profile.disable()
-        stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(30)
         stats.sort_stats("tottime").print_stats(30)
 

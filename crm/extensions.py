@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -11,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from crm.common.request_language import RequestBabel
 
 # Named constraints keep Alembic's scripts stable and let SQLite batch migrations drop them.
 NAMING_CONVENTION = {
@@ -32,5 +33,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+# Flask-Babel, its catalogue looked up once per request (crm.common.request_language).
+babel = RequestBabel()
 limiter = Limiter(key_func=get_remote_address)

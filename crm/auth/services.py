@@ -7,9 +7,10 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from crm.auth import twofactor
@@ -175,6 +176,21 @@ def start_session(session: Session, *, user: User) -> str:
     return token
 
 
+@cache
+def _live_session() -> Select:
+    # The user comes in the same statement: this runs before every signed-in request, so the
+    # statement is built once (building it per request cost more than running it on SQLite).
+    # Built on first use, not at import: the mappers are complete only once every model is.
+    return (
+        select(UserSession)
+        .where(
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.user_id == bindparam("user_id"),
+        )
+        .options(joinedload(UserSession.user))
+    )
+
+
 def resume_session(
     session: Session,
     *,
@@ -188,12 +204,7 @@ def resume_session(
     if not token:
         return None
     now = now or utcnow()
-    # The user comes in the same statement: this runs before every signed-in request.
-    row = session.scalar(
-        select(UserSession)
-        .where(UserSession.token_hash == _hash_token(token), UserSession.user_id == user_id)
-        .options(joinedload(UserSession.user))
-    )
+    row = session.scalar(_live_session(), {"token_hash": _hash_token(token), "user_id": user_id})
     if row is None or row.revoked_at is not None:
         return None
     if now - row.last_seen_at > idle or now - row.created_at > absolute:

@@ -21,6 +21,8 @@ from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from crm.common.request_language import WtformsMessages
+
 MAX_ID = 2**31 - 1
 MAX_PAGE = 10_000
 MIN_DATE = date(1900, 1, 1)
@@ -113,3 +115,5 @@ class TextRequest(Request):
     """Flask's request, its query string and form read as TextParameters."""
 
     parameter_storage_class = TextParameters
+    # Where Flask-WTF looks for wtforms' catalogue before it loads it from disk again.
+    wtforms_translations = WtformsMessages()

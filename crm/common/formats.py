@@ -28,33 +28,37 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_decimal, format_percent
+from babel.dates import format_datetime, format_time, get_date_format
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 from flask import Flask, current_app
-from flask_babel import get_locale
 
-# The interface language → the locale whose conventions format its numbers and dates.
-FORMAT_LOCALES = {"en": "en_GB"}
-DEFAULT_LANGUAGE = "nb"
+from crm.common.request_language import parse_locale, request_language
 
 Number = int | float | Decimal
 
 
 def format_locale_name() -> str:
     """The locale that formats figures for this request: "nb" or "en_GB"."""
-    locale = get_locale()  # None outside an app, e.g. a pure function's unit test
-    language = str(locale) if locale else DEFAULT_LANGUAGE
-    return FORMAT_LOCALES.get(language, language)
-
-
-@lru_cache(maxsize=8)
-def _locale(name: str) -> Locale:
-    return Locale.parse(name)
+    return request_language().format_name
 
 
 def format_locale() -> Locale:
     """The Babel locale that formats figures for this request."""
-    return _locale(format_locale_name())
+    return request_language().format_locale
+
+
+# Babel parses a pattern on every call otherwise; a list formats a hundred figures and dates.
+@lru_cache(maxsize=64)
+def _number_pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
+@lru_cache(maxsize=32)
+def _date_pattern(format: str, name: str):
+    if format in ("full", "long", "medium", "short"):
+        format = get_date_format(format, parse_locale(name)).pattern
+    return parse_date_pattern(format)
 
 
 def _fraction_pattern(digits: int, fixed: bool) -> str:
@@ -67,13 +71,18 @@ def number(value: Number | None, digits: int = 0, *, fixed: bool = False) -> str
     """A number with grouped thousands and at most `digits` decimals (exactly, when `fixed`)."""
     if value is None:
         return "–"
-    return format_decimal(value, "#,##0" + _fraction_pattern(digits, fixed), locale=format_locale())
+    if type(value) is int and value >= 0 and (digits <= 0 or not fixed):
+        # Counts are most of the figures a list shows: Python groups a whole number as Babel
+        # would (tests compare them), at a fifth of the cost.
+        return f"{value:,}".replace(",", request_language().group_symbol)
+    pattern = _number_pattern("#,##0" + _fraction_pattern(digits, fixed))
+    return format_decimal(value, pattern, locale=format_locale())
 
 
 @lru_cache(maxsize=32)
 def _percent_pattern(name: str, digits: int) -> str:
     # The locale's own pattern keeps its spacing ("12 %" in bokmål, "12%" in English).
-    pattern = _locale(name).percent_formats[None].pattern.split(";")[0]
+    pattern = parse_locale(name).percent_formats[None].pattern.split(";")[0]
     head, zero, tail = pattern.rpartition("0")
     return head + zero + _fraction_pattern(digits, False) + tail
 
@@ -83,7 +92,7 @@ def percent(value: Number | None, digits: int = 0) -> str:
     if value is None:
         return "–"
     name = format_locale_name()
-    return format_percent(value, _percent_pattern(name, digits), locale=_locale(name))
+    return format_percent(value, _percent_pattern(name, digits), locale=parse_locale(name))
 
 
 def area(value: Number | None) -> str:
@@ -95,7 +104,7 @@ def area(value: Number | None) -> str:
 
 @lru_cache(maxsize=8)
 def _currency_pattern(name: str) -> str:
-    pattern = _locale(name).currency_formats["standard"].pattern.split(";")[0]
+    pattern = parse_locale(name).currency_formats["standard"].pattern.split(";")[0]
     pattern = pattern.replace(".00", "")
     # CLDR spaces a currency code from the digits; Babel's patterns leave that to us.
     if pattern.startswith("¤") and not pattern[1:2].isspace():
@@ -108,7 +117,7 @@ def nok(value: Number | None) -> str:
     if value is None:
         return "–"
     name = format_locale_name()
-    locale = _locale(name)
+    locale = parse_locale(name)
     symbol = "kr" if locale.language == "nb" else "NOK"
     text = format_decimal(round(value), _currency_pattern(name).replace("¤", "'¤'"), locale=locale)
     return text.replace("¤", symbol)
@@ -126,7 +135,9 @@ def date(value: Date | DateTime | None, format: str = "medium") -> str:
         return "–"
     if isinstance(value, DateTime):
         value = _local(value).date()
-    return format_date(value, format, locale=format_locale())
+    language = request_language()
+    # babel.dates.format_date's own steps, with the parsed pattern kept.
+    return _date_pattern(format, language.format_name).apply(value, language.format_locale)
 
 
 def datetime(value: DateTime | None, format: str = "short") -> str:

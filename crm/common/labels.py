@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from enum import StrEnum
 
-from flask import g, has_app_context
-from flask_babel import LazyString, get_locale
+from flask import has_app_context
+from flask_babel import LazyString
 from wtforms import SelectChoice
+
+from crm.common.request_language import request_language
 
 _TABLES: dict[str, LabelTable] = {}
 
@@ -76,11 +78,11 @@ class LabelTable(Mapping[str, str]):
             raise RuntimeError(f"labels {self.name!r} read outside an app context")
         # A lazy string is translated again each time it is shown and a timeline shows
         # hundreds: translate the table once per request (or app context) and language.
-        cache = g.setdefault("_label_tables", {})
-        key = (self.name, str(get_locale()))
-        if key not in cache:
-            cache[key] = {value: str(label) for value, label in self.lazy.items()}
-        return cache[key]
+        cache = request_language().label_tables
+        strings = cache.get(self.name)
+        if strings is None:
+            strings = cache[self.name] = {value: str(label) for value, label in self.lazy.items()}
+        return strings
 
 
 def label_table(name: str, labels: Mapping[str, LazyString | str], **options) -> LabelTable:

@@ -15,10 +15,10 @@ from babel.dates import (
     parse_pattern,
 )
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import get_locale
 from flask_login import current_user
 
 from crm.common.formats import format_locale_name, init_formats
+from crm.common.request_language import request_language
 from crm.extensions import babel
 
 
@@ -78,10 +78,19 @@ def init_babel(app: Flask) -> None:
         default_translation_directories=str(app.root_path + "/translations"),
     )
 
+    # Flask-Babel's callables ask it for the catalogue on every `_()`: through the request's
+    # memo instead (the same catalogue; a list page translates over a hundred strings).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_language().translations.ugettext(s),
+        ngettext=lambda s, p, n: request_language().translations.ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_language().translations.upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_language().translations.unpgettext(c, s, p, n),
+    )
     init_formats(app)
     app.add_template_filter(short_datetime, "short_datetime")
     app.add_template_filter(short_date, "short_date")
 
     @app.context_processor
     def language_context() -> dict:
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        return {"current_locale": request_language().name, "languages": app.config["LANGUAGES"]}

@@ -23,9 +23,12 @@ counting rows; they show no personal data.
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import g, has_request_context
 from sqlalchemy import Engine, event, exists, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm.util import LoaderCriteriaOption
 
 from crm.contacts.models import Contact
 from crm.trash.models import TrashItem, TrashPerson
@@ -69,7 +72,15 @@ def hide_restricted(state: ORMExecuteState) -> None:
         return
     if not options.get(HIDE) and _admin_reader(state):
         return
-    state.statement = state.statement.options(
+    state.statement = state.statement.options(*_criteria())
+
+
+@cache
+def _criteria() -> tuple[LoaderCriteriaOption, ...]:
+    # Built once and shared by every statement: building them per statement (each wraps its
+    # function as a deferred lambda) was half the hook's cost, some 0.1 ms per ORM SELECT.
+    # Options are immutable; the criteria are resolved per entity when a statement compiles.
+    return (
         with_loader_criteria(Contact, _not_restricted, include_aliases=True),
         with_loader_criteria(TrashItem, _no_restricted_person, include_aliases=True),
     )

@@ -81,12 +81,14 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
         db.session, user_id=user_id, list_name=list_name, args=args
     ):
         db.session.commit()
+    query = services.encode(args)
     return ListPanel(
         list_name=list_name,
         filtered=bool(args),
-        query=services.encode(args),
+        query=query,
         saved=queries.visible_filters(db.session, user_id=user_id, list_name=list_name),
-        save_form=SaveFilterForm(formdata=None, query=services.encode(args)),
+        # Only a filtered list offers to save its filter: no form to build for the plain list.
+        save_form=SaveFilterForm(formdata=None, query=query) if args else None,
     )
 
 

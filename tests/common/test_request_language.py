@@ -1,0 +1,84 @@
+"""The request's language, worked out once per request, still follows every switch of language.
+
+The memo (crm.common.request_language) keeps the catalogue, the formatting locale and the
+translated label tables for the request; these tests change the language inside one request
+and between requests, and read what a user would see.
+"""
+
+from babel.numbers import format_decimal
+from flask import render_template_string
+from flask_babel import force_locale, refresh
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice, SelectField
+
+from crm.common.formats import date, number
+from crm.common.labels import label
+
+PAGE = '{{ _("Organisations") }} · {{ 12345 | number }} · {{ "company" | label("company_kind") }}'
+
+
+def test_a_page_and_a_mail_in_another_language_in_one_request(app):
+    bokmaal = "Organisasjoner · 12\N{NO-BREAK SPACE}345 · Bedrift"
+    with app.test_request_context(), force_locale("nb"):
+        assert render_template_string(PAGE) == bokmaal
+        # A mail to a colleague who reads English, rendered in the middle of the page.
+        with force_locale("en"):
+            assert render_template_string(PAGE) == "Organisations · 12,345 · Company"
+            assert label("company", "company_kind") == "Company"
+        # And back: nothing of the English stayed in the request's memo.
+        assert render_template_string(PAGE) == bokmaal
+
+
+def test_a_language_chosen_during_the_request_shows_at_once(app):
+    with app.test_request_context() as context:
+        context.session["locale"] = "nb"
+        assert render_template_string('{{ _("Organisations") }}') == "Organisasjoner"
+        # A language changed within a request, as Flask-Babel documents it: refresh().
+        context.session["locale"] = "en"
+        refresh()
+        assert render_template_string('{{ _("Organisations") }}') == "Organisations"
+
+
+def test_whole_numbers_are_grouped_as_babel_groups_them(app):
+    values = [0, 7, 999, 1000, 1234, 12345, 999999, 1000000, 2**31 - 1, -5, -1234, -1000000]
+    with app.test_request_context():
+        for locale, format_name in (("nb", "nb"), ("en", "en_GB")):
+            with force_locale(locale):
+                for value in values:
+                    assert number(value) == format_decimal(value, "#,##0", locale=format_name)
+                    assert number(value, 1) == format_decimal(value, "#,##0.#", locale=format_name)
+                # Decimals and fixed places still go through Babel.
+                assert number(5, 2, fixed=True) == ("5,00" if locale == "nb" else "5.00")
+
+
+def test_dates_keep_their_format_in_both_languages(app):
+    from datetime import date as Date
+
+    day = Date(2026, 12, 1)
+    with app.test_request_context():
+        with force_locale("nb"):
+            assert date(day) == "1. des. 2026"
+            assert date(day, "short") == "01.12.2026"
+        with force_locale("en"):
+            assert date(day) == "1 Dec 2026"
+            assert date(day, "short") == "01/12/2026"
+
+
+class _ChoiceForm(FlaskForm):
+    kind = SelectField(choices=[SelectChoice("company", "Bedrift")])
+
+
+def test_wtforms_messages_follow_each_requests_language(app):
+    # wtforms' catalogue is read once per language and process: a bokmål request first must
+    # not leave its catalogue to the English one after it, nor the other way round.
+    for locale, message in (
+        ("nb", "Ikke et gyldig valg"),
+        ("en", "Not a valid choice."),
+        ("nb", "Ikke et gyldig valg"),
+    ):
+        with app.test_request_context() as context:
+            context.session["locale"] = locale
+            form = _ChoiceForm(formdata=MultiDict({"kind": "nonsense"}), meta={"csrf": False})
+            assert not form.validate()
+            assert form.kind.errors == [message]

@@ -131,6 +131,10 @@ def test_backup_under_writes_restores_to_the_moment_of_the_backup(
             rows = rows[: len(restored["contacts"])]
         elif table == "affiliations":
             rows = rows[: len(restored["affiliations"])]
+        elif table == "graph_version":
+            # One row given a new value by each of the writer's commits: the copy has one.
+            assert len(restored[table]) == len(rows) == 1, table
+            continue
         elif table in DERIVED:
             # Written by triggers or the change log with the writer's rows: the copy holds
             # exactly the live rows of its moment, and nothing the live database lacks.

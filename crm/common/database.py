@@ -16,7 +16,7 @@ from crm.common.folding import register_sqlite_fold
 EXPRESSION_INDEXES = frozenset(
     {
         "ix_companies_folded_name",  # 7c3f9a1e5b20, both databases
-        "ix_contacts_name_folded",  # 7c1e5a9d2b40, PostgreSQL
+        "ix_contacts_name_folded",  # 7c1e5a9d2b40 PostgreSQL, 7d2a6c1f9e35 SQLite
         "ix_contacts_name_trgm",
         "ix_contacts_email_trgm",
         "ix_meetings_title_trgm",

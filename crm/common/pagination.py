@@ -13,6 +13,10 @@ from crm.common.converters import MAX_PAGE, parse_page
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
+# The big lists (organisations, people, meetings) count their rows up to this many
+# (CappedPagination): with the whole country's register a common word matches tens of
+# thousands of organisations, and counting every one of them cost more than the page.
+LIST_COUNT_CAP = 10_000
 
 
 def page_args() -> tuple[int, int]:

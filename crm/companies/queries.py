@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from crm.auth.models import User
 from crm.clusters.models import Cluster, Membership
 from crm.common import folding
+from crm.common import pagination as paging
 from crm.common.charts import LineChart, line_chart
 from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
@@ -40,9 +41,6 @@ SORT_COLUMNS = {
     "updated": Company.updated_at,
 }
 DEFAULT_SORT = "name"
-# The list counts its rows up to this many (crm.common.pagination.CappedPagination): with the
-# whole country's register a common word matches tens of thousands of organisations.
-COUNT_CAP = 10_000
 
 _ORGNR_QUERY = re.compile(r"^[0-9]{9}$")
 
@@ -156,7 +154,7 @@ def list_companies(
     per_page: int = PER_PAGE,
 ) -> tuple[Pagination, str]:
     """One page of organisations (CompanyRow items) and the sort key in effect; the total is
-    counted up to COUNT_CAP.
+    counted up to paging.LIST_COUNT_CAP.
 
     Three statements whatever the page size: the count, the page's columns (not whole
     organisations: the list shows eight of their thirty columns), the page's sectors.
@@ -175,7 +173,7 @@ def list_companies(
         _filtered(query, filters), sort, SORT_COLUMNS, DEFAULT_SORT, Company.id
     )
     pagination = paginate(
-        session, query, page=page, per_page=per_page, rows=True, count_cap=COUNT_CAP
+        session, query, page=page, per_page=per_page, rows=True, count_cap=paging.LIST_COUNT_CAP
     )
     sectors = _sector_names(session, [row.id for row in pagination.items])
     pagination.items = [

@@ -22,7 +22,9 @@ keeps both.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, text
+
+from crm.common.row_triggers import RowTriggers
 
 PREFIX = "last_met_"
 
@@ -71,55 +73,7 @@ _TRIGGERS = (
 )
 
 
-def trigger_names() -> set[str]:
-    """The names of the triggers that keep the column (to check they are all there)."""
-    return {PREFIX + name for name, *_rest in _TRIGGERS}
-
-
-def _statements(dialect: str) -> list[str]:
-    statements = []
-    for name, table, when, body in _TRIGGERS:
-        full = PREFIX + name
-        if dialect == "sqlite":
-            statements.append(
-                f"CREATE TRIGGER {full} AFTER {when} ON {table} FOR EACH ROW BEGIN {body}; END"
-            )
-        else:
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION {full}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                f"BEGIN {body}; RETURN NULL; END $$"
-            )
-            statements.append(
-                f"CREATE TRIGGER {full} AFTER {when} ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {full}()"
-            )
-    return statements
-
-
-def drop_triggers(connection: Connection) -> None:
-    """Drop the triggers (and on PostgreSQL their functions), if they are there."""
-    for name, table, *_rest in _TRIGGERS:
-        full = PREFIX + name
-        if connection.dialect.name == "sqlite":
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {full}"))
-        else:
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {full} ON {table}"))
-            connection.execute(text(f"DROP FUNCTION IF EXISTS {full}()"))
-
-
-def create_triggers(connection: Connection) -> None:
-    """(Re)create the triggers that keep `contacts.last_meeting_at`."""
-    drop_triggers(connection)
-    for statement in _statements(connection.dialect.name):
-        connection.execute(text(statement))
-
-
-def recreate_triggers(connection: Connection) -> None:
-    """create_triggers, once the column is there: a migration before the one adding it (the
-    search index's, which calls this through crm.search.index.create_triggers) leaves them out."""
-    columns = {column["name"] for column in inspect(connection).get_columns("contacts")}
-    if "last_meeting_at" in columns:
-        create_triggers(connection)
+TRIGGERS = RowTriggers(PREFIX, "contacts", "last_meeting_at", _TRIGGERS)
 
 
 def refill(connection: Connection) -> None:

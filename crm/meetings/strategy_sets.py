@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from crm.meetings.row_triggers import RowTriggers
+from crm.common.row_triggers import RowTriggers
 
 PREFIX = "strategy_set_"
 # Bits 0..62: bit 63 would make the mask negative (a signed 64-bit integer on both databases).
@@ -88,26 +88,6 @@ _TRIGGERS = (
 
 
 TRIGGERS = RowTriggers(PREFIX, "meetings", "strategy_mask", _TRIGGERS)
-
-
-def trigger_names() -> set[str]:
-    """The names of the triggers that keep the masks (to check they are all there)."""
-    return TRIGGERS.names()
-
-
-def drop_triggers(connection: Connection) -> None:
-    """Drop the triggers (and on PostgreSQL their functions), if they are there."""
-    TRIGGERS.drop(connection)
-
-
-def create_triggers(connection: Connection) -> None:
-    """(Re)create the triggers that keep `meetings.strategy_mask` and `strategies.bit`."""
-    TRIGGERS.create(connection)
-
-
-def recreate_triggers(connection: Connection) -> None:
-    """create_triggers, once the column is there (see RowTriggers.recreate)."""
-    TRIGGERS.recreate(connection)
 
 
 def refill(connection: Connection) -> None:

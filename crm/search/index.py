@@ -254,8 +254,8 @@ def create_triggers(connection: Connection) -> None:
     from crm.meetings import strategy_sets
     from crm.network import version
 
-    last_met.recreate_triggers(connection)
-    strategy_sets.recreate_triggers(connection)
+    last_met.TRIGGERS.recreate(connection)
+    strategy_sets.TRIGGERS.recreate(connection)
     version.recreate_triggers(connection)
 
 

@@ -36,12 +36,12 @@ def upgrade():
     bind = op.get_bind()
     # Bits and masks first, then the triggers (each bit given would recompute its meetings).
     strategy_sets.refill(bind)
-    strategy_sets.create_triggers(bind)
+    strategy_sets.TRIGGERS.create(bind)
 
 
 def downgrade():
     bind = op.get_bind()
-    strategy_sets.drop_triggers(bind)
+    strategy_sets.TRIGGERS.drop(bind)
     op.drop_index("ix_meetings_strategy_set", table_name="meetings")
     op.drop_index("ix_strategies_bit", table_name="strategies")
     # A plain DROP COLUMN on SQLite too (3.35 and later), not a batch rebuild: renaming the

@@ -32,7 +32,7 @@ def upgrade():
             "ix_contacts_name_folded", "contacts", [sa.text("lower(name)"), "id"], unique=False
         )
         _trigram_indexes(bind)
-    last_met.create_triggers(bind)
+    last_met.TRIGGERS.create(bind)
     last_met.refill(bind)
 
 
@@ -66,7 +66,7 @@ def _trigram_indexes(bind):
 
 def downgrade():
     bind = op.get_bind()
-    last_met.drop_triggers(bind)
+    last_met.TRIGGERS.drop(bind)
     op.execute("DROP INDEX IF EXISTS ix_contacts_name_folded")
     for name, _table, _column in TRIGRAM_INDEXES:
         op.execute(f"DROP INDEX IF EXISTS {name}")

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from crm.common import pagination as paging
 from crm.common.dates import local_today
 from crm.companies.models import Company, Place
 from crm.establishments import services as establishment_services
@@ -364,9 +365,8 @@ def test_organisation_page_shows_the_newest_links_and_offers_all(client, login, 
 def test_list_counts_up_to_the_cap_and_says_when_there_are_more(
     client, login, session, monkeypatch
 ):
-    from crm.companies import queries
 
-    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 3)
     for n in range(4):
         make_company(session, name=f"Kjeller Bygg {n} AS")
     make_company(session, name="Nitja")

@@ -182,7 +182,7 @@ def test_the_migration_leaves_the_triggers_in_place(session):
                 text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
             )
         }
-    assert last_met.trigger_names() <= found
+    assert last_met.TRIGGERS.names() <= found
 
 
 def test_every_sort_runs_a_bounded_number_of_statements_whatever_the_page_size(

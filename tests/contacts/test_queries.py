@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from crm.companies import queries as company_queries
+from crm.common import pagination as paging
 from crm.contacts import queries
 from tests.factories import make_affiliation, make_company, make_contact, make_meeting
 
@@ -174,14 +174,14 @@ def test_a_person_with_no_current_organisation_shows_none(session):
 def test_a_total_above_the_cap_is_shown_as_more_than_it(session, monkeypatch, q):
     """Past the cap the page says "more than", and its rows are still the first by name of all
     the matches, not of the first ones read."""
-    monkeypatch.setattr(company_queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 3)
     for name in ("Eva Haugen", "Dag Haugen", "Cato Haugen", "Bo Haugen", "Anne Haugen"):
         make_contact(session, name=name)
     session.commit()
     pagination, _ = queries.list_contacts(session, filters=queries.ContactFilters(q=q), per_page=2)
     assert (pagination.total, pagination.capped) == (3, True)
     assert [row.contact.name for row in pagination.items] == ["Anne Haugen", "Bo Haugen"]
-    monkeypatch.setattr(company_queries, "COUNT_CAP", 5)
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 5)
     pagination, _ = queries.list_contacts(
         session, filters=queries.ContactFilters(q=q), page=3, per_page=2
     )
@@ -190,7 +190,7 @@ def test_a_total_above_the_cap_is_shown_as_more_than_it(session, monkeypatch, q)
 
 
 def test_the_list_says_more_than_the_cap(client, login, session, monkeypatch):
-    monkeypatch.setattr(company_queries, "COUNT_CAP", 2)
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 2)
     login(role="reader")
     for n in range(3):
         make_contact(session, name=f"Haugen {n}")

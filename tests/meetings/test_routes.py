@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from crm.common import pagination as paging
 from crm.meetings import services
 from crm.meetings.models import Meeting
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
@@ -636,9 +637,8 @@ def test_the_list_and_a_persons_page_name_each_meetings_organisations_by_name(se
 
 
 def test_the_list_counts_up_to_the_cap(client, login, session, monkeypatch):
-    from crm.companies import queries as company_queries
 
-    monkeypatch.setattr(company_queries, "COUNT_CAP", 2)
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 2)
     login(role="reader")
     for _ in range(3):
         make_meeting(session)

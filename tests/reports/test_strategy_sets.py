@@ -94,11 +94,11 @@ def _triggers(session) -> set[str]:
 def test_the_triggers_are_in_place_and_come_back_with_the_search_indexs(session):
     """A later SQLite batch migration calls crm.search.index.create_triggers: it brings these
     back too."""
-    assert strategy_sets.trigger_names() <= _triggers(session)
-    strategy_sets.drop_triggers(session.connection())
-    assert not strategy_sets.trigger_names() & _triggers(session)
+    assert strategy_sets.TRIGGERS.names() <= _triggers(session)
+    strategy_sets.TRIGGERS.drop(session.connection())
+    assert not strategy_sets.TRIGGERS.names() & _triggers(session)
     index.create_triggers(session.connection())
-    assert strategy_sets.trigger_names() <= _triggers(session)
+    assert strategy_sets.TRIGGERS.names() <= _triggers(session)
 
 
 def test_each_strategy_gets_a_bit_of_its_own(session):

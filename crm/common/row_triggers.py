@@ -4,7 +4,7 @@ merge, trash, plain SQL).
 
 A set of triggers is (name, table, event, statement) with NEW/OLD as the row; SQLite gets
 `CREATE TRIGGER … BEGIN statement; END`, PostgreSQL a plpgsql function per trigger. Used by
-crm.meetings.strategy_sets; crm.contacts.last_met writes the same statements by hand.
+crm.meetings.strategy_sets and crm.contacts.last_met.
 """
 
 from __future__ import annotations

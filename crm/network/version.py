@@ -52,7 +52,7 @@ TABLES = (
     "company_sectors",
 )
 _EVENTS = ("INSERT", "UPDATE", "DELETE")
-_SQLITE_BUMP = "UPDATE graph_version SET version = lower(hex(randomblob(16)))"
+_SQLITE_BUMP = "UPDATE graph_version SET version = hex(randomblob(16))"
 _POSTGRES_BUMP = "UPDATE graph_version SET version = gen_random_uuid()::text"
 
 _POSTGRES_FUNCTION = f"""

@@ -16,6 +16,7 @@ from crm.common.errors import DomainError
 from crm.common.versioning import ensure_version
 from crm.companies.models import Company
 from crm.establishments.models import FlagKind, FlagSeverity, WarningFlag
+from crm.imports.brreg_columns import SUB_UNIT_FORMS
 from crm.imports.models import ImportKind, ImportRun, ImportStatus
 from crm.register import rules
 from crm.register.models import FlagRule
@@ -84,7 +85,10 @@ class RegisterWatcher:
     """One register run's eye on the changes: categories for its change rows, flags at the end.
 
     The first register import is the baseline: it describes its changes but raises no flags
-    (everything would be "new").
+    (everything would be "new"). So is the first import of sub-units for the "new sub-unit"
+    rule: the register's main units and its sub-units come in separate files, and the first
+    file of sub-units would otherwise flag every branch in the municipality as expanding
+    (534,159 flags for the whole country, held in memory at once).
     """
 
     session: Session
@@ -96,6 +100,8 @@ class RegisterWatcher:
     settings: list[rules.RuleSettings]
     today: date
     baseline: bool
+    # No sub-unit from the register is in the database yet: none of this run's is "new".
+    sub_unit_baseline: bool
     found: list[rules.Finding] = field(default_factory=list)
     raised: int = 0
 
@@ -142,6 +148,15 @@ class RegisterWatcher:
             settings=settings,
             today=today,
             baseline=earlier is None,
+            sub_unit_baseline=session.scalar(
+                select(Company.id)
+                .where(
+                    Company.org_number.is_not(None),
+                    Company.org_form.in_(sorted(SUB_UNIT_FORMS)),
+                )
+                .limit(1)
+            )
+            is None,
         )
 
     def observe(self, observations: Iterable[rules.Observation]) -> None:
@@ -150,12 +165,14 @@ class RegisterWatcher:
             return
         for observation in observations:
             self.found.extend(
-                rules.findings(
+                finding
+                for finding in rules.findings(
                     observation,
                     self.settings,
                     municipalities=self.municipalities,
                     today=self.today,
                 )
+                if not (self.sub_unit_baseline and finding.rule == rules.RuleKey.NEW_SUB_UNIT)
             )
 
     def raise_flags(self) -> int:

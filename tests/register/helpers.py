@@ -24,6 +24,9 @@ from tests.imports.brreg_fixtures import (
 MAIN = make_orgnr(501)
 OTHER = make_orgnr(502)
 BRANCH = make_orgnr(503)
+# A sub-unit in the baseline, so that the sub-units' own first file is behind (see
+# RegisterWatcher.sub_unit_baseline).
+FIRST_BRANCH = make_orgnr(504)
 
 
 def main_unit(orgnr: str = MAIN, name: str = "KJELLER SOLKRAFT AS", **fields: Any) -> dict:

@@ -19,6 +19,7 @@ from crm.register import services
 from crm.register.rules import accounts_year_due
 from tests.register.helpers import (
     BRANCH,
+    FIRST_BRANCH,
     MAIN,
     OTHER,
     flags_of,
@@ -172,7 +173,9 @@ def test_accounts_are_due_by_31_july_of_the_next_year():
 
 
 def test_a_new_sub_unit_in_the_municipality_flags_its_main_unit_as_expanding(session, tmp_path):
-    import_units(session, tmp_path, "before", [main_unit()])
+    import_units(
+        session, tmp_path, "before", [main_unit(), sub_unit(FIRST_BRANCH, name="FØRSTE AVD")]
+    )
     run = import_units(session, tmp_path, "subs", [sub_unit()])
     [flag] = flags_of(session, run)
     assert flag.company_id == _company(session, MAIN).id
@@ -185,6 +188,20 @@ def test_a_new_sub_unit_in_the_municipality_flags_its_main_unit_as_expanding(ses
     )
     assert change.category == "new"
     assert flags_of(session, import_units(session, tmp_path, "subs-again", [sub_unit()])) == []
+
+
+def test_the_first_file_of_sub_units_is_their_baseline(session, tmp_path):
+    """Main units and sub-units come in separate files: the first sub-unit file would flag every
+    branch in the municipality as expanding. Its sub-units are the baseline; the next new one
+    is flagged."""
+    import_units(session, tmp_path, "main-units", [main_unit(), main_unit(OTHER, "HEIA HANDEL AS")])
+    first = import_units(
+        session, tmp_path, "sub-units", [sub_unit(FIRST_BRANCH, name="FØRSTE AVD")]
+    )
+    assert flags_of(session, first) == [] and first.summary["created"] == 1
+    later = import_units(session, tmp_path, "sub-units-2", [sub_unit(parent=OTHER)])
+    [flag] = flags_of(session, later)
+    assert (flag.register_rule, flag.company_id) == ("new_sub_unit", _company(session, OTHER).id)
 
 
 def test_a_rule_turned_off_raises_nothing_and_thresholds_are_the_admins(session, tmp_path):

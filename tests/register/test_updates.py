@@ -14,6 +14,7 @@ from crm.register.updates import ChangeListError, apply_change_list, read_change
 from tests.imports.brreg_fixtures import make_orgnr, write_fixture
 from tests.register.helpers import (
     BRANCH,
+    FIRST_BRANCH,
     MAIN,
     OTHER,
     flags_of,
@@ -160,7 +161,9 @@ def test_a_change_list_with_the_units_documents_flags_and_continues_from_its_las
 
 
 def test_sub_units_from_a_bulk_file_raise_the_expanding_flag(session, tmp_path):
-    import_units(session, tmp_path, "baseline", [main_unit()])
+    import_units(
+        session, tmp_path, "baseline", [main_unit(), sub_unit(FIRST_BRANCH, name="FØRSTE AVD")]
+    )
     bulk = write_fixture(
         tmp_path / "underenheter.json",
         [sub_unit(), sub_unit(make_orgnr(530), name="ANNEN AVD", beliggenhetsadresse=in_oslo())],

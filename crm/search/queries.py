@@ -138,8 +138,8 @@ def _company_infixes(session: Session, q: str, not_prefix: Any, limit: int) -> l
     """Organisations whose name holds `q` but does not start with it, by folded name, at most
     `limit`.
 
-    A term of three letters or more: one statement, which the planner serves by walking
-    ix_companies_folded_name (common term) or through the trigram index (rare term). A shorter
+    On PostgreSQL, a term of three letters or more: one statement, which the planner serves by
+    walking ix_companies_folded_name (common term) or through the trigram index (rare). A shorter
     term has no trigram, so pg_trgm's index would be read whole, and the planner, which cannot
     tell a rare pair of letters ("qx") from a common one ("ss"), walked the name index through
     all 1.84 M organisations (4.5 s) for a rare one. So the walk is bounded to the first
@@ -148,22 +148,26 @@ def _company_infixes(session: Session, q: str, not_prefix: Any, limit: int) -> l
     nor the trigram index is taken) and keeps the first `limit` by name.
     """
     columns = (Company.id, Company.name, Company.org_number, Company.post_town)
-    if len(fold_text(q)) >= 3:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if len(fold_text(q)) >= 3 and postgresql:
         return session.execute(
             select(*columns)
             .where(folding.contains(Company.name, q), not_prefix)
             .order_by(fold(Company.name), Company.id)
             .limit(limit)
         ).all()
-    walked = (
-        select(*columns, fold(Company.name).label("folded"))
-        .order_by(fold(Company.name), Company.id)
-        .limit(SHORT_TERM_WALK)
-        .subquery()
-    )
-    found = _sorted_matches(session, walked, q, limit)
-    if len(found) == limit:
-        return found
+    if postgresql:
+        walked = (
+            select(*columns, fold(Company.name).label("folded"))
+            .order_by(fold(Company.name), Company.id)
+            .limit(SHORT_TERM_WALK)
+            .subquery()
+        )
+        found = _sorted_matches(session, walked, q, limit)
+        if len(found) == limit:
+            return found
+    # SQLite (a municipality's 11,000 organisations) goes straight to the scan: walking its
+    # index on kb_fold(name) looked up every row of a rare term's table in name order.
     unindexed = Company.name.concat("")
     return session.execute(
         select(*columns)

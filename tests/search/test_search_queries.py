@@ -37,6 +37,74 @@ def test_companies_by_name_prefix_first_then_contains(session):
     ]
 
 
+def test_companies_each_group_sorted_by_name_whatever_its_case(session):
+    # Prefixes first, then names holding the term further in; each group by name read without
+    # case ("bergen" between "Berg" and "BERGVERK", not after every capital).
+    for name in ["Vestre Bergverk", "BERGVERK AS", "bergen sykkel", "Berg AS", "Alt om berg"]:
+        make_company(session, name=name)
+    make_company(session, name="Bærum Bedrift")  # holds no "berg"
+
+    result = queries.suggest_companies(session, "Berg")
+
+    assert _labels(result) == [
+        "Berg AS",
+        "bergen sykkel",
+        "BERGVERK AS",
+        "Alt om berg",
+        "Vestre Bergverk",
+    ]
+
+
+def test_companies_prefixes_fill_the_list_before_any_infix(session, count_queries):
+    for n in range(12):
+        make_company(session, name=f"Fjordkraft {n:02d}")
+    make_company(session, name="Alta Fjordbruk")  # first by name, but not a prefix
+
+    with count_queries() as statements:
+        result = queries.suggest_companies(session, "fjord")
+
+    assert _labels(result) == [f"Fjordkraft {n:02d}" for n in range(10)]
+    assert len(statements) == 1  # ten prefixes: the names further in are not read
+
+
+def test_companies_infixes_fill_what_prefixes_leave(session):
+    for n in range(3):
+        make_company(session, name=f"Fjordkraft {n}")
+    for n in range(9):
+        make_company(session, name=f"Indre Fjord {n}")
+
+    result = queries.suggest_companies(session, "fjord", limit=5)
+
+    assert _labels(result) == [
+        "Fjordkraft 0",
+        "Fjordkraft 1",
+        "Fjordkraft 2",
+        "Indre Fjord 0",
+        "Indre Fjord 1",
+    ]
+
+
+@pytest.mark.parametrize("walk", [2, 20_000])
+def test_companies_two_letters_found_past_the_first_names(session, monkeypatch, walk):
+    # A term under three letters is looked for among the first SHORT_TERM_WALK names, then in
+    # all of them: the answer is the same either way.
+    monkeypatch.setattr(queries, "SHORT_TERM_WALK", walk)
+    for name in ["Aker AS", "Alfa AS", "Berg AS", "Vest Qxa", "Ola Qxb", "Qx Først"]:
+        make_company(session, name=name)
+    result = queries.suggest_companies(session, "qx")
+    assert _labels(result) == ["Qx Først", "Ola Qxb", "Vest Qxa"]
+
+
+def test_companies_prefix_of_letters_past_ascii(session):
+    # The prefix's range ends at the term's last letter raised by one: "ø" + 1 is "ù".
+    make_company(session, name="Østfold Energi")
+    make_company(session, name="Østfoldbanen")
+    make_company(session, name="Øst-Viken")
+    make_company(session, name="Vestfold og Østfold")
+    result = queries.suggest_companies(session, "ØSTFOLD")
+    assert _labels(result) == ["Østfold Energi", "Østfoldbanen", "Vestfold og Østfold"]
+
+
 def test_company_suggestion_carries_org_number_post_town_and_url(session):
     company = make_company(
         session, name="Institutt for energiteknikk", org_number="959412561", post_town="KJELLER"

@@ -174,7 +174,7 @@ def list_companies(
     ordered, sort_key = apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
     pagination = None
     if filters.q and filters.q.strip():
-        pagination = _counted_page(session, query, sort_key, page=page, per_page=per_page)
+        pagination = _counted_page(session, query, ordered, sort_key, page=page, per_page=per_page)
     if pagination is None:
         pagination = paginate(
             session,
@@ -225,11 +225,17 @@ def _count_query(session: Session, base: Select, filters: CompanyFilters) -> Sel
 
 
 def _counted_page(
-    session: Session, query: Select, sort_key: str, *, page: int, per_page: int
+    session: Session,
+    query: Select,
+    ordered: Select,
+    sort_key: str,
+    *,
+    page: int,
+    per_page: int,
 ) -> paging.ResultPages | None:
-    """The count and the page's ids in one statement, then the page's columns by id; None when
-    the matches pass paging.LIST_COUNT_CAP (or the page is past the last), for the caller to
-    page the usual way.
+    """The count and the page's ids in one statement, then the page's columns by id (past
+    paging.LIST_COUNT_CAP, the page read on its own); None for a page past the last, for the
+    caller to page the usual way.
 
     For a search only: its capped count reads every match from the trigram index's bitmap
     anyway, so sorting their ids there gives the page when they are all the matches. A rare
@@ -250,13 +256,18 @@ def _counted_page(
         .offset((page - 1) * per_page)
     ).all()
     total = found[0][1] if found else 0
-    if total > cap or (not found and page > 1):
+    if not found and page > 1:
         return None
+    pagination = paging.ResultPages(page=page, per_page=per_page, total=min(total, cap))
+    pagination.capped = total > cap
+    if pagination.capped:
+        # Counted already: only the page, by the sort's index.
+        offset = (page - 1) * per_page
+        pagination.items = list(session.execute(ordered.limit(per_page).offset(offset)))
+        return pagination
     ids = [row.id for row in found]
     rows = {row.id: row for row in session.execute(query.where(Company.id.in_(ids)))} if ids else {}
-    pagination = paging.ResultPages(page=page, per_page=per_page, total=total)
     pagination.items = [rows[id_] for id_ in ids]
-    pagination.capped = False
     return pagination
 
 

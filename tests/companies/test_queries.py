@@ -224,8 +224,8 @@ def test_filter_choices_come_in_the_orders_of_their_own_queries(session):
     "sort", ["name", "-name", "org_number", "employees", "-employees", "place", "-place", "updated"]
 )
 def test_a_page_under_the_count_cap_is_the_page_read_past_it(session, monkeypatch, sort):
-    """Under the cap the count's statement picks the page's ids; past it the page is read on
-    its own. Either way the same organisations, in the same order, with the same total."""
+    """A search's count picks the page's ids under the cap; past it the page is read on its
+    own. Either way the same organisations, in the same order, with the same total."""
     kjeller, lahaug = make_place(session, name="Kjeller"), make_place(session, name="Lahaug")
     for n in range(7):
         make_company(
@@ -235,14 +235,16 @@ def test_a_page_under_the_count_cap_is_the_page_read_past_it(session, monkeypatc
             employees=n % 4 or None,
             place=(kjeller, lahaug, None)[n % 3],
         )
+    make_company(session, name="Ikke med")
     session.commit()
 
     def pages(cap: int) -> list[tuple[int, list[int]]]:
         monkeypatch.setattr(paging, "LIST_COUNT_CAP", cap)
         read = []
         for page in (1, 2, 3, 4):
+            filters = queries.CompanyFilters(q="firma")
             pagination, _sort = queries.list_companies(
-                session, filters=queries.CompanyFilters(), sort=sort, page=page, per_page=3
+                session, filters=filters, sort=sort, page=page, per_page=3
             )
             read.append((pagination.total, [row.id for row in pagination.items]))
         return read

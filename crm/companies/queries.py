@@ -173,7 +173,7 @@ def list_companies(
     _without_parallel_workers(session)
     ordered, sort_key = apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
     pagination = None
-    if filters.q and filters.q.strip():
+    if filters.q and len(filters.q.split()) > 1:
         pagination = _counted_page(session, query, ordered, sort_key, page=page, per_page=per_page)
     if pagination is None:
         pagination = paginate(
@@ -237,12 +237,12 @@ def _counted_page(
     paging.LIST_COUNT_CAP, the page read on its own); None for a page past the last, for the
     caller to page the usual way.
 
-    For a search only: its capped count reads every match from the trigram index's bitmap
-    anyway, so sorting their ids there gives the page when they are all the matches. A rare
-    search (two words, a few thousand matches) then scans its trigram index once, not twice:
-    that scan was most of the page's time. A common word passes the cap, and its page is read
-    by walking the name's index instead. Without a search the count stops after cap + 1 rows
-    of an index and the page walks the sort's index: sorting the capped rows would cost more.
+    For a search of two words or more only (a phrase: rare, a few thousand matches among the
+    country's 1.8 million): its capped count reads every match from the trigram index's bitmap
+    anyway, so sorting their ids there gives the page, and the trigram index (most of the
+    page's time, ~30 ms) is scanned once, not twice. A single word is often common (past the
+    cap): sorting its 10,001 names cost 8 ms more than counting them, while its page walks the
+    name's index in 0.5 ms; without a search the count stops after cap + 1 rows of an index.
     """
     cap = paging.LIST_COUNT_CAP
     page = min(max(page, 1), paging.MAX_PAGE)

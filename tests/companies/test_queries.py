@@ -224,13 +224,13 @@ def test_filter_choices_come_in_the_orders_of_their_own_queries(session):
     "sort", ["name", "-name", "org_number", "employees", "-employees", "place", "-place", "updated"]
 )
 def test_a_page_under_the_count_cap_is_the_page_read_past_it(session, monkeypatch, sort):
-    """A search's count picks the page's ids under the cap; past it the page is read on its
+    """A phrase's count picks the page's ids under the cap; past it the page is read on its
     own. Either way the same organisations, in the same order, with the same total."""
     kjeller, lahaug = make_place(session, name="Kjeller"), make_place(session, name="Lahaug")
     for n in range(7):
         make_company(
             session,
-            name=f"Firma {n % 3}",  # ties on the name: the id decides
+            name=f"Nye Firma {n % 3}",  # ties on the name: the id decides
             org_number=f"9{n:08}" if n % 2 else None,
             employees=n % 4 or None,
             place=(kjeller, lahaug, None)[n % 3],
@@ -242,7 +242,7 @@ def test_a_page_under_the_count_cap_is_the_page_read_past_it(session, monkeypatc
         monkeypatch.setattr(paging, "LIST_COUNT_CAP", cap)
         read = []
         for page in (1, 2, 3, 4):
-            filters = queries.CompanyFilters(q="firma")
+            filters = queries.CompanyFilters(q="nye firma")
             pagination, _sort = queries.list_companies(
                 session, filters=filters, sort=sort, page=page, per_page=3
             )

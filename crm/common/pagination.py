@@ -34,6 +34,7 @@ def paginate(
     per_page: int,
     rows: bool = False,
     count_cap: int | None = None,
+    count_query: Select | None = None,
 ) -> SelectPagination:
     """One page of `query`'s first column, run on the caller's session, with the total count.
 
@@ -46,13 +47,14 @@ def paginate(
     With `rows`, the items are whole rows (every selected column by name): a list that shows
     a few columns of many records selects those columns, since building whole ORM objects
     (every column, the identity map) for 50 rows cost more than the query itself.
-    `count_cap`: count the total only up to that many rows (`capped` then says there are more).
+    `count_cap`: count the total only up to that many rows (`capped` then says there are more);
+    `count_query`, the same rows written for counting them (another plan), instead of `query`.
     """
     kind = RowPagination if rows else SelectPagination
     extra = {}
     if count_cap is not None:
         kind = CappedRowPagination if rows else CappedPagination
-        extra = {"count_cap": count_cap}
+        extra = {"count_cap": count_cap, "count_query": count_query}
     return kind(
         **extra,
         select=query,
@@ -82,14 +84,15 @@ class CappedPagination(SelectPagination):
     paged through to the end.
     """
 
-    def __init__(self, *, count_cap: int, **kwargs) -> None:
+    def __init__(self, *, count_cap: int, count_query: Select | None = None, **kwargs) -> None:
         # Pagination's __init__ counts, so the cap must be set before it runs.
         self.count_cap = count_cap
+        self.count_query = count_query
         self.capped = False
         super().__init__(**kwargs)
 
     def _query_count(self) -> int:
-        query = self._query_args["select"]
+        query = self._query_args["select"] if self.count_query is None else self.count_query
         limited = query.options(lazyload("*")).order_by(None).limit(self.count_cap + 1).subquery()
         found = (
             self._query_args["session"]

@@ -213,6 +213,8 @@ def test_list_runs_a_fixed_handful_of_statements_whatever_the_page_size(
         with count_queries() as statements:
             html = _html(client.get(path))
         assert html.count('<th scope="row">') == per_page
+        # PostgreSQL's SET LOCAL (no parallel workers) plans the list's statements, reads nothing.
+        statements = [s for s in statements if not s.startswith("SET LOCAL")]
         assert len(statements) <= 7, [s.split("\n")[0][:60] for s in statements]
 
 

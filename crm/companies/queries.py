@@ -16,6 +16,7 @@ from crm.clusters.models import Cluster, Membership
 from crm.common import folding
 from crm.common import pagination as paging
 from crm.common.charts import LineChart, line_chart
+from crm.common.database import without_parallel_workers
 from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
@@ -478,6 +479,7 @@ def _meeting_entries(
     if before is not None:
         ids = ids.where(Meeting.starts_at <= before)
     ids = ids.subquery()
+    without_parallel_workers(session)
     page = (
         select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.title)
         .join(ids, ids.c.id == Meeting.id)

@@ -16,6 +16,7 @@ from crm.clusters.models import Cluster, Membership
 from crm.common import folding
 from crm.common import pagination as paging
 from crm.common.charts import LineChart, line_chart
+from crm.common.database import without_parallel_workers
 from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
@@ -553,18 +554,26 @@ def _start_of_day(day: date) -> datetime:
 def _meeting_entries(
     session: Session, company_id: int, before: datetime | None, limit: int
 ) -> list[TimelineEntry]:
-    # The page of meetings first, then the participants counted for those only: SQLite works
-    # out a select's columns before it sorts, and a hub has thousands of meetings.
-    page = (
-        select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.title)
+    # The page of meetings' ids first, then their rows and the participants counted for those
+    # only: SQLite works out a select's columns before it sorts, and for a hub PostgreSQL walks
+    # the meetings newest first until the page is full (thousands of meetings at national
+    # scale), which reads no meeting row when it needs only (starts_at, id), an index's columns.
+    ids = (
+        select(Meeting.id, Meeting.starts_at)
         .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
         .where(meeting_companies.c.company_id == company_id)
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
         .limit(limit)
     )
     if before is not None:
-        page = page.where(Meeting.starts_at <= before)
-    page = page.subquery()
+        ids = ids.where(Meeting.starts_at <= before)
+    ids = ids.subquery()
+    without_parallel_workers(session)
+    page = (
+        select(Meeting.id, Meeting.starts_at, Meeting.kind, Meeting.title)
+        .join(ids, ids.c.id == Meeting.id)
+        .subquery()
+    )
     contacts = (
         select(func.count())
         .select_from(meeting_contacts)

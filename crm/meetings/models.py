@@ -64,6 +64,9 @@ class Meeting(Audited, db.Model):
         # The strategy report reads the period's meetings with their strategy sets (and ids,
         # for the organisations met) from this index alone, on both databases.
         Index("ix_meetings_strategy_set", "starts_at", "strategy_mask", "id"),
+        # An organisation's timeline walks this newest first to find its meetings from the
+        # index alone (companies.queries._meeting_entries), reading rows for the page only.
+        Index("ix_meetings_starts_at_id", "starts_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -174,6 +174,22 @@ def test_timeline_pages_neither_repeat_nor_skip_entries_at_the_cut(session):
     assert sorted(seen) == sorted(titles) and len(seen) == len(titles)
 
 
+def test_timeline_of_a_busy_organisation_shows_its_own_newest_meetings(session):
+    """The page's meetings are found first by (time, id) alone and their rows read after:
+    the page still holds this organisation's newest meetings, not others' in between, each
+    with its own kind, title and participants."""
+    company, other = make_company(session), make_company(session)
+    for days in range(8):
+        mine = make_meeting(session, title=f"Vår {days}", starts_at=_at(days), companies=[company])
+        mine.contacts = [make_contact(session) for _ in range(days % 3)]
+        make_meeting(session, title=f"Andres {days}", starts_at=_at(days), companies=[other])
+    session.flush()
+    timeline = queries.company_timeline(session, company.id, limit=3)
+    shown = [(e.title, e.participants) for e in timeline.entries]
+    assert shown == [("Vår 0", 0), ("Vår 1", 1), ("Vår 2", 2)]
+    assert timeline.next_before is not None
+
+
 def test_future_leaving_date_is_shown_as_leaving(session):
     company = make_company(session)
     make_membership(session, company=company, joined_on=None, left_on=local_today() + timedelta(9))

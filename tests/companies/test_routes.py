@@ -247,8 +247,10 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, login, sessi
     # Session and user; the organisation, its sectors, sub-units, memberships (for the table
     # and the timeline), people; the timeline's meetings and tasks ("last contacted" and "next
     # meeting" come from them); register history; links and their count; open cases, open
-    # warnings, open tasks. Each is a round trip on PostgreSQL.
-    assert len(many) <= 14, [s.split("\n")[0][:60] for s in many]
+    # warnings, open tasks. Each is a round trip on PostgreSQL, where the timeline also turns
+    # parallel workers off first (crm.common.database.without_parallel_workers).
+    budget = 15 if session.get_bind().dialect.name == "postgresql" else 14
+    assert len(many) <= budget, [s.split("\n")[0][:60] for s in many]
 
 
 def test_organisation_page_answers_who_then_what_is_next_then_who_they_are_connected_to(

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, case, exists, func, literal_column, or_, select, text, union_all
+from sqlalchemy import Select, case, exists, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.auth.models import User
@@ -171,7 +171,7 @@ def list_companies(
         Company.updated_at,
     ).outerjoin(Company.place)
     base, query = query, _filtered(query, filters)
-    _without_parallel_workers(session)
+    without_parallel_workers(session)
     ordered, sort_key = apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
     pagination = None
     if filters.q and len(filters.q.split()) > 1:
@@ -191,18 +191,6 @@ def list_companies(
         CompanyRow(*row, sectors=sectors.get(row.id, ())) for row in pagination.items
     ]
     return pagination, sort_key
-
-
-def _without_parallel_workers(session: Session) -> None:
-    """On PostgreSQL, plan the rest of the request's statements without parallel workers.
-
-    At the national scale (1.8 million organisations) the planner chose a Gather for the
-    sector filter's page and count; starting the workers cost more than the statements
-    themselves (0.6 ms for the page alone against 7–12 ms) and made the list's time bimodal.
-    SET LOCAL ends with the request's transaction.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def _count_query(session: Session, base: Select, filters: CompanyFilters) -> Select | None:

@@ -127,7 +127,7 @@ def _company_rows(session: Session, q: str, limit: int) -> list:
         return session.execute(columns.where(condition).order_by(rank, *by_name).limit(limit)).all()
     prefix = folding.startswith(Company.name, q)
     rows = session.execute(
-        columns.where(prefix, *_folded_prefix_range(q)).order_by(*by_name).limit(limit)
+        columns.where(prefix, *_folded_prefix_range(session, q)).order_by(*by_name).limit(limit)
     ).all()
     if len(rows) < limit:
         rows += _company_infixes(session, q, ~prefix, limit - len(rows))
@@ -188,16 +188,41 @@ def _sorted_matches(session: Session, rows: Any, q: str, limit: int) -> list:
     ).all()
 
 
-def _folded_prefix_range(q: str) -> tuple[ColumnElement[bool], ...]:
+def _folded_prefix_range(session: Session, q: str) -> tuple[ColumnElement[bool], ...]:
     """fold(name) between the term and the term with its last letter raised by one: the same
-    rows as the LIKE 'term%' it goes with (both databases order text by code point: SQLite's
-    BINARY, PostgreSQL's C.UTF-8), said so that a btree on fold(name) serves it. PostgreSQL
-    uses an index for LIKE 'x%' only under the C collation or text_pattern_ops."""
+    rows as the LIKE 'term%' it goes with where text is ordered by code point (SQLite's BINARY,
+    PostgreSQL's C collations), said so that a btree on fold(name) serves it: PostgreSQL uses an
+    index for LIKE 'x%' only under the C collation or text_pattern_ops. Under a language's
+    collation the range would lose names ('sø' raised is 'sù', which nb_NO sorts before 'sø'),
+    so there the LIKE goes alone, unindexed."""
     term = fold_text(q)
-    if not term or ord(term[-1]) >= 0x10FFFF:
+    if not term or ord(term[-1]) >= 0x10FFFF or not _orders_by_code_point(session):
         return ()
     upper = term[:-1] + chr(ord(term[-1]) + 1)
     return fold(Company.name) >= term, fold(Company.name) < upper
+
+
+_CODE_POINT_ORDER: dict[str, bool] = {}
+
+
+def _orders_by_code_point(session: Session) -> bool:
+    """Whether the database orders text by code point (asked of PostgreSQL once per process)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return True
+    key = str(bind.url)
+    if key not in _CODE_POINT_ORDER:
+        collate, provider = session.execute(
+            text(
+                "SELECT datcollate, to_jsonb(d) ->> 'datlocprovider' FROM pg_database d "
+                "WHERE datname = current_database()"
+            )
+        ).one()
+        # datlocprovider is PostgreSQL 15's; 'i' (ICU) orders by language whatever datcollate.
+        _CODE_POINT_ORDER[key] = provider in (None, "c") and (
+            collate in ("C", "POSIX") or collate.startswith("C.")
+        )
+    return _CODE_POINT_ORDER[key]
 
 
 def suggest_companies(session: Session, q: str, *, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:

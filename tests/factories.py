@@ -199,3 +199,22 @@ def make_token(session: Session, *, user: User | None = None, scope: str = "writ
     values = {"name": "script", "scope": scope, "expires_at": None}
     values.update(overrides)
     return api_services.create_token(session, user=user, **values)
+
+
+def merge_into(session: Session, kept, other):
+    """Merge organisation or person `other` into `kept` as the merge page does when the user
+    keeps every field of `kept`; committed. Returns the merge's run."""
+    from crm.imports.merge import merge_companies, merge_contacts
+
+    merge = merge_companies if isinstance(kept, Company) else merge_contacts
+    run = merge(
+        session,
+        kept=kept,
+        other=other,
+        choices={},
+        kept_version=kept.version,
+        other_version=other.version,
+        user_id=None,
+    )
+    session.commit()
+    return run

@@ -36,6 +36,7 @@ from tests.factories import (
     make_place,
     make_sector,
     make_task,
+    merge_into,
 )
 from tests.imports.brreg_fixtures import make_orgnr
 
@@ -265,16 +266,7 @@ def test_merging_organisations_deletes_only_rows_that_would_repeat(session):
     referring = {name for name, _column in _references_to("companies")}
     before = {name: _rows(session, name) for name in referring}
 
-    run = merge_companies(
-        session,
-        kept=kept,
-        other=other,
-        choices={},
-        kept_version=kept.version,
-        other_version=other.version,
-        user_id=None,
-    )
-    session.commit()
+    run = merge_into(session, kept, other)
 
     after = {name: _rows(session, name) for name in referring}
     lost = {name: before[name] - after[name] for name in referring if before[name] != after[name]}

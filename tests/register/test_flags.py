@@ -12,11 +12,11 @@ from crm.common.dates import local_today
 from crm.companies.models import Company
 from crm.establishments.models import WarningFlag
 from crm.imports.brreg import import_register_file
-from crm.imports.merge import merge_companies
 from crm.imports.models import ImportChange
 from crm.imports.services import revert_import
 from crm.register import services
 from crm.register.rules import accounts_year_due
+from tests.factories import merge_into
 from tests.register.helpers import (
     BRANCH,
     FIRST_BRANCH,
@@ -250,16 +250,7 @@ def test_merging_two_organisations_with_the_same_register_warning_keeps_one(sess
         )
     )
     session.commit()
-    merge_companies(
-        session,
-        kept=kept,
-        other=other,
-        choices={},
-        kept_version=kept.version,
-        other_version=other.version,
-        user_id=None,
-    )
-    session.commit()
+    merge_into(session, kept, other)
     [flag] = flags_of(session)
     assert flag.company_id == kept.id
 

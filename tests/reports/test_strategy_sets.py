@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select, text
 
-from crm.imports.merge import merge_companies
 from crm.meetings import strategy_sets
 from crm.meetings.models import Meeting
 from crm.meetings.strategy_sets import BITS
@@ -23,7 +22,7 @@ from crm.search import index
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.trash import services as trash
 from crm.trash.models import TrashItem
-from tests.factories import make_company, make_meeting, make_strategy
+from tests.factories import make_company, make_meeting, make_strategy, merge_into
 from tests.reports.test_strategy_report_reference import (  # noqa: F401  (records: a fixture)
     PERIODS,
     _attention,
@@ -196,16 +195,7 @@ def test_merged_organisations_are_counted_once(session):
     session.commit()
     assert _figures(session) == {"1.1": (2, 2)}
 
-    merge_companies(
-        session,
-        kept=kept,
-        other=other,
-        choices={},
-        kept_version=kept.version,
-        other_version=other.version,
-        user_id=None,
-    )
-    session.commit()
+    merge_into(session, kept, other)
     assert _figures(session) == {"1.1": (2, 1)}
     assert _stored(session, first) == _stored(session, second) == _mask(session, strategy)
 

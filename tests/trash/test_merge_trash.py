@@ -13,27 +13,22 @@ from sqlalchemy import select
 from crm.companies.models import Company
 from crm.contacts.models import Affiliation, Contact
 from crm.extensions import db
-from crm.imports.merge import merge_companies, merge_contacts
 from crm.meetings.models import Meeting
 from crm.network.models import CollaborationLink, LinkType
 from crm.trash import services
 from crm.trash.models import TrashItem, TrashPerson
-from tests.factories import make_affiliation, make_company, make_contact, make_meeting
+from tests.factories import (
+    make_affiliation,
+    make_company,
+    make_contact,
+    make_meeting,
+    merge_into,
+)
 from tests.trash.test_erasure import _trash
 
 
-def _merge(session, merge, model, kept_id: int, other_id: int) -> None:
-    kept, other = session.get(model, kept_id), session.get(model, other_id)
-    merge(
-        session,
-        kept=kept,
-        other=other,
-        choices={},
-        kept_version=kept.version,
-        other_version=other.version,
-        user_id=None,
-    )
-    session.commit()
+def _merge(session, model, kept_id: int, other_id: int) -> None:
+    merge_into(session, session.get(model, kept_id), session.get(model, other_id))
 
 
 def _restore(session, item_id: int) -> None:
@@ -55,8 +50,8 @@ def test_a_trashed_meeting_comes_back_with_the_kept_person_and_organisation(sess
     item_id = _trash(session, meeting).id
     session.commit()
 
-    _merge(session, merge_contacts, Contact, kari_id, again_id)
-    _merge(session, merge_companies, Company, kept_org_id, other_org_id)
+    _merge(session, Contact, kari_id, again_id)
+    _merge(session, Company, kept_org_id, other_org_id)
 
     people = session.scalars(select(TrashPerson.contact_id).where(TrashPerson.trash_id == item_id))
     assert sorted(people) == sorted([kari_id, ola_id])
@@ -85,8 +80,8 @@ def test_a_trashed_organisation_comes_back_linked_to_the_kept_records(session):
     session.commit()
 
     # The kept partner has the higher id here, so the stored pair turns around.
-    _merge(session, merge_companies, Company, partner_id, other_ids[0])
-    _merge(session, merge_contacts, Contact, person_id, other_ids[1])
+    _merge(session, Company, partner_id, other_ids[0])
+    _merge(session, Contact, person_id, other_ids[1])
 
     _restore(session, item_id)
     [affiliation] = session.scalars(select(Affiliation).where(Affiliation.company_id == trashed_id))

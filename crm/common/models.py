@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, Table, column, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -38,11 +39,14 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-def link_table(metadata, name: str, owner: tuple[str, str], other: tuple[str, str]) -> Table:
+def link_table(
+    metadata, name: str, owner: tuple[str, str], other: tuple[str, str], *extra: Any
+) -> Table:
     """A many-to-many table of two foreign keys, both the primary key, deleted with either side.
 
     `owner` and `other` are (column, table): the owner's column leads the key; the other side's
-    column has its own index, for the reads from that side.
+    column has its own index, for the reads from that side. `extra`: more columns and indexes
+    (a column derived by triggers, never written by the ORM's relationship).
     """
     (owner_column, owner_table), (other_column, other_table) = owner, other
     return Table(
@@ -55,6 +59,7 @@ def link_table(metadata, name: str, owner: tuple[str, str], other: tuple[str, st
             primary_key=True,
             index=True,
         ),
+        *extra,
     )
 
 

@@ -818,7 +818,11 @@ class _Generator:
                     **_audit(starts),
                 }
             )
-            orgs.extend({"meeting_id": mid, "company_id": c} for c in attending)
+            # The meeting's start on its links too: the insert's trigger then finds them right
+            # and writes nothing (crm.meetings.company_starts).
+            orgs.extend(
+                {"meeting_id": mid, "company_id": c, "starts_at": starts} for c in attending
+            )
             met: list[int] = []
             for _ in range(_pick(rng, (0, 1, 2, 3, 4), (20, 60, 85, 95, 100))):
                 company = rng.choice(attending)

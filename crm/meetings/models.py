@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Table, Text, true
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.common.models import Audited, UTCDateTime, enum_check, link_table
 from crm.extensions import db
+from crm.meetings.company_starts import PLACEHOLDER_START
 
 if TYPE_CHECKING:
     from crm.auth.models import User
@@ -44,11 +56,23 @@ class Exemption(enum.StrEnum):
     INSPECTIONS = "offl_24"
 
 
-def _link_table(name: str, other: str, other_table: str) -> Table:
-    return link_table(db.Model.metadata, name, ("meeting_id", "meetings"), (other, other_table))
+def _link_table(name: str, other: str, other_table: str, *extra: Any) -> Table:
+    return link_table(
+        db.Model.metadata, name, ("meeting_id", "meetings"), (other, other_table), *extra
+    )
 
 
-meeting_companies = _link_table("meeting_companies", "company_id", "companies")
+# starts_at: the meeting's start, kept on each of its organisations' links by database triggers
+# (crm.meetings.company_starts) and never written by the ORM (the relationship inserts the two
+# keys; the server default is a placeholder the insert's trigger replaces at once). An
+# organisation's timeline reads its page of meetings newest first from the index alone.
+meeting_companies = _link_table(
+    "meeting_companies",
+    "company_id",
+    "companies",
+    Column("starts_at", UTCDateTime, nullable=False, server_default=PLACEHOLDER_START),
+    Index("ix_meeting_companies_company_starts", "company_id", "starts_at", "meeting_id"),
+)
 meeting_contacts = _link_table("meeting_contacts", "contact_id", "contacts")
 meeting_staff = _link_table("meeting_staff", "user_id", "users")
 meeting_strategies = _link_table("meeting_strategies", "strategy_id", "strategies")

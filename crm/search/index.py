@@ -251,11 +251,12 @@ def create_triggers(connection: Connection) -> None:
             connection.execute(text(statement))
     # The other triggers on these tables, so that one call after a batch migration keeps all.
     from crm.contacts import last_met
-    from crm.meetings import strategy_sets
+    from crm.meetings import company_starts, strategy_sets
     from crm.network import version
 
     last_met.TRIGGERS.recreate(connection)
     strategy_sets.TRIGGERS.recreate(connection)
+    company_starts.TRIGGERS.recreate(connection)
     version.recreate_triggers(connection)
 
 

@@ -233,6 +233,49 @@ def test_readers_see_but_do_not_write(client, login, session, pair, link_types):
         assert client.get(url).status_code == 200, url
 
 
+def test_the_organisation_page_shows_each_link_from_its_side(client, login, session, link_types):
+    """The links table names the other organisation, the direction and the period, with the
+    edit and end pages of each link for an editor; names are escaped."""
+    us = make_company(session, name="Oss & Co")
+    supplier = make_company(session, name="<Leverandør> AS")
+    partner = make_company(session, name="Partner AS")
+    incoming = services.create_link(
+        session,
+        company_id=us.id,
+        other_id=supplier.id,
+        other_name=None,
+        link_type_id=link_types["supplier"].id,
+        direction="incoming",
+        start_date=date(2024, 3, 1),
+    )
+    ended = services.create_link(
+        session,
+        company_id=partner.id,
+        other_id=us.id,
+        other_name=None,
+        link_type_id=link_types["project"].id,
+        start_date=date(2023, 1, 2),
+        end_date=date(2023, 12, 31),
+    )
+    session.commit()
+    login("editor")
+    html = client.get(f"/companies/{us.id}").get_data(as_text=True)
+    assert f'<a href="/companies/{supplier.id}">&lt;Leverandør&gt; AS</a>' in html
+    assert "fra &lt;Leverandør&gt; AS" in html  # the direction, from the other side
+    assert f'<a href="/companies/{partner.id}">Partner AS</a>' in html
+    assert "01.03.2024 – pågår" in html and "02.01.2023 – 31.12.2023" in html
+    edit, end = (
+        f"/network/links/{incoming.id}/{page}?company_id={us.id}" for page in ("edit", "end")
+    )
+    assert (
+        f'<a href="{edit}">Rediger<span class="visually-hidden"> '
+        "kobling til &lt;Leverandør&gt; AS</span></a>" in html
+    )
+    assert f'<a href="{end}">Avslutt eller slett<span class="visually-hidden">' in html
+    assert f'href="/network/links/{ended.id}/end?company_id={us.id}">Slett<span' in html
+    assert client.get(edit).status_code == 200 and client.get(end).status_code == 200
+
+
 def test_editors_cannot_administer_link_types(client, login, session, link_types):
     login("editor")
     assert client.get("/network/link-types").status_code == 403

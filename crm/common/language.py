@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -46,10 +48,55 @@ def _short_pattern(locale: str, with_time: bool) -> tuple[Locale, DateTimePatter
     return babel_locale, parse_pattern(joined.replace("{0}", time_pattern))
 
 
+# Babel's fields that Python's str.format writes the same way, as format fields of the value
+# (the day, month and year, hours and minutes with or without a leading zero).
+_PLAIN_FIELDS = {
+    "d": "{0.day}",
+    "dd": "{0.day:02d}",
+    "M": "{0.month}",
+    "MM": "{0.month:02d}",
+    "y": "{0.year}",
+    "yyyy": "{0.year:04d}",
+    "H": "{0.hour}",
+    "HH": "{0.hour:02d}",
+    "m": "{0.minute}",
+    "mm": "{0.minute:02d}",
+}
+_PATTERN_PART = re.compile(r"%\((\w+)\)s|%%")
+
+
+@lru_cache(maxsize=16)
+def _short_formatter(locale: str, with_time: bool) -> Callable[[date], str]:
+    """The short pattern as one `str.format` when every field is a plain number (bokmål's
+    and British English's are: 27.11.2026, 14:05), else Babel's (tests compare the two).
+
+    Babel works out each field through its own objects, some thirty Python calls a date; a
+    timeline formats two hundred.
+    """
+    babel_locale, pattern = _short_pattern(locale, with_time)
+    parts, end = [], 0
+    for match in _PATTERN_PART.finditer(pattern.format):
+        parts.append(pattern.format[end : match.start()].replace("{", "{{").replace("}", "}}"))
+        field = match.group(1)
+        if field is None:
+            parts.append("%")
+        elif field in _PLAIN_FIELDS:
+            parts.append(_PLAIN_FIELDS[field])
+        else:
+            return partial(_apply, pattern, babel_locale)
+        end = match.end()
+    parts.append(pattern.format[end:].replace("{", "{{").replace("}", "}}"))
+    return "".join(parts).format
+
+
+def _apply(pattern: DateTimePattern, locale: Locale, value: date) -> str:
+    return pattern.apply(value, locale)
+
+
 def short_datetime(value: datetime | date | None) -> str:
     """A date (and time, in the app's time zone) in the user's short format, e.g. 27.11.2026, 14:05.
 
-    The same text as the `datetime` filter with "short", at a fifth of the cost: long
+    The same text as the `datetime` filter with "short", at a fraction of the cost: long
     timelines format hundreds of these per page.
     """
     if value is None:
@@ -57,10 +104,8 @@ def short_datetime(value: datetime | date | None) -> str:
     locale = format_locale_name()
     if isinstance(value, datetime):
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        babel_locale, pattern = _short_pattern(locale, True)
-        return pattern.apply(value.astimezone(zone), babel_locale)
-    babel_locale, pattern = _short_pattern(locale, False)
-    return pattern.apply(value, babel_locale)
+        return _short_formatter(locale, True)(value.astimezone(zone))
+    return _short_formatter(locale, False)(value)
 
 
 def short_date(value: datetime | date | None) -> str:

@@ -399,12 +399,12 @@ def _cases() -> list[tuple[str, str, Callable[[], object] | None]]:
             ),
         ),
         (
-            f"company page, 200 of {typical.n} meetings",
+            f"company page, {companies.TIMELINE_LIMIT} of {typical.n} meetings",
             f"/companies/{typical.company_id}",
             floor("company_timeline", companies, company_id=typical.company_id),
         ),
         (
-            f"company page, 200 of {hub.n} meetings (hub)",
+            f"company page, {companies.TIMELINE_LIMIT} of {hub.n} meetings (hub)",
             f"/companies/{hub.company_id}",
             floor("company_timeline", companies, company_id=hub.company_id),
         ),

@@ -94,6 +94,13 @@ def test_meetings_reference_existing_organisations(session):
         select(func.count()).select_from(meeting_companies).group_by(meeting_companies.c.meeting_id)
     ).all()
     assert max(sizes) <= 60 and sorted(sizes)[len(sizes) // 2] <= 4
+    # Each link holds its meeting's start (written by the generator; the timeline reads it).
+    wrong = session.scalar(
+        select(func.count())
+        .select_from(meeting_companies.join(Meeting))
+        .where(meeting_companies.c.starts_at != Meeting.starts_at)
+    )
+    assert wrong == 0
 
 
 def test_records_look_like_the_municipality(session):

@@ -24,6 +24,7 @@ Target: p95 under 50 ms per page. Exit status 1 when a page misses it or is miss
     .venv/bin/python bench/national.py \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/kb_national
     .venv/bin/python bench/national.py --database-url … --reuse      # measure again
+    .venv/bin/python bench/national.py --database-url … --reuse --only 'organisation page'
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmups", type=int, default=3)
     parser.add_argument("--no-explain", action="store_true", help="leave the plans out")
+    parser.add_argument("--only", help="only the pages whose label matches this regex")
     parser.add_argument(
         "--explain-only", action="store_true", help="only the plans, no timed runs (a busy machine)"
     )
@@ -124,6 +126,8 @@ def main() -> None:
         _ensure_user()
         _describe()
         cases = _cases()
+        if args.only:
+            cases = [case for case in cases if re.search(args.only, case[0])]
         db.session.remove()
 
     failures = 0
@@ -269,6 +273,14 @@ def _cases() -> list[tuple[str, str, Callable[[], object]]]:
     hub = session.execute(
         select(per_company.c.company_id, per_company.c.n).order_by(per_company.c.n.desc()).limit(1)
     ).one()
+    # A mid-size organisation: the busiest with at most a fifth of the hub's meetings. Ordered
+    # by the meeting's own start, its timeline walked far more of the meetings than the hub's.
+    mid = session.execute(
+        select(per_company.c.company_id, per_company.c.n)
+        .where(per_company.c.n <= hub.n // 5)
+        .order_by(per_company.c.n.desc())
+        .limit(1)
+    ).one()
     # A register main unit with many sub-units (a chain): its page lists them.
     chain = session.execute(
         select(Company.parent_id, func.count().label("n"))
@@ -329,6 +341,11 @@ def _cases() -> list[tuple[str, str, Callable[[], object]]]:
             f"organisation page, hub ({hub.n:,} meetings)",
             f"/companies/{hub.company_id}",
             floor(companies.company_timeline, company_id=hub.company_id),
+        ),
+        (
+            f"organisation page, mid-size ({mid.n:,} meetings)",
+            f"/companies/{mid.company_id}",
+            floor(companies.company_timeline, company_id=mid.company_id),
         ),
         *chains,
         (

@@ -139,7 +139,9 @@ def test_the_timeline_reads_its_page_of_meetings_from_the_links_index(session):
     for day in range(3):
         make_meeting(session, starts_at=SPRING + timedelta(days=day), companies=[company])
     session.flush()
-    statement = queries.meeting_page_ids(company.id, SPRING + timedelta(days=1), 201)
+    statement = queries.meeting_page_ids(before=True).params(
+        company_id=company.id, before=SPRING + timedelta(days=1), limit=201
+    )
     connection = session.connection()
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "sqlite":

@@ -145,7 +145,11 @@ def open_company_tasks(session: Session, company_id: int, *, limit: int = OPEN_S
     return list(
         session.scalars(
             select(Task)
-            .where(Task.company_id == company_id, Task.done.is_(False))
+            # `done IS NOT true`, not `done IS false` (the same: done is NOT NULL): SQLite,
+            # without statistics, read every open task in the country through ix_tasks_done
+            # (1,271 at Lillestrøm's scale, 3 ms) for the organisation's handful; it cannot
+            # use that index for IS NOT, so it takes the organisation's.
+            .where(Task.company_id == company_id, Task.done.is_not(True))
             .options(joinedload(Task.assignee))
             .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
             .limit(limit)

@@ -101,7 +101,7 @@ def without_parallel_workers(session: Session) -> None:
     against 55–89 ms with two workers, each walking its own share past the page), the
     organisation list's sector filter (0.6 ms against 7–12 ms, and bimodal). SET LOCAL ends
     with the request's transaction. One statement, a round trip: called by the organisation
-    list and page only.
+    list only (the page's timeline reads an index of the links since, with no Gather).
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))

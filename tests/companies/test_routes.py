@@ -249,9 +249,8 @@ def test_detail_query_count_does_not_grow_with_the_timeline(client, login, sessi
     # and the timeline), people; the timeline's meetings and tasks ("last contacted" and "next
     # meeting" come from them); register history; links (counted only when there are more
     # than the page shows); open cases, open warnings, open tasks. Each is a round trip on
-    # PostgreSQL, where the timeline also turns parallel workers off first
-    # (crm.common.database.without_parallel_workers).
-    budget = 14 if session.get_bind().dialect.name == "postgresql" else 13
+    # PostgreSQL.
+    budget = 13
     assert len(many) <= budget, [s.split("\n")[0][:60] for s in many]
 
 

@@ -19,6 +19,7 @@ from crm.search import index
 from crm.trash import services as trash
 from crm.trash.models import TrashItem
 from tests.factories import make_company, make_meeting, merge_into
+from tests.search.test_search_index import _triggers
 
 SPRING = datetime(2025, 3, 10, 10, tzinfo=UTC)
 
@@ -32,12 +33,6 @@ def _starts(session, meeting_id: int) -> dict[int, datetime]:
         )
     )
     return dict(rows.all())
-
-
-def _triggers(session) -> set[str]:
-    if session.connection().dialect.name == "sqlite":
-        return set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-    return set(session.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
 
 
 def test_the_triggers_are_in_place_and_come_back_with_the_search_indexs(session):

@@ -13,7 +13,6 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
-    case,
     exists,
     func,
     literal_column,
@@ -411,15 +410,23 @@ class CompanyDetail:
 def contact_dates(
     session: Session, company_id: int, *, today: date
 ) -> tuple[datetime | None, datetime | None]:
-    """The organisation's newest meeting that has happened and its first planned one."""
-    happened = meeting_queries.has_happened(today)
+    """The organisation's newest meeting that has happened and its first planned one.
+
+    From the starts kept on its links (crm.meetings.company_starts): each is one end of a range
+    of ix_meeting_companies_company_starts, where joining the meetings read all of a hub's.
+    """
+    links = meeting_companies.c
+    planned_from = meeting_queries.happened_before(today)
+    mine = links.company_id == company_id
     return session.execute(
         select(
-            func.max(case((happened, Meeting.starts_at))),
-            func.min(case((~happened, Meeting.starts_at))),
+            select(func.max(links.starts_at))
+            .where(mine, links.starts_at < planned_from)
+            .scalar_subquery(),
+            select(func.min(links.starts_at))
+            .where(mine, links.starts_at >= planned_from)
+            .scalar_subquery(),
         )
-        .join(meeting_companies, meeting_companies.c.meeting_id == Meeting.id)
-        .where(meeting_companies.c.company_id == company_id)
     ).one()
 
 

@@ -451,9 +451,10 @@ def _memberships(session: Session, company_id: int, *, today: date) -> list[Memb
     return [MembershipRow(*row, current=row.left_on is None or row.left_on > today) for row in rows]
 
 
-# The page's statements are built once with their ids as parameters: building a select with
-# its options costs some 600 Python calls a request, more than SQLAlchemy's compiled cache saves
-# on the rest (the cache key of a built statement is kept with it).
+# The page's statements are built once with their ids as parameters. Building a select with
+# its options costs some 600 Python calls on every request, which SQLAlchemy's compiled cache
+# does not save (it is looked up by the built statement's key; a statement built once keeps its
+# key, so a request pays for neither).
 _COMPANY_PAGE = (
     select(Company)
     .where(Company.id == bindparam("company_id"))
@@ -493,7 +494,7 @@ def get_company_detail(
     Columns, not whole rows, for the lists the page shows (sub-units, memberships, people);
     the memberships load once for their table and the timeline, and "last contacted" and
     "next meeting" come from the timeline's meetings when those tell them (contact_dates is
-    the statement otherwise: on PostgreSQL it reads every meeting of a hub).
+    the statement otherwise: two index lookups).
     """
     company = session.scalar(_COMPANY_PAGE, {"company_id": company_id})
     if company is None:

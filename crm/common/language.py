@@ -16,6 +16,9 @@ from babel.dates import (
 )
 from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from crm.common.formats import format_locale_name, init_formats
 from crm.common.request_language import request_language
@@ -70,6 +73,61 @@ def short_date(value: datetime | date | None) -> str:
     return short_datetime(value)
 
 
+# Jinja's newstyle gettext (jinja2.ext._make_new_gettext and its siblings), calling the request's
+# catalogue directly: the text is markup-safe where the template autoescapes (so the variables
+# are escaped as they are put in), and always a %-format, even without variables.
+@pass_context
+def template_gettext(context: Context, string: str, /, **variables: object) -> str:
+    """`_()` and `gettext()` in templates."""
+    text = request_language().translations.ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
+    return text % variables
+
+
+@pass_context
+def template_ngettext(
+    context: Context, singular: str, plural: str, num: int, /, **variables: object
+) -> str:
+    """`ngettext()` in templates (and `{% trans count=… %}`): `num` is a variable too."""
+    variables.setdefault("num", num)
+    text = request_language().translations.ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
+    return text % variables
+
+
+@pass_context
+def template_pgettext(
+    context: Context, string_context: str, string: str, /, **variables: object
+) -> str:
+    """`pgettext()` in templates."""
+    variables.setdefault("context", string_context)
+    text = request_language().translations.upgettext(string_context, string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
+    return text % variables
+
+
+@pass_context
+def template_npgettext(
+    context: Context,
+    string_context: str,
+    singular: str,
+    plural: str,
+    num: int,
+    /,
+    **variables: object,
+) -> str:
+    """`npgettext()` in templates."""
+    variables.setdefault("context", string_context)
+    variables.setdefault("num", num)
+    text = request_language().translations.unpgettext(string_context, singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
+    return text % variables
+
+
 def init_babel(app: Flask) -> None:
     """Bind Flask-Babel with the catalogues in crm/translations."""
     babel.init_app(
@@ -86,6 +144,16 @@ def init_babel(app: Flask) -> None:
         newstyle=True,
         pgettext=lambda c, s: request_language().translations.upgettext(c, s),
         npgettext=lambda c, s, p, n: request_language().translations.unpgettext(c, s, p, n),
+    )
+    # ... and Jinja's newstyle wrappers around them reach the function through three
+    # `Context.call`s per `_()` (the `_` alias, the wrapper, the function itself), each a
+    # handful of attribute probes: the same wrappers in one step.
+    app.jinja_env.globals.update(
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        pgettext=template_pgettext,
+        npgettext=template_npgettext,
     )
     init_formats(app)
     app.add_template_filter(short_datetime, "short_datetime")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import (
-    DateTimePattern,
     get_date_format,
     get_datetime_format,
     get_time_format,
@@ -20,7 +20,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from crm.common.formats import format_locale_name, init_formats
+from crm.common.formats import compile_date_pattern, format_locale_name, init_formats
 from crm.common.request_language import request_language
 from crm.extensions import babel
 
@@ -39,14 +39,14 @@ def select_locale() -> str:
 
 
 @lru_cache(maxsize=16)
-def _short_pattern(locale: str, with_time: bool) -> tuple[Locale, DateTimePattern]:
+def _short_pattern(locale: str, with_time: bool) -> Callable[[datetime | date], str]:
     babel_locale = Locale.parse(locale)
     date_pattern = get_date_format("short", babel_locale).pattern
     if not with_time:
-        return babel_locale, parse_pattern(date_pattern)
+        return compile_date_pattern(parse_pattern(date_pattern), babel_locale)
     time_pattern = get_time_format("short", babel_locale).pattern
     joined = get_datetime_format("short", babel_locale).replace("{1}", date_pattern)
-    return babel_locale, parse_pattern(joined.replace("{0}", time_pattern))
+    return compile_date_pattern(parse_pattern(joined.replace("{0}", time_pattern)), babel_locale)
 
 
 def short_datetime(value: datetime | date | None) -> str:
@@ -60,10 +60,8 @@ def short_datetime(value: datetime | date | None) -> str:
     locale = format_locale_name()
     if isinstance(value, datetime):
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        babel_locale, pattern = _short_pattern(locale, True)
-        return pattern.apply(value.astimezone(zone), babel_locale)
-    babel_locale, pattern = _short_pattern(locale, False)
-    return pattern.apply(value, babel_locale)
+        return _short_pattern(locale, True)(value.astimezone(zone))
+    return _short_pattern(locale, False)(value)
 
 
 def short_date(value: datetime | date | None) -> str:

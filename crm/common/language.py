@@ -80,6 +80,8 @@ def template_gettext(context: Context, string: str, /, **variables: object) -> s
     text = request_language().translations.ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
+    if not variables and "%" not in text:
+        return text  # what `%` would give back: most of a page's words
     return text % variables
 
 

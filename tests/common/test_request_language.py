@@ -102,6 +102,8 @@ def test_templates_translate_and_escape_as_jinjas_own_gettext_does(app):
         assert render_template_string(plural, n=3, name="H2") == (
             "3 organisasjoner er lagt til i H2."
         )
+        # Always a format, even without variables: "%%" is a per cent sign.
+        assert render_template_string('{{ _("Ten %% more") }}') == "Ten % more"
         # A plain-text mail part does not escape: what was put in stays as it was.
         plain = '{% autoescape false %}{{ _("Choose %(name)s", name=name) }}{% endautoescape %}'
         assert render_template_string(plain, name=name) == f"Velg {name}"

@@ -58,6 +58,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)  # idle timeout
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    # The cookie is re-signed and re-sent when the session changes, and when the server notes
+    # the session's last_seen (at most once a minute, crm.auth.loader), not on every response:
+    # both limits are the server's (the user_session row), and the cookie's 30 minutes start
+    # again from the same moment as the server's idle timeout.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_DURATION = timedelta(hours=12)
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -106,13 +106,19 @@ def init_language(app: Flask) -> None:
 
 def init_templates(app: Flask) -> None:
     """Jinja settings shared by every template."""
+    from crm.common.fragments import shared_fragment
     from crm.common.markdown import markdown_text, render_markdown
+    from crm.common.urls import id_url
     from crm.labels import init_labels
 
     app.jinja_env.add_extension("jinja2.ext.do")
     # Every note and description is Markdown, shown the same way on every page.
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(markdown_text, "markdown_text")
+    # A list's row links: routed once per page (crm.common.urls).
+    app.add_template_global(id_url, "id_url")
+    # The main menu: the same for everyone with the same language, page and role.
+    app.add_template_global(shared_fragment, "shared_fragment")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     init_labels(app)

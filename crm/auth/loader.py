@@ -40,6 +40,9 @@ def load_user(user_id: str) -> User | None:
     if db.session.dirty:
         # last_seen or a revocation: commit now, before the view starts its own unit of work.
         db.session.commit()
+        # And send the cookie again: its idle lifetime starts over with last_seen's (the
+        # cookie is not refreshed on every response, see SESSION_REFRESH_EACH_REQUEST).
+        session.modified = True
     return user
 
 

@@ -21,6 +21,8 @@ examples, and day-month order a Norwegian reader of English expects. Scripts for
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date as Date
 from datetime import datetime as DateTime
 from decimal import Decimal
@@ -28,7 +30,14 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime, format_time, get_date_format
+from babel.dates import (
+    DateTimePattern,
+    format_datetime,
+    format_time,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+)
 from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 from flask import Flask, current_app
@@ -58,7 +67,47 @@ def _number_pattern(pattern: str) -> NumberPattern:
 def _date_pattern(format: str, name: str):
     if format in ("full", "long", "medium", "short"):
         format = get_date_format(format, parse_locale(name)).pattern
-    return parse_date_pattern(format)
+    return compile_date_pattern(parse_date_pattern(format), parse_locale(name))
+
+
+# The pattern fields a day or a moment is written with, as Python's str.format writes them
+# ({1} is the month's name, looked up by the caller). Babel's own `apply` builds a formatter
+# object and calls a method per field: some thirty calls for "01.12.2026"; a list shows two
+# hundred dates. Any other field (weekday, era, 12-hour clock …) leaves the pattern to Babel.
+_FIELDS = {
+    "d": "{0.day}",
+    "dd": "{0.day:02}",
+    "M": "{0.month}",
+    "MM": "{0.month:02}",
+    "MMM": "{1}",
+    "MMMM": "{1}",
+    "y": "{0.year}",
+    "H": "{0.hour}",
+    "HH": "{0.hour:02}",
+    "mm": "{0.minute:02}",
+    "ss": "{0.second:02}",
+}
+_MONTH_WIDTHS = {"MMM": "abbreviated", "MMMM": "wide"}
+
+
+def compile_date_pattern(pattern: DateTimePattern, locale: Locale) -> Callable[[Date], str]:
+    """A function that writes a date or datetime as `pattern.apply(value, locale)` would."""
+    parts = re.split(r"%\((\w+)\)s", pattern.format)
+    template, months = [], None
+    for index, part in enumerate(parts):
+        if index % 2 == 0:  # literal text, %-escaped by Babel
+            template.append(part.replace("%%", "%").replace("{", "{{").replace("}", "}}"))
+        elif part in _FIELDS and (part not in _MONTH_WIDTHS or months in (None, part)):
+            template.append(_FIELDS[part])
+            if part in _MONTH_WIDTHS:
+                months = part
+        else:
+            return lambda value: pattern.apply(value, locale)
+    text = "".join(template)
+    if months is None:
+        return text.format
+    names = locale.months["format"][_MONTH_WIDTHS[months]]
+    return lambda value: text.format(value, names[value.month])
 
 
 def _fraction_pattern(digits: int, fixed: bool) -> str:
@@ -135,15 +184,32 @@ def date(value: Date | DateTime | None, format: str = "medium") -> str:
         return "–"
     if isinstance(value, DateTime):
         value = _local(value).date()
-    language = request_language()
-    # babel.dates.format_date's own steps, with the parsed pattern kept.
-    return _date_pattern(format, language.format_name).apply(value, language.format_locale)
+    # babel.dates.format_date's own steps, with the pattern parsed and compiled once.
+    return _date_pattern(format, request_language().format_name)(value)
+
+
+@lru_cache(maxsize=16)
+def _datetime_pattern(format: str, name: str) -> Callable[[DateTime], str] | None:
+    """babel.dates.format_datetime's named format as one compiled pattern, or None."""
+    locale = parse_locale(name)
+    glue = get_datetime_format(format, locale).replace("'", "")
+    # Babel fills "{1}, {0}" with the date and the time after dropping its quotes: read as one
+    # pattern only when the glue has no letters (they would turn into fields).
+    if re.search("[A-Za-z]", glue.replace("{0}", "").replace("{1}", "")):
+        return None
+    joined = glue.replace("{1}", get_date_format(format, locale).pattern)
+    joined = joined.replace("{0}", get_time_format(format, locale).pattern)
+    return compile_date_pattern(parse_date_pattern(joined), locale)
 
 
 def datetime(value: DateTime | None, format: str = "short") -> str:
     """A moment in the app's time zone: "01.05.2026, 10:00" / "01/05/2026, 10:00"."""
     if value is None:
         return "–"
+    if format == "short":
+        pattern = _datetime_pattern(format, format_locale_name())
+        if pattern is not None:
+            return pattern(_local(value))
     return format_datetime(_local(value), format, locale=format_locale())
 
 

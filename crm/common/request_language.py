@@ -18,7 +18,10 @@ from functools import cached_property, lru_cache
 from babel import Locale
 from babel.numbers import get_group_symbol
 from babel.support import NullTranslations, Translations
-from flask import g, has_app_context
+
+# The app context's variable itself: `has_app_context()` and `g` each walk a proxy, and this is
+# asked a few hundred times a page.
+from flask.globals import _cv_app
 from flask_babel import Babel, Domain, get_locale, get_translations
 from wtforms.i18n import messages_path
 
@@ -82,14 +85,15 @@ def parse_locale(name: str) -> Locale:
 
 def request_language() -> RequestLanguage:
     """The language of this request (or app context); outside one, the default language's."""
-    if not has_app_context():
+    context = _cv_app.get(None)
+    if context is None:
         return RequestLanguage(None)
-    state = g.get("_flask_babel")
+    state = context.g.__dict__.get("_flask_babel")
     locale = getattr(state, "babel_locale", None)
     if locale is None:
         # The first ask in this request: Flask-Babel runs the selector and stores the locale.
         locale = get_locale()
-        state = g.get("_flask_babel")
+        state = context.g.__dict__.get("_flask_babel")
         if state is None:
             return RequestLanguage(locale)
     memo = getattr(state, _MEMO, None)

@@ -1,8 +1,13 @@
-"""URL checks."""
+"""URL checks, and the links of a list's rows."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+
+from flask import url_for
+
+# An id no row has, to find where a URL holds its id. The int converter writes it as str() does.
+_MARK = 918273645
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -25,3 +30,17 @@ def safe_link(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def id_url(endpoint: str, key: str, **values: object) -> str:
+    """The URL of `endpoint` for any id, as a %-format: `id_url("tasks.edit", "task_id") % 7`.
+
+    A list links each of its fifty rows to the same page with its own id; `url_for` costs
+    5 to 10 µs a call (the router's build), a `%` next to nothing: templates route once per
+    page, then fill in each row's id. The result is the very text `url_for` gives.
+    """
+    url = url_for(endpoint, **values, **{key: _MARK})
+    before, mark, after = url.partition(str(_MARK))
+    if not mark:
+        raise ValueError(f"{endpoint}'s URL does not hold {key}")
+    return before.replace("%", "%%") + "%d" + after.replace("%", "%%")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import partial
 
 import phonenumbers
@@ -45,16 +46,25 @@ from crm.extensions import db
 from crm.lists.memory import ListPanel, bulk_panel, remember_list
 from crm.lists.models import ListName
 
+# A Norwegian number as services.normalise_phone stores it: +47 and eight digits, no leading zero.
+_PLAIN_NORWEGIAN = re.compile(r"\+47([1-9][0-9]{7})")
+
 
 @bp.app_template_filter("phone_display")
 def phone_display(value: str | None) -> str:
     """A stored E.164 number as people write it: nationally for Norway, else internationally."""
     if not value:
         return ""
-    try:
-        number = phonenumbers.parse(value, services.PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        return value
+    plain = _PLAIN_NORWEGIAN.fullmatch(value)
+    if plain:
+        # What parse() makes of it (a test compares them), without its eighty calls: the
+        # people list shows fifty numbers, nearly all Norwegian.
+        number = phonenumbers.PhoneNumber(country_code=47, national_number=int(plain[1]))
+    else:
+        try:
+            number = phonenumbers.parse(value, services.PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            return value
     region = phonenumbers.region_code_for_number(number)
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL

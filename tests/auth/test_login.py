@@ -208,3 +208,37 @@ def test_opening_the_app_shows_the_sign_in_form_without_a_refusal(client):
 
     sent_from_a_page = client.get("/companies/", follow_redirects=True).get_data(as_text=True)
     assert "Logg inn for å se denne siden." in sent_from_a_page
+
+
+def _session_cookie(response) -> str | None:
+    return next(
+        (value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")),
+        None,
+    )
+
+
+def test_the_session_cookie_is_sent_again_when_the_server_notes_the_visit(client, session):
+    # Not on every page (SESSION_REFRESH_EACH_REQUEST is off): when last_seen is written, at
+    # most once a minute, and then with 30 minutes ahead, as the server's idle limit counts.
+    from email.utils import parsedate_to_datetime
+
+    from crm.common.models import utcnow
+
+    user = make_user(session)
+    session.commit()
+    assert _session_cookie(_login(client, user.email, DEFAULT_PASSWORD)) is not None
+    client.get("/")
+    assert _session_cookie(client.get("/")) is None  # within the minute: nothing to resend
+    row = session.scalars(select(UserSession)).one()
+    row.last_seen_at -= timedelta(minutes=5)
+    session.commit()
+    cookie = _session_cookie(client.get("/"))
+    assert cookie is not None
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert timedelta(minutes=29) < expires - utcnow() <= timedelta(minutes=30)
+    # Still signed in with the cookie as it was.
+    assert client.get("/").status_code == 200
+    # Idle for longer than the limit: the server refuses the session, cookie or not.
+    row.last_seen_at -= timedelta(minutes=31)
+    session.commit()
+    assert client.get("/").status_code == 302

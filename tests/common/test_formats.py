@@ -1,14 +1,17 @@
 """Figures and dates read the way the glossary says, in both languages."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date, format_datetime
 from flask_babel import force_locale
 
 from crm.common import formats
+from crm.common.language import short_datetime
 
 NBSP = "\N{NO-BREAK SPACE}"
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +114,22 @@ def test_templates_format_figures_and_dates_only_through_the_filters():
         if UNFORMATTED.search(line)
     ]
     assert offenders == []
+
+
+def test_dates_and_moments_read_as_babel_writes_them(app):
+    # The filters write the common patterns without Babel (crm.common.formats.
+    # compile_date_pattern): every day of two years and every hour, in both languages, must
+    # read exactly as Babel's own formatting.
+    days = [date(2025, 1, 1) + timedelta(days=n) for n in range(731)] + [date(999, 3, 4)]
+    moments = [datetime(2026, 3, 29, hour, 5 * hour % 60, tzinfo=UTC) for hour in range(24)]
+    with app.test_request_context():
+        for language, babel_locale in (("nb", "nb"), ("en", "en_GB")):
+            with force_locale(language):
+                for format in ("short", "medium", "long", "full", "d. MMM", "EEEE", "MMMM y"):
+                    for day in days:
+                        assert formats.date(day, format) == format_date(day, format, babel_locale)
+                for moment in moments:
+                    local = moment.astimezone(ZoneInfo("Europe/Oslo"))
+                    written = format_datetime(local, "short", locale=babel_locale)
+                    assert formats.datetime(moment) == written
+                    assert short_datetime(moment) == written

@@ -82,3 +82,30 @@ def test_wtforms_messages_follow_each_requests_language(app):
             form = _ChoiceForm(formdata=MultiDict({"kind": "nonsense"}), meta={"csrf": False})
             assert not form.validate()
             assert form.kind.errors == [message]
+
+
+def test_templates_translate_and_escape_as_jinjas_own_gettext_does(app):
+    # The templates' `_`, `gettext` and `ngettext` are the app's own (crm.common.language):
+    # the same text as Jinja's newstyle gettext, in the request's language.
+    name = "<b>Bygg & Anlegg</b>"
+    escaped = "&lt;b&gt;Bygg &amp; Anlegg&lt;/b&gt;"
+    plural = (
+        '{{ ngettext("%(num)d organisation was added to %(target)s.",'
+        ' "%(num)d organisations were added to %(target)s.", n, target=name) }}'
+    )
+    with app.test_request_context(), force_locale("nb"):
+        page = '{{ _("Choose %(name)s", name=name) }}|{{ gettext("Organisations") }}'
+        assert render_template_string(page, name=name) == f"Velg {escaped}|Organisasjoner"
+        assert render_template_string(plural, n=1, name=name) == (
+            f"1 organisasjon er lagt til i {escaped}."
+        )
+        assert render_template_string(plural, n=3, name="H2") == (
+            "3 organisasjoner er lagt til i H2."
+        )
+        # Always a format, even without variables: "%%" is a per cent sign.
+        assert render_template_string('{{ _("Ten %% more") }}') == "Ten % more"
+        # A plain-text mail part does not escape: what was put in stays as it was.
+        plain = '{% autoescape false %}{{ _("Choose %(name)s", name=name) }}{% endautoescape %}'
+        assert render_template_string(plain, name=name) == f"Velg {name}"
+        with force_locale("en"):
+            assert render_template_string(page, name="A") == "Choose A|Organisations"

@@ -45,3 +45,17 @@ def test_organisation_page_links_a_safe_website_and_shows_an_unsafe_one_as_text(
     )
     html = client.get(f"/companies/{unsafe.id}").text
     assert "JaVaScRiPt:alert(1)" in html and 'href="JaVaScRiPt' not in html
+
+
+def test_a_rows_link_routed_once_is_the_link_url_for_gives(app):
+    # Lists route a row's page once (crm.common.urls.id_url) and fill in each row's id.
+    from flask import url_for
+
+    from crm.common.urls import id_url
+
+    # A script root with a per cent sign: the format keeps it as it is.
+    with app.test_request_context("/", base_url="http://localhost/kb%2520/"):
+        for endpoint, key in (("tasks.edit", "task_id"), ("companies.detail", "company_id")):
+            for row_id in (1, 7, 918273645, 2_000_000_000):
+                assert id_url(endpoint, key) % row_id == url_for(endpoint, **{key: row_id})
+        assert id_url("tasks.edit", "task_id") % 5 == "/kb%20/tasks/5/edit"

@@ -469,3 +469,26 @@ def test_seeing_downloading_and_erasing_a_person_is_logged_without_their_data(
     page = admin_client.get(f"/contacts/{person_id}/access").get_data(as_text=True)
     assert editor.name in page and "Slettet" in page
     assert admin_client.get("/contacts/999999/access").status_code == 404
+
+
+def test_phone_numbers_are_shown_as_the_phone_library_writes_them():
+    # Norwegian numbers skip phonenumbers.parse (crm.contacts.routes.phone_display): for every
+    # first two digits, in Norway and Svalbard's ranges, the text must be the library's own.
+    import phonenumbers
+
+    from crm.contacts.routes import phone_display
+
+    def written(value: str) -> str:
+        number = phonenumbers.parse(value, "NO")
+        region = phonenumbers.region_code_for_number(number)
+        style = phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        if region == "NO":
+            style = phonenumbers.PhoneNumberFormat.NATIONAL
+        return phonenumbers.format_number(number, style)
+
+    numbers = [f"+47{head}{tail}" for head in range(10, 100) for tail in ("123456", "000001")]
+    numbers += ["+4779021234", "+4702800", "+46701234567", "+4741234567"]
+    for value in numbers:
+        assert phone_display(value) == written(value), value
+    assert phone_display("not a number") == "not a number"
+    assert phone_display(None) == ""

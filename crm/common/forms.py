@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import Field, HiddenField, SelectChoice, widgets
+from wtforms.fields.choices import Choice
 from wtforms.widgets import Select
 
 from crm.common.converters import MAX_DATE, MIN_DATE, date_in_range, parse_id
@@ -76,9 +77,13 @@ class FastSelect(Select):
 
     def __call__(self, field, **kwargs) -> Markup:
         """The select element; groups and options with attributes are left to wtforms."""
-        if self.multiple or field.has_groups():
+        block = field.choices if isinstance(field.choices, BlockChoices) else None
+        if block is None and (self.multiple or field.has_groups()):
             return super().__call__(field, **kwargs)
-        choices = list(field._iter_choices_normalized())
+        if block is not None:
+            choices = [_normalized(field, choice) for choice in block.head]
+        else:
+            choices = list(field._iter_choices_normalized())
         if any(choice.render_kw for choice in choices):
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
@@ -92,8 +97,67 @@ class FastSelect(Select):
             label = escape(choice.label or choice.value)
             selected = "selected " if choice.selected else ""
             html.append(f'<option {selected}value="{escape(value)}">{label}</option>')
+        if block is not None:
+            html.append(block.block.html(block.block.selected(field)))
         html.append("</select>")
         return Markup("".join(html))  # noqa: S704  # nosec B704 (every value and label escaped)
+
+
+def _normalized(field, choice: SelectChoice) -> Choice:
+    """A choice with `selected` worked out as wtforms does (its coerced value is the data)."""
+    return Choice(
+        choice.value, choice.label, field.coerce(choice.value) == field.data, choice.render_kw
+    )
+
+
+class OptionBlock:
+    """Options read from the database, made once per version of the reference data
+    (crm.common.reference): their choices and their HTML, the same as FastSelect's.
+
+    The values are canonical (an id as str(int), a code as itself), so the option a field
+    selects is the one whose value is its data's text: no coerce per option, no escaping per
+    request. Only for names the same in every language; translated labels stay per request.
+    """
+
+    __slots__ = ("_html", "_position", "choices")
+
+    def __init__(self, pairs: Iterable[tuple[object, str]]) -> None:
+        self.choices = tuple(SelectChoice(str(value), label) for value, label in pairs)
+        self._html = tuple(
+            f'<option value="{escape(choice.value)}">{escape(choice.label or choice.value)}'
+            "</option>"
+            for choice in self.choices
+        )
+        self._position = {choice.value: index for index, choice in enumerate(self.choices)}
+
+    def selected(self, field) -> int | None:
+        """The position of the option the field's data selects, if one does."""
+        if field.data is None:
+            return None
+        text = str(field.data)
+        position = self._position.get(text)
+        if position is None or field.coerce(text) != field.data:
+            return None
+        return position
+
+    def html(self, selected: int | None) -> str:
+        """The options, one marked selected."""
+        if selected is None:
+            return "".join(self._html)
+        options = list(self._html)
+        options[selected] = options[selected].replace("<option ", "<option selected ", 1)
+        return "".join(options)
+
+
+class BlockChoices(list):
+    """A select's choices: a few made per request (`head`, e.g. a translated "All"), then an
+    OptionBlock. A plain list of the choices to wtforms (validation, export), which FastSelect
+    renders from the block's HTML."""
+
+    def __init__(self, head: Iterable[SelectChoice], block: OptionBlock) -> None:
+        self.head = tuple(head)
+        self.block = block
+        super().__init__((*self.head, *block.choices))
 
 
 def select_choices(

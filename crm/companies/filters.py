@@ -23,11 +23,11 @@ from wtforms.validators import Length, Optional
 from crm.common.converters import parse_id
 from crm.common.filters import valid_filter_values
 from crm.common.forms import (
+    BlockChoices,
     DateField,
     FastSelect,
     optional_choice,
     optional_id,
-    select_choices,
 )
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
@@ -70,18 +70,16 @@ def company_filter_form(
     """
     form = CompanyFilterForm(formdata=MultiDict(args))
     every = SelectChoice("", _l("All"))
-    choices = queries.filter_choices(session)
+    options = queries.filter_options(session)
     form.kind.choices = COMPANY_KIND.choices(empty=every.label)
-    form.place.choices = [every, *select_choices(choices.places)]
-    form.sector.choices = [every, *select_choices(choices.sectors)]
-    form.cluster.choices = [every, *select_choices(choices.clusters)]
+    form.place.choices = BlockChoices([every], options.places)
+    form.sector.choices = BlockChoices([every], options.sectors)
+    form.cluster.choices = BlockChoices([every], options.clusters)
     form.status.choices = REGISTER_STATUS.choices(empty=every.label)
-    users = choices.users
-    form.responsible.choices = [
-        every,
-        *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else []),
-        *select_choices(users),
-    ]
+    form.responsible.choices = BlockChoices(
+        [every, *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else [])],
+        options.users,
+    )
     values = valid_filter_values(form)
     filters = CompanyFilters(
         q=(values["q"] or "").strip() or None,

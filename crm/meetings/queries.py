@@ -12,12 +12,14 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
+from wtforms import SelectChoice
 
 from crm.auth.models import User
 from crm.clusters.models import Cluster
-from crm.common import folding
+from crm.common import folding, reference
 from crm.common import pagination as paging
 from crm.common.dates import LOCAL_TIMEZONE, local_midnight, local_today
+from crm.common.forms import OptionBlock, select_choices
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
 
@@ -309,6 +311,30 @@ def strategy_choices(session: Session) -> list[tuple[str, list[tuple[int, str]]]
         area = strategy.focus_area
         groups.setdefault(f"{area.number} {area.name}", []).append((strategy.id, strategy.label))
     return list(groups.items())
+
+
+@dataclass(frozen=True)
+class MeetingFilterOptions:
+    """The meetings list filter's staff (an option block) and strategies grouped by focus
+    area (choices with their optgroup)."""
+
+    users: OptionBlock
+    strategies: tuple[SelectChoice, ...]
+
+
+def _filter_options(session: Session) -> MeetingFilterOptions:
+    strategies: list[SelectChoice] = []
+    for area, group in strategy_choices(session):
+        strategies += select_choices(group, optgroup=area)
+    return MeetingFilterOptions(
+        users=OptionBlock(user_choices(session, active_only=False)), strategies=tuple(strategies)
+    )
+
+
+def filter_options(session: Session) -> MeetingFilterOptions:
+    """The meetings list filter's choices, made once per process and version of the reference
+    data (crm.common.reference): one statement while they are unchanged, not two."""
+    return reference.cached(session, "meetings.filter_options", _filter_options)
 
 
 def current_organisation_by_contact(

@@ -44,6 +44,7 @@ _cached_version: list[str] = [""]
 # written may hold reference rows of its own that the version does not tell yet, so it neither
 # reads nor fills the cache. (On SQLite the triggers run at once: such a transaction reads a
 # version of its own, which no other sees unless it commits.)
+_SQLITE_READ = text("SELECT version FROM reference_version")
 _POSTGRES_READ = text(
     "SELECT version, txid_current_if_assigned() IS NOT NULL FROM reference_version"
 )
@@ -51,9 +52,11 @@ _POSTGRES_READ = text(
 
 def _version(session: Session) -> str | None:
     """The version now, or None when this transaction's own writes may not be in it."""
-    if session.get_bind().dialect.name == "sqlite":
-        return REFERENCE.read(session)
-    current, wrote = session.execute(_POSTGRES_READ).one()
+    # On the session's connection, not through the ORM's execute: a third of the cost.
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return connection.execute(_SQLITE_READ).scalar_one()
+    current, wrote = connection.execute(_POSTGRES_READ).one()
     return None if wrote else current
 
 

@@ -26,6 +26,7 @@ from crm.common.forms import (
     BlockChoices,
     DateField,
     FastSelect,
+    FastTextInput,
     optional_choice,
     optional_id,
 )
@@ -43,7 +44,11 @@ class CompanyFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
+    q = StringField(
+        _l("Name or organisation number"),
+        validators=[Optional(), Length(max=300)],
+        widget=FastTextInput(),
+    )
     kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[], widget=FastSelect())
     place = SelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
     sector = SelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
@@ -69,13 +74,13 @@ def company_filter_form(
     "My organisations at Kjeller" shows each user theirs.
     """
     form = CompanyFilterForm(formdata=MultiDict(args))
-    every = SelectChoice("", _l("All"))
+    every = SelectChoice("", str(_l("All")))  # translated once, shown in six selects
     options = queries.filter_options(session)
-    form.kind.choices = COMPANY_KIND.choices(empty=every.label)
+    form.kind.choices = COMPANY_KIND.choices_now(empty=every.label)
     form.place.choices = BlockChoices([every], options.places)
     form.sector.choices = BlockChoices([every], options.sectors)
     form.cluster.choices = BlockChoices([every], options.clusters)
-    form.status.choices = REGISTER_STATUS.choices(empty=every.label)
+    form.status.choices = REGISTER_STATUS.choices_now(empty=every.label)
     form.responsible.choices = BlockChoices(
         [every, *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else [])],
         options.users,

@@ -138,3 +138,20 @@ def test_an_option_block_renders_as_wtforms_does(value):
     assert str(form.block()).replace('id="block" name="block"', "") == str(form.plain()).replace(
         'id="plain" name="plain"', ""
     )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"name": "q", "id": "q", "class_": "form-control", "value": 'a "b" <c> & d'},
+        {"for": "x", "class_": "form-label"},
+        {"required": True, "disabled": False, "aria_describedby": "q-help", "data_x_y": 3},
+        {"value": None, "maxlength": 300, "aria-invalid": "true"},
+    ],
+)
+def test_our_html_params_write_what_wtforms_writes(params):
+    from wtforms.widgets import html_params as wtforms_html_params
+
+    from crm.common.forms import html_params
+
+    assert str(html_params(**params)) == str(wtforms_html_params(**params))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import groupby
+from operator import attrgetter
 
 import wtforms
 from flask_babel import lazy_gettext as _l
@@ -110,6 +112,8 @@ class FastSelect(Select):
         block = field.choices if isinstance(field.choices, BlockChoices) else None
         if block is None and (self.multiple or field.has_groups()):
             return super().__call__(field, **kwargs)
+        if block is not None and (self.multiple or any(c.optgroup for c in block.head)):
+            return super().__call__(field, **kwargs)
         if block is not None:
             choices = [_normalized(field, choice) for choice in block.head]
         else:
@@ -144,7 +148,8 @@ def _normalized(field, choice: SelectChoice) -> Choice:
 
 class OptionBlock:
     """Options read from the database, made once per version of the reference data
-    (crm.common.reference): their choices and their HTML, the same as FastSelect's.
+    (crm.common.reference): their choices and their HTML, the same as FastSelect's (and as
+    wtforms' Select's, optgroups included).
 
     The values are canonical (an id as str(int), a code as itself), so the option a field
     selects is the one whose value is its data's text: no coerce per option, no escaping per
@@ -153,17 +158,29 @@ class OptionBlock:
 
     __slots__ = ("_html", "_position", "choices")
 
-    def __init__(self, pairs: Iterable[tuple[object, str]]) -> None:
-        self.choices = tuple(SelectChoice(str(value), label) for value, label in pairs)
-        self._html = tuple(
-            f'<option value="{escape(choice.value)}">{escape(choice.label or choice.value)}'
-            "</option>"
-            for choice in self.choices
+    def __init__(self, pairs: Iterable[tuple[object, str]] | Iterable[SelectChoice]) -> None:
+        self.choices = tuple(
+            item if isinstance(item, SelectChoice) else SelectChoice(str(item[0]), item[1])
+            for item in pairs
         )
-        self._position = {choice.value: index for index, choice in enumerate(self.choices)}
+        html: list[str] = []
+        self._position: dict[str, int] = {}
+        # Consecutive options of one optgroup in one <optgroup>, as wtforms groups them.
+        for group, choices in groupby(self.choices, key=attrgetter("optgroup")):
+            if group is not None:
+                html.append(f"<optgroup {html_params(label=group)}>")
+            for choice in choices:
+                self._position.setdefault(choice.value, len(html))
+                html.append(
+                    f'<option value="{escape(choice.value)}">'
+                    f"{escape(choice.label or choice.value)}</option>"
+                )
+            if group is not None:
+                html.append("</optgroup>")
+        self._html = tuple(html)
 
     def selected(self, field) -> int | None:
-        """The position of the option the field's data selects, if one does."""
+        """Where the option the field's data selects is, if one does."""
         if field.data is None:
             return None
         text = str(field.data)

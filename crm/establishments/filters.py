@@ -68,6 +68,7 @@ def case_filter_form(
     form.stage_id.choices = BlockChoices([SelectChoice("", _l("All stages"))], options.stages)
     form.adviser_id.choices = BlockChoices([SelectChoice("", _l("Everyone"))], options.users)
     form.place_id.choices = BlockChoices([SelectChoice("", _l("All places"))], options.places)
+    form.kind.choices = CASE_KIND.choices_now(empty=_l("All kinds"))
     values = valid_filter_values(form)
     filters = CaseFilters(
         stage_id=values["stage_id"],

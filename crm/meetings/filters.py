@@ -20,7 +20,14 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from crm.common.filters import valid_filter_values
-from crm.common.forms import BlockChoices, DateField, FastSelect, IdListField, optional_id
+from crm.common.forms import (
+    BlockChoices,
+    DateField,
+    FastSelect,
+    FastTextInput,
+    IdListField,
+    optional_id,
+)
 from crm.meetings import queries
 from crm.meetings.labels import MEETING_KIND
 
@@ -31,7 +38,11 @@ class MeetingFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search title and notes"), validators=[Optional(), Length(max=200)])
+    q = StringField(
+        _l("Search title and notes"),
+        validators=[Optional(), Length(max=200)],
+        widget=FastTextInput(),
+    )
     kind = SelectField(_l("Kind"), choices=MEETING_KIND.choices(empty=_l("All kinds")), default="")
     company_id = IdListField(_l("Organisation"))
     user_id = SelectField(
@@ -41,7 +52,13 @@ class MeetingFilterForm(FlaskForm):
         choices=[],
         widget=FastSelect(),
     )
-    strategy_id = SelectField(_l("Strategy"), coerce=optional_id, validate_choice=False, choices=[])
+    strategy_id = SelectField(
+        _l("Strategy"),
+        coerce=optional_id,
+        validate_choice=False,
+        choices=[],
+        widget=FastSelect(),
+    )
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])
 
@@ -58,7 +75,10 @@ def meeting_filter_form(
     # Made once per version of the reference data (one statement while it is unchanged).
     options = queries.filter_options(session)
     form.user_id.choices = BlockChoices([SelectChoice("", _l("Everyone"))], options.users)
-    form.strategy_id.choices = [SelectChoice("", _l("All strategies")), *options.strategies]
+    form.strategy_id.choices = BlockChoices(
+        [SelectChoice("", _l("All strategies"))], options.strategies
+    )
+    form.kind.choices = MEETING_KIND.choices_now(empty=_l("All kinds"))
     values = valid_filter_values(form)
     filters = queries.MeetingFilters(
         q=(values["q"] or "").strip() or None,

@@ -315,11 +315,10 @@ def strategy_choices(session: Session) -> list[tuple[str, list[tuple[int, str]]]
 
 @dataclass(frozen=True)
 class MeetingFilterOptions:
-    """The meetings list filter's staff (an option block) and strategies grouped by focus
-    area (choices with their optgroup)."""
+    """The meetings list filter's staff, and its strategies grouped by focus area."""
 
     users: OptionBlock
-    strategies: tuple[SelectChoice, ...]
+    strategies: OptionBlock
 
 
 def _filter_options(session: Session) -> MeetingFilterOptions:
@@ -327,7 +326,8 @@ def _filter_options(session: Session) -> MeetingFilterOptions:
     for area, group in strategy_choices(session):
         strategies += select_choices(group, optgroup=area)
     return MeetingFilterOptions(
-        users=OptionBlock(user_choices(session, active_only=False)), strategies=tuple(strategies)
+        users=OptionBlock(user_choices(session, active_only=False)),
+        strategies=OptionBlock(strategies),
     )
 
 

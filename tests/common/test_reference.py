@@ -155,3 +155,21 @@ def test_our_html_params_write_what_wtforms_writes(params):
     from crm.common.forms import html_params
 
     assert str(html_params(**params)) == str(wtforms_html_params(**params))
+
+
+@pytest.mark.parametrize("value", [None, "", "2", "3", "99"])
+def test_an_option_block_with_optgroups_renders_as_wtforms_does(value):
+    choices = [
+        SelectChoice("1", "1.1 Næring", optgroup="1 Vekst & <nye> jobber"),
+        SelectChoice("2", "1.2 Klynger", optgroup="1 Vekst & <nye> jobber"),
+        SelectChoice("3", "2.1 Grønt", optgroup="2 Grønn omstilling"),
+    ]
+    args = MultiDict() if value is None else MultiDict({"plain": value, "block": value})
+    form = _Filter(formdata=args)
+    head = [SelectChoice("", "Alle strategier")]
+    form.plain.choices = [*head, *choices]
+    form.block.choices = BlockChoices(head, OptionBlock(choices))
+    form.validate()
+    assert str(form.block()).replace('id="block" name="block"', "") == str(form.plain()).replace(
+        'id="plain" name="plain"', ""
+    )

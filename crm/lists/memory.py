@@ -99,7 +99,8 @@ def bulk_panel(list_name: ListName) -> BulkStartForm | None:
     if list_name not in ACTIONS or not current_user.can_edit:
         return None
     form = BulkStartForm(formdata=None)
+    # Labels translated here, once each (a lazy label is translated again on every use).
     form.action.choices = [
-        SelectChoice(key, action.label) for key, action in ACTIONS[list_name].items()
+        SelectChoice(key, str(action.label)) for key, action in ACTIONS[list_name].items()
     ]
     return form

@@ -93,6 +93,18 @@ class FastTextInput(widgets.TextInput):
     html_params = staticmethod(html_params)
 
 
+class FastCheckboxInput(widgets.CheckboxInput):
+    """wtforms' CheckboxInput, its attributes through the faster html_params (the same HTML)."""
+
+    html_params = staticmethod(html_params)
+
+
+class FastHiddenInput(widgets.HiddenInput):
+    """wtforms' HiddenInput, its attributes through the faster html_params (the same HTML)."""
+
+    html_params = staticmethod(html_params)
+
+
 class FastDateInput(widgets.DateInput):
     """wtforms' DateInput, its attributes through the faster html_params (the same HTML)."""
 

@@ -70,8 +70,12 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
         db.session.commit()
         return redirect(url_for(LISTS[list_name].endpoint))
     args = services.list_args(list_name, request.args)
+    saved = None
     if not request.args:
-        last = queries.last_filter(db.session, user_id=user_id, list_name=list_name)
+        # The list from the menu: its last filter and the panel's filters in one statement.
+        last, saved = queries.last_and_visible_filters(
+            db.session, user_id=user_id, list_name=list_name
+        )
         stored = services.decode(last.query if last else "")
         if stored:
             return open_filter(list_name, stored, what=_("Your last filter"))
@@ -82,11 +86,13 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
     ):
         db.session.commit()
     query = services.encode(args)
+    if saved is None:
+        saved = queries.visible_filters(db.session, user_id=user_id, list_name=list_name)
     return ListPanel(
         list_name=list_name,
         filtered=bool(args),
         query=query,
-        saved=queries.visible_filters(db.session, user_id=user_id, list_name=list_name),
+        saved=saved,
         # Only a filtered list offers to save its filter: no form to build for the plain list.
         save_form=SaveFilterForm(formdata=None, query=query) if args else None,
     )

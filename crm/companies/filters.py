@@ -24,6 +24,7 @@ from crm.common.converters import parse_id
 from crm.common.filters import valid_filter_values
 from crm.common.forms import (
     BlockChoices,
+    BlockSelectField,
     DateField,
     FastSelect,
     FastTextInput,
@@ -50,13 +51,13 @@ class CompanyFilterForm(FlaskForm):
         widget=FastTextInput(),
     )
     kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[], widget=FastSelect())
-    place = SelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
-    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
-    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[], widget=FastSelect())
+    place = BlockSelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
+    sector = BlockSelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
+    cluster = BlockSelectField(_l("Cluster"), coerce=optional_id, choices=[], widget=FastSelect())
     status = SelectField(
         _l("Register status"), coerce=optional_choice, choices=[], widget=FastSelect()
     )
-    responsible = SelectField(
+    responsible = BlockSelectField(
         _l("Relationship manager"), coerce=optional_choice, choices=[], widget=FastSelect()
     )
     met_from = DateField(_l("Met from"), validators=[Optional()])

@@ -9,7 +9,7 @@ from wtforms import Form, SelectChoice, SelectField
 from wtforms.widgets import Select
 
 from crm.common import reference
-from crm.common.forms import BlockChoices, FastSelect, OptionBlock, optional_id
+from crm.common.forms import BlockChoices, BlockSelectField, FastSelect, OptionBlock, optional_id
 from crm.companies import queries as company_queries
 from crm.meetings import queries as meeting_queries
 from tests.factories import make_cluster, make_place, make_sector, make_user
@@ -173,3 +173,22 @@ def test_an_option_block_with_optgroups_renders_as_wtforms_does(value):
     assert str(form.block()).replace('id="block" name="block"', "") == str(form.plain()).replace(
         'id="plain" name="plain"', ""
     )
+
+
+class _Checked(Form):
+    plain = SelectField(coerce=optional_id, choices=[])
+    block = BlockSelectField(coerce=optional_id, choices=[], widget=FastSelect())
+
+
+@pytest.mark.parametrize("value", [None, "", "2", "3", "99", "abc", "02"])
+def test_a_block_select_field_accepts_and_refuses_what_a_select_field_does(value):
+    pairs = [(1, "Kjeller"), (2, "Berg"), (3, "Skedsmo")]
+    args = MultiDict() if value is None else MultiDict({"plain": value, "block": value})
+    form = _Checked(formdata=args)
+    head = [SelectChoice("", "Alle")]
+    form.plain.choices = [*head, *(SelectChoice(str(v), label) for v, label in pairs)]
+    form.block.choices = BlockChoices(head, OptionBlock(pairs))
+    form.validate()
+    assert form.block.errors == form.plain.errors
+    assert form.block.data == form.plain.data
+    assert form.block.type == "SelectField"  # the field macro gives it form-select

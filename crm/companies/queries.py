@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.auth.models import User
 from crm.clusters.models import Cluster, Membership
-from crm.common import folding
+from crm.common import folding, reference
 from crm.common import pagination as paging
 from crm.common.charts import LineChart, line_chart
 from crm.common.database import without_parallel_workers
 from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
+from crm.common.forms import OptionBlock
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.companies.models import Company, Place, RegisterPoint, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
@@ -341,6 +342,33 @@ def filter_choices(session: Session) -> FilterChoices:
     for part, row_id, name in rows:
         getattr(choices, part).append((row_id, name))
     return choices
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """filter_choices as option blocks for the filter forms' selects, made once per process
+    and version of the reference data (crm.common.reference)."""
+
+    places: OptionBlock
+    sectors: OptionBlock
+    clusters: OptionBlock
+    users: OptionBlock
+
+
+def _filter_options(session: Session) -> FilterOptions:
+    choices = filter_choices(session)
+    return FilterOptions(
+        places=OptionBlock(choices.places),
+        sectors=OptionBlock(choices.sectors),
+        clusters=OptionBlock(choices.clusters),
+        users=OptionBlock(choices.users),
+    )
+
+
+def filter_options(session: Session) -> FilterOptions:
+    """The filter forms' places, sectors, clusters and users: one statement (the reference
+    data's version) while they are unchanged, two when they changed."""
+    return reference.cached(session, "companies.filter_options", _filter_options)
 
 
 def cluster_choices(session: Session) -> list[tuple[int, str]]:

@@ -21,8 +21,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from crm.common.filters import valid_filter_values
-from crm.common.forms import DateField, optional_choice, optional_id, select_choices
-from crm.companies import queries as company_queries
+from crm.common.forms import BlockChoices, DateField, FastSelect, optional_choice, optional_id
 from crm.establishments import queries
 from crm.establishments.labels import CASE_KIND
 from crm.establishments.queries import CaseFilters
@@ -34,9 +33,15 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    stage_id = SelectField(_l("Stage"), coerce=optional_id, validate_choice=False, choices=[])
-    adviser_id = SelectField(_l("Adviser"), coerce=optional_id, validate_choice=False, choices=[])
-    place_id = SelectField(_l("Place"), coerce=optional_id, validate_choice=False, choices=[])
+    stage_id = SelectField(
+        _l("Stage"), coerce=optional_id, validate_choice=False, choices=[], widget=FastSelect()
+    )
+    adviser_id = SelectField(
+        _l("Adviser"), coerce=optional_id, validate_choice=False, choices=[], widget=FastSelect()
+    )
+    place_id = SelectField(
+        _l("Place"), coerce=optional_id, validate_choice=False, choices=[], widget=FastSelect()
+    )
     kind = SelectField(
         _l("Kind of case"),
         choices=CASE_KIND.choices(empty=_l("All kinds")),
@@ -58,14 +63,12 @@ def case_filter_form(
     export both use this, so the file holds what the page shows.
     """
     form = CaseFilterForm(formdata=MultiDict(args))
-    # Places and users as the organisation list reads them (one statement of plain columns).
-    choices = company_queries.filter_choices(session)
-    form.stage_id.choices = [
-        SelectChoice("", _l("All stages")),
-        *select_choices(queries.stage_choices(session)),
-    ]
-    form.adviser_id.choices = [SelectChoice("", _l("Everyone")), *select_choices(choices.users)]
-    form.place_id.choices = [SelectChoice("", _l("All places")), *select_choices(choices.places)]
+    # Stages, places and users made once per version of the reference data (one statement).
+    options = queries.filter_options(session)
+    form.stage_id.choices = BlockChoices([SelectChoice("", _l("All stages"))], options.stages)
+    form.adviser_id.choices = BlockChoices([SelectChoice("", _l("Everyone"))], options.users)
+    form.place_id.choices = BlockChoices([SelectChoice("", _l("All places"))], options.places)
+    form.kind.choices = CASE_KIND.choices_now(empty=_l("All kinds"))
     values = valid_filter_values(form)
     filters = CaseFilters(
         stage_id=values["stage_id"],

@@ -11,7 +11,9 @@ from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from crm.auth.models import User
+from crm.common import reference
 from crm.common.dates import local_today
+from crm.common.forms import OptionBlock
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
 from crm.companies import queries as company_queries
@@ -47,6 +49,28 @@ def stage_choices(session: Session) -> list[tuple[int, str]]:
         (row.id, row.name)
         for row in session.execute(select(Stage.id, Stage.name).order_by(Stage.position, Stage.id))
     ]
+
+
+@dataclass(frozen=True)
+class CaseFilterOptions:
+    """The case list filter's stages, advisers and places as option blocks."""
+
+    stages: OptionBlock
+    users: OptionBlock
+    places: OptionBlock
+
+
+def _filter_options(session: Session) -> CaseFilterOptions:
+    common = company_queries.filter_options(session)
+    return CaseFilterOptions(
+        stages=OptionBlock(stage_choices(session)), users=common.users, places=common.places
+    )
+
+
+def filter_options(session: Session) -> CaseFilterOptions:
+    """The case list filter's choices, made once per process and version of the reference data
+    (crm.common.reference): one statement while they are unchanged."""
+    return reference.cached(session, "establishments.filter_options", _filter_options)
 
 
 def get_stage(session: Session, stage_id: int) -> Stage | None:

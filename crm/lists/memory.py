@@ -70,23 +70,27 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
         db.session.commit()
         return redirect(url_for(LISTS[list_name].endpoint))
     args = services.list_args(list_name, request.args)
+    # The last filter and the panel's saved filters in one statement.
+    last, saved = queries.last_and_visible_filters(db.session, user_id=user_id, list_name=list_name)
     if not request.args:
-        last = queries.last_filter(db.session, user_id=user_id, list_name=list_name)
         stored = services.decode(last.query if last else "")
         if stored:
             return open_filter(list_name, stored, what=_("Your last filter"))
     # A commit expires the session's objects (the signed-in user among them, read again by
     # the page): only when there is something to commit.
-    elif (args or "page" not in request.args) and services.store_last(
-        db.session, user_id=user_id, list_name=list_name, args=args
+    elif (args or "page" not in request.args) and services.keep_last(
+        db.session, last=last, user_id=user_id, list_name=list_name, args=args
     ):
         db.session.commit()
+        if saved:
+            # Expired by the commit: read again in one statement, not one each.
+            saved = queries.visible_filters(db.session, user_id=user_id, list_name=list_name)
     query = services.encode(args)
     return ListPanel(
         list_name=list_name,
         filtered=bool(args),
         query=query,
-        saved=queries.visible_filters(db.session, user_id=user_id, list_name=list_name),
+        saved=saved,
         # Only a filtered list offers to save its filter: no form to build for the plain list.
         save_form=SaveFilterForm(formdata=None, query=query) if args else None,
     )
@@ -99,7 +103,8 @@ def bulk_panel(list_name: ListName) -> BulkStartForm | None:
     if list_name not in ACTIONS or not current_user.can_edit:
         return None
     form = BulkStartForm(formdata=None)
+    # Labels translated here, once each (a lazy label is translated again on every use).
     form.action.choices = [
-        SelectChoice(key, action.label) for key, action in ACTIONS[list_name].items()
+        SelectChoice(key, str(action.label)) for key, action in ACTIONS[list_name].items()
     ]
     return form

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.common.folding import fold
@@ -37,6 +37,35 @@ def visible_filters(session: Session, *, user_id: int, list_name: ListName) -> l
             .order_by(fold(SavedFilter.name), SavedFilter.id)
         )
     )
+
+
+def last_and_visible_filters(
+    session: Session, *, user_id: int, list_name: ListName
+) -> tuple[SavedFilter | None, list[SavedFilter]]:
+    """last_filter and visible_filters in one statement: a list opened from the menu (no
+    arguments) asks for both, on every such request."""
+    last = None
+    visible = []
+    for saved in session.scalars(
+        select(SavedFilter)
+        .where(
+            SavedFilter.list_name == list_name.value,
+            or_(
+                and_(SavedFilter.name.is_(None), SavedFilter.owner_id == user_id),
+                and_(
+                    SavedFilter.name.is_not(None),
+                    or_(SavedFilter.owner_id == user_id, SavedFilter.shared.is_(True)),
+                ),
+            ),
+        )
+        .options(joinedload(SavedFilter.owner))
+        .order_by(fold(SavedFilter.name), SavedFilter.id)
+    ):
+        if saved.name is not None:
+            visible.append(saved)
+        elif last is None or saved.id < last.id:
+            last = saved
+    return last, visible
 
 
 def get_visible_filter(session: Session, *, filter_id: int, user_id: int) -> SavedFilter | None:

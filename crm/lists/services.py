@@ -72,8 +72,20 @@ def clean_args(
 
 def store_last(session: Session, *, user_id: int, list_name: ListName, args: MultiDict) -> bool:
     """Keep the arguments as the user's last filter of the list; False when it was unchanged."""
-    query = encode(args)[:QUERY_LENGTH]
     last = queries.last_filter(session, user_id=user_id, list_name=list_name)
+    return keep_last(session, last=last, user_id=user_id, list_name=list_name, args=args)
+
+
+def keep_last(
+    session: Session,
+    *,
+    last: SavedFilter | None,
+    user_id: int,
+    list_name: ListName,
+    args: MultiDict,
+) -> bool:
+    """store_last with the user's last filter of the list already read (None: there is none)."""
+    query = encode(args)[:QUERY_LENGTH]
     if last is None:
         session.add(SavedFilter(owner_id=user_id, list_name=list_name.value, query=query))
     elif last.query != query:

@@ -20,7 +20,14 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from crm.common.filters import valid_filter_values
-from crm.common.forms import DateField, IdListField, optional_id, select_choices
+from crm.common.forms import (
+    BlockChoices,
+    DateField,
+    FastSelect,
+    FastTextInput,
+    IdListField,
+    optional_id,
+)
 from crm.meetings import queries
 from crm.meetings.labels import MEETING_KIND
 
@@ -31,11 +38,27 @@ class MeetingFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search title and notes"), validators=[Optional(), Length(max=200)])
+    q = StringField(
+        _l("Search title and notes"),
+        validators=[Optional(), Length(max=200)],
+        widget=FastTextInput(),
+    )
     kind = SelectField(_l("Kind"), choices=MEETING_KIND.choices(empty=_l("All kinds")), default="")
     company_id = IdListField(_l("Organisation"))
-    user_id = SelectField(_l("Staff member"), coerce=optional_id, validate_choice=False, choices=[])
-    strategy_id = SelectField(_l("Strategy"), coerce=optional_id, validate_choice=False, choices=[])
+    user_id = SelectField(
+        _l("Staff member"),
+        coerce=optional_id,
+        validate_choice=False,
+        choices=[],
+        widget=FastSelect(),
+    )
+    strategy_id = SelectField(
+        _l("Strategy"),
+        coerce=optional_id,
+        validate_choice=False,
+        choices=[],
+        widget=FastSelect(),
+    )
     date_from = DateField(_l("From date"), validators=[Optional()])
     date_to = DateField(_l("To date"), validators=[Optional()])
 
@@ -49,13 +72,13 @@ def meeting_filter_form(
     export both use this, so the file holds what the page shows.
     """
     form = MeetingFilterForm(formdata=MultiDict(args))
-    form.user_id.choices = [
-        SelectChoice("", _l("Everyone")),
-        *select_choices(queries.user_choices(session, active_only=False)),
-    ]
-    form.strategy_id.choices = [SelectChoice("", _l("All strategies"))]
-    for area, strategies in queries.strategy_choices(session):
-        form.strategy_id.choices += select_choices(strategies, optgroup=area)
+    # Made once per version of the reference data (one statement while it is unchanged).
+    options = queries.filter_options(session)
+    form.user_id.choices = BlockChoices([SelectChoice("", _l("Everyone"))], options.users)
+    form.strategy_id.choices = BlockChoices(
+        [SelectChoice("", _l("All strategies"))], options.strategies
+    )
+    form.kind.choices = MEETING_KIND.choices_now(empty=_l("All kinds"))
     values = valid_filter_values(form)
     filters = queries.MeetingFilters(
         q=(values["q"] or "").strip() or None,

@@ -250,6 +250,7 @@ def create_triggers(connection: Connection) -> None:
         for statement in make(source):
             connection.execute(text(statement))
     # The other triggers on these tables, so that one call after a batch migration keeps all.
+    from crm.common.reference import REFERENCE
     from crm.contacts import last_met
     from crm.meetings import company_starts, strategy_sets
     from crm.network import version
@@ -258,6 +259,7 @@ def create_triggers(connection: Connection) -> None:
     strategy_sets.TRIGGERS.recreate(connection)
     company_starts.TRIGGERS.recreate(connection)
     version.recreate_triggers(connection)
+    REFERENCE.recreate_triggers(connection)
 
 
 def create_index(connection: Connection) -> None:

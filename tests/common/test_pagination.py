@@ -115,3 +115,29 @@ def test_a_huge_page_number_shows_an_empty_page_of_the_list(client, login, sessi
     assert response.status_code == 200
     assert "Kjeller Innovasjon" not in response.get_data(as_text=True)
     assert "Kjeller Innovasjon" in client.get("/companies/?page=1").get_data(as_text=True)
+
+
+def test_the_count_reads_one_column_and_counts_what_the_page_would_show(session):
+    """count_statement counts the rows of the query as it is, through its first column only
+    (an outer join's columns, a scalar subquery, are not computed per counted row), except
+    where the columns decide the rows: DISTINCT and GROUP BY are counted as they are."""
+    from sqlalchemy import func, select
+
+    from crm.common.pagination import count_statement
+    from crm.companies.models import Company, Place
+    from tests.factories import make_place
+
+    kjeller = make_place(session, name="Kjeller")
+    for n in range(5):
+        make_company(session, name=f"Firma {n}", place=kjeller if n % 2 else None)
+    session.flush()
+    with_place = select(Company.id, Company.name, Place.name).outerjoin(Company.place)
+    implicit = select(Company.name, Place.name).where(Company.place_id == Place.id)
+    distinct = select(Company.place_id).distinct()
+    grouped = select(Company.place_id, func.count()).group_by(Company.place_id)
+    for query, rows in ((with_place, 5), (implicit, 2), (distinct, 2), (grouped, 2)):
+        assert len(session.execute(query).all()) == rows
+        assert session.execute(count_statement(query)).scalar_one() == rows
+        assert session.execute(count_statement(query, cap=1)).scalar_one() == 2
+    sql = str(count_statement(with_place.order_by(Company.name)))
+    assert "places.name" not in sql and "ORDER BY" not in sql

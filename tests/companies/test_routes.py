@@ -200,7 +200,8 @@ def test_list_query_count_does_not_grow_with_rows(client, login, session, count_
 def test_list_runs_a_fixed_handful_of_statements_whatever_the_page_size(
     client, login, session, count_queries
 ):
-    """Session and user, last filter, saved filters, filter choices, count, rows, sectors."""
+    """Session and user, last filter, saved filters, the reference data's version (the filter
+    choices cached by it), count, rows, sectors."""
     login(role="editor")
     sectors = [make_sector(session), make_sector(session)]
     for _ in range(3):

@@ -134,3 +134,62 @@ def test_saving_needs_a_name_and_a_filter(client, login, session):
     )
     assert session.scalar(select(SavedFilter).where(SavedFilter.name.is_not(None))) is None
     assert client.get("/lists/filters/424242").status_code == 404
+
+
+def test_a_list_from_the_menu_reads_its_last_and_saved_filters_in_one_statement(
+    client, login, session, count_queries
+):
+    """No arguments: the last filter (none here, or an empty one) and the panel's filters,
+    one statement; the panel shows the user's own and the shared ones, not others' private
+    ones nor anyone's last filter."""
+    user = login(role="reader")
+    other = make_user(session, name="Kollega")
+    session.add_all(
+        [
+            SavedFilter(owner_id=user.id, list_name="companies", name="Mine", query="q=a"),
+            SavedFilter(
+                owner_id=other.id, list_name="companies", name="Delt", query="q=b", shared=True
+            ),
+            SavedFilter(owner_id=other.id, list_name="companies", name="Privat", query="q=c"),
+            SavedFilter(owner_id=other.id, list_name="companies", name=None, query="q=d"),
+            SavedFilter(owner_id=user.id, list_name="contacts", name="Andre liste", query="q=e"),
+        ]
+    )
+    session.commit()
+    client.get("/companies/")  # fills the reference data's cache
+    with count_queries() as statements:
+        html = _html(client.get("/companies/"))
+    saved_filters = [s for s in statements if "FROM saved_filters" in s]
+    assert len(saved_filters) == 1, saved_filters
+    panel = html[html.index('id="saved-filters-heading"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "Mine" in panel and "Delt" in panel
+    assert "Privat" not in panel and "Andre liste" not in panel
+    # With a last filter of its own the list opens it, as before.
+    session.add(SavedFilter(owner_id=user.id, list_name="companies", name=None, query="q=zz"))
+    session.commit()
+    assert client.get("/companies/").headers["Location"] == "/companies/?q=zz"
+
+
+def test_a_filtered_list_reads_its_filters_once_and_keeps_the_last_one(
+    client, login, session, count_queries
+):
+    """A filtered list: the last filter and the panel's filters in one statement; storing a
+    changed filter reads the panel's again after the commit (one statement, not one each)."""
+    user = login(role="reader")
+    session.add(SavedFilter(owner_id=user.id, list_name="companies", name="Mine", query="q=a"))
+    session.commit()
+    client.get("/companies/?q=first")  # stores the last filter, fills the reference cache
+    with count_queries() as statements:
+        html = _html(client.get("/companies/?q=first"))  # unchanged: nothing to store
+    assert len([s for s in statements if "FROM saved_filters" in s]) == 1
+    assert "Mine" in html
+    with count_queries() as statements:
+        html = _html(client.get("/companies/?q=second"))
+    assert len([s for s in statements if "FROM saved_filters" in s]) == 2
+    assert "Mine" in html
+    session.expire_all()
+    last = session.scalar(
+        select(SavedFilter).where(SavedFilter.owner_id == user.id, SavedFilter.name.is_(None))
+    )
+    assert last.query == "q=second"

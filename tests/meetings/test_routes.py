@@ -529,6 +529,31 @@ def test_the_list_uses_the_same_number_of_queries_for_3_and_30_meetings(
     assert len(many) == len(few)
 
 
+def test_the_list_reads_columns_in_eight_statements_with_staff_and_organisations(
+    client, login, session, count_queries
+):
+    """Session and user, saved filters, the reference data's version (the filter's staff and
+    strategies cached by it), the page's ids, their count, the meetings' columns with their
+    staff, the organisation links, the organisations' names."""
+    login(role="reader")
+    _add_meetings(session, 30)
+    meeting = make_meeting(
+        session, title="Styremøte", starts_at=datetime(2030, 1, 2, 9, tzinfo=UTC)
+    )
+    meeting.companies = [make_company(session, name="Øst AS"), make_company(session, name="Ask AS")]
+    meeting.staff = [make_user(session, name="Kari"), make_user(session, name="Bent")]
+    session.commit()
+    client.get("/meetings/?page=1")  # fills the reference cache after the new users
+    with count_queries() as statements:
+        html = client.get("/meetings/?page=1").get_data(as_text=True)
+    statements = [s for s in statements if not s.startswith("SET LOCAL")]
+    assert len(statements) <= 8, [s.split("\n")[0][:60] for s in statements]
+    row = html[html.index("Styremøte") : html.index("</tr>", html.index("Styremøte"))]
+    # Organisations and staff by name, as on the meeting's own page.
+    assert row.index("Ask AS") < row.index("Øst AS")
+    assert "Bent, Kari" in row
+
+
 def test_the_list_filters_and_searches(client, login, session):
     login(role="reader")
     staff = make_user(session, name="Rådgiver Rud")

@@ -1,0 +1,130 @@
+"""A version kept by database triggers: one row given a new random value by every committed
+write to a set of tables (crm.network.version for the graph, crm.common.reference for the
+lists' reference data).
+
+A process caches what it derives from those tables under the version it read first, and reads
+the one row per request to know whether the cache still holds: correct across workers and
+hosts, since every one of them reads the same row. A write from anywhere (a form, the API, an
+import, a merge, the trash, plain SQL) changes the value in the same transaction, so a reader
+sees the new version exactly when it sees the new rows. The value is random, never a counter:
+a transaction rolled back would otherwise give its number again to other data, and a shared
+cache would hand out data of the rolled-back rows, or of another database's.
+
+On PostgreSQL the triggers are deferred constraint triggers that change the row once per
+transaction, at its commit: a register import that writes for half an hour holds the row's lock
+for an instant at its end, not from its first row on, and two transactions cannot deadlock over
+the row, as it is the last lock either takes. Within a transaction the version changes at its
+commit, not at its writes. SQLite lets one writer in at a time: plain triggers, per row.
+
+SQLite rebuilds a table when a migration alters it in batch mode and drops its triggers:
+`crm.search.index.create_triggers` recreates these too, so the one call after such a migration
+keeps them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.orm import Session
+
+_EVENTS = ("INSERT", "UPDATE", "DELETE")
+
+
+@dataclass(frozen=True)
+class TriggeredVersion:
+    """The one-row table `table` and the triggers on `tables` that give it a new value."""
+
+    table: str
+    tables: tuple[str, ...]
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.table}_"
+
+    # The table names below are this module's constants, never input: no injection (S608).
+    def _bump(self, dialect: str) -> str:
+        if dialect == "sqlite":
+            return f"UPDATE {self.table} SET version = hex(randomblob(16))"  # noqa: S608
+        return f"UPDATE {self.table} SET version = gen_random_uuid()::text"  # noqa: S608
+
+    def read(self, session: Session) -> str:
+        """The version now (one row by its key)."""
+        return session.execute(text(f"SELECT version FROM {self.table}")).scalar_one()  # noqa: S608
+
+    def trigger_names(self, table: str, dialect: str) -> list[str]:
+        """The triggers that keep the version for one table."""
+        if dialect == "sqlite":
+            return [f"{self.prefix}{table}_{event.lower()}" for event in _EVENTS]
+        return [f"{self.prefix}{table}"]
+
+    def _statements(self, dialect: str) -> list[str]:
+        if dialect == "sqlite":
+            return [
+                f"CREATE TRIGGER {self.prefix}{table}_{event.lower()} AFTER {event} ON {table} "
+                f"FOR EACH ROW BEGIN {self._bump(dialect)}; END"
+                for table in self.tables
+                for event in _EVENTS
+            ]
+        setting = f"koblingsboks.{self.prefix}bumped"
+        function = f"""
+CREATE OR REPLACE FUNCTION {self.prefix}bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Once per transaction: the deferred triggers of its other rows find it done.
+    IF current_setting('{setting}', true) IS DISTINCT FROM
+            txid_current()::text THEN
+        {self._bump(dialect)};
+        PERFORM set_config('{setting}', txid_current()::text, true);
+    END IF;
+    RETURN NULL;
+END $$"""
+        return [function] + [
+            f"CREATE CONSTRAINT TRIGGER {self.prefix}{table} AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            f"EXECUTE FUNCTION {self.prefix}bump()"
+            for table in self.tables
+        ]
+
+    def drop_triggers(self, connection: Connection) -> None:
+        """Drop the triggers (and on PostgreSQL their function), if they are there."""
+        dialect = connection.dialect.name
+        for table in self.tables:
+            for name in self.trigger_names(table, dialect):
+                on = "" if dialect == "sqlite" else f" ON {table}"
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {name}{on}"))
+        if dialect != "sqlite":
+            connection.execute(text(f"DROP FUNCTION IF EXISTS {self.prefix}bump()"))
+
+    def create_triggers(self, connection: Connection) -> None:
+        """(Re)create the triggers that keep the version."""
+        self.drop_triggers(connection)
+        for statement in self._statements(connection.dialect.name):
+            connection.execute(text(statement))
+
+    def create(self, connection: Connection) -> None:
+        """The version's table with its one row, and the triggers (the migration)."""
+        connection.execute(
+            text(
+                f"CREATE TABLE {self.table} (id INTEGER PRIMARY KEY, version VARCHAR(40) NOT NULL)"
+            )
+        )
+        connection.execute(text(f"INSERT INTO {self.table} (id, version) VALUES (1, '')"))  # noqa: S608
+        connection.execute(text(self._bump(connection.dialect.name)))
+        self.create_triggers(connection)
+
+    def drop(self, connection: Connection) -> None:
+        """Drop the triggers and the table."""
+        self.drop_triggers(connection)
+        connection.execute(text(f"DROP TABLE IF EXISTS {self.table}"))
+
+    def recreate_triggers(self, connection: Connection) -> None:
+        """create_triggers, once the table is there: a migration before the one that makes it
+        (the search index's, which calls this through crm.search.index.create_triggers) leaves
+        them out."""
+        if inspect(connection).has_table(self.table):
+            self.create_triggers(connection)
+
+    def include_name(self, name: str | None, type_: str) -> bool:
+        """Alembic's autogenerate filter: the version's table is made by its migration, not a
+        model (a model's table would be emptied by the tests between tests, row and all)."""
+        return not (type_ == "table" and name == self.table)

@@ -1,0 +1,28 @@
+"""The lists' reference data's version: one row that every committed write to places, sectors,
+clusters, users, stages and strategies gives a new random value, kept by triggers
+(crm.common.reference), so that each process caches the filter forms' choices until it changes.
+
+Revision ID: 3f7b2c9e5a41
+Revises: 5c1e9a7d3b28
+Create Date: 2026-12-02 21:00:00
+
+"""
+
+from alembic import op
+
+from crm.common.reference import REFERENCE
+
+
+# revision identifiers, used by Alembic.
+revision = "3f7b2c9e5a41"
+down_revision = "5c1e9a7d3b28"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    REFERENCE.create(op.get_bind())
+
+
+def downgrade():
+    REFERENCE.drop(op.get_bind())

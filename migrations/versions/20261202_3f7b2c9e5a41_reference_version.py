@@ -3,7 +3,7 @@ clusters, users, stages and strategies gives a new random value, kept by trigger
 (crm.common.reference), so that each process caches the filter forms' choices until it changes.
 
 Revision ID: 3f7b2c9e5a41
-Revises: 5c1e9a7d3b28
+Revises: 3e8b6d2f9a51
 Create Date: 2026-12-02 21:00:00
 
 """
@@ -15,7 +15,7 @@ from crm.common.reference import REFERENCE
 
 # revision identifiers, used by Alembic.
 revision = "3f7b2c9e5a41"
-down_revision = "5c1e9a7d3b28"
+down_revision = "3e8b6d2f9a51"
 branch_labels = None
 depends_on = None
 

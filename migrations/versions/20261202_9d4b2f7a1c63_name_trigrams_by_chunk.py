@@ -1,11 +1,13 @@
-"""Organisations' names in trigram indexes by chunk of ids (PostgreSQL): the capped count of
-the organisation list's search stops in the first chunks for a common word.
+"""Organisations by chunk of ids in GIN indexes (PostgreSQL): the organisation list's capped
+count of a search stops in the first chunks for a common word, and the search page counts the
+organisations' hits and finds the newest of them chunk by chunk.
 
 One GIN index (pg_trgm, on lower(name)) per 2**18 ids: `(id >> 18) = n` for n = 0 … 6 and
 `(id >> 18) >= 7` for the rest (crm.companies.queries.NAME_CHUNK_SHIFT and NAME_CHUNKS, which
 write the same conditions). The table's own trigram index (ix_companies_name_trgm) stays: the
-list's page and the type-ahead read it. Made only where that one is (pg_trgm installed);
-nothing on SQLite.
+list's page and the type-ahead read it. Made only where that one is (pg_trgm installed).
+The full-text index's organisations the same way (crm.search.index.create_chunk_indexes,
+`search_document_1_<n>`). Nothing on SQLite.
 
 Revision ID: 9d4b2f7a1c63
 Revises: 5c1e9a7d3b28
@@ -15,6 +17,8 @@ Create Date: 2026-12-02 20:50:00
 
 from alembic import op
 import sqlalchemy as sa
+
+from crm.search import index
 
 
 # revision identifiers, used by Alembic.
@@ -31,6 +35,7 @@ def upgrade():
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
+    index.create_chunk_indexes(bind)
     trigrams = bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
     if trigrams.first() is None:
         return
@@ -44,5 +49,6 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        index.drop_chunk_indexes(op.get_bind())
         for n in range(CHUNKS):
             op.execute(f"DROP INDEX IF EXISTS ix_companies_name_trgm_{n}")

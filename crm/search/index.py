@@ -178,12 +178,18 @@ def create_chunk_indexes(connection: Connection) -> None:
     for kind in CHUNKED_KINDS:
         source = SOURCE_BY_KIND[kind]
         for name, condition in zip(chunk_index_names(source), chunk_filters(source), strict=True):
-            connection.execute(
-                text(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON {POSTGRES_TABLE} "
-                    f"USING gin (document) WHERE {condition}"
-                )
-            )
+            _create_partial_gin(connection, name, condition)
+
+
+def _create_partial_gin(connection: Connection, name: str, condition: str) -> None:
+    """A GIN index on the documents of the rows that meet `condition` (names and conditions
+    from this module's constants)."""
+    connection.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS {name} ON {POSTGRES_TABLE} "
+            f"USING gin (document) WHERE {condition}"
+        )
+    )
 
 
 def drop_chunk_indexes(connection: Connection) -> None:
@@ -197,12 +203,7 @@ def create_kind_indexes(connection: Connection) -> None:
     """PostgreSQL: one partial GIN index per kind, in place of the first one for the table."""
     connection.execute(text(f"DROP INDEX IF EXISTS {PREFIX}document"))
     for source in SOURCES:
-        connection.execute(
-            text(
-                f"CREATE INDEX IF NOT EXISTS {kind_index_name(source)} ON {POSTGRES_TABLE} "
-                f"USING gin (document) WHERE {kind_filter(source)}"
-            )
-        )
+        _create_partial_gin(connection, kind_index_name(source), kind_filter(source))
 
 
 def drop_kind_indexes(connection: Connection) -> None:

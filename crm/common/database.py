@@ -22,6 +22,8 @@ EXPRESSION_INDEXES = frozenset(
         "ix_meetings_title_trgm",
         "ix_meetings_notes_trgm",
         "ix_companies_name_trgm",  # 7c1e9a4b2d60, PostgreSQL
+        # 9d4b2f7a1c63, PostgreSQL: by chunk of ids (crm.companies.queries.NAME_CHUNKS)
+        *(f"ix_companies_name_trgm_{n}" for n in range(8)),
         "ix_tasks_open_by_due",  # 5b8d3e7a1c94, both: a user's open tasks by due date
     }
 )

@@ -12,6 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     Integer,
     Select,
+    and_,
     bindparam,
     exists,
     func,
@@ -62,11 +63,36 @@ DEFAULT_SORT = "name"
 _ORGNR_QUERY = re.compile(r"^[0-9]{9}$")
 
 
+# The organisations' ids in chunks of 2**18 (262,144), each with a trigram index of its own on
+# PostgreSQL (ix_companies_name_trgm_<n>, migration 9d4b2f7a1c63: `(id >> 18) = n`, the last
+# `(id >> 18) >= n`): the capped count of a search reads them in order and stops in the first
+# chunks for a common word (see _chunked_count). Both numbers are the migration's.
+NAME_CHUNK_SHIFT = 18
+NAME_CHUNKS = 8
+
+
 def _search_filter(q: str):
+    """The organisations whose name holds `q` (case-insensitively), or with the organisation
+    number `q` (nine digits, spaces allowed).
+
+    A phrase of several words is said twice: each word of three letters or more on its own
+    (`lower(name) LIKE '%word%'`, which the trigram index serves), and the whole phrase on an
+    expression no index is on (`name || ''`), checked on the rows those find. The same rows
+    (each word is part of the phrase), but the trigram index reads the words' inner trigrams
+    only: the phrase's own trigrams include those of a word's first and last letters ('  e',
+    ' en', 'is '), each in hundreds of thousands of the country's names, and reading them was
+    most of the search for a rare pair of common words ('havbris energi').
+    """
     compact = re.sub(r"\s+", "", q)
     if _ORGNR_QUERY.match(compact):
         return Company.org_number == compact
-    return folding.contains(Company.name, q)
+    words = [word for word in q.split() if len(folding.fold_text(word)) >= 3]
+    if len(q.split()) < 2 or not words:
+        return folding.contains(Company.name, q)
+    return and_(
+        *(folding.contains(Company.name, word) for word in words),
+        folding.contains(Company.name.concat(""), q),
+    )
 
 
 def _current_member_of(cluster_id: int, today: date):
@@ -210,23 +236,64 @@ def list_companies(
 
 
 def _count_query(session: Session, base: Select, filters: CompanyFilters) -> Select | None:
-    """What the capped count counts when it differs from the page's query: on PostgreSQL, a
-    sector's organisations are looked up by their ids (company_sectors by sector, then the
-    organisations' primary key), never by a scan of organisations.
+    """What the capped count counts when it differs from the page's query (None: the page's).
 
-    For a sector of 30,000 of the 1.8 million organisations the planner hashed the sector's
-    ids and scanned organisations until cap + 1 matched: 30 ms when the (synchronised) scan
-    started near them, 400–700 ms when it started past them. The page itself keeps the
-    EXISTS: it walks the name's index and stops after a page (1–3 ms), where looking up the
-    ids first would sort all 30,000 (60 ms).
+    - A sector alone: its rows of company_sectors (one per organisation: the key is
+      (company_id, sector_id), and each row's organisation exists), read from the index on
+      sector_id up to the cap, both databases; no organisation is read.
+    - PostgreSQL, a search by name: the chunks of ids one after the other (_chunked_count).
+    - PostgreSQL, a sector with other filters: the sector's organisations looked up by their
+      ids (company_sectors by sector, then the organisations' primary key), never by a scan of
+      organisations. For a sector of 30,000 of the 1.8 million organisations the planner
+      hashed the sector's ids and scanned organisations until cap + 1 matched: 30 ms when the
+      (synchronised) scan started near them, 400–700 ms when it started past them. The page
+      itself keeps the EXISTS: it walks the name's index and stops after a page (1–3 ms),
+      where looking up the ids first would sort all 30,000 (60 ms).
     """
-    if not filters.sector_id or session.get_bind().dialect.name != "postgresql":
+    alone = replace(filters, sector_id=None, q=(filters.q or "").strip() or None)
+    if filters.sector_id and alone == CompanyFilters():
+        return select(company_sectors.c.company_id).where(
+            company_sectors.c.sector_id == filters.sector_id
+        )
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    q = (filters.q or "").strip()
+    if q and not _ORGNR_QUERY.match(re.sub(r"\s+", "", q)):
+        return _chunked_count(filters)
+    if not filters.sector_id:
         return None
     in_sector = select(company_sectors.c.company_id).where(
         company_sectors.c.sector_id == filters.sector_id
     )
     others = _filtered(base, replace(filters, sector_id=None))
     return others.where(Company.id == func.any(func.array(in_sector.scalar_subquery())))
+
+
+def _chunked_count(filters: CompanyFilters) -> Select:
+    """The organisations of a name search, chunk of ids by chunk (NAME_CHUNKS branches of a
+    UNION ALL, in order), for the capped count (PostgreSQL).
+
+    A GIN index has no order to stop in: for a common word it builds the bitmap of every match
+    ('bygg': 107,000 of the country's 1.8 million names) before the count stops at cap + 1.
+    Each branch here is served by its chunk's own trigram index (its condition is the index's
+    predicate, written the same: `(id >> 18) = n`, which no btree serves, so the planner
+    cannot walk the primary key instead), and PostgreSQL runs a UNION ALL's branches one
+    after the other, lazily: the count stops in the chunk where the cap is reached, and a
+    rare word reads every chunk's small index, about as much as the one index of the table.
+    No join: the filters are on organisations only, and the count needs no place.
+    """
+    query = _filtered(select(Company.id), filters)
+    chunk = Company.id.op(">>")(literal_column(str(NAME_CHUNK_SHIFT)))
+    branches = [
+        query.where(
+            chunk == literal_column(str(n))
+            if n < NAME_CHUNKS - 1
+            else chunk >= literal_column(str(n))
+        )
+        for n in range(NAME_CHUNKS)
+    ]
+    chunks = union_all(*branches).subquery()
+    return select(chunks.c.id)
 
 
 def _counted_page(

@@ -450,6 +450,11 @@ _POSTGRES_HITS = f"""hits_{{code}} AS MATERIALIZED (
   SELECT id, document FROM {index.POSTGRES_TABLE}
   WHERE {{kind}} AND document @@ {_POSTGRES_QUERY} LIMIT :count_limit
 )"""  # nosec B608 (module constants only; values are bound)
+# The walk down the kind's ids from the newest, past COUNT_CAP hits (see above).
+_POSTGRES_WALK = f"""(SELECT id, document FROM {index.POSTGRES_TABLE}
+     WHERE counted.total > :count_cap AND id BETWEEN {{lo}} AND {{hi}}
+       AND (document @@ {_POSTGRES_QUERY}) IS TRUE
+     ORDER BY id DESC LIMIT :cap)"""  # nosec B608 (module constants only; values are bound)
 _POSTGRES_KIND = f"""(
 SELECT counted.total, page.id, page.score
 FROM (SELECT count(*) AS total FROM hits_{{code}}) AS counted CROSS JOIN LATERAL (
@@ -457,31 +462,125 @@ FROM (SELECT count(*) AS total FROM hits_{{code}}) AS counted CROSS JOIN LATERAL
     (SELECT id, document FROM hits_{{code}} WHERE counted.total <= :count_cap
      ORDER BY id DESC LIMIT :cap)
     UNION ALL
-    (SELECT id, document FROM {index.POSTGRES_TABLE}
-     WHERE counted.total > :count_cap AND id BETWEEN {{lo}} AND {{hi}}
-       AND (document @@ {_POSTGRES_QUERY}) IS TRUE
-     ORDER BY id DESC LIMIT :cap)
+    {{walk}}
   ) AS newest
   ORDER BY score DESC, newest.id DESC LIMIT :limit OFFSET :offset
 ) AS page
 )"""  # nosec B608 (module constants only; values are bound)
 
+# A kind in chunks of ids (index.CHUNKED_KINDS: the organisations, 1.8 million at the national
+# scale). A word in a few percent of them ('nordlys': 97,000 names) defeated both ways above:
+# its count built the bitmap of every hit to stop at COUNT_CAP + 1, and the walk read 112,000
+# rows down from the newest (the newest organisations seldom had it) to find RANK_CAP. Here:
+# - the count reads the chunks one after the other (a UNION ALL runs its branches lazily, and
+#   a count needs no order) and stops in the first chunk that holds COUNT_CAP + 1 hits;
+# - the newest RANK_CAP hits: first the walk down from the newest, but over the newest
+#   RECENT_WALK rows only (a very common word, 'as', has its RANK_CAP there: a few hundred
+#   rows; 2,000 rather than 5,000: a rarer word wastes the walk, and was slower with 5,000 for
+#   every word tried at the national scale); when those hold fewer than RANK_CAP hits, the
+#   chunks newest first, each its own
+#   newest RANK_CAP hits through its own index, a chunk only while the chunks above it hold
+#   fewer than RANK_CAP (gates on the counts, so the result does not hang on the order in
+#   which PostgreSQL runs the branches); the newest RANK_CAP of those are the kind's.
+# The same hits, counts and ranks as the walk of the whole kind.
+RECENT_WALK = 2000
+_POSTGRES_CHUNKED_HITS = """hits_{code} AS MATERIALIZED (
+  SELECT id, document FROM (
+{chunks}
+  ) AS chunks LIMIT :count_limit
+)"""  # nosec B608 (module constants only; values are bound)
+_POSTGRES_CHUNK_HITS = f"""    SELECT id, document FROM {index.POSTGRES_TABLE}
+    WHERE {{chunk}} AND document @@ {_POSTGRES_QUERY}"""  # nosec B608 (module constants only)
+_POSTGRES_RECENT = f"""recent_{{code}} AS MATERIALIZED (
+  SELECT id, document FROM (
+    SELECT id, document FROM {index.POSTGRES_TABLE} WHERE id BETWEEN {{lo}} AND {{hi}}
+    ORDER BY id DESC LIMIT :recent
+  ) AS recent WHERE (document @@ {_POSTGRES_QUERY}) IS TRUE ORDER BY id DESC LIMIT :cap
+)"""  # nosec B608 (module constants only; values are bound)
+_POSTGRES_CHUNK = f"""chunk_{{code}}_{{n}} AS MATERIALIZED (
+  SELECT id, document FROM {index.POSTGRES_TABLE}
+  WHERE {{chunk}} AND document @@ {_POSTGRES_QUERY} AND {{gate}}
+  ORDER BY id DESC LIMIT :cap
+)"""  # nosec B608 (module constants only; values are bound)
+_POSTGRES_CHUNKED_WALK = """(SELECT id, document FROM (
+       SELECT id, document FROM recent_{code}
+       WHERE (SELECT count(*) FROM recent_{code}) >= :cap
+       UNION ALL
+{chunks}
+     ) AS walked WHERE counted.total > :count_cap ORDER BY id DESC LIMIT :cap)"""
 
-def _postgres_ranked(sources: list[index.Source]) -> str:
-    """The statement for `sources`' kinds: their hits, counted and ranked (_POSTGRES_KIND)."""
-    hits = ",\n".join(
-        _POSTGRES_HITS.format(code=source.code, kind=index.kind_filter(source))
-        for source in sources
+
+def _postgres_chunked(source: index.Source) -> tuple[list[str], str]:
+    """The common table expressions and the walk of a kind in chunks (see RECENT_WALK)."""
+    code = source.code
+    lo, hi = index.kind_range(source)
+    chunks = index.chunk_filters(source)
+    hits = "\n    UNION ALL\n".join(_POSTGRES_CHUNK_HITS.format(chunk=chunk) for chunk in chunks)
+    ctes = [
+        _POSTGRES_CHUNKED_HITS.format(code=code, chunks=hits),
+        _POSTGRES_RECENT.format(code=code, lo=lo, hi=hi),
+    ]
+    for n, chunk in enumerate(chunks):
+        above = " + ".join(f"(SELECT count(*) FROM chunk_{code}_{m})" for m in range(n))
+        gate = f"(SELECT count(*) FROM recent_{code}) < :cap" + (
+            f" AND {above} < :cap" if above else ""
+        )
+        ctes.append(_POSTGRES_CHUNK.format(code=code, n=n, chunk=chunk, gate=gate))
+    walk = _POSTGRES_CHUNKED_WALK.format(
+        code=code,
+        chunks="\n       UNION ALL\n".join(
+            f"       SELECT id, document FROM chunk_{code}_{n}" for n in range(len(chunks))
+        ),
     )
-    branches = "\nUNION ALL\n".join(
-        _POSTGRES_KIND.format(code=source.code, lo=lo, hi=hi)
-        for source in sources
+    return ctes, walk
+
+
+def _past_first_chunk(session: Session, sources: list[index.Source]) -> set[str]:
+    """The kinds of `sources` in index.CHUNKED_KINDS that have records past the first chunk of
+    ids, asked of the index's primary key (PostgreSQL).
+
+    Only those are read chunk by chunk: the statement with the chunks costs PostgreSQL a few
+    milliseconds more to plan (its eight chunks and their gates, for every search), which a
+    municipality's 11,000 organisations, all in the first chunk, would pay for nothing.
+    """
+    chunked = [source for source in sources if source.kind in index.CHUNKED_KINDS]
+    if not chunked:
+        return set()
+    # The first id in the range, ORDER BY id LIMIT 1 in a scalar subquery: the primary key's
+    # first entry, never a sequential scan (which the planner picks for an EXISTS over a range
+    # it thinks big, dropping the ORDER BY: on a table without such rows it would read it all).
+    probes = [
+        f"SELECT {source.code} WHERE (SELECT id FROM {index.POSTGRES_TABLE} "  # nosec B608 (module constants only)
+        f"WHERE id BETWEEN {lo + (1 << index.CHUNK_SHIFT)} AND {hi} ORDER BY id LIMIT 1) "
+        "IS NOT NULL"
+        for source in chunked
         for lo, hi in [index.kind_range(source)]
-    )
+    ]
+    codes = set(session.scalars(text(" UNION ALL ".join(probes))))
+    return {source.kind for source in chunked if source.code in codes}
+
+
+def _postgres_ranked(sources: list[index.Source], chunked: set[str] | None = None) -> str:
+    """The statement for `sources`' kinds: their hits, counted and ranked (_POSTGRES_KIND);
+    the kinds in `chunked` chunk by chunk (RECENT_WALK)."""
+    ctes = []
+    branches = []
+    for source in sources:
+        lo, hi = index.kind_range(source)
+        if source.kind in (chunked or ()):
+            chunked, walk = _postgres_chunked(source)
+            ctes += chunked
+        else:
+            ctes.append(_POSTGRES_HITS.format(code=source.code, kind=index.kind_filter(source)))
+            walk = _POSTGRES_WALK.format(lo=lo, hi=hi)
+        branches.append(_POSTGRES_KIND.format(code=source.code, walk=walk))
     # Kinds' codes and id ranges come from crm.search.index's constants; the words are bound.
     return (
-        f"WITH {hits}\nSELECT id, total FROM (\n{branches}\n) AS ranked\n"  # nosec B608
-        f"ORDER BY id >> {index.KIND_SHIFT}, score DESC, id DESC"
+        "WITH "
+        + ",\n".join(ctes)
+        + "\nSELECT id, total FROM (\n"
+        + "\nUNION ALL\n".join(branches)
+        + f"\n) AS ranked\nORDER BY id >> {index.KIND_SHIFT}, score DESC, id DESC"
     )
 
 
@@ -534,8 +633,10 @@ def rank_hits(
             "cap": RANK_CAP,
             "count_cap": COUNT_CAP,
             "count_limit": COUNT_CAP + 1,
+            "recent": RECENT_WALK,
         }
-        rows = session.execute(text(_postgres_ranked(kinds)), params)
+        statement = _postgres_ranked(kinds, _past_first_chunk(session, kinds))
+        rows = session.execute(text(statement), params)
         return [(key, total) for key, total in rows]
     match = _sqlite_match(words)
     counts = dict(session.execute(text(_SQLITE_COUNTS), {"match": match}).all())
@@ -661,8 +762,8 @@ def search_page(
 ) -> FullTextResults:
     """The best PER_KIND hits of every kind for `q` (or one kind, PER_PAGE a page), ranked by
     the database's full-text engine (bm25 on SQLite, ts_rank on PostgreSQL) among each kind's
-    RANK_CAP newest hits, counted up to COUNT_CAP; three queries and one or two per kind shown,
-    whatever the size of the tables."""
+    RANK_CAP newest hits, counted up to COUNT_CAP; three queries (four on PostgreSQL: see
+    _past_first_chunk) and one or two per kind shown, whatever the size of the tables."""
     words = search_words(q)
     if not words:
         return FullTextResults(words=[], groups=[])

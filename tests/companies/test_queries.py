@@ -319,3 +319,65 @@ def test_page_dates_from_the_timeline_agree_with_their_own_statement(session, co
         detail = queries.get_company_detail(session, company.id, before=start)
     assert (detail.last_contacted, detail.next_meeting) == expected
     assert any("max(" in statement.lower() for statement in statements)
+
+
+def test_a_phrase_matches_as_typed_whatever_its_words_match_alone(session):
+    """A search of several words finds the names that hold the phrase, in part words too; the
+    words apart, in another order or with others between them are no match."""
+    for name in (
+        "Havbris Energi AS",
+        "Nyhavbris Energisalg",  # the phrase inside longer words
+        "Energi Havbris AS",
+        "Havbris og energi",
+        "Havbris  Energi",  # two spaces: not the phrase as typed
+        "AS Havbris Energi i Bø",
+    ):
+        make_company(session, name=name)
+    assert _names(session, q="havbris energi") == [
+        "AS Havbris Energi i Bø",
+        "Havbris Energi AS",
+        "Nyhavbris Energisalg",
+    ]
+    # Short words are part of the phrase only: "i bø" is in one name.
+    assert _names(session, q="energi i bø") == ["AS Havbris Energi i Bø"]
+    assert _names(session, q="og energi") == ["Havbris og energi"]
+
+
+def test_a_search_is_counted_across_every_chunk_of_ids(session, monkeypatch):
+    """PostgreSQL counts a name search chunk of ids by chunk (its own trigram index each): the
+    total is every match wherever its id is, and stops at the cap."""
+    shift = queries.NAME_CHUNK_SHIFT
+    ids = [5, (1 << shift) + 5, (3 << shift) + 7, (queries.NAME_CHUNKS << shift) + 11]
+    for n, id_ in enumerate(ids):
+        make_company(session, id=id_, name=f"Byggmester {n}", kind="company")
+    make_company(session, id=(2 << shift) + 1, name="Byggmester forskning", kind="research")
+    make_company(session, id=(4 << shift) + 1, name="Annet AS", kind="company")
+    session.commit()
+    filters = queries.CompanyFilters(q="bygg", kind="company")
+    pagination, _sort = queries.list_companies(session, filters=filters, per_page=2)
+    assert (pagination.total, pagination.capped) == (4, False)
+    assert [row.id for row in pagination.items] == ids[:2]
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 3)
+    pagination, _sort = queries.list_companies(session, filters=filters, per_page=2)
+    assert (pagination.total, pagination.capped) == (3, True)
+
+
+def test_a_sector_alone_is_counted_without_reading_organisations(
+    session, count_queries, monkeypatch
+):
+    """The sector filter alone counts the sector's links (one per organisation)."""
+    energy, health = make_sector(session, name="Energi"), make_sector(session, name="Helse")
+    for n in range(3):
+        make_company(session, name=f"Kraft {n}", sectors=[health, energy])
+    make_company(session, name="Klinikk", sectors=[health])
+    session.commit()
+    filters = queries.CompanyFilters(sector_id=energy.id)
+    with count_queries() as statements:
+        pagination, _sort = queries.list_companies(session, filters=filters, per_page=2)
+    assert (pagination.total, pagination.capped) == (3, False)
+    assert [row.name for row in pagination.items] == ["Kraft 0", "Kraft 1"]
+    count = next(s for s in statements if "count(" in s.lower())
+    assert "companies." not in count and "company_sectors" in count
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 2)
+    pagination, _sort = queries.list_companies(session, filters=filters, per_page=2)
+    assert (pagination.total, pagination.capped) == (2, True)

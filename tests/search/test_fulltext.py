@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crm.contacts import services as contact_services
-from crm.search import queries
+from crm.search import index, queries
 from tests.establishments.helpers import make_case, seed
 from tests.factories import make_cluster, make_company, make_contact, make_meeting, make_task
 
@@ -227,6 +227,31 @@ def test_a_kind_past_the_cap_is_ranked_among_its_newest_hits(session, monkeypatc
     assert (group.total, group.more) == (min(5, count_cap), count_cap < 5)
     assert sorted(hit.id for hit in group.hits) == sorted(newer[-3:])
     assert oldest.id not in [hit.id for hit in group.hits]
+
+
+@pytest.mark.parametrize("recent_walk", [queries.RECENT_WALK, 2])
+@pytest.mark.parametrize("count_cap", [queries.COUNT_CAP, 6, 3])
+def test_organisations_past_the_cap_are_their_newest_hits_across_chunks_of_ids(
+    session, monkeypatch, count_cap, recent_walk
+):
+    """PostgreSQL reads the organisations chunk of ids by chunk (crm.search.index.CHUNKS),
+    after a walk down the newest RECENT_WALK; either way the newest hits are ranked, counted
+    up to the cap, wherever their ids are."""
+    monkeypatch.setattr(queries, "RANK_CAP", 4)
+    monkeypatch.setattr(queries, "COUNT_CAP", count_cap)
+    monkeypatch.setattr(queries, "RECENT_WALK", recent_walk)
+    shift = index.CHUNK_SHIFT
+    ids = [3, 5, (1 << shift) + 1, (1 << shift) + 2, (3 << shift) + 1, (7 << shift) + 5]
+    ids.append((index.CHUNKS + 1 << shift) + 1)  # the last chunk is open-ended
+    for id_ in ids:
+        make_company(session, id=id_, name=f"Nordlys {id_} AS")
+    for id_ in ((index.CHUNKS + 1 << shift) + 10, (index.CHUNKS + 1 << shift) + 11):
+        make_company(session, id=id_, name=f"Annet {id_} AS")  # the newest: no hits
+
+    (group,) = queries.search_page(session, "nordlys", kind="companies").groups
+
+    assert (group.total, group.more) == (min(7, count_cap), count_cap < 7)
+    assert sorted(hit.id for hit in group.hits) == sorted(ids[-4:])
 
 
 def test_counts_stop_at_the_cap_and_say_so(session, monkeypatch):

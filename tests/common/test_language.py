@@ -22,4 +22,3 @@ def test_short_datetime_matches_the_filters_in_both_languages(app):
         # 23:30 UTC on New Year's Eve is already the next day in Oslo.
         with force_locale("nb"):
             assert short_date(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == "01.01.2026"
-

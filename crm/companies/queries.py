@@ -76,7 +76,7 @@ def _search_filter(q: str):
     number `q` (nine digits, spaces allowed).
 
     A phrase of several words is said twice: each word of three letters or more on its own
-    (`lower(name) LIKE '%word%'`, which the trigram index serves), and the whole phrase on an
+    (the folded name LIKE '%word%', which the trigram index serves), and the whole phrase on an
     expression no index is on (`name || ''`), checked on the rows those find. The same rows
     (each word is part of the phrase), but the trigram index reads the words' inner trigrams
     only: the phrase's own trigrams include those of a word's first and last letters ('  e',

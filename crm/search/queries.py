@@ -521,15 +521,17 @@ def _postgres_chunked(source: index.Source) -> tuple[list[str], str]:
         _POSTGRES_RECENT.format(code=code, lo=lo, hi=hi),
     ]
     for n, chunk in enumerate(chunks):
-        above = " + ".join(f"(SELECT count(*) FROM chunk_{code}_{m})" for m in range(n))
-        gate = f"(SELECT count(*) FROM recent_{code}) < :cap" + (
+        above = " + ".join(f"(SELECT count(*) FROM chunk_{code}_{m})" for m in range(n))  # nosec B608 (constants)
+        gate = f"(SELECT count(*) FROM recent_{code}) < :cap" + (  # nosec B608 (constants)
             f" AND {above} < :cap" if above else ""
         )
         ctes.append(_POSTGRES_CHUNK.format(code=code, n=n, chunk=chunk, gate=gate))
     walk = _POSTGRES_CHUNKED_WALK.format(
         code=code,
+        # The chunks' CTE names: the kind's code and a number, both constants.
         chunks="\n       UNION ALL\n".join(
-            f"       SELECT id, document FROM chunk_{code}_{n}" for n in range(len(chunks))
+            f"       SELECT id, document FROM chunk_{code}_{n}"  # nosec B608
+            for n in range(len(chunks))
         ),
     )
     return ctes, walk
@@ -576,9 +578,9 @@ def _postgres_ranked(sources: list[index.Source], chunked: set[str] | None = Non
         branches.append(_POSTGRES_KIND.format(code=source.code, walk=walk))
     # Kinds' codes and id ranges come from crm.search.index's constants; the words are bound.
     return (
-        "WITH "
+        "WITH "  # nosec B608 (constants)
         + ",\n".join(ctes)
-        + "\nSELECT id, total FROM (\n"
+        + "\nSELECT id, total FROM (\n"  # nosec B608 (constants)
         + "\nUNION ALL\n".join(branches)
         + f"\n) AS ranked\nORDER BY id >> {index.KIND_SHIFT}, score DESC, id DESC"
     )

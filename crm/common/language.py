@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import (
-    get_date_format,
-    get_datetime_format,
-    get_time_format,
-    parse_pattern,
-)
 from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from crm.common.formats import compile_date_pattern, format_locale_name, init_formats
+from crm.common import formats
+from crm.common.formats import init_formats
 from crm.common.request_language import request_language
 from crm.extensions import babel
 
@@ -38,30 +30,18 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-@lru_cache(maxsize=16)
-def _short_pattern(locale: str, with_time: bool) -> Callable[[datetime | date], str]:
-    babel_locale = Locale.parse(locale)
-    date_pattern = get_date_format("short", babel_locale).pattern
-    if not with_time:
-        return compile_date_pattern(parse_pattern(date_pattern), babel_locale)
-    time_pattern = get_time_format("short", babel_locale).pattern
-    joined = get_datetime_format("short", babel_locale).replace("{1}", date_pattern)
-    return compile_date_pattern(parse_pattern(joined.replace("{0}", time_pattern)), babel_locale)
-
-
 def short_datetime(value: datetime | date | None) -> str:
     """A date (and time, in the app's time zone) in the user's short format, e.g. 27.11.2026, 14:05.
 
-    The same text as the `datetime` filter with "short", at a fifth of the cost: long
-    timelines format hundreds of these per page.
+    The `datetime` and `date` filters' "short" text (compiled patterns, crm.common.formats),
+    empty rather than "–" for no value.
     """
     if value is None:
         return ""
-    locale = format_locale_name()
     if isinstance(value, datetime):
         zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        return _short_pattern(locale, True)(value.astimezone(zone))
-    return _short_pattern(locale, False)(value)
+        return formats.datetime(value.astimezone(zone), "short")
+    return formats.date(value, "short")
 
 
 def short_date(value: datetime | date | None) -> str:

@@ -89,20 +89,17 @@ def detail(company_id: int):
     if detail is None:
         abort(404)
     history = queries.register_history(db.session, company_id)
-    # The page shows the newest links; the network's page for the organisation has all. One
-    # more than shown tells whether there are more, so most pages need no count.
-    links = network_queries.list_company_links(db.session, company_id, limit=LINKS_SHOWN + 1)
-    if len(links) > LINKS_SHOWN:
-        link_count = network_queries.count_company_links(db.session, company_id)
-    else:
-        link_count = len(links)
+    # The page shows the newest links; the network's page for the organisation has all.
+    links, link_count = network_queries.newest_company_links(
+        db.session, company_id, shown=LINKS_SHOWN
+    )
     return render_template(
         "companies/detail.html",
         detail=detail,
         company=detail.company,
         timeline=detail.timeline,
         before=before,
-        links=links[:LINKS_SHOWN],
+        links=links,
         link_count=link_count,
         establishment_panel=establishment_queries.company_panel(db.session, company_id),
         open_tasks=task_queries.open_company_tasks(db.session, company_id),

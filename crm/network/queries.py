@@ -124,6 +124,17 @@ def list_company_links(
     return [LinkRow(*row) for row in rows]
 
 
+def newest_company_links(
+    session: Session, company_id: int, *, shown: int
+) -> tuple[list[LinkRow], int]:
+    """The first `shown` of an organisation's links (list_company_links' order) and how many it
+    has: one more than shown is read, so the count runs only when there are more."""
+    links = list_company_links(session, company_id, limit=shown + 1)
+    if len(links) > shown:
+        return links[:shown], count_company_links(session, company_id)
+    return links, len(links)
+
+
 def list_link_types(session: Session, *, active_only: bool = False) -> list[LinkType]:
     """Link types in their order."""
     query = select(LinkType).order_by(LinkType.position, LinkType.name)

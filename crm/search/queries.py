@@ -570,8 +570,8 @@ def _postgres_ranked(sources: list[index.Source], chunked: set[str] | None = Non
     for source in sources:
         lo, hi = index.kind_range(source)
         if source.kind in (chunked or ()):
-            chunked, walk = _postgres_chunked(source)
-            ctes += chunked
+            kind_ctes, walk = _postgres_chunked(source)
+            ctes += kind_ctes
         else:
             ctes.append(_POSTGRES_HITS.format(code=source.code, kind=index.kind_filter(source)))
             walk = _POSTGRES_WALK.format(lo=lo, hi=hi)

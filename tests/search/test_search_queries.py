@@ -249,3 +249,16 @@ def test_contacts_whose_name_starts_with_the_term_fill_the_list_first(session):
         "Aase Hansen",
         *[f"Hansen {n:02d}" for n in range(queries.SUGGEST_LIMIT - 1)],
     ]
+
+
+def test_every_kind_asked_to_go_chunk_by_chunk_is_read_chunk_by_chunk():
+    # The statement reads each kind in `chunked` through its chunks' CTEs, whatever comes
+    # before it (a loop variable once took the set's name, and only the first kind was chunked).
+    from crm.search import index
+    from crm.search.queries import _postgres_ranked
+
+    first, second, plain = index.SOURCES[:3]
+    statement = _postgres_ranked([first, second, plain], {first.kind, second.kind})
+    for source in (first, second):
+        assert f"recent_{source.code} AS MATERIALIZED" in statement
+    assert f"recent_{plain.code} AS MATERIALIZED" not in statement

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
@@ -35,6 +35,8 @@ from crm.meetings.models import (
 )
 from crm.strategy.models import FocusArea, Strategy, StrategyPeriod
 from crm.tasks.models import Task
+
+T = TypeVar("T")
 
 # Ids per IN list when loading organisations (as selectinload's batches).
 _CHUNK = 500
@@ -85,8 +87,24 @@ def load_companies(session: Session, meetings: Sequence[Meeting]) -> None:
     page of meetings names (8 ms of the meetings list and of a person's page); the links read
     first and the organisations then read by primary key take under a millisecond.
     """
-    by_meeting: dict[int, list[Company]] = {meeting.id: [] for meeting in meetings}
-    ids = list(by_meeting)
+    by_meeting = _companies_by_meeting(
+        session,
+        [meeting.id for meeting in meetings],
+        lambda wanted: {
+            c.id: c for c in session.scalars(select(Company).where(Company.id.in_(wanted)))
+        },
+    )
+    for meeting in meetings:
+        set_committed_value(meeting, "companies", by_meeting.get(meeting.id, []))
+
+
+def _companies_by_meeting(
+    session: Session, meeting_ids: Sequence[int], read: Callable[[set[int]], dict[int, T]]
+) -> dict[int, list[T]]:
+    """Each meeting's organisations as `read` gives them by id, by name then id: the links
+    first, then the organisations they name by primary key (see load_companies)."""
+    by_meeting: dict[int, list[T]] = {}
+    ids = list(meeting_ids)
     for start in range(0, len(ids), _CHUNK):
         links = session.execute(
             select(meeting_companies.c.meeting_id, meeting_companies.c.company_id).where(
@@ -94,17 +112,13 @@ def load_companies(session: Session, meetings: Sequence[Meeting]) -> None:
             )
         ).all()
         wanted = {company_id for _meeting_id, company_id in links}
-        found = (
-            {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(wanted)))}
-            if wanted
-            else {}
-        )
+        found = read(wanted) if wanted else {}
         for meeting_id, company_id in links:
             if company_id in found:
-                by_meeting[meeting_id].append(found[company_id])
-    for meeting in meetings:
-        companies = sorted(by_meeting[meeting.id], key=lambda company: (company.name, company.id))
-        set_committed_value(meeting, "companies", companies)
+                by_meeting.setdefault(meeting_id, []).append(found[company_id])
+    for companies in by_meeting.values():
+        companies.sort(key=lambda company: (company.name, company.id))
+    return by_meeting
 
 
 def _filtered(query: Select, filters: MeetingFilters) -> Select:
@@ -226,25 +240,17 @@ def list_meetings(
 
 
 def _company_names(session: Session, meeting_ids: list[int]) -> dict[int, list[Named]]:
-    """Each meeting's organisations (id and name, by name), as load_companies reads them."""
-    links = session.execute(
-        select(meeting_companies.c.meeting_id, meeting_companies.c.company_id).where(
-            meeting_companies.c.meeting_id.in_(meeting_ids)
-        )
-    ).all()
-    wanted = {company_id for _meeting_id, company_id in links}
-    names = (
-        dict(session.execute(select(Company.id, Company.name).where(Company.id.in_(wanted))).all())
-        if wanted
-        else {}
+    """Each meeting's organisations as id and name (no ORM objects), by name."""
+    return _companies_by_meeting(
+        session,
+        meeting_ids,
+        lambda wanted: {
+            company_id: Named(company_id, name)
+            for company_id, name in session.execute(
+                select(Company.id, Company.name).where(Company.id.in_(wanted))
+            )
+        },
     )
-    by_meeting: dict[int, list[Named]] = {}
-    for meeting_id, company_id in links:
-        if company_id in names:
-            by_meeting.setdefault(meeting_id, []).append(Named(company_id, names[company_id]))
-    for companies in by_meeting.values():
-        companies.sort(key=lambda company: (company.name, company.id))
-    return by_meeting
 
 
 @dataclass

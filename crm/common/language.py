@@ -9,7 +9,7 @@ from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from crm.common import formats
 from crm.common.formats import init_formats
@@ -54,15 +54,43 @@ def short_date(value: datetime | date | None) -> str:
 # Jinja's newstyle gettext (jinja2.ext._make_new_gettext and its siblings), calling the request's
 # catalogue directly: the text is markup-safe where the template autoescapes (so the variables
 # are escaped as they are put in), and always a %-format, even without variables.
+def _fill(context: Context, text: str, variables: dict[str, object]) -> str:
+    """`text % variables` as Jinja's newstyle gettext gives it: where the template autoescapes,
+    the (trusted) catalogue text is markup and each variable is escaped as it is put in.
+
+    Markup's own `%` wraps every variable in a helper object and goes through Python's
+    formatter once more per variable (some 10 µs a call; a list's rows call it fifty times, for
+    their checkboxes' labels): the variables are escaped here first (numbers stay numbers, for
+    `%d`), then formatted as plain text. The same text (tests compare it with Markup's `%`).
+    """
+    if not context.eval_ctx.autoescape:
+        return text % variables
+    if ")r" in text:
+        # A `%r` is the escaped repr of the value as given: Markup's `%` writes it.
+        return Markup(text) % variables  # noqa: S704  # nosec B704 (our catalogue)
+    escaped = {
+        key: value if type(value) in _NUMBERS else escape(value) for key, value in variables.items()
+    }
+    try:
+        return Markup(text % escaped)  # noqa: S704  # nosec B704 (catalogue text, escaped values)
+    except TypeError:
+        # A `%d` given a text of digits: Markup's `%` turns it into a number; let it.
+        return Markup(text) % variables  # noqa: S704  # nosec B704
+
+
+_NUMBERS = frozenset({int, float})
+
+
 @pass_context
 def template_gettext(context: Context, string: str, /, **variables: object) -> str:
     """`_()` and `gettext()` in templates."""
     text = request_language().translations.ugettext(string)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
     if not variables and "%" not in text:
-        return text  # what `%` would give back: most of a page's words
-    return text % variables
+        # What `%` would give back: most of a page's words.
+        if context.eval_ctx.autoescape:
+            return Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
+        return text
+    return _fill(context, text, variables)
 
 
 @pass_context
@@ -72,9 +100,7 @@ def template_ngettext(
     """`ngettext()` in templates (and `{% trans count=… %}`): `num` is a variable too."""
     variables.setdefault("num", num)
     text = request_language().translations.ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
-    return text % variables
+    return _fill(context, text, variables)
 
 
 @pass_context
@@ -84,9 +110,7 @@ def template_pgettext(
     """`pgettext()` in templates."""
     variables.setdefault("context", string_context)
     text = request_language().translations.upgettext(string_context, string)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
-    return text % variables
+    return _fill(context, text, variables)
 
 
 @pass_context
@@ -103,9 +127,7 @@ def template_npgettext(
     variables.setdefault("context", string_context)
     variables.setdefault("num", num)
     text = request_language().translations.unpgettext(string_context, singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704  # nosec B704 (our catalogue, as Jinja does)
-    return text % variables
+    return _fill(context, text, variables)
 
 
 def init_babel(app: Flask) -> None:

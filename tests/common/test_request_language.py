@@ -5,15 +5,21 @@ translated label tables for the request; these tests change the language inside 
 and between requests, and read what a user would see.
 """
 
+import re
+
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from flask import render_template_string
 from flask_babel import force_locale, refresh
 from flask_wtf import FlaskForm
+from jinja2.runtime import new_context
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice, SelectField
 
 from crm.common.formats import date, number
 from crm.common.labels import label
+from crm.common.language import _fill
 
 PAGE = '{{ _("Organisations") }} · {{ 12345 | number }} · {{ "company" | label("company_kind") }}'
 
@@ -109,3 +115,45 @@ def test_templates_translate_and_escape_as_jinjas_own_gettext_does(app):
         assert render_template_string(plain, name=name) == f"Velg {name}"
         with force_locale("en"):
             assert render_template_string(page, name="A") == "Choose A|Organisations"
+
+
+def test_every_catalogue_text_is_filled_as_markups_own_percent_fills_it(app):
+    # crm.common.language._fill escapes the variables itself (Markup's `%` was a tenth of a
+    # list's rendering); for every text with variables (English ids and bokmål translations)
+    # and values of each kind a template passes (text with markup characters, numbers,
+    # markup, nothing), it gives what Jinja's newstyle gettext gives: Markup(text) % variables.
+    template = app.jinja_env.from_string("")
+    escaping = new_context(app.jinja_env, "t.html", template.blocks, {}, {}, template.globals)
+    assert escaping.eval_ctx.autoescape
+    plain_env = app.jinja_env.overlay(autoescape=False)
+    plain = new_context(plain_env, "t.txt", {}, {}, {}, plain_env.globals)
+    assert not plain.eval_ctx.autoescape
+    values = ["<b>Bygg & Anlegg</b>", Markup("<i>H2</i>"), None, True, 3, 2.5, "7"]
+    compared = 0
+    path = f"{app.root_path}/translations/nb/LC_MESSAGES/messages.po"
+    with open(path, "rb") as handle:
+        catalogue = read_po(handle)
+    for message in catalogue:
+        # The English texts are the message ids; the bokmål ones their translations.
+        texts = [*_as_tuple(message.id), *_as_tuple(message.string)]
+        for text in texts:
+            names = dict(re.findall(r"%\((\w+)\)([sdifr])", text))
+            if not names:
+                continue
+            for value in values:
+                variables = {
+                    name: value if kind in "sr" or isinstance(value, int | float) else 1
+                    for name, kind in names.items()
+                }
+                filled = _fill(escaping, text, dict(variables))
+                assert isinstance(filled, Markup)
+                assert filled == Markup(text) % variables  # noqa: S704 (the reference)
+                assert _fill(plain, text, dict(variables)) == text % variables
+                compared += 1
+    assert compared > 500
+    # A text of digits for a `%d`: Markup's `%` makes it a number, and so does _fill.
+    assert _fill(escaping, "%(num)d left", {"num": "7"}) == "7 left"
+
+
+def _as_tuple(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t or "" for t in text) if isinstance(text, tuple) else (text or "",)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from flask import request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
@@ -66,6 +67,15 @@ def paginate(
     )
 
 
+# The statements made from a list's statement (its count, its page) are kept with it, by the
+# statement's identity: a list that builds its statement once per set of filters and sort
+# (crm.common.statements.built_once) gets the same count and page statements back, whose cache
+# keys SQLAlchemy has worked out already (a walk of the whole statement, as much CPU as
+# running the count on SQLite). A statement built per request misses and is dropped in turn.
+_DERIVED_KEPT = 256
+
+
+@lru_cache(maxsize=_DERIVED_KEPT)
 def count_statement(query: Select, *, cap: int | None = None) -> Select:
     """The number of `query`'s rows (up to `cap` + 1), counting its first column only.
 
@@ -90,6 +100,12 @@ def count_statement(query: Select, *, cap: int | None = None) -> Select:
     return select(func.count()).select_from(counted.subquery())
 
 
+@lru_cache(maxsize=_DERIVED_KEPT)
+def page_statement(query: Select, per_page: int, offset: int) -> Select:
+    """One page of `query`'s rows (kept with the statement, as count_statement is)."""
+    return query.limit(per_page).offset(offset)
+
+
 class CountedPagination(SelectPagination):
     """Flask-SQLAlchemy's SelectPagination, counting through count_statement."""
 
@@ -97,14 +113,17 @@ class CountedPagination(SelectPagination):
         statement = count_statement(self._query_args["select"])
         return self._query_args["session"].execute(statement).scalar_one()
 
+    def _query_items(self) -> list:
+        statement = page_statement(self._query_args["select"], self.per_page, self._query_offset)
+        return list(self._query_args["session"].execute(statement).unique().scalars())
+
 
 class RowPagination(CountedPagination):
     """A page of whole rows (every selected column), not only the first column's objects."""
 
     def _query_items(self) -> list:
-        select = self._query_args["select"]
-        select = select.limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(select))
+        statement = page_statement(self._query_args["select"], self.per_page, self._query_offset)
+        return list(self._query_args["session"].execute(statement))
 
 
 class CappedPagination(CountedPagination):

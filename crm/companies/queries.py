@@ -33,6 +33,7 @@ from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
 from crm.common.forms import OptionBlock
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
+from crm.common.statements import built_once
 from crm.companies.models import Company, Place, RegisterPoint, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 
@@ -137,8 +138,9 @@ def company_list_query(filters: CompanyFilters, *, sort: str | None = None) -> t
     return apply_sort(_filtered(query, filters), sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
 
 
-def _filtered(query: Select, filters: CompanyFilters) -> Select:
-    """The query with the filters' conditions (the list page, the export and the API)."""
+def _filtered(query: Select, filters: CompanyFilters, *, today: date | None = None) -> Select:
+    """The query with the filters' conditions (the list page, the export and the API);
+    `today` (Oslo's by default) is the day the cluster filter's memberships hold on."""
     if filters.q and filters.q.strip():
         query = query.where(_search_filter(filters.q.strip()))
     if filters.kind:
@@ -148,7 +150,7 @@ def _filtered(query: Select, filters: CompanyFilters) -> Select:
     if filters.sector_id:
         query = query.where(Company.sectors.any(Sector.id == filters.sector_id))
     if filters.cluster_id:
-        query = query.where(_current_member_of(filters.cluster_id, local_today()))
+        query = query.where(_current_member_of(filters.cluster_id, today or local_today()))
     if filters.status:
         query = query.where(Company.register_status == filters.status)
     if filters.responsible_id:
@@ -202,19 +204,9 @@ def list_companies(
     Three statements whatever the page size: the count, the page's columns (not whole
     organisations: the list shows eight of their thirty columns), the page's sectors.
     """
-    query = select(
-        Company.id,
-        Company.name,
-        Company.org_number,
-        Company.kind,
-        Company.employees,
-        Place.name.label("place_name"),
-        Company.register_status,
-        Company.updated_at,
-    ).outerjoin(Company.place)
-    base, query = query, _filtered(query, filters)
+    dialect = session.get_bind().dialect.name
+    query, ordered, sort_key, count_query = _list_statements(filters, sort, dialect, local_today())
     without_parallel_workers(session)
-    ordered, sort_key = apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
     pagination = None
     if filters.q and len(filters.q.split()) > 1:
         pagination = _counted_page(session, query, ordered, sort_key, page=page, per_page=per_page)
@@ -226,7 +218,7 @@ def list_companies(
             per_page=per_page,
             rows=True,
             count_cap=paging.LIST_COUNT_CAP,
-            count_query=_count_query(session, base, filters),
+            count_query=count_query,
         )
     sectors = _sector_names(session, [row.id for row in pagination.items])
     pagination.items = [
@@ -235,7 +227,30 @@ def list_companies(
     return pagination, sort_key
 
 
-def _count_query(session: Session, base: Select, filters: CompanyFilters) -> Select | None:
+@built_once
+def _list_statements(
+    filters: CompanyFilters, sort: str | None, dialect: str, today: date
+) -> tuple[Select, Select, str, Select | None]:
+    """The list's filtered select, the same sorted, the sort key in effect, and what its capped
+    count counts (_count_query); `today` is the day the cluster filter's memberships hold on."""
+    query = select(
+        Company.id,
+        Company.name,
+        Company.org_number,
+        Company.kind,
+        Company.employees,
+        Place.name.label("place_name"),
+        Company.register_status,
+        Company.updated_at,
+    ).outerjoin(Company.place)
+    base, query = query, _filtered(query, filters, today=today)
+    ordered, sort_key = apply_sort(query, sort, SORT_COLUMNS, DEFAULT_SORT, Company.id)
+    return query, ordered, sort_key, _count_query(dialect, base, filters, today=today)
+
+
+def _count_query(
+    dialect: str, base: Select, filters: CompanyFilters, *, today: date
+) -> Select | None:
     """What the capped count counts when it differs from the page's query (None: the page's).
 
     - A sector alone: its rows of company_sectors (one per organisation: the key is
@@ -255,21 +270,21 @@ def _count_query(session: Session, base: Select, filters: CompanyFilters) -> Sel
         return select(company_sectors.c.company_id).where(
             company_sectors.c.sector_id == filters.sector_id
         )
-    if session.get_bind().dialect.name != "postgresql":
+    if dialect != "postgresql":
         return None
     q = (filters.q or "").strip()
     if q and not _ORGNR_QUERY.match(re.sub(r"\s+", "", q)):
-        return _chunked_count(filters)
+        return _chunked_count(filters, today=today)
     if not filters.sector_id:
         return None
     in_sector = select(company_sectors.c.company_id).where(
         company_sectors.c.sector_id == filters.sector_id
     )
-    others = _filtered(base, replace(filters, sector_id=None))
+    others = _filtered(base, replace(filters, sector_id=None), today=today)
     return others.where(Company.id == func.any(func.array(in_sector.scalar_subquery())))
 
 
-def _chunked_count(filters: CompanyFilters) -> Select:
+def _chunked_count(filters: CompanyFilters, *, today: date) -> Select:
     """The organisations of a name search, chunk of ids by chunk (NAME_CHUNKS branches of a
     UNION ALL, in order), for the capped count (PostgreSQL).
 
@@ -282,7 +297,7 @@ def _chunked_count(filters: CompanyFilters) -> Select:
     rare word reads every chunk's small index, about as much as the one index of the table.
     No join: the filters are on organisations only, and the count needs no place.
     """
-    query = _filtered(select(Company.id), filters)
+    query = _filtered(select(Company.id), filters, today=today)
     chunk = Company.id.op(">>")(literal_column(str(NAME_CHUNK_SHIFT)))
     branches = [
         query.where(
@@ -347,20 +362,27 @@ def _sector_names(session: Session, company_ids: list[int]) -> dict[int, tuple[s
     """Each organisation's sector names, in the admins' order."""
     if not company_ids:
         return {}
-    return names_by_id(
-        session,
+    return names_by_id(session, _sector_names_statement(), {"ids": company_ids})
+
+
+@cache
+def _sector_names_statement() -> Select:
+    # Every list page runs it: built once, the page's ids a parameter (crm.common.statements).
+    return (
         select(company_sectors.c.company_id, Sector.name)
         .join(Sector, Sector.id == company_sectors.c.sector_id)
-        .where(company_sectors.c.company_id.in_(company_ids))
-        .order_by(Sector.position, Sector.id),
+        .where(company_sectors.c.company_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Sector.position, Sector.id)
     )
 
 
-def names_by_id(session: Session, query: Select) -> dict[int, tuple[str, ...]]:
+def names_by_id(
+    session: Session, query: Select, parameters: dict | None = None
+) -> dict[int, tuple[str, ...]]:
     """The names of `query`'s (id, name) rows grouped by id, in the query's order (a list
     page's many-to-many column for its rows, in one statement)."""
     names: dict[int, list[str]] = {}
-    for row_id, name in session.execute(query):
+    for row_id, name in session.execute(query, parameters):
         names.setdefault(row_id, []).append(name)
     return {row_id: tuple(values) for row_id, values in names.items()}
 

@@ -23,13 +23,14 @@ counting rows; they show no personal data.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from flask import g, has_request_context
-from sqlalchemy import Engine, event, exists, or_, select
+from sqlalchemy import Engine, Executable, event, exists, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.util import LoaderCriteriaOption
 
+from crm.common.statements import STATEMENTS_KEPT
 from crm.contacts.models import Contact
 from crm.trash.models import TrashItem, TrashPerson
 
@@ -72,7 +73,16 @@ def hide_restricted(state: ORMExecuteState) -> None:
         return
     if not options.get(HIDE) and _admin_reader(state):
         return
-    state.statement = state.statement.options(*_criteria())
+    state.statement = _restricted(state.statement)
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT)
+def _restricted(statement: Executable) -> Executable:
+    # Kept by the statement's identity, as crm.common.pagination keeps a list's count: a
+    # statement built once (crm.common.statements) gets the same restricted copy back, with
+    # its cache key worked out already; a new copy per execution made SQLAlchemy walk the
+    # whole statement for its key every time, for every reader who is not an admin.
+    return statement.options(*_criteria())
 
 
 @cache

@@ -77,6 +77,24 @@ def test_cluster_filter_lists_only_current_members(session):
     assert _names(session, cluster_id=cluster.id) == ["Nå", "Slutter senere"]
 
 
+def test_the_lists_statements_are_built_once_and_follow_the_day(session, monkeypatch):
+    # The list keeps its statements by filters, sort, database and day
+    # (crm.common.statements): the same list asked again builds nothing; a membership that
+    # ends tomorrow stops counting tomorrow, though the statement of today was kept.
+    leaving = make_company(session, name="Slutter i morgen")
+    staying = make_company(session, name="Blir")
+    membership = make_membership(session, company=leaving, left_on=local_today() + timedelta(1))
+    make_membership(session, company=staying, cluster=membership.cluster)
+    cluster_id = membership.cluster.id
+    assert _names(session, cluster_id=cluster_id) == ["Blir", "Slutter i morgen"]
+    built = queries._list_statements.cache_info().misses
+    assert _names(session, cluster_id=cluster_id) == ["Blir", "Slutter i morgen"]
+    assert queries._list_statements.cache_info().misses == built
+    tomorrow = local_today() + timedelta(1)
+    monkeypatch.setattr(queries, "local_today", lambda: tomorrow)
+    assert _names(session, cluster_id=cluster_id) == ["Blir"]
+
+
 def test_sorting_by_allowed_columns(session):
     berger, kjeller = make_place(session, name="Berger"), make_place(session, name="Kjeller")
     make_company(session, name="beta", employees=10, org_number="974760673", place=kjeller)

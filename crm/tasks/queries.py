@@ -10,7 +10,8 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.common.pagination import ResultPages
+from crm.common.pagination import ResultPages, page_statement
+from crm.common.statements import built_once
 from crm.companies.models import Company
 from crm.meetings.models import Meeting
 from crm.tasks.models import Task
@@ -87,12 +88,19 @@ def task_group_counts(
 ) -> dict[str, int]:
     """How many of the user's tasks each group holds (groups with none left out), in one
     statement."""
-    grouped = select(task_group(today).label("grp")).where(*_mine(user_id, include_done)).subquery()
-    statement = select(grouped.c.grp, func.count()).group_by(grouped.c.grp)
+    statement = _group_counts_statement(user_id, today, include_done)
     counts = {group: int(n) for group, n in session.execute(statement)}
     return {group.value: counts[group.value] for group in TaskGroup if group.value in counts}
 
 
+@built_once
+def _group_counts_statement(user_id: int, today: date, include_done: bool) -> Select:
+    # Built once per user and day (crm.common.statements), as the page's is.
+    grouped = select(task_group(today).label("grp")).where(*_mine(user_id, include_done)).subquery()
+    return select(grouped.c.grp, func.count()).group_by(grouped.c.grp)
+
+
+@built_once
 def _page_query(user_id: int, *, today: date, include_done: bool) -> Select:
     # Open tasks by due date (overdue first, undated last) walk ix_tasks_open_by_due in order;
     # done ones after them, the most recently done first.
@@ -136,7 +144,7 @@ def my_tasks(
     pagination = ResultPages(page=page, per_page=per_page, total=sum(groups.values()))
     query = _page_query(user_id, today=today, include_done=include_done)
     offset = (pagination.page - 1) * per_page
-    rows = list(session.execute(query.limit(per_page).offset(offset)))
+    rows = list(session.execute(page_statement(query, per_page, offset)))
     return TaskPage(rows=rows, groups=groups, pagination=pagination, offset=offset)
 
 

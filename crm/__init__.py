@@ -110,6 +110,7 @@ def init_templates(app: Flask) -> None:
     from crm.common.markdown import markdown_text, render_markdown
     from crm.common.urls import id_url
     from crm.labels import init_labels
+    from crm.lists.pick import pick_cell
 
     app.jinja_env.add_extension("jinja2.ext.do")
     # Every note and description is Markdown, shown the same way on every page.
@@ -117,6 +118,8 @@ def init_templates(app: Flask) -> None:
     app.add_template_filter(markdown_text, "markdown_text")
     # A list's row links: routed once per page (crm.common.urls).
     app.add_template_global(id_url, "id_url")
+    # A list's row checkbox for the bulk bar (crm.lists.pick).
+    app.add_template_global(pick_cell, "pick_cell")
     # The main menu: the same for everyone with the same language, page and role.
     app.add_template_global(shared_fragment, "shared_fragment")
     app.jinja_env.trim_blocks = True

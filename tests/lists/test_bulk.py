@@ -154,3 +154,21 @@ def test_export_of_chosen_people_and_organisations(client, login, session):
     data["ids"] = [str(org.id)]
     assert "Eksport AS" in _html(_post(client, "companies", data))
     assert skipped.id
+
+
+def test_each_rows_checkbox_is_labelled_with_its_escaped_name_in_the_users_language(
+    client, login, session
+):
+    # crm.lists.pick writes the cell: a screen reader hears "Velg <the row's name>"; a name
+    # with markup characters is text, not markup.
+    company = make_company(session, name="<b>Bygg & Anlegg</b>")
+    session.commit()
+    login(role="editor")
+    html = _html(client.get("/companies/?q=Bygg"))
+    assert (
+        f'<input class="form-check-input" type="checkbox" name="ids" value="{company.id}"'
+        f' form="bulk-form" id="pick-{company.id}">'
+        f'<label for="pick-{company.id}" class="visually-hidden">'
+        "Velg &lt;b&gt;Bygg &amp; Anlegg&lt;/b&gt;</label>"
+    ) in html
+    assert "<b>Bygg" not in html

@@ -55,14 +55,18 @@ def get_link(session: Session, link_id: int) -> CollaborationLink | None:
 
 def count_company_links(session: Session, company_id: int) -> int:
     """How many links an organisation has."""
-    return session.scalar(
+    return session.scalar(_count_company_links(), {"company_id": company_id})
+
+
+@cache
+def _count_company_links() -> Select:
+    # The organisation page of a hub runs it: built once, the id a parameter.
+    company_id = bindparam("company_id")
+    links = CollaborationLink
+    return (
         select(func.count())
-        .select_from(CollaborationLink)
-        .where(
-            or_(
-                CollaborationLink.source_id == company_id, CollaborationLink.target_id == company_id
-            )
-        )
+        .select_from(links)
+        .where(or_(links.source_id == company_id, links.target_id == company_id))
     )
 
 

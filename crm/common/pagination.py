@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from crm.common.converters import MAX_PAGE, parse_page
+from crm.common.statements import read
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -111,11 +112,11 @@ class CountedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         statement = count_statement(self._query_args["select"])
-        return self._query_args["session"].execute(statement).scalar_one()
+        return read(self._query_args["session"], statement).scalar_one()
 
     def _query_items(self) -> list:
         statement = page_statement(self._query_args["select"], self.per_page, self._query_offset)
-        return list(self._query_args["session"].execute(statement).unique().scalars())
+        return list(read(self._query_args["session"], statement).unique().scalars())
 
 
 class RowPagination(CountedPagination):
@@ -123,7 +124,7 @@ class RowPagination(CountedPagination):
 
     def _query_items(self) -> list:
         statement = page_statement(self._query_args["select"], self.per_page, self._query_offset)
-        return list(self._query_args["session"].execute(statement))
+        return list(read(self._query_args["session"], statement))
 
 
 class CappedPagination(CountedPagination):
@@ -145,7 +146,7 @@ class CappedPagination(CountedPagination):
     def _query_count(self) -> int:
         query = self._query_args["select"] if self.count_query is None else self.count_query
         statement = count_statement(query, cap=self.count_cap)
-        found = self._query_args["session"].execute(statement).scalar_one()
+        found = read(self._query_args["session"], statement).scalar_one()
         self.capped = found > self.count_cap
         return min(found, self.count_cap)
 

@@ -34,7 +34,7 @@ from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
 from crm.common.forms import OptionBlock
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
-from crm.common.statements import built_once
+from crm.common.statements import built_once, read
 from crm.companies.models import Company, Place, RegisterPoint, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 
@@ -383,7 +383,7 @@ def names_by_id(
     """The names of `query`'s (id, name) rows grouped by id, in the query's order (a list
     page's many-to-many column for its rows, in one statement)."""
     names: dict[int, list[str]] = {}
-    for row_id, name in session.execute(query, parameters):
+    for row_id, name in read(session, query, parameters):
         names.setdefault(row_id, []).append(name)
     return {row_id: tuple(values) for row_id, values in names.items()}
 

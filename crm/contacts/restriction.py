@@ -30,10 +30,12 @@ from sqlalchemy import Engine, Executable, event, exists, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.util import LoaderCriteriaOption
 
-from crm.common.statements import STATEMENTS_KEPT
+from crm.common.statements import ORM_READ_TABLES, STATEMENTS_KEPT
 from crm.contacts.models import Contact
 from crm.trash.models import TrashItem, TrashPerson
 
+# The tables of the entities _criteria() restricts (a test compares them).
+RESTRICTED_TABLES = frozenset({Contact.__tablename__, TrashItem.__tablename__})
 INCLUDE = "include_restricted"
 HIDE = "hide_restricted"
 # Session.info key: the session reads for an admin (set by reader_session, in the request).
@@ -112,6 +114,8 @@ def _no_restricted_person(cls):
 
 
 def register_restriction_listener() -> None:
-    """Hook hide_restricted into every ORM session once."""
+    """Hook hide_restricted into every ORM session once; reads of the tables it hides always
+    go through the session (crm.common.statements.read)."""
+    ORM_READ_TABLES.update(RESTRICTED_TABLES)
     if not event.contains(Session, "do_orm_execute", hide_restricted):
         event.listen(Session, "do_orm_execute", hide_restricted)

@@ -23,7 +23,7 @@ from crm.common.dates import LOCAL_TIMEZONE, local_midnight, local_today
 from crm.common.forms import OptionBlock, select_choices
 from crm.common.models import utcnow
 from crm.common.pagination import paginate
-from crm.common.statements import built_once
+from crm.common.statements import built_once, read
 
 # The module, not the name: organisations' queries import this module (an import cycle).
 from crm.companies.models import Company
@@ -101,16 +101,16 @@ def load_companies(session: Session, meetings: Sequence[Meeting]) -> None:
 
 
 def _companies_by_meeting(
-    session: Session, meeting_ids: Sequence[int], read: Callable[[set[int]], dict[int, T]]
+    session: Session, meeting_ids: Sequence[int], load: Callable[[set[int]], dict[int, T]]
 ) -> dict[int, list[T]]:
-    """Each meeting's organisations as `read` gives them by id, by name then id: the links
+    """Each meeting's organisations as `load` gives them by id, by name then id: the links
     first, then the organisations they name by primary key (see load_companies)."""
     by_meeting: dict[int, list[T]] = {}
     ids = list(meeting_ids)
     for start in range(0, len(ids), _CHUNK):
-        links = session.execute(_links_statement(), {"ids": ids[start : start + _CHUNK]}).all()
+        links = read(session, _links_statement(), {"ids": ids[start : start + _CHUNK]}).all()
         wanted = {company_id for _meeting_id, company_id in links}
-        found = read(wanted) if wanted else {}
+        found = load(wanted) if wanted else {}
         for meeting_id, company_id in links:
             if company_id in found:
                 by_meeting.setdefault(meeting_id, []).append(found[company_id])
@@ -244,7 +244,7 @@ def list_meetings(
         return pagination
     columns: dict[int, tuple] = {}
     staff: dict[int, list[Named]] = {meeting_id: [] for meeting_id in page_ids}
-    rows = session.execute(_rows_statement(), {"ids": page_ids})
+    rows = read(session, _rows_statement(), {"ids": page_ids})
     for meeting_id, starts_at, has_time, title, kind, user_id, user_name in rows:
         columns[meeting_id] = (starts_at, has_time, title, kind)
         if user_id is not None:
@@ -270,9 +270,7 @@ def _company_names(session: Session, meeting_ids: list[int]) -> dict[int, list[N
         meeting_ids,
         lambda wanted: {
             company_id: Named(company_id, name)
-            for company_id, name in session.execute(
-                _company_names_statement(), {"ids": list(wanted)}
-            )
+            for company_id, name in read(session, _company_names_statement(), {"ids": list(wanted)})
         },
     )
 

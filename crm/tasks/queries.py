@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.common.pagination import ResultPages, page_statement
-from crm.common.statements import built_once
+from crm.common.statements import built_once, read
 from crm.companies.models import Company
 from crm.meetings.models import Meeting
 from crm.tasks.models import Task
@@ -90,7 +90,7 @@ def task_group_counts(
     """How many of the user's tasks each group holds (groups with none left out), in one
     statement."""
     statement = _group_counts_statement(user_id, today, include_done)
-    counts = {group: int(n) for group, n in session.execute(statement)}
+    counts = {group: int(n) for group, n in read(session, statement)}
     return {group.value: counts[group.value] for group in TaskGroup if group.value in counts}
 
 
@@ -145,7 +145,7 @@ def my_tasks(
     pagination = ResultPages(page=page, per_page=per_page, total=sum(groups.values()))
     query = _page_query(user_id, today=today, include_done=include_done)
     offset = (pagination.page - 1) * per_page
-    rows = list(session.execute(page_statement(query, per_page, offset)))
+    rows = list(read(session, page_statement(query, per_page, offset)))
     return TaskPage(rows=rows, groups=groups, pagination=pagination, offset=offset)
 
 

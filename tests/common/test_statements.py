@@ -1,0 +1,46 @@
+"""crm.common.statements.read: plain columns without the ORM's steps, and what must keep them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from crm.common.models import utcnow
+from crm.common.statements import ORM_READ_TABLES, read
+from crm.companies.models import Company
+from crm.contacts import restriction
+from crm.contacts.models import Contact
+from crm.trash.models import TrashItem
+from tests.factories import make_company, make_contact
+
+
+def test_read_sees_the_sessions_changes_not_yet_written(session):
+    # As Session.execute's autoflush: a list read in the same unit of work counts the new row.
+    before = read(session, select(func.count(Company.id))).scalar_one()
+    session.add(Company(name="Ny AS", kind="company"))
+    assert read(session, select(func.count(Company.id))).scalar_one() == before + 1
+
+
+def test_read_keeps_a_restricted_person_out_as_the_session_does(session):
+    # The people's tables go through the session, whose hook leaves restricted people out for
+    # anyone but an admin: read gives what the session gives, not what the table holds.
+    seen = make_contact(session, name="Synlig")
+    hidden = make_contact(session, name="Sperret", restricted_at=utcnow())
+    ids = select(Contact.id).where(Contact.id.in_([seen.id, hidden.id]))
+    assert [row.id for row in read(session, ids)] == [seen.id]
+    # The table itself holds both: the guard, not the statement, keeps the second one out.
+    assert len(session.connection().execute(ids).all()) == 2
+
+
+def test_read_gives_mapped_objects_through_the_session(session):
+    company = make_company(session, name="Objekt AS")
+    found = read(session, select(Company).where(Company.id == company.id)).scalar_one()
+    assert found is company
+
+
+def test_the_restrictions_tables_are_read_through_the_session(app):
+    # Every entity the restriction's criteria name has its table among those read through
+    # the session (crm.contacts.restriction registers them with its hook).
+    criteria = {option.entity.local_table.name for option in restriction._criteria()}
+    assert criteria == {Contact.__table__.name, TrashItem.__table__.name}
+    assert criteria == restriction.RESTRICTED_TABLES
+    assert criteria <= ORM_READ_TABLES

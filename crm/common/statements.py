@@ -55,6 +55,9 @@ def read(
     steps when they add nothing (see the module's note); through Session.execute otherwise.
 
     The session's pending changes are flushed first, as Session.execute's autoflush would.
+    For statements built once (built_once, a module constant, `@cache`): whether a statement
+    may skip the ORM is worked out once per statement object, by a walk of it that costs
+    about what it saves.
     """
     if not _core_readable(statement):
         return session.execute(statement, parameters)

@@ -565,7 +565,7 @@ _MEMBERSHIPS = (
 
 def _memberships(session: Session, company_id: int, *, today: date) -> list[MembershipRow]:
     """The organisation's memberships, newest first (an organisation has a handful)."""
-    rows = session.execute(_MEMBERSHIPS, {"company_id": company_id})
+    rows = read(session, _MEMBERSHIPS, {"company_id": company_id})
     return [MembershipRow(*row, current=row.left_on is None or row.left_on > today) for row in rows]
 
 
@@ -626,7 +626,7 @@ def get_company_detail(
         return None
     sectors = list(session.scalars(_COMPANY_SECTORS, {"company_id": company_id}))
     set_committed_value(company, "sectors", sectors)
-    sub_units = [SubUnit(*row) for row in session.execute(_SUB_UNITS, {"company_id": company_id})]
+    sub_units = [SubUnit(*row) for row in read(session, _SUB_UNITS, {"company_id": company_id})]
     today = local_today()
     memberships = _memberships(session, company_id, today=today)
     people = [
@@ -765,9 +765,7 @@ def _meeting_entries(
             meeting_kind=kind,
             participants=(n_contacts or 0) + (n_staff or 0),
         )
-        for meeting_id, starts_at, kind, title, n_contacts, n_staff in session.execute(
-            query, values
-        )
+        for meeting_id, starts_at, kind, title, n_contacts, n_staff in read(session, query, values)
     ]
 
 
@@ -825,8 +823,8 @@ def _task_entries(
             due_on=due_on,
             done=done,
         )
-        for task_id, created_at, title, due_on, done in session.execute(
-            _tasks_page(before=before is not None), values
+        for task_id, created_at, title, due_on, done in read(
+            session, _tasks_page(before=before is not None), values
         )
     ]
 

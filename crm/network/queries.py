@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import ColumnElement
 
 from crm.clusters.models import Cluster, Membership
+from crm.common.statements import read
 from crm.companies.models import Company, Place, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_strategies
@@ -55,7 +56,7 @@ def get_link(session: Session, link_id: int) -> CollaborationLink | None:
 
 def count_company_links(session: Session, company_id: int) -> int:
     """How many links an organisation has."""
-    return session.scalar(_count_company_links(), {"company_id": company_id})
+    return read(session, _count_company_links(), {"company_id": company_id}).scalar_one()
 
 
 @cache
@@ -122,8 +123,10 @@ def list_company_links(
     Columns, not whole links with both organisations and the type (three ORM objects a row):
     the organisation page shows twenty of them on every view.
     """
-    rows = session.execute(
-        _company_links(limited=limit is not None), {"company_id": company_id, "limit": limit}
+    rows = read(
+        session,
+        _company_links(limited=limit is not None),
+        {"company_id": company_id, "limit": limit},
     )
     return [LinkRow(*row) for row in rows]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
+from functools import lru_cache, partial
 
 import phonenumbers
 from flask import (
@@ -57,14 +57,19 @@ def phone_display(value: str | None) -> str:
         return ""
     plain = _PLAIN_NORWEGIAN.fullmatch(value)
     if plain:
-        # What parse() makes of it (a test compares them), without its eighty calls: the
-        # people list shows fifty numbers, nearly all Norwegian.
-        number = phonenumbers.PhoneNumber(country_code=47, national_number=int(plain[1]))
-    else:
-        try:
-            number = phonenumbers.parse(value, services.PHONE_REGION)
-        except phonenumbers.NumberParseException:
-            return value
+        # The people list shows fifty numbers, nearly all Norwegian: written by the layout of
+        # their first four digits, which the library works out once (a test compares the
+        # text with the library's own for every four first digits).
+        digits = plain[1]
+        return _norwegian_layout(digits[:4]).format(*digits)
+    try:
+        number = phonenumbers.parse(value, services.PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    return _written(number)
+
+
+def _written(number: phonenumbers.PhoneNumber) -> str:
     region = phonenumbers.region_code_for_number(number)
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL
@@ -72,6 +77,21 @@ def phone_display(value: str | None) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+@lru_cache(maxsize=10_000)
+def _norwegian_layout(first_four: str) -> str:
+    """How the library writes a Norwegian number (eight digits) that starts with `first_four`,
+    its eight digits as `{}` fields: its region (Norway or Svalbard) and grouping follow from
+    the first digits alone. Holds no number: the layout of one made up from the four digits."""
+    number = phonenumbers.PhoneNumber(country_code=47, national_number=int(first_four + "0000"))
+    text = list(_written(number))
+    fields = 8
+    for position in range(len(text) - 1, -1, -1):
+        if fields and text[position].isdigit():
+            text[position] = "{}"
+            fields -= 1
+    return "".join(text)
 
 
 def _get_contact(contact_id: int) -> Contact:

@@ -472,8 +472,9 @@ def test_seeing_downloading_and_erasing_a_person_is_logged_without_their_data(
 
 
 def test_phone_numbers_are_shown_as_the_phone_library_writes_them():
-    # Norwegian numbers skip phonenumbers.parse (crm.contacts.routes.phone_display): for every
-    # first two digits, in Norway and Svalbard's ranges, the text must be the library's own.
+    # Norwegian numbers skip phonenumbers.parse (crm.contacts.routes.phone_display) and are
+    # written by the layout of their first four digits: for every first four digits, in
+    # Norway's and Svalbard's ranges, the text must be the library's own.
     import phonenumbers
 
     from crm.contacts.routes import phone_display
@@ -487,6 +488,7 @@ def test_phone_numbers_are_shown_as_the_phone_library_writes_them():
         return phonenumbers.format_number(number, style)
 
     numbers = [f"+47{head}{tail}" for head in range(10, 100) for tail in ("123456", "000001")]
+    numbers += [f"+47{head}{(head * 7919) % 10_000:04d}" for head in range(1000, 10_000)]
     numbers += ["+4779021234", "+4702800", "+46701234567", "+4741234567"]
     for value in numbers:
         assert phone_display(value) == written(value), value

@@ -63,8 +63,19 @@ def last_contacted_expression(contact=Contact, *, today: date):
 
 
 def next_meeting_expression(contact=Contact, *, today: date):
-    """The first planned meeting (after `today`) the person is to attend."""
-    return _attended(func.min, ~meeting_queries.has_happened(today), contact)
+    """The first planned meeting (after `today`) the person is to attend.
+
+    Only a person whose kept newest meeting (crm.contacts.last_met) is still planned has one:
+    for everyone else the meetings are not read (most of a page of people).
+    """
+    newest = contact.last_meeting_at
+    return case(
+        (
+            newest >= meeting_queries.happened_before(today),
+            _attended(func.min, ~meeting_queries.has_happened(today), contact),
+        ),
+        else_=None,
+    )
 
 
 # Made once: an alias sets up its column collections when first used, and the shown

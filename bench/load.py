@@ -97,9 +97,12 @@ with app.app_context():
     db.session.commit()
 """
 
+# As wsgi.py serves the app: made once, then settled for serving (crm.common.process).
 WSGI = """
 from crm import create_app
+from crm.common.process import settle_for_serving
 app = create_app(NETWORK_CACHE_DIR={cache!r})
+settle_for_serving()
 """
 
 

@@ -51,10 +51,13 @@ BIN = Path(sys.executable).parent
 PASSWORD = "bench-reader-password-1"  # noqa: S105  (a throwaway user in a throwaway database)
 TICKS = os.sysconf("SC_CLK_TCK")
 
+# As wsgi.py serves the app: made once, then settled for serving (crm.common.process).
 WSGI = """
 from crm import create_app
+from crm.common.process import settle_for_serving
 app = create_app(NETWORK_CACHE_DIR={cache!r}, NETWORK_MAX_QUEUED={queued},
                  NETWORK_JOB_SLOTS={slots}, NETWORK_MEMORY_CEILING_MB={ceiling})
+settle_for_serving()
 """
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,7 +42,7 @@ if __package__ in (None, ""):
 from bench import core_records
 from bench.core_records import EMAIL, PASSWORD, Browser
 from bench.load import _gunicorn, _stop
-from bench.network_load import ROOT, _free_port
+from bench.network_load import ROOT, _children, _free_port
 
 TARGET_SHARE = 0.35
 TARGET_P95_MS = 50.0
@@ -75,9 +76,12 @@ def floor():
     return render_template_string(TABLE, rows=rows)
 '''
 
+# As wsgi.py serves the app: made once, then settled for serving (crm.common.process).
 WSGI = """
 from crm import create_app
+from crm.common.process import settle_for_serving
 app = create_app(NETWORK_CACHE_DIR={cache!r})
+settle_for_serving()
 """
 
 # wrk's --latency table has no 95th percentile; its Lua hook reads the histogram.
@@ -98,6 +102,10 @@ class Load:
     p95_ms: float
     p99_ms: float
     bad: int
+    # CPU per request (ms): the server's workers, and wrk itself (the rest of the machine's
+    # time goes to the kernel and, on PostgreSQL, to the database's own processes).
+    worker_ms: float = 0.0
+    client_ms: float = 0.0
 
 
 def _combined(loads: list[Load]) -> Load:
@@ -109,7 +117,36 @@ def _combined(loads: list[Load]) -> Load:
         p95_ms=middle.p95_ms,
         p99_ms=middle.p99_ms,
         bad=sum(load.bad for load in loads),
+        worker_ms=statistics.fmean(load.worker_ms for load in loads),
+        client_ms=statistics.fmean(load.client_ms for load in loads),
     )
+
+
+def _cpu_seconds(server: subprocess.Popen) -> float:
+    """User and system CPU seconds of gunicorn's master and workers so far."""
+    ticks = 0
+    for pid in [server.pid, *_children(server.pid)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker that has just been replaced
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(server: subprocess.Popen, url: str, **options) -> Load:
+    """wrk on `url`, with the CPU per request of the server's processes and of wrk."""
+    before, client_before = _cpu_seconds(server), _children_cpu()
+    load = wrk(url, **options)
+    requests = max(load.rate * options["seconds"], 1)
+    load.worker_ms = (_cpu_seconds(server) - before) * 1000 / requests
+    load.client_ms = (_children_cpu() - client_before) * 1000 / requests
+    return load
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def wrk(url: str, *, seconds: int, script: Path, cookie: str | None = None) -> Load:
@@ -204,10 +241,16 @@ def main() -> None:
                 floors, loads = [], []
                 for _round in range(args.rounds):
                     floors.append(
-                        wrk(f"http://127.0.0.1:{floor_port}/", seconds=args.seconds, script=script)
+                        _measured(
+                            floor_server,
+                            f"http://127.0.0.1:{floor_port}/",
+                            seconds=args.seconds,
+                            script=script,
+                        )
                     )
                     loads.append(
-                        wrk(
+                        _measured(
+                            server,
                             f"http://127.0.0.1:{port}{path}",
                             seconds=args.seconds,
                             script=script,
@@ -222,7 +265,7 @@ def main() -> None:
 
     print(
         f"\n{'page':<20} {'floor/s':>8} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'share':>6}  result"
+        f"{'share':>6}  result  CPU ms a request: workers (the floor's), wrk"
     )
     failures = 0
     for label, (floor, load) in results.items():
@@ -232,6 +275,7 @@ def main() -> None:
         print(
             f"{label:<20} {floor.rate:8.0f} {load.rate:8.0f} {load.p50_ms:7.1f} "
             f"{load.p95_ms:7.1f} {load.p99_ms:7.1f} {share:6.0%}  {'PASS' if ok else 'FAIL'}"
+            + f"  {load.worker_ms:5.2f} ({floor.worker_ms:4.2f}), {load.client_ms:4.2f}"
             + (f" ({load.bad} bad answers)" if load.bad else "")
         )
     floors = sorted((floor for floor, _ in results.values()), key=lambda load: load.rate)

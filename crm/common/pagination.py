@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from crm.common.converters import MAX_PAGE, parse_page
-from crm.common.statements import read
+from crm.common.statements import is_kept, keep, read
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -98,13 +98,18 @@ def count_statement(query: Select, *, cap: int | None = None) -> Select:
     counted = counted.order_by(None)
     if cap is not None:
         counted = counted.limit(cap + 1)
-    return select(func.count()).select_from(counted.subquery())
+    return _kept_like(query, select(func.count()).select_from(counted.subquery()))
 
 
 @lru_cache(maxsize=_DERIVED_KEPT)
 def page_statement(query: Select, per_page: int, offset: int) -> Select:
     """One page of `query`'s rows (kept with the statement, as count_statement is)."""
-    return query.limit(per_page).offset(offset)
+    return _kept_like(query, query.limit(per_page).offset(offset))
+
+
+def _kept_like(source: Select, made: Select) -> Select:
+    # What is made from a kept statement lives as long (crm.common.statements.keep).
+    return keep(made) if is_kept(source) else made
 
 
 class CountedPagination(SelectPagination):

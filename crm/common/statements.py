@@ -22,9 +22,11 @@ ORM_READ_TABLES (crm.contacts.restriction's: its hook adds the restriction's cri
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
+from weakref import WeakSet
 
 from sqlalchemy import Executable, Result
 from sqlalchemy import inspect as inspect_
@@ -39,8 +41,38 @@ STATEMENTS_KEPT = 128
 
 
 def built_once(builder: Callable[P, R]) -> Callable[P, R]:
-    """Keep `builder`'s statements by its arguments (the most recent STATEMENTS_KEPT)."""
-    return lru_cache(maxsize=STATEMENTS_KEPT)(builder)  # type: ignore[return-value]
+    """Keep `builder`'s statements by its arguments (the most recent STATEMENTS_KEPT); each
+    statement it returns (alone or in a tuple) is marked kept, for `read`."""
+
+    @functools.wraps(builder)
+    def build(*args: P.args, **kwargs: P.kwargs) -> R:
+        made = builder(*args, **kwargs)
+        for statement in made if isinstance(made, tuple) else (made,):
+            if isinstance(statement, Executable):
+                keep(statement)
+        return made
+
+    return lru_cache(maxsize=STATEMENTS_KEPT)(build)  # type: ignore[return-value]
+
+
+# Statements that live on (built once, module constants, and those made from them by
+# crm.common.pagination): only these are read without the ORM, as only for these does the
+# check (`_core_readable`, a walk of the statement) happen once; for a statement built per
+# request it cost about what skipping the ORM saved.
+_KEPT: WeakSet[Executable] = WeakSet()
+
+S = TypeVar("S", bound=Executable)
+
+
+def keep(statement: S) -> S:
+    """Mark `statement` as one that lives on (see _KEPT) and give it back."""
+    _KEPT.add(statement)
+    return statement
+
+
+def is_kept(statement: Executable) -> bool:
+    """Whether `statement` was marked by keep (or built by a built_once builder)."""
+    return statement in _KEPT
 
 
 # Tables whose reads must go through Session.execute: a `do_orm_execute` hook adds conditions
@@ -55,11 +87,9 @@ def read(
     steps when they add nothing (see the module's note); through Session.execute otherwise.
 
     The session's pending changes are flushed first, as Session.execute's autoflush would.
-    For statements built once (built_once, a module constant, `@cache`): whether a statement
-    may skip the ORM is worked out once per statement object, by a walk of it that costs
-    about what it saves.
+    Only kept statements (see _KEPT) skip the ORM; any other goes through the session.
     """
-    if not _core_readable(statement):
+    if statement not in _KEPT or not _core_readable(statement):
         return session.execute(statement, parameters)
     if session.autoflush and (session.new or session.dirty or session.deleted):
         session.flush()

@@ -34,7 +34,7 @@ from crm.common.dates import local_midnight, local_today
 from crm.common.folding import fold
 from crm.common.forms import OptionBlock
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
-from crm.common.statements import built_once, read
+from crm.common.statements import built_once, keep, read
 from crm.companies.models import Company, Place, RegisterPoint, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 
@@ -366,7 +366,7 @@ def _sector_names(session: Session, company_ids: list[int]) -> dict[int, tuple[s
     return names_by_id(session, _sector_names_statement(), {"ids": company_ids})
 
 
-@cache
+@built_once
 def _sector_names_statement() -> Select:
     # Every list page runs it: built once, the page's ids a parameter (crm.common.statements).
     return (
@@ -548,7 +548,7 @@ def contact_dates(
     ).one()
 
 
-_MEMBERSHIPS = (
+_MEMBERSHIPS = keep(
     select(
         Membership.id,
         Membership.cluster_id,
@@ -591,7 +591,7 @@ _COMPANY_SECTORS = (
     .order_by(Sector.position)
 )
 
-_SUB_UNITS = (
+_SUB_UNITS = keep(
     select(Company.id, Company.name)
     .where(Company.parent_id == bindparam("company_id"))
     .order_by(fold(Company.name), Company.id)
@@ -722,7 +722,7 @@ def meeting_page_ids(*, before: bool) -> Select:
     return ids
 
 
-@cache
+@built_once
 def _meetings_page(*, before: bool) -> Select:
     """The page's meetings with their participants counted (built once per shape: see
     _COMPANY_PAGE). The page of ids first, then their rows and the counts for those only
@@ -796,7 +796,7 @@ def _membership_entries(
     return entries
 
 
-@cache
+@built_once
 def _tasks_page(*, before: bool) -> Select:
     """The organisation's newest `:limit` tasks (at or before `:before`), built once per shape."""
     query = (

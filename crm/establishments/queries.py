@@ -331,7 +331,7 @@ def _wished_place_names(session: Session, case_ids: list[int]) -> dict[int, tupl
     return company_queries.names_by_id(session, _wished_places_statement(), {"ids": case_ids})
 
 
-@cache
+@built_once
 def _wished_places_statement() -> Select:
     # Built once, the page's cases a parameter (crm.common.statements).
     return (

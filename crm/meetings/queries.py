@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -120,14 +119,14 @@ def _companies_by_meeting(
 
 
 # The list's statements, built once (crm.common.statements): the pages' ids are parameters.
-@cache
+@built_once
 def _links_statement() -> Select:
     return select(meeting_companies.c.meeting_id, meeting_companies.c.company_id).where(
         meeting_companies.c.meeting_id.in_(bindparam("ids", expanding=True))
     )
 
 
-@cache
+@built_once
 def _rows_statement() -> Select:
     return (
         select(
@@ -147,7 +146,7 @@ def _rows_statement() -> Select:
     )
 
 
-@cache
+@built_once
 def _company_names_statement() -> Select:
     return select(Company.id, Company.name).where(Company.id.in_(bindparam("ids", expanding=True)))
 

@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql import ColumnElement
 
 from crm.clusters.models import Cluster, Membership
-from crm.common.statements import read
+from crm.common.statements import built_once, read
 from crm.companies.models import Company, Place, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_strategies
@@ -59,7 +58,7 @@ def count_company_links(session: Session, company_id: int) -> int:
     return read(session, _count_company_links(), {"company_id": company_id}).scalar_one()
 
 
-@cache
+@built_once
 def _count_company_links() -> Select:
     # The organisation page of a hub runs it: built once, the id a parameter.
     company_id = bindparam("company_id")
@@ -86,7 +85,7 @@ class LinkRow:
     evidence: str
 
 
-@cache
+@built_once
 def _company_links(*, limited: bool) -> Select:
     """The statement of list_company_links, built once per shape (parameters company_id and
     limit): building it costs more than running it (about 700 Python calls; 4,400 with the

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from crm.common.models import utcnow
-from crm.common.statements import ORM_READ_TABLES, read
+from crm.common.pagination import count_statement, page_statement
+from crm.common.statements import ORM_READ_TABLES, built_once, is_kept, keep, read
 from crm.companies.models import Company
 from crm.contacts import restriction
 from crm.contacts.models import Contact
@@ -14,10 +15,12 @@ from tests.factories import make_company, make_contact
 
 
 def test_read_sees_the_sessions_changes_not_yet_written(session):
-    # As Session.execute's autoflush: a list read in the same unit of work counts the new row.
-    before = read(session, select(func.count(Company.id))).scalar_one()
-    session.add(Company(name="Ny AS", kind="company"))
-    assert read(session, select(func.count(Company.id))).scalar_one() == before + 1
+    # As Session.execute's autoflush: a list read in the same unit of work counts the new row,
+    # whether the statement skips the ORM (kept) or not.
+    for counted in (keep(select(func.count(Company.id))), select(func.count(Company.id))):
+        before = read(session, counted).scalar_one()
+        session.add(Company(name="Ny AS", kind="company"))
+        assert read(session, counted).scalar_one() == before + 1
 
 
 def test_read_keeps_a_restricted_person_out_as_the_session_does(session):
@@ -25,7 +28,7 @@ def test_read_keeps_a_restricted_person_out_as_the_session_does(session):
     # anyone but an admin: read gives what the session gives, not what the table holds.
     seen = make_contact(session, name="Synlig")
     hidden = make_contact(session, name="Sperret", restricted_at=utcnow())
-    ids = select(Contact.id).where(Contact.id.in_([seen.id, hidden.id]))
+    ids = keep(select(Contact.id).where(Contact.id.in_([seen.id, hidden.id])))
     assert [row.id for row in read(session, ids)] == [seen.id]
     # The table itself holds both: the guard, not the statement, keeps the second one out.
     assert len(session.connection().execute(ids).all()) == 2
@@ -33,7 +36,7 @@ def test_read_keeps_a_restricted_person_out_as_the_session_does(session):
 
 def test_read_gives_mapped_objects_through_the_session(session):
     company = make_company(session, name="Objekt AS")
-    found = read(session, select(Company).where(Company.id == company.id)).scalar_one()
+    found = read(session, keep(select(Company).where(Company.id == company.id))).scalar_one()
     assert found is company
 
 
@@ -44,3 +47,17 @@ def test_the_restrictions_tables_are_read_through_the_session(app):
     assert criteria == {Contact.__table__.name, TrashItem.__table__.name}
     assert criteria == restriction.RESTRICTED_TABLES
     assert criteria <= ORM_READ_TABLES
+
+
+def test_only_statements_that_live_on_skip_the_orm():
+    # A statement built per request is checked and read through the session; what built_once
+    # makes, and the count and page statements made from it, are kept.
+    @built_once
+    def names(kind: str):
+        return select(Company.id, Company.name).where(Company.kind == kind)
+
+    kept = names("company")
+    assert names("company") is kept and is_kept(kept)
+    assert is_kept(count_statement(kept, cap=10)) and is_kept(page_statement(kept, 50, 0))
+    fresh = select(Company.id, Company.name)
+    assert not is_kept(fresh) and not is_kept(count_statement(fresh))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
@@ -883,7 +882,7 @@ def register_history(session: Session, company_id: int) -> list[RegisterPoint]:
     return list(session.scalars(_register_history(), {"company_id": company_id}))
 
 
-@cache
+@built_once
 def _register_history() -> Select:
     # The organisation's page runs it: built once, the id a parameter (crm.common.statements).
     return (

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from crm.common.folding import fold
+from crm.common.statements import built_once
 from crm.lists.models import ListName, SavedFilter
 
 
@@ -58,7 +57,7 @@ def last_and_visible_filters(
     return last, visible
 
 
-@cache
+@built_once
 def _last_and_visible() -> Select:
     # Every list page runs this: built once, with its values as parameters, so SQLAlchemy
     # neither builds it nor works out its cache key per request (0.45 → 0.2 ms on SQLite).

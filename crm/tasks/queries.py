@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import cache
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
@@ -154,7 +153,7 @@ def open_company_tasks(session: Session, company_id: int, *, limit: int = OPEN_S
     return list(session.scalars(_open_company_tasks(), {"company_id": company_id, "limit": limit}))
 
 
-@cache
+@built_once
 def _open_company_tasks() -> Select:
     # The organisation's page runs it: built once, its values parameters (crm.common.statements).
     return (

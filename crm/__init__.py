@@ -108,11 +108,14 @@ def init_templates(app: Flask) -> None:
     """Jinja settings shared by every template."""
     from crm.common.fragments import shared_fragment
     from crm.common.markdown import markdown_text, render_markdown
+    from crm.common.template_context import QuickCallContext
     from crm.common.urls import id_url
     from crm.labels import init_labels
     from crm.lists.pick import pick_cell
 
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Calls in templates without Jinja's per-call probes where the callable's type decides them.
+    app.jinja_env.context_class = QuickCallContext
     # Every note and description is Markdown, shown the same way on every page.
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(markdown_text, "markdown_text")

@@ -46,9 +46,8 @@ def short_datetime(value: datetime | date | None) -> str:
 
 def short_date(value: datetime | date | None) -> str:
     """The day (in the app's time zone for a moment) in the user's short format: 27.11.2026."""
-    if isinstance(value, datetime):
-        value = value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-    return short_datetime(value)
+    # formats.date takes a moment's day in the app's time zone.
+    return "" if value is None else formats.date(value, "short")
 
 
 # Jinja's newstyle gettext (jinja2.ext._make_new_gettext and its siblings), calling the request's

@@ -1,0 +1,88 @@
+"""The app's template context calls what templates call exactly as Jinja's own does."""
+
+from __future__ import annotations
+
+import pytest
+from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
+from jinja2.runtime import Context
+
+from crm.common.template_context import QuickCallContext
+
+
+@pass_context
+def context_name(context, suffix):
+    return f"{context.get('name')}{suffix}"
+
+
+@pass_eval_context
+def escaping(eval_ctx, text):
+    return f"{text}:{eval_ctx.autoescape}"
+
+
+@pass_environment
+def environment_trim(environment, text):
+    return f"{text}:{environment.trim_blocks}"
+
+
+def plain(text, *, upper=False):
+    return text.upper() if upper else text
+
+
+def stops():
+    raise StopIteration
+
+
+class Greeter:
+    """A callable object whose __call__ wants the context."""
+
+    @pass_context
+    def __call__(self, context, greeting):
+        return f"{greeting} {context.get('name')}"
+
+    def method(self, text):
+        return f"<{text}>"
+
+
+TEMPLATE = """
+{%- macro row(label, value='-') -%}
+[{{ label }}={{ value }}{% if caller %}/{{ caller() }}{% endif %}]
+{%- endmacro -%}
+{%- for n in [1, 2] -%}
+{{ context_name(n) }}|{{ escaping('<b>') }}|{{ environment_trim('t') }}
+|{{ plain('a', upper=True) }}|{{ greeter('hei') }}|{{ greeter.method('m') }}
+|{{ labels.get('x', 'none') }}|{{ ', '.join(['a', 'b']) }}
+|{{ row('one') }}|{{ row('two', value=n) }}|{% call row('three') %}inner {{ n }}{% endcall %}
+|{{ stops() is undefined }}|{{ '%s-%s' | format(n, name) }}
+|{% autoescape false %}{{ row('<i>').__html__ is defined }}{% endautoescape %}
+{% endfor -%}
+"""
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_every_kind_of_callable_gives_what_jinja_gives(autoescape):
+    rendered = {}
+    for context_class in (Context, QuickCallContext):
+        # Both ways: a macro is told by its caller's evaluation context whether to escape.
+        environment = Environment(autoescape=autoescape)  # noqa: S701  # nosec B701
+        environment.context_class = context_class
+        environment.globals.update(
+            context_name=context_name,
+            escaping=escaping,
+            environment_trim=environment_trim,
+            plain=plain,
+            stops=stops,
+            greeter=Greeter(),
+            labels={"x": "<x>"},
+        )
+        rendered[context_class] = environment.from_string(TEMPLATE).render(name="Kari & Ola")
+    assert rendered[QuickCallContext] == rendered[Context]
+    # And the page says what each callable was asked to give.
+    text = rendered[QuickCallContext]
+    assert "Kari &amp; Ola1" in text if autoescape else "Kari & Ola1" in text
+    assert f"<b>:{autoescape}" in text.replace("&lt;b&gt;", "<b>")
+    assert "[three=-/inner 2]" in text
+    assert "|True|" in text
+
+
+def test_the_app_renders_with_the_quick_context(app):
+    assert app.jinja_env.context_class is QuickCallContext

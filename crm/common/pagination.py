@@ -10,6 +10,7 @@ from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, lazyload
 
+from crm.common import counts
 from crm.common.converters import MAX_PAGE, parse_page
 from crm.common.statements import is_kept, keep, read
 
@@ -117,7 +118,7 @@ class CountedPagination(SelectPagination):
 
     def _query_count(self) -> int:
         statement = count_statement(self._query_args["select"])
-        return read(self._query_args["session"], statement).scalar_one()
+        return counts.count(self._query_args["session"], statement)
 
     def _query_items(self) -> list:
         statement = page_statement(self._query_args["select"], self.per_page, self._query_offset)
@@ -151,7 +152,7 @@ class CappedPagination(CountedPagination):
     def _query_count(self) -> int:
         query = self._query_args["select"] if self.count_query is None else self.count_query
         statement = count_statement(query, cap=self.count_cap)
-        found = read(self._query_args["session"], statement).scalar_one()
+        found = counts.count(self._query_args["session"], statement)
         self.capped = found > self.count_cap
         return min(found, self.count_cap)
 

@@ -12,14 +12,12 @@ next request. Only reference data goes here, never anything personal to one user
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from crm.common.triggered_version import TriggeredVersion
+from crm.common.triggered_version import TriggeredVersion, VersionedCache
 
 TABLES = (
     "places",
@@ -36,28 +34,7 @@ REFERENCE = TriggeredVersion("reference_version", TABLES)
 
 T = TypeVar("T")
 
-_lock = threading.Lock()
-_cache: dict[str, object] = {}
-_cached_version: list[str] = [""]
-
-# On PostgreSQL the version changes at the commit (deferred triggers): a transaction that has
-# written may hold reference rows of its own that the version does not tell yet, so it neither
-# reads nor fills the cache. (On SQLite the triggers run at once: such a transaction reads a
-# version of its own, which no other sees unless it commits.)
-_SQLITE_READ = text("SELECT version FROM reference_version")
-_POSTGRES_READ = text(
-    "SELECT version, txid_current_if_assigned() IS NOT NULL FROM reference_version"
-)
-
-
-def _version(session: Session) -> str | None:
-    """The version now, or None when this transaction's own writes may not be in it."""
-    # On the session's connection, not through the ORM's execute: a third of the cost.
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        return connection.execute(_SQLITE_READ).scalar_one()
-    current, wrote = connection.execute(_POSTGRES_READ).one()
-    return None if wrote else current
+_CACHE: VersionedCache[object] = VersionedCache(REFERENCE)
 
 
 def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
@@ -66,17 +43,4 @@ def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
     One statement (the version by its key) when the cache holds; the version's and load's
     when it does not.
     """
-    current = _version(session)
-    if current is None:
-        return load(session)
-    with _lock:
-        if _cached_version[0] != current:
-            _cache.clear()
-            _cached_version[0] = current
-        if name in _cache:
-            return _cache[name]  # type: ignore[return-value]
-    value = load(session)
-    with _lock:
-        if _cached_version[0] == current:
-            _cache[name] = value
-    return value
+    return _CACHE.get(session, name, lambda: load(session))  # type: ignore[return-value]

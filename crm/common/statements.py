@@ -23,7 +23,7 @@ ORM_READ_TABLES (crm.contacts.restriction's: its hook adds the restriction's cri
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
 from weakref import WeakSet
@@ -78,6 +78,14 @@ def is_kept(statement: Executable) -> bool:
 # Tables whose reads must go through Session.execute: a `do_orm_execute` hook adds conditions
 # to them (crm.contacts.restriction registers the people's tables when it installs its hook).
 ORM_READ_TABLES: set[str] = set()
+# How those hooks read for a session's reader, each a function of the session (the restriction
+# registers whether the reader is an admin): what is kept of such a read is kept per view.
+READER_VIEWS: list[Callable[[Session], Hashable]] = []
+
+
+def reader_view(session: Session) -> tuple[Hashable, ...]:
+    """How the reads of ORM_READ_TABLES see rows for this session's reader."""
+    return tuple(view(session) for view in READER_VIEWS)
 
 
 def read(

@@ -23,9 +23,14 @@ keeps them all.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Generic, TypeVar
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, TextClause, inspect, text
 from sqlalchemy.orm import Session
 
 _EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -51,6 +56,31 @@ class TriggeredVersion:
     def read(self, session: Session) -> str:
         """The version now (one row by its key)."""
         return session.execute(text(f"SELECT version FROM {self.table}")).scalar_one()  # noqa: S608  # nosec B608
+
+    @cached_property
+    def _reads(self) -> tuple[TextClause, TextClause]:
+        # Made once: a cache reads the version on every request.
+        return (
+            text(f"SELECT version FROM {self.table}"),  # noqa: S608  # nosec B608
+            text(
+                "SELECT version, txid_current_if_assigned() IS NOT NULL "  # noqa: S608  # nosec B608
+                f"FROM {self.table}"
+            ),
+        )
+
+    def current(self, session: Session) -> str | None:
+        """The version now for a cache, or None when this transaction's own writes may not be
+        in it: on PostgreSQL the version changes at the commit (deferred triggers), so a
+        transaction that has written may hold rows of its own the version does not tell yet.
+        (On SQLite the triggers run at once: such a transaction reads a version of its own,
+        which no other sees unless it commits.)"""
+        # On the session's connection, not through the ORM's execute: a third of the cost.
+        connection = session.connection()
+        sqlite, postgres = self._reads
+        if connection.dialect.name == "sqlite":
+            return connection.execute(sqlite).scalar_one()
+        current, wrote = connection.execute(postgres).one()
+        return None if wrote else current
 
     def trigger_names(self, table: str, dialect: str) -> list[str]:
         """The triggers that keep the version for one table."""
@@ -128,3 +158,42 @@ END $$"""
         """Alembic's autogenerate filter: the version's table is made by its migration, not a
         model (a model's table would be emptied by the tests between tests, row and all)."""
         return not (type_ == "table" and name == self.table)
+
+
+T = TypeVar("T")
+
+
+class VersionedCache(Generic[T]):
+    """Values made from a version's tables, kept per process while the version holds.
+
+    Each `get` reads the version (one row by its key); a new version empties the cache, so a
+    write committed on any host shows at every worker's next request. At most `size` values
+    are kept (the least recently used go first); None keeps all.
+    """
+
+    def __init__(self, version: TriggeredVersion, *, size: int | None = None) -> None:
+        self.version = version
+        self.size = size
+        self._lock = threading.Lock()
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._of_version = ""
+
+    def get(self, session: Session, key: Hashable, load: Callable[[], T]) -> T:
+        """The value kept under `key` for the current version, else `load()` (kept)."""
+        current = self.version.current(session)
+        if current is None:
+            return load()
+        with self._lock:
+            if self._of_version != current:
+                self._values.clear()
+                self._of_version = current
+            elif key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = load()
+        with self._lock:
+            if self._of_version == current:
+                self._values[key] = value
+                if self.size is not None and len(self._values) > self.size:
+                    self._values.popitem(last=False)
+        return value

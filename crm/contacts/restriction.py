@@ -30,7 +30,7 @@ from sqlalchemy import Engine, Executable, event, exists, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.orm.util import LoaderCriteriaOption
 
-from crm.common.statements import ORM_READ_TABLES, STATEMENTS_KEPT
+from crm.common.statements import ORM_READ_TABLES, READER_VIEWS, STATEMENTS_KEPT
 from crm.contacts.models import Contact
 from crm.trash.models import TrashItem, TrashPerson
 
@@ -60,10 +60,10 @@ def reader_session(engine: Engine) -> Session:
     return Session(engine, info={ADMIN_READER: reader_is_admin()})
 
 
-def _admin_reader(state: ORMExecuteState) -> bool:
+def _admin_reader(session: Session) -> bool:
     if has_request_context():
         return reader_is_admin()
-    return bool(state.session.info.get(ADMIN_READER))
+    return bool(session.info.get(ADMIN_READER))
 
 
 def hide_restricted(state: ORMExecuteState) -> None:
@@ -73,7 +73,7 @@ def hide_restricted(state: ORMExecuteState) -> None:
     options = state.execution_options
     if options.get(INCLUDE):
         return
-    if not options.get(HIDE) and _admin_reader(state):
+    if not options.get(HIDE) and _admin_reader(state.session):
         return
     state.statement = _restricted(state.statement)
 
@@ -115,7 +115,10 @@ def _no_restricted_person(cls):
 
 def register_restriction_listener() -> None:
     """Hook hide_restricted into every ORM session once; reads of the tables it hides always
-    go through the session (crm.common.statements.read)."""
+    go through the session (crm.common.statements.read), and what is kept of them is kept per
+    view: an admin's and everyone else's (crm.common.statements.reader_view)."""
     ORM_READ_TABLES.update(RESTRICTED_TABLES)
+    if _admin_reader not in READER_VIEWS:
+        READER_VIEWS.append(_admin_reader)
     if not event.contains(Session, "do_orm_execute", hide_restricted):
         event.listen(Session, "do_orm_execute", hide_restricted)

@@ -228,7 +228,12 @@ def test_list_reads_a_page_in_three_statements_with_places_and_sectors(session, 
                 session, filters=queries.CompanyFilters(), per_page=per_page
             )
         # PostgreSQL's SET LOCAL (no parallel workers) plans the statements; it reads nothing.
-        assert len([s for s in statements if not s.startswith("SET LOCAL")]) == 3
+        # The records' version is read for the kept total (crm.common.counts): the rows are
+        # counted the first time only.
+        run = [s for s in statements if not s.startswith("SET LOCAL") and "graph_version" not in s]
+        counted = [s for s in run if s.startswith("SELECT count(*)")]
+        assert len(counted) == (1 if per_page == 2 else 0)
+        assert len(run) == 2 + len(counted)
         assert len(pagination.items) == per_page and pagination.total == 13
     first, last = pagination.items[0], pagination.items[-1]
     assert (first.name, first.place_name) == ("Firma 00", "Kjeller")

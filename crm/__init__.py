@@ -13,12 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     """Build the application: configuration, database, security, language, features."""
+    from crm.common.templating import TemplateEnvironment
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    # Before anything asks for app.jinja_env, which is made from this class on first use.
+    app.jinja_environment = TemplateEnvironment
     load_config(app, config_class or config_from_env(), overrides)
     init_database(app)
     init_history(app)
@@ -108,14 +112,11 @@ def init_templates(app: Flask) -> None:
     """Jinja settings shared by every template."""
     from crm.common.fragments import shared_fragment
     from crm.common.markdown import markdown_text, render_markdown
-    from crm.common.template_context import QuickCallContext
     from crm.common.urls import id_url
     from crm.labels import init_labels
     from crm.lists.pick import pick_cell
 
     app.jinja_env.add_extension("jinja2.ext.do")
-    # Calls in templates without Jinja's per-call probes where the callable's type decides them.
-    app.jinja_env.context_class = QuickCallContext
     # Every note and description is Markdown, shown the same way on every page.
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(markdown_text, "markdown_text")

@@ -27,7 +27,6 @@ from datetime import date as Date
 from datetime import datetime as DateTime
 from decimal import Decimal
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import (
@@ -40,8 +39,9 @@ from babel.dates import (
 )
 from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
-from flask import Flask, current_app
+from flask import Flask
 
+from crm.common.dates import app_zone
 from crm.common.request_language import parse_locale, request_language
 
 Number = int | float | Decimal
@@ -175,7 +175,7 @@ def nok(value: Number | None) -> str:
 def _local(value: DateTime) -> DateTime:
     if value.tzinfo is None:
         return value
-    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return value.astimezone(app_zone())
 
 
 def date(value: Date | DateTime | None, format: str = "medium") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, session
 from flask_login import current_user
@@ -12,6 +11,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from crm.common import formats
+from crm.common.dates import app_zone
 from crm.common.formats import init_formats
 from crm.common.request_language import request_language
 from crm.extensions import babel
@@ -39,8 +39,7 @@ def short_datetime(value: datetime | date | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        return formats.datetime(value.astimezone(zone), "short")
+        return formats.datetime(value.astimezone(app_zone()), "short")
     return formats.date(value, "short")
 
 

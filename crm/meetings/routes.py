@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import (
     Response,
     abort,
@@ -21,7 +19,7 @@ from wtforms import SelectChoice
 
 from crm.common.access import edit_access, read_access
 from crm.common.converters import parse_date, parse_id
-from crm.common.dates import local_today
+from crm.common.dates import app_zone, local_today
 from crm.common.forms import select_choices
 from crm.common.pagination import page_args
 from crm.common.saving import saving
@@ -304,7 +302,7 @@ def edit(meeting_id: int):
     meeting = _get_meeting(meeting_id)
     form = MeetingForm()
     if not form.is_submitted():
-        local = meeting.starts_at.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+        local = meeting.starts_at.astimezone(app_zone())
         form.process(
             data={
                 "version": meeting.version,

@@ -1,4 +1,4 @@
-"""The app's template context calls what templates call exactly as Jinja's own does."""
+"""The app's Jinja environment calls and looks up exactly as Jinja's own does."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 from jinja2.runtime import Context
 
-from crm.common.template_context import QuickCallContext
+from crm.common.templating import QuickCallContext, TemplateEnvironment
 
 
 @pass_context
@@ -84,5 +84,45 @@ def test_every_kind_of_callable_gives_what_jinja_gives(autoescape):
     assert "|True|" in text
 
 
-def test_the_app_renders_with_the_quick_context(app):
+DICTIONARIES = """
+{%- set words = {"overdue": "Forfalt", "items": "mine", "get": 1} -%}
+{{ words.overdue }}|{{ words.missing is undefined }}|{{ words.missing | default("-") }}
+|{{ words.items is not string }}|{{ words.get("overdue") }}|{{ words["items"] }}
+|{{ plain.key }}|{{ row.name }}
+{%- for key, value in words.items() | sort %}|{{ key }}={{ value }}{% endfor %}
+"""
+
+
+class Row:
+    name = "rad"
+
+
+class Words(dict):
+    """A dict subclass may have attributes of its own: Jinja's order holds for it."""
+
+    key = "attribute"
+
+
+@pytest.mark.parametrize("undefined", ["default", "strict"])
+def test_dictionaries_read_as_jinja_reads_them(undefined):
+    from jinja2 import StrictUndefined, Undefined
+
+    rendered = {}
+    for environment_class in (Environment, TemplateEnvironment):
+        # Flask's environment wants an app; the lookup does not use it.
+        environment = Environment.__new__(environment_class)
+        Environment.__init__(
+            environment, undefined=StrictUndefined if undefined == "strict" else Undefined
+        )
+        rendered[environment_class] = environment.from_string(DICTIONARIES).render(
+            plain=Words(key="item"), row=Row()
+        )
+    assert rendered[TemplateEnvironment] == rendered[Environment]
+    # A dict method wins over a key of the same name (words.items), as in Jinja.
+    assert "Forfalt|True|-\n|True|Forfalt|mine\n" in rendered[TemplateEnvironment]
+    assert "|attribute|rad" in rendered[TemplateEnvironment].replace("\n", "")
+
+
+def test_the_app_renders_with_the_quick_environment(app):
+    assert isinstance(app.jinja_env, TemplateEnvironment)
     assert app.jinja_env.context_class is QuickCallContext

@@ -1,4 +1,7 @@
-"""Jinja's template context with a quicker way to call what a template calls.
+"""The app's Jinja environment: what a template calls and the dictionaries it reads, without
+Jinja's probes where the object's type decides the answer.
+
+Calls (`QuickCallContext`):
 
 Every call in a template (`{{ kinds.get(kind) }}`, `{{ pick_cell(id, name) }}`, a macro, `_()`)
 goes through `Context.call`, which asks the callable, and then its `__call__`, whether it wants
@@ -11,6 +14,13 @@ The answer depends only on the callable's type for functions, methods and builti
 `__call__` never carries the mark; only the object itself can) and for Jinja's macros (their
 `__call__` always takes the evaluation context): those are called here directly, everything
 else as Jinja does.
+
+Dictionaries (`TemplateEnvironment.getattr`): `words.overdue` on a dictionary made in a
+template (`{% set words = {...} %}`, texts translated once for many rows) asks the dictionary
+for an attribute first, as Jinja reads `a.b`; the AttributeError raised and caught costs more
+than the lookup itself, on every row (the tasks list made 250 of them a page, the organisation
+page 130). A plain dict's attributes are its type's methods: for any other name the key is
+looked up first here, which is where Jinja's own lookup ends up.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+from flask.templating import Environment
 from jinja2.runtime import Context, Macro
 from jinja2.utils import internalcode
 
@@ -51,3 +62,30 @@ class QuickCallContext(Context):
             return self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+
+# What getattr finds on a plain dict: its type's attributes (a dict has no instance attributes).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class TemplateEnvironment(Environment):
+    """Flask's Jinja environment with the quicker calls and dictionary lookups above."""
+
+    context_class = QuickCallContext
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        # Jinja's own order, written out: a call to the parent's would cost as much as the
+        # lookup, and every `row.name` in every template comes here.
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)

@@ -125,6 +125,10 @@ class Config:
     NETWORK_USER_COMPUTE_LIMIT = os.environ.get("NETWORK_USER_COMPUTE_LIMIT", "6/minute")
     NETWORK_MEMORY_CEILING_MB = os.environ.get("NETWORK_MEMORY_CEILING_MB") or None
 
+    # The lists' totals are kept per process until a committed write to the records they count
+    # (crm/common/counts.py); LIST_COUNTS_KEPT=0 counts on every request instead.
+    LIST_COUNTS_KEPT = os.environ.get("LIST_COUNTS_KEPT", "1") != "0"
+
     # Background jobs (crm/jobs): with JOBS_REDIS_URL they wait in a Redis queue for
     # `flask crm worker` on any host, and the network's figures are cached in that Redis
     # (under NETWORK_REDIS_PREFIX), so every app host sees the same; without it they run in a

@@ -11,9 +11,9 @@ the call itself; a list page makes hundreds of calls (py-spy: a tenth of the org
 list's time was spent in `Context.call` itself).
 
 The answer depends only on the callable's type for functions, methods and builtins (their
-`__call__` never carries the mark; only the object itself can) and for Jinja's macros (their
-`__call__` always takes the evaluation context): those are called here directly, everything
-else as Jinja does.
+`__call__` never carries the mark; only the object itself can: `_()` is marked pass_context)
+and for Jinja's macros (their `__call__` always takes the evaluation context): for those the
+mark is read once and Jinja's own steps follow; anything else goes through Jinja's `call`.
 
 Dictionaries (`TemplateEnvironment.getattr`): `words.overdue` on a dictionary made in a
 template (`{% set words = {...} %}`, texts translated once for many rows) asks the dictionary
@@ -30,7 +30,7 @@ from typing import Any
 
 from flask.templating import Environment
 from jinja2.runtime import Context, Macro
-from jinja2.utils import internalcode
+from jinja2.utils import _PassArg, internalcode
 
 # Types whose `__call__` never carries `jinja_pass_arg`: the mark, if any, is on the object.
 _PLAIN = frozenset(
@@ -51,9 +51,24 @@ class QuickCallContext(Context):
         kind = type(obj)
         if kind is Macro:
             # Macro.__call__ is marked pass_eval_context.
-            args = (self.eval_ctx, *args)
-        elif kind not in _PLAIN or getattr(obj, "jinja_pass_arg", None) is not None:
+            pass_arg = _PassArg.eval_context
+        elif kind in _PLAIN:
+            pass_arg = getattr(obj, "jinja_pass_arg", None)
+        else:
             return super().call(obj, *args, **kwargs)
+        # From here on, Jinja's own steps.
+        if pass_arg is _PassArg.context:
+            # The active context, with the variables set in loops and blocks.
+            context = self
+            if kwargs.get("_loop_vars"):
+                context = context.derived(kwargs["_loop_vars"])
+            if kwargs.get("_block_vars"):
+                context = context.derived(kwargs["_block_vars"])
+            args = (context, *args)
+        elif pass_arg is _PassArg.eval_context:
+            args = (self.eval_ctx, *args)
+        elif pass_arg is _PassArg.environment:
+            args = (self.environment, *args)
         kwargs.pop("_block_vars", None)
         kwargs.pop("_loop_vars", None)
         try:

@@ -178,6 +178,12 @@ class VersionedCache(Generic[T]):
         self._values: OrderedDict[Hashable, T] = OrderedDict()
         self._of_version = ""
 
+    def clear(self) -> None:
+        """Drop every value kept."""
+        with self._lock:
+            self._values.clear()
+            self._of_version = ""
+
     def get(self, session: Session, key: Hashable, load: Callable[[], T]) -> T:
         """The value kept under `key` for the current version, else `load()` (kept)."""
         current = self.version.current(session)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from crm.common import counts
 from crm.common.statements import keep
 from crm.common.triggered_version import VersionedCache
+from crm.companies.models import Company
 from crm.contacts.services import restrict_contact
 from crm.lists.models import SavedFilter
 from crm.network.version import GRAPH
@@ -130,3 +131,21 @@ def test_the_cache_keeps_the_most_recently_used_values_up_to_its_size(session):
         assert cache.get(session, key, load(key)) == key
     # "b" was the least recently used when "c" came: made again at the end.
     assert made == ["a", "b", "c", "b"]
+
+
+def test_with_list_counts_kept_off_every_request_counts(app, session, count_queries):
+    statement = keep(select(func.count()).select_from(Company))
+    make_company(session)
+    session.commit()
+    app.config["LIST_COUNTS_KEPT"] = False
+    try:
+        for _ in range(2):
+            with count_queries() as statements:
+                assert counts.count(session, statement) == 1
+            assert _counted(statements)
+    finally:
+        app.config["LIST_COUNTS_KEPT"] = True
+    counts.count(session, statement)
+    with count_queries() as statements:
+        assert counts.count(session, statement) == 1
+    assert not _counted(statements)

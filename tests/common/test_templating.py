@@ -14,6 +14,12 @@ def context_name(context, suffix):
     return f"{context.get('name')}{suffix}"
 
 
+@pass_context
+def loop_value(context):
+    """Sees the loop's and the block's variables (a derived context)."""
+    return f"{context.get('n')}/{context.get('inner')}"
+
+
 @pass_eval_context
 def escaping(eval_ctx, text):
     return f"{text}:{eval_ctx.autoescape}"
@@ -54,7 +60,9 @@ TEMPLATE = """
 |{{ row('one') }}|{{ row('two', value=n) }}|{% call row('three') %}inner {{ n }}{% endcall %}
 |{{ stops() is undefined }}|{{ '%s-%s' | format(n, name) }}
 |{% autoescape false %}{{ row('<i>').__html__ is defined }}{% endautoescape %}
+|{{ loop_value() }}|{% set inner = n * 10 %}{{ loop_value() }}
 {% endfor -%}
+{% block tail %}{% set inner = 7 %}{{ loop_value() }}{% endblock %}
 """
 
 
@@ -67,6 +75,7 @@ def test_every_kind_of_callable_gives_what_jinja_gives(autoescape):
         environment.context_class = context_class
         environment.globals.update(
             context_name=context_name,
+            loop_value=loop_value,
             escaping=escaping,
             environment_trim=environment_trim,
             plain=plain,
@@ -82,6 +91,9 @@ def test_every_kind_of_callable_gives_what_jinja_gives(autoescape):
     assert f"<b>:{autoescape}" in text.replace("&lt;b&gt;", "<b>")
     assert "[three=-/inner 2]" in text
     assert "|True|" in text
+    # A variable set in the block reaches a pass_context function (a derived context).
+    assert "|None/None|None/20" in text
+    assert text.endswith("None/7\n") or text.endswith("None/7")
 
 
 DICTIONARIES = """

@@ -7,19 +7,31 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from crm.common.forms import DateField, FastSelect, IdListField, optional_id
+from crm.common.forms import (
+    DateField,
+    FastCheckboxInput,
+    FastHiddenInput,
+    FastSelect,
+    FastTextInput,
+    IdListField,
+    optional_id,
+)
 
 
 class SaveFilterForm(FlaskForm):
-    """Save the list's current filter under a name."""
+    """Save the list's current filter under a name.
+
+    On every filtered list page: the fast widgets write the same HTML (crm.common.forms).
+    """
 
     name = StringField(
         _l("Name of the filter"),
         validators=[DataRequired(), Length(max=100)],
         description=_l("E.g. My organisations at Kjeller"),
+        widget=FastTextInput(),
     )
-    shared = BooleanField(_l("Share with the department"))
-    query = HiddenField()
+    shared = BooleanField(_l("Share with the department"), widget=FastCheckboxInput())
+    query = HiddenField(widget=FastHiddenInput())
     submit = SubmitField(_l("Save filter"))
 
 

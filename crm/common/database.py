@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from crm.common.folding import register_sqlite_fold
 
@@ -112,3 +114,50 @@ def without_parallel_workers(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+# What a transaction may run and still end with COMMIT instead of ROLLBACK (see below): reads,
+# and settings that end with the transaction either way.
+_READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET LOCAL)\b", re.IGNORECASE)
+_WROTE = "crm_wrote"
+
+
+def keep_prepared_statements(app: Flask, engine: Engine, session: scoped_session) -> None:
+    """On PostgreSQL, end a request whose transaction only read with COMMIT, not ROLLBACK.
+
+    psycopg prepares a statement on the server once a connection has run it five times, so
+    that PostgreSQL parses it (and, with a generic plan, plans it) once; but it deallocates
+    every prepared statement at each ROLLBACK (an object the statements name might have gone
+    with the rolled-back transaction). Flask-SQLAlchemy ends every request's transaction with
+    a rollback, and most requests only read: each statement was parsed and planned anew on
+    every request, most of the database's CPU for a page (the organisation page: 7.6 ms a
+    request, against 1.6 ms for its fourteen statements prepared). For a transaction that ran
+    only reads, COMMIT and ROLLBACK leave the data the same; any statement that is not a read
+    (any write, DDL, a function call outside a SELECT) keeps the rollback, as does an error.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "begin")
+    def _forget_writes(connection) -> None:
+        connection.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(connection, _cursor, statement, _parameters, _context, _many) -> None:
+        if not _READ_ONLY.match(statement):
+            connection.info[_WROTE] = True
+
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask runs them
+    # in reverse): the session is still there.
+    @app.teardown_appcontext
+    def _commit_reads(error: BaseException | None) -> None:
+        if error is not None or not session.registry.has():
+            return
+        current = session()
+        if not current.in_transaction() or not current.is_active:
+            return
+        if current.new or current.dirty or current.deleted:
+            return  # changes never flushed: left to the rollback
+        if current.connection().info.get(_WROTE):
+            return
+        current.commit()

@@ -1,0 +1,94 @@
+"""PostgreSQL: a request that only read ends with COMMIT, so psycopg's prepared statements live
+on; anything that wrote, or failed, still ends with ROLLBACK (crm.common.database)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select, text
+
+from crm.companies.models import Company
+from crm.extensions import db
+from tests.factories import make_company
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(app):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("postgresql"):
+        pytest.skip("psycopg's prepared statements; this run uses " + uri.split(":")[0])
+
+
+def _prepared(app) -> int:
+    with app.app_context():
+        return db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+
+
+def test_pages_that_only_read_keep_the_prepared_statements(client, login, session, app):
+    login(role="reader")
+    make_company(session, name="Leseselskap")
+    session.commit()
+    db.engine.dispose()  # one fresh connection for the requests below and the check
+    for _ in range(8):
+        assert client.get("/companies/?page=1").status_code == 200
+    # psycopg prepares a statement on its sixth run on a connection; a ROLLBACK would have
+    # deallocated them all at the end of every request.
+    assert _prepared(app) > 0
+
+
+def test_a_request_that_wrote_without_committing_is_rolled_back(app, session):
+    make_company(session, name="Blir værende")
+    session.commit()
+    with app.app_context():
+        db.session.get(Company, 1)  # a read first, then a write never committed
+        db.session.execute(text("UPDATE companies SET name = 'Aldri lagret'"))
+    assert session.scalars(select(Company.name)).all() == ["Blir værende"]
+
+
+def test_a_flushed_change_is_rolled_back_and_a_pending_one_is_not_written(app, session):
+    make_company(session, name="Før")
+    session.commit()
+    with app.app_context():
+        company = db.session.scalars(select(Company)).one()
+        company.name = "Flushet"
+        db.session.flush()
+    with app.app_context():
+        company = db.session.scalars(select(Company)).one()
+        company.name = "Bare i minnet"
+    session.expire_all()
+    assert session.scalars(select(Company.name)).all() == ["Før"]
+
+
+def test_a_request_that_failed_is_rolled_back(app, session):
+    make_company(session, name="Urørt")
+    session.commit()
+    with pytest.raises(RuntimeError), app.app_context():
+        db.session.execute(select(Company.id)).all()
+        db.session.execute(text("SELECT 1"))
+        raise RuntimeError("the view failed")
+    assert session.scalars(select(Company.name)).all() == ["Urørt"]
+
+
+def test_reads_end_their_transaction_with_a_commit_and_writes_with_a_rollback(app, session):
+    ends: list[str] = []
+
+    def record(kind):
+        return lambda _connection: ends.append(kind)
+
+    commit, rollback = record("commit"), record("rollback")
+    sa.event.listen(db.engine, "commit", commit)
+    sa.event.listen(db.engine, "rollback", rollback)
+    try:
+        with app.app_context():
+            db.session.execute(select(Company.id)).all()
+            db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        assert ends == ["commit"]
+        ends.clear()
+        with app.app_context():
+            db.session.execute(select(Company.id)).all()
+            db.session.execute(text("SELECT set_config('application_name', 'x', false)"))
+            db.session.execute(text("DELETE FROM companies WHERE false"))
+        assert ends == ["rollback"]
+    finally:
+        sa.event.remove(db.engine, "commit", commit)
+        sa.event.remove(db.engine, "rollback", rollback)

@@ -17,14 +17,20 @@ time. A number of rows is not personal data.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import cache
 
 from flask.globals import _cv_app
-from sqlalchemy import Executable, TableClause
+from sqlalchemy import Executable
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.util import find_tables
 
-from crm.common.statements import ORM_READ_TABLES, STATEMENTS_KEPT, is_kept, read, reader_view
+from crm.common.statements import (
+    ORM_READ_TABLES,
+    STATEMENTS_KEPT,
+    is_kept,
+    read,
+    reader_view,
+    tables_read,
+)
 from crm.common.triggered_version import VersionedCache
 
 
@@ -50,22 +56,8 @@ def count(session: Session, statement: Executable) -> int:
     if not is_kept(statement) or (context and not context.app.config["LIST_COUNTS_KEPT"]):
         return read(session, statement).scalar_one()
     kept, versioned = _cache()
-    tables = _tables(statement)
+    tables = tables_read(statement)
     if not tables or not tables <= versioned:
         return read(session, statement).scalar_one()
     view = reader_view(session) if tables & ORM_READ_TABLES else None
     return kept.get(session, (statement, view), lambda: read(session, statement).scalar_one())
-
-
-@lru_cache(maxsize=STATEMENTS_KEPT * 2)
-def _tables(statement: Executable) -> frozenset[str]:
-    """The names of every table `statement` reads, subqueries included (once per statement)."""
-    found = find_tables(
-        statement,  # type: ignore[arg-type]
-        check_columns=True,
-        include_aliases=True,
-        include_joins=True,
-        include_selects=True,
-    )
-    # Tables only: the walk finds the aliases and subqueries too, and the tables inside them.
-    return frozenset(table.name for table in found if isinstance(table, TableClause))

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
 from weakref import WeakSet
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import Executable, Result, TableClause
 from sqlalchemy import inspect as inspect_
 from sqlalchemy.orm import Bundle, Session
 from sqlalchemy.sql.util import find_tables
@@ -118,11 +118,19 @@ def _core_readable(statement: Executable) -> bool:
         inspected = inspect_(expression, raiseerr=False)
         if getattr(inspected, "is_mapper", False) or getattr(inspected, "is_aliased_class", False):
             return False
-    tables = find_tables(
+    return not tables_read(statement) & ORM_READ_TABLES
+
+
+@lru_cache(maxsize=STATEMENTS_KEPT * 2)
+def tables_read(statement: Executable) -> frozenset[str]:
+    """The names of the tables `statement` reads, in joins, subqueries and aliases too (worked
+    out once per statement object)."""
+    found = find_tables(
         statement,  # type: ignore[arg-type]
         check_columns=True,
         include_aliases=True,
         include_joins=True,
         include_selects=True,
     )
-    return not any(getattr(table, "name", None) in ORM_READ_TABLES for table in tables)
+    # Tables only: the walk finds the aliases and subqueries too, and the tables inside them.
+    return frozenset(table.name for table in found if isinstance(table, TableClause))

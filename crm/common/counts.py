@@ -1,9 +1,9 @@
 """The lists' totals, kept per process while the records they count are unchanged.
 
 A list's total is a count of up to 10,001 rows (crm.common.pagination) and the same for every
-request until someone changes a record: at Lillestrøm's scale the people list's count cost
-1.2 ms of SQLite's CPU (a fifth of the page's own work) and 2.9 ms on PostgreSQL, the
-organisation and meeting lists' about 0.7 and 1.0 ms.
+request until someone changes a record: at Lillestrøm's scale the people list's count took
+1.2 ms in SQLite (a fifth of the page's samples under py-spy) and 2.9 ms on PostgreSQL, the
+organisation and meeting lists' 0.7 and 0.8 ms in SQLite (1.0 ms for the meetings on PostgreSQL).
 
 A count is kept under the records' version (crm.network.version: its triggers give it a new
 value at every committed write to the organisations, people, meetings, places, sectors,

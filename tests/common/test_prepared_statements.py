@@ -3,6 +3,9 @@ on; anything that wrote, or failed, still ends with ROLLBACK (crm.common.databas
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, text
@@ -59,17 +62,9 @@ def test_a_flushed_change_is_rolled_back_and_a_pending_one_is_not_written(app, s
     assert session.scalars(select(Company.name)).all() == ["Før"]
 
 
-def test_a_request_that_failed_is_rolled_back(app, session):
-    make_company(session, name="Urørt")
-    session.commit()
-    with pytest.raises(RuntimeError), app.app_context():
-        db.session.execute(select(Company.id)).all()
-        db.session.execute(text("SELECT 1"))
-        raise RuntimeError("the view failed")
-    assert session.scalars(select(Company.name)).all() == ["Urørt"]
-
-
-def test_reads_end_their_transaction_with_a_commit_and_writes_with_a_rollback(app, session):
+@contextmanager
+def _transaction_ends() -> Iterator[list[str]]:
+    """How the transactions inside the block ended: "commit" or "rollback", in order."""
     ends: list[str] = []
 
     def record(kind):
@@ -79,6 +74,21 @@ def test_reads_end_their_transaction_with_a_commit_and_writes_with_a_rollback(ap
     sa.event.listen(db.engine, "commit", commit)
     sa.event.listen(db.engine, "rollback", rollback)
     try:
+        yield ends
+    finally:
+        sa.event.remove(db.engine, "commit", commit)
+        sa.event.remove(db.engine, "rollback", rollback)
+
+
+def test_a_request_that_failed_is_rolled_back_even_when_it_only_read(app, session):
+    with _transaction_ends() as ends, pytest.raises(RuntimeError), app.app_context():
+        db.session.execute(select(Company.id)).all()
+        raise RuntimeError("the view failed")
+    assert ends == ["rollback"]
+
+
+def test_reads_end_their_transaction_with_a_commit_and_writes_with_a_rollback(app, session):
+    with _transaction_ends() as ends:
         with app.app_context():
             db.session.execute(select(Company.id)).all()
             db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
@@ -89,6 +99,3 @@ def test_reads_end_their_transaction_with_a_commit_and_writes_with_a_rollback(ap
             db.session.execute(text("SELECT set_config('application_name', 'x', false)"))
             db.session.execute(text("DELETE FROM companies WHERE false"))
         assert ends == ["rollback"]
-    finally:
-        sa.event.remove(db.engine, "commit", commit)
-        sa.event.remove(db.engine, "rollback", rollback)

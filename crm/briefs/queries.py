@@ -21,11 +21,11 @@ from crm.clusters.models import Cluster, Membership
 from crm.common.charts import LineChart
 from crm.common.folding import fold
 from crm.companies import queries as company_queries
-from crm.companies.models import Company, RegisterPoint
+from crm.companies.models import Company
 from crm.contacts import queries as contact_queries
 from crm.contacts.models import Affiliation, Contact
 from crm.establishments import queries as establishment_queries
-from crm.establishments.models import EstablishmentCase, Stage, StageChange, WarningFlag
+from crm.establishments.models import EstablishmentCase, Stage, StageChange
 from crm.meetings import queries as meeting_queries
 from crm.meetings.models import Meeting, meeting_companies, meeting_contacts, meeting_strategies
 from crm.network import panels as network_panels
@@ -66,12 +66,12 @@ class Brief:
 
     company: Company
     today: date
-    history: list[RegisterPoint]
+    history: list[company_queries.RegisterLine]
     chart: LineChart | None
     case: EstablishmentCase | None
     days_in_stage: int | None
     planned_meeting: Meeting | None
-    flags: list[WarningFlag]
+    flags: list[establishment_queries.OpenFlag]
     meetings: list[Meeting]
     tasks: list[Task]
     more_tasks: int

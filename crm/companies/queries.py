@@ -20,8 +20,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from crm.auth.models import User
 from crm.clusters.models import Cluster, Membership
@@ -34,6 +33,7 @@ from crm.common.folding import fold
 from crm.common.forms import OptionBlock
 from crm.common.pagination import PER_PAGE, apply_sort, paginate
 from crm.common.statements import built_once, keep, read
+from crm.common.urls import safe_link
 from crm.companies.models import Company, Place, RegisterPoint, Sector, company_sectors
 from crm.contacts.models import Affiliation, Contact
 
@@ -513,7 +513,8 @@ class PersonRow:
 class CompanyDetail:
     """What an organisation's page shows: facts, sub-units, memberships, people, timeline."""
 
-    company: Company
+    company: CompanyFacts
+    sectors: list[str]
     sub_units: list[SubUnit]
     more_sub_units: bool
     current_memberships: list[MembershipRow]
@@ -572,22 +573,82 @@ def _memberships(session: Session, company_id: int, *, today: date) -> list[Memb
 # its options costs some 600 Python calls on every request, which SQLAlchemy's compiled cache
 # does not save (it is looked up by the built statement's key; a statement built once keeps its
 # key, so a request pays for neither).
-_COMPANY_PAGE = (
-    select(Company)
-    .where(Company.id == bindparam("company_id"))
-    .options(
-        joinedload(Company.place),
-        joinedload(Company.parent).load_only(Company.id, Company.name),
-        joinedload(Company.responsible).load_only(User.id, User.name),
+@dataclass(frozen=True, slots=True)
+class CompanyFacts:
+    """What the organisation's page shows of the organisation itself, its place, parent and
+    relationship manager (columns: the ORM's loading of the organisation with those three
+    cost about as much as the page's other reads together)."""
+
+    id: int
+    name: str
+    kind: str
+    register_status: str
+    org_number: str | None
+    org_form: str | None
+    industry_code: str | None
+    industry_standard: str | None
+    industry_description: str | None
+    employees: int | None
+    address: str | None
+    postcode: str | None
+    post_town: str | None
+    municipality_number: str | None
+    website: str | None
+    description: str | None
+    place_name: str | None
+    place_growth_area: bool | None
+    parent_id: int | None
+    parent_name: str | None
+    responsible_name: str | None
+
+    @property
+    def website_link(self) -> str | None:
+        """As Company.website_link: the website as a link target when it is plain http(s)."""
+        return safe_link(self.website)
+
+
+def _company_page() -> Select:
+    parent = aliased(Company)
+    return keep(
+        select(
+            Company.id,
+            Company.name,
+            Company.kind,
+            Company.register_status,
+            Company.org_number,
+            Company.org_form,
+            Company.industry_code,
+            Company.industry_standard,
+            Company.industry_description,
+            Company.employees,
+            Company.address,
+            Company.postcode,
+            Company.post_town,
+            Company.municipality_number,
+            Company.website,
+            Company.description,
+            Place.name,
+            Place.growth_area,
+            parent.id,
+            parent.name,
+            User.name,
+        )
+        .outerjoin(Place, Place.id == Company.place_id)
+        .outerjoin(parent, parent.id == Company.parent_id)
+        .outerjoin(User, User.id == Company.responsible_id)
+        .where(Company.id == bindparam("company_id"))
     )
-)
-# The sectors by a statement of their own, not selectinload: the ORM builds and runs a
-# selectin load after the row (its post-load step), which cost more than this whole read.
-_COMPANY_SECTORS = (
-    select(Sector)
+
+
+_COMPANY_PAGE = _company_page()
+# The sectors' names by a statement of their own, not selectinload: the ORM builds and runs a
+# selectin load after the row (its post-load step), which cost more than this whole read; and
+# names, not mapped sectors (the ORM's loading was most of this read's time).
+_COMPANY_SECTORS = keep(
+    select(Sector.name)
     .join(company_sectors, company_sectors.c.sector_id == Sector.id)
     .where(company_sectors.c.company_id == bindparam("company_id"))
-    .order_by(Sector.position)
+    .order_by(Sector.position, Sector.id)
 )
 
 _SUB_UNITS = keep(
@@ -620,11 +681,11 @@ def get_company_detail(
     "next meeting" come from the timeline's meetings when those tell them (contact_dates is
     the statement otherwise: two index lookups).
     """
-    company = session.scalar(_COMPANY_PAGE, {"company_id": company_id})
-    if company is None:
+    row = read(session, _COMPANY_PAGE, {"company_id": company_id}).first()
+    if row is None:
         return None
-    sectors = list(session.scalars(_COMPANY_SECTORS, {"company_id": company_id}))
-    set_committed_value(company, "sectors", sectors)
+    company = CompanyFacts(*row)
+    sectors = list(read(session, _COMPANY_SECTORS, {"company_id": company_id}).scalars())
     sub_units = [SubUnit(*row) for row in read(session, _SUB_UNITS, {"company_id": company_id})]
     today = local_today()
     memberships = _memberships(session, company_id, today=today)
@@ -638,6 +699,7 @@ def get_company_detail(
         dates = contact_dates(session, company_id, today=today)
     return CompanyDetail(
         company=company,
+        sectors=sectors,
         sub_units=sub_units[:SUB_UNIT_LIMIT],
         more_sub_units=len(sub_units) > SUB_UNIT_LIMIT,
         current_memberships=[m for m in memberships if m.current],
@@ -877,21 +939,41 @@ def company_timeline(
     return timeline
 
 
-def register_history(session: Session, company_id: int) -> list[RegisterPoint]:
+@dataclass(frozen=True, slots=True)
+class RegisterLine:
+    """A register point as the organisation's page and the visit brief show it."""
+
+    observed_on: date
+    employees: int | None
+    register_status: str | None
+    industry_code: str | None
+    address: str | None
+
+
+def register_history(session: Session, company_id: int) -> list[RegisterLine]:
     """The organisation's register points, oldest first."""
-    return list(session.scalars(_register_history(), {"company_id": company_id}))
+    return [
+        RegisterLine(*row) for row in read(session, _register_history(), {"company_id": company_id})
+    ]
 
 
 @built_once
 def _register_history() -> Select:
-    # The organisation's page runs it: built once, the id a parameter (crm.common.statements).
+    # The organisation's page runs it: built once, the id a parameter (crm.common.statements);
+    # the columns shown, not mapped points (the ORM's loading was most of the read's time).
     return (
-        select(RegisterPoint)
+        select(
+            RegisterPoint.observed_on,
+            RegisterPoint.employees,
+            RegisterPoint.register_status,
+            RegisterPoint.industry_code,
+            RegisterPoint.address,
+        )
         .where(RegisterPoint.company_id == bindparam("company_id"))
         .order_by(RegisterPoint.observed_on, RegisterPoint.id)
     )
 
 
-def employee_chart(points: list[RegisterPoint]) -> LineChart | None:
+def employee_chart(points: list[RegisterLine]) -> LineChart | None:
     """The employees over the register points, as a small chart."""
     return line_chart([(point.observed_on, point.employees) for point in points])

@@ -138,3 +138,86 @@ def test_dictionaries_read_as_jinja_reads_them(undefined):
 def test_the_app_renders_with_the_quick_environment(app):
     assert isinstance(app.jinja_env, TemplateEnvironment)
     assert app.jinja_env.context_class is QuickCallContext
+
+
+OUTPUT = """
+{%- macro box(value) %}<b>{{ value }}</b>{% if caller %}{{ caller() }}{% endif %}{% endmacro -%}
+{%- set block_text %}<i>{{ text }}</i>{% endset -%}
+{{ text }}|{{ safe }}|{{ number }}|{{ nothing }}|{{ missing }}|{{ lazy }}|{{ html_object }}
+|{{ box(text) }}|{% call box(safe) %}{{ text }}{% endcall %}
+|{{ block_text }}|{{ block_text | upper }}
+|{% filter upper %}{{ text }}{% endfilter %}|{{ text ~ safe }}|{{ text | e }}|{{ safe | safe }}
+|{% autoescape false %}{{ text }}{% endautoescape %}|{% include "part" %}
+|{% block body %}{{ text }}{% endblock %}
+"""
+
+
+class HtmlObject:
+    def __html__(self):
+        return "<em>own</em>"
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_output_is_what_jinjas_escape_writes(autoescape):
+    from flask_babel import LazyString
+    from jinja2 import DictLoader
+    from markupsafe import Markup
+
+    loader = DictLoader({"main": OUTPUT, "part": "[{{ text }}|{{ safe }}|{{ box_free }}]"})
+    values = {
+        "text": "<script>alert('Kari & Ola')</script>",
+        "safe": Markup("<strong>trygg</strong>"),
+        "number": 1.5,
+        "nothing": None,
+        "lazy": LazyString(lambda: "<u>lat</u>"),
+        "html_object": HtmlObject(),
+        "box_free": 'a "quoted" <tag>',
+    }
+    rendered, sources = {}, {}
+    for environment_class in (Environment, TemplateEnvironment):
+        environment = Environment.__new__(environment_class)
+        Environment.__init__(environment, loader=loader, autoescape=autoescape)  # nosec B701
+        rendered[environment_class] = environment.get_template("main").render(values)
+        sources[environment_class] = environment.compile(OUTPUT, raw=True)
+    assert rendered[TemplateEnvironment] == rendered[Environment]
+    text = rendered[TemplateEnvironment]
+    if autoescape:
+        # The quick output is in use, escapes, and leaves safe text alone, once.
+        assert "environment.html_output(" in sources[TemplateEnvironment]
+        assert text.startswith("&lt;script&gt;alert(&#39;Kari &amp; Ola&#39;)&lt;/script&gt;|")
+        # (Flask-Babel's lazy strings are translations: safe, as its __html__ says.)
+        assert "|<strong>trygg</strong>|1.5|None||<u>lat</u>|<em>own</em>" in text
+        assert "|<i>&lt;script&gt;" in text and "&amp;lt;" not in text
+        assert "[&lt;script&gt;" in text and "&#34;quoted&#34;" in text
+    else:
+        assert "html_output" not in sources[TemplateEnvironment]
+        assert text.startswith("<script>")
+
+
+def test_imports_give_what_jinjas_give_and_keep_the_module():
+    from jinja2 import DictLoader
+
+    from crm.common.templating import QuickTemplate
+
+    loader = DictLoader(
+        {
+            "macros": "{% macro who() %}{{ owner | default('nobody') }}{% endmacro %}",
+            "page": "{% from 'macros' import who %}{{ who() }}",
+        }
+    )
+    rendered = {}
+    for environment_class in (Environment, TemplateEnvironment):
+        environment = Environment.__new__(environment_class)
+        Environment.__init__(environment, loader=loader)
+        # A template with a global of its own: the imported module must see it (a module
+        # of its own), and the next plain import must not (the kept module).
+        own = environment.get_template("page", globals={"owner": "Kari"}).render()
+        plain = environment.from_string("{% from 'macros' import who %}{{ who() }}").render()
+        rendered[environment_class] = (own, plain)
+    assert rendered[TemplateEnvironment] == rendered[Environment] == ("Kari", "nobody")
+    environment = Environment.__new__(TemplateEnvironment)
+    Environment.__init__(environment, loader=loader)
+    macros = environment.get_template("macros")
+    assert isinstance(macros, QuickTemplate)
+    context = environment.from_string("").new_context()
+    assert macros._get_default_module(context) is macros._get_default_module(context)

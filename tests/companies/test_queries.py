@@ -136,7 +136,7 @@ def test_detail_splits_current_and_former_memberships_and_lists_current_people(s
         end_date=date(2020, 1, 1),
     )
     detail = queries.get_company_detail(session, company.id)
-    assert detail.company.parent.name == "Helse Sør-Øst"
+    assert (detail.company.parent_id, detail.company.parent_name) == (parent.id, "Helse Sør-Øst")
     assert [(u.id, u.name) for u in detail.sub_units] == [(unit.id, "Ahus Kongsvinger")]
     assert len(detail.current_memberships) == 1 and len(detail.former_memberships) == 1
     assert [(p.contact_id, p.name) for p in detail.people] == [(now.contact_id, "Kari")]

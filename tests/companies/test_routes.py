@@ -13,6 +13,8 @@ from crm.companies import queries
 from crm.companies.models import Company, Place
 from crm.establishments import services as establishment_services
 from tests.conftest import post_form
+from tests.establishments.helpers import make_case
+from tests.establishments.helpers import seed as seed_stages
 from tests.factories import (
     make_affiliation,
     make_cluster,
@@ -259,8 +261,20 @@ def test_organisation_page_answers_who_then_what_is_next_then_who_they_are_conne
     client, login, session
 ):
     login(role="reader")
-    company = make_company(session, name="Infinitum")
+    sectors = [
+        make_sector(session, name="Helse", position=2),
+        make_sector(session, name="Energi", position=1),
+    ]
+    company = make_company(
+        session,
+        name="Infinitum",
+        sectors=sectors,
+        website="https://infinitum.no",
+        place=make_place(session, name="Kjeller", growth_area=True),
+        parent=make_company(session, name="Infinitum Holding"),
+    )
     adviser = make_user(session, name="Rita Rådgiver")
+    company.responsible_id = adviser.id
     today = local_today()
     make_task(
         session,
@@ -276,6 +290,8 @@ def test_organisation_page_answers_who_then_what_is_next_then_who_they_are_conne
     establishment_services.raise_flag(
         session, company_id=company.id, severity="red", kind="moving_or_closing", raised_on=today
     )
+    stages = seed_stages(session)
+    make_case(session, company_id=company.id, adviser_id=adviser.id)
     session.commit()
 
     html = _html(client.get(f"/companies/{company.id}"))
@@ -284,6 +300,12 @@ def test_organisation_page_answers_who_then_what_is_next_then_who_they_are_conne
     positions = [html.index(f'id="{name}"') for name in [f"{i}-heading" for i in ids[:5]] + ids[5:]]
     assert positions == sorted(positions), "sections out of the adviser's order"
     header = html[html.index("<h1") : html.index('id="facts-heading"')]
+    facts = html[html.index('id="facts-heading"') : html.index('id="register-history-heading"')]
+    assert "<dd>Energi, Helse</dd>" in facts  # the admins' order
+    assert f'href="/companies/{company.parent_id}">Infinitum Holding</a>' in facts
+    assert re.search(r"Kjeller <span class=\"badge[^>]*>Vekstområde</span>", facts)
+    assert '<a href="https://infinitum.no" rel="noopener noreferrer">' in facts
+    assert '<span class="responsible">Rita Rådgiver</span>' in header
     # The open red warning shows beside the name, linking to the follow-up section.
     assert "text-bg-danger" in header and f'href="#establishment-panel-{company.id}"' in header
     open_tasks = html[html.index('id="open-tasks-heading"') : html.index('id="timeline-heading"')]
@@ -291,6 +313,11 @@ def test_organisation_page_answers_who_then_what_is_next_then_who_they_are_conne
     assert "text-bg-danger" in open_tasks  # overdue
     assert "Avsluttet sak" not in open_tasks and "Avsluttet sak" in html  # done: on the timeline
     assert "Bedriftsbesøk hos Infinitum" in html[html.index('id="timeline-heading"') :]
+    # The follow-up: the open case's stage and adviser, the warning with its kind.
+    follow_up = html[html.index(f'id="establishment-panel-{company.id}"') :]
+    follow_up = follow_up[: follow_up.index("</section>")]
+    assert f"{stages['first_contact'].name} · Rita Rådgiver" in follow_up
+    assert "text-bg-danger" in follow_up
 
 
 def test_timeline_shows_older_entries_behind_a_link(client, login, session):

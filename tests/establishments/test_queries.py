@@ -166,10 +166,33 @@ def test_company_panel_holds_open_cases_and_open_flags(session):
         kind="other",
         raised_on=local_today() - timedelta(days=1),
     )
+    adviser = make_user(session)
+    open_case.adviser_id = adviser.id
+    yellow = services.raise_flag(
+        session, company_id=company.id, severity="yellow", kind="other", raised_on=local_today()
+    )
+    resolved = services.raise_flag(
+        session, company_id=company.id, severity="red", kind="other", raised_on=local_today()
+    )
+    services.resolve_flag(
+        session,
+        flag=resolved,
+        version=resolved.version,
+        resolved_on=local_today(),
+        resolution="Løst",
+    )
+    session.flush()
     panel = queries.company_panel(session, company.id)
-    assert panel.cases == [open_case]
-    assert [r.flag for r in panel.flags] == [flag]
+    assert panel.cases == [
+        queries.CaseLine(open_case.id, "new", open_case.stage.name, adviser.name)
+    ]
+    # Red first, then the yellow one; the resolved and the other organisation's left out.
+    assert [(r.flag.id, r.flag.severity, r.flag.kind) for r in panel.flags] == [
+        (flag.id, "red", "downsizing"),
+        (yellow.id, "yellow", "other"),
+    ]
     assert panel.flags[0].offers_retention_case is False
+    assert queries.company_panel(session, make_company(session).id) == queries.CompanyPanel([], [])
 
 
 def test_stage_changes_cascade_with_the_case(session):

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from crm.companies import queries as company_queries
-from crm.companies.models import Company, RegisterPoint
+from crm.companies.models import Company
 from crm.imports.brreg import import_register_file
 from crm.imports.services import revert_import
 from tests.imports.brreg_fixtures import AS_FORM, lillestrom, make_orgnr, write_fixture
@@ -27,7 +27,7 @@ def _file(tmp_path, name: str, employees: int, *, street: str = "Storgata 1", ba
     return write_fixture(tmp_path / name, [unit], fmt="json", gz=False)
 
 
-def _points(session) -> list[RegisterPoint]:
+def _points(session) -> list[company_queries.RegisterLine]:
     company = session.scalar(select(Company).where(Company.org_number == make_orgnr(700)))
     return company_queries.register_history(session, company.id)
 

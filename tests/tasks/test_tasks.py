@@ -244,8 +244,19 @@ def test_an_organisations_open_tasks_come_by_due_date_without_done_or_other_orga
     make_task(session, title="Hos NILU", company_id=nilu.id, due_on=TODAY - timedelta(5))
     session.commit()
 
-    assert queries.open_company_tasks(session, ife.id) == [overdue, later, undated]
-    assert queries.open_company_tasks(session, ife.id, limit=2) == [overdue, later]
+    adviser = make_user(session, name="Kari Rådgiver")
+    later.assignee_id = adviser.id
+    session.commit()
+
+    assert queries.open_company_tasks(session, ife.id) == [
+        queries.OpenTask(overdue.id, "Forfalt", TODAY - timedelta(2), False, None),
+        queries.OpenTask(later.id, "Senere", TODAY + timedelta(9), False, "Kari Rådgiver"),
+        queries.OpenTask(undated.id, "Uten frist", None, False, None),
+    ]
+    assert [task.id for task in queries.open_company_tasks(session, ife.id, limit=2)] == [
+        overdue.id,
+        later.id,
+    ]
 
 
 # --- pages ------------------------------------------------------------------------------

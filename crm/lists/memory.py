@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from crm.extensions import db
 from crm.lists import queries, services
 from crm.lists.forms import BulkStartForm, SaveFilterForm
-from crm.lists.models import ListName, SavedFilter
+from crm.lists.models import ListName
 from crm.lists.registry import LISTS
 
 RESET = "reset"
@@ -31,7 +31,7 @@ class ListPanel:
     list_name: ListName
     filtered: bool
     query: str
-    saved: list[SavedFilter] = field(default_factory=list)
+    saved: list[queries.FilterLine] = field(default_factory=list)
     save_form: SaveFilterForm | None = None
 
     @property
@@ -39,7 +39,7 @@ class ListPanel:
         """The list without filters, forgetting the last one."""
         return url_for(LISTS[self.list_name].endpoint, **{RESET: "1"})
 
-    def can_change(self, saved: SavedFilter) -> bool:
+    def can_change(self, saved: queries.FilterLine) -> bool:
         """Whether the user may share, unshare or delete the filter."""
         return saved.owner_id == current_user.id or current_user.is_admin
 
@@ -77,14 +77,12 @@ def remember_list(list_name: ListName) -> ListPanel | Response:
         if stored:
             return open_filter(list_name, stored, what=_("Your last filter"))
     # A commit expires the session's objects (the signed-in user among them, read again by
-    # the page): only when there is something to commit.
+    # the page): only when there is something to commit. (The saved filters are columns:
+    # nothing of them expires.)
     elif (args or "page" not in request.args) and services.keep_last(
         db.session, last=last, user_id=user_id, list_name=list_name, args=args
     ):
         db.session.commit()
-        if saved:
-            # Expired by the commit: read again in one statement, not one each.
-            saved = queries.visible_filters(db.session, user_id=user_id, list_name=list_name)
     query = services.encode(args)
     return ListPanel(
         list_name=list_name,

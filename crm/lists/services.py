@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectFieldBase
@@ -70,29 +71,26 @@ def clean_args(
     return kept, dropped
 
 
-def store_last(session: Session, *, user_id: int, list_name: ListName, args: MultiDict) -> bool:
-    """Keep the arguments as the user's last filter of the list; False when it was unchanged."""
-    last = queries.last_filter(session, user_id=user_id, list_name=list_name)
-    return keep_last(session, last=last, user_id=user_id, list_name=list_name, args=args)
-
-
 def keep_last(
     session: Session,
     *,
-    last: SavedFilter | None,
+    last: queries.FilterLine | None,
     user_id: int,
     list_name: ListName,
     args: MultiDict,
 ) -> bool:
-    """store_last with the user's last filter of the list already read (None: there is none)."""
+    """Keep the arguments as the user's last filter of the list (`last`, already read: None
+    when there is none); False when it was unchanged."""
     query = encode(args)[:QUERY_LENGTH]
     if last is None:
         session.add(SavedFilter(owner_id=user_id, list_name=list_name.value, query=query))
+        session.flush()
     elif last.query != query:
-        last.query = query
+        # Read as columns (crm.lists.queries): written by its id. Saved filters keep no
+        # history (crm.history.tracking); updated_at's onupdate applies to this statement too.
+        session.execute(update(SavedFilter).where(SavedFilter.id == last.id).values(query=query))
     else:
         return False
-    session.flush()
     return True
 
 

@@ -184,8 +184,14 @@ def date(value: Date | DateTime | None, format: str = "medium") -> str:
         return "–"
     if isinstance(value, DateTime):
         value = _local(value).date()
-    # babel.dates.format_date's own steps, with the pattern parsed and compiled once.
-    return _date_pattern(format, request_language().format_name)(value)
+    return _day_text(format, request_language().format_name, value)
+
+
+@lru_cache(maxsize=4096)
+def _day_text(format: str, name: str, day: Date) -> str:
+    # babel.dates.format_date's own steps, with the pattern parsed and compiled once; and each
+    # day's text kept (a list shows fifty dates, most of them days seen on earlier pages).
+    return _date_pattern(format, name)(day)
 
 
 @lru_cache(maxsize=16)

@@ -42,6 +42,7 @@ the dict itself, is answered in C.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from typing import Any
 
 import markupsafe
@@ -53,9 +54,10 @@ from jinja2.nodes import Expr
 from jinja2.runtime import Context, Macro
 from jinja2.utils import _PassArg, internalcode
 
-# The C function behind markupsafe.escape (the text escaped, as a plain str); markupsafe's own
-# escape, unwrapped, where a release lacks it.
-_escape_text = getattr(markupsafe, "_escape_inner", None) or (
+# The C function behind markupsafe.escape: the text escaped, as a plain str (markupsafe's own
+# escape, unwrapped, where a release lacks it). For HTML written in Python from pieces, where a
+# Markup per piece would only be joined.
+escape_text: Callable[[str], str] = getattr(markupsafe, "_escape_inner", None) or (
     lambda text: str(markupsafe.escape(text))
 )
 
@@ -114,12 +116,12 @@ def html_output(value: Any) -> str:
     """What `{{ value }}` writes in an autoescaped template, as `markupsafe.escape` does it but
     as a plain string: the text escaped, or an object's own HTML (`__html__`) unescaped."""
     if type(value) is str:
-        return _escape_text(value)
+        return escape_text(value)
     html = getattr(value, "__html__", None)
     if html is not None:
         text = html()
         return text if isinstance(text, str) else str(text)
-    return _escape_text(str(value))
+    return escape_text(str(value))
 
 
 class OutputCodeGenerator(CodeGenerator):

@@ -50,7 +50,9 @@ class Config:
         key.strip() for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
     ]
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: a pooled connection is checked only after it sat idle
+    # (crm.common.database.ping_after_idle), not before every request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 5000
 
     # Flask's defaults (31-day sessions, no SameSite, no upload cap) are unsafe for personal data.

@@ -47,7 +47,12 @@ def load_config(app: Flask, config_class: type[Config], overrides: dict) -> None
 def init_database(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate; SQLite gets its pragmas on every connection."""
     from crm import models  # noqa: F401  (every table must be known to Alembic)
-    from crm.common.database import configure_sqlite, include_name, keep_prepared_statements
+    from crm.common.database import (
+        configure_sqlite,
+        include_name,
+        keep_prepared_statements,
+        ping_after_idle,
+    )
     from crm.common.models import register_audit_listener, render_migration_item
     from crm.contacts.restriction import register_restriction_listener
     from crm.extensions import db, migrate
@@ -63,6 +68,7 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(app, db.engine)
         keep_prepared_statements(app, db.engine, db.session)
+        ping_after_idle(db.engine)
     register_audit_listener()
     register_restriction_listener()
 

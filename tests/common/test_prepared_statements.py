@@ -99,3 +99,35 @@ def test_reads_end_their_transaction_with_a_commit_and_writes_with_a_rollback(ap
             db.session.execute(text("SELECT set_config('application_name', 'x', false)"))
             db.session.execute(text("DELETE FROM companies WHERE false"))
         assert ends == ["rollback"]
+
+
+def test_an_idle_connection_is_pinged_and_a_dead_one_replaced_and_a_busy_one_left_alone(
+    app, monkeypatch
+):
+    from crm.common import database
+
+    pings = []
+    with app.app_context():
+        engine = db.engine
+        real_ping = engine.dialect.do_ping
+        monkeypatch.setattr(
+            engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection)
+        )
+        engine.dispose()
+
+        def backend() -> int:
+            with engine.connect() as connection:
+                return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+        first = backend()
+        assert backend() == first and pings == []  # back moments ago: not asked
+        monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+        assert backend() == first and pings == [1]  # idle long enough: asked, and it answered
+        # The server ends the pooled connection while it sits idle (a restart, a timeout).
+        other = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+        with other.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        other.dispose()
+        replaced = backend()  # no error: the dead connection was swapped before use
+        assert replaced != first and len(pings) >= 2
+        engine.dispose()

@@ -147,8 +147,18 @@ def _rows_statement() -> Select:
 
 
 @built_once
-def _company_names_statement() -> Select:
-    return select(Company.id, Company.name).where(Company.id.in_(bindparam("ids", expanding=True)))
+def _named_links_statement() -> Select:
+    """The page's meetings' links with each organisation's name, in one statement: the name as
+    a subquery per link (an index lookup each, for the 100–250 links of a page), not a join,
+    which PostgreSQL answered by hashing every organisation (see load_companies). One
+    statement, whose only list of values is the page's ids (the same length page after page,
+    so psycopg keeps it prepared), where the organisations' ids read in a second statement
+    were a list of a new length on every page."""
+    links = meeting_companies.c
+    name = select(Company.name).where(Company.id == links.company_id).scalar_subquery()
+    return select(links.meeting_id, links.company_id, name).where(
+        links.meeting_id.in_(bindparam("ids", expanding=True))
+    )
 
 
 @built_once
@@ -263,15 +273,15 @@ def list_meetings(
 
 
 def _company_names(session: Session, meeting_ids: list[int]) -> dict[int, list[Named]]:
-    """Each meeting's organisations as id and name (no ORM objects), by name."""
-    return _companies_by_meeting(
-        session,
-        meeting_ids,
-        lambda wanted: {
-            company_id: Named(company_id, name)
-            for company_id, name in read(session, _company_names_statement(), {"ids": list(wanted)})
-        },
-    )
+    """Each meeting's organisations as id and name (no ORM objects), by name then id."""
+    by_meeting: dict[int, list[Named]] = {}
+    for meeting_id, company_id, name in read(
+        session, _named_links_statement(), {"ids": meeting_ids}
+    ):
+        by_meeting.setdefault(meeting_id, []).append(Named(company_id, name))
+    for companies in by_meeting.values():
+        companies.sort(key=lambda company: (company.name, company.id))
+    return by_meeting
 
 
 @dataclass

@@ -54,6 +54,7 @@ def init_database(app: Flask) -> None:
         ping_after_idle,
     )
     from crm.common.models import register_audit_listener, render_migration_item
+    from crm.common.triggered_version import share_version_reads
     from crm.contacts.restriction import register_restriction_listener
     from crm.extensions import db, migrate
 
@@ -69,6 +70,7 @@ def init_database(app: Flask) -> None:
         configure_sqlite(app, db.engine)
         keep_prepared_statements(app, db.engine, db.session)
         ping_after_idle(db.engine)
+        share_version_reads(db.engine)
     register_audit_listener()
     register_restriction_listener()
 

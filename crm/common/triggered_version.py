@@ -16,6 +16,11 @@ for an instant at its end, not from its first row on, and two transactions canno
 the row, as it is the last lock either takes. Within a transaction the version changes at its
 commit, not at its writes. SQLite lets one writer in at a time: plain triggers, per row.
 
+A request whose caches need several versions (a list's filter choices are kept under the
+reference data's, its total under the graph's) reads them in one statement, at the first ask,
+and keeps them for its transaction until it writes (`share_version_reads`): each such read was a
+round trip of its own on PostgreSQL.
+
 SQLite rebuilds a table when a migration alters it in batch mode and drops its triggers:
 `crm.search.index.create_triggers` recreates these too, so the one call after such a migration
 keeps them all.
@@ -23,14 +28,16 @@ keeps them all.
 
 from __future__ import annotations
 
+import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Generic, TypeVar
 
-from sqlalchemy import Connection, TextClause, inspect, text
+from sqlalchemy import Connection, Engine, TextClause, event, inspect, text
 from sqlalchemy.orm import Session
 
 _EVENTS = ("INSERT", "UPDATE", "DELETE")
@@ -76,6 +83,9 @@ class TriggeredVersion:
         which no other sees unless it commits.)"""
         # On the session's connection, not through the ORM's execute: a third of the cost.
         connection = session.connection()
+        shared = _shared_read(connection)
+        if shared is not None and self.table in shared:
+            return shared[self.table]
         sqlite, postgres = self._reads
         if connection.dialect.name == "sqlite":
             return connection.execute(sqlite).scalar_one()
@@ -172,6 +182,7 @@ class VersionedCache(Generic[T]):
     """
 
     def __init__(self, version: TriggeredVersion, *, size: int | None = None) -> None:
+        _CACHED[version.table] = version
         self.version = version
         self.size = size
         self._lock = threading.Lock()
@@ -203,3 +214,63 @@ class VersionedCache(Generic[T]):
                 if self.size is not None and len(self._values) > self.size:
                     self._values.popitem(last=False)
         return value
+
+
+# --- the versions a request's caches read, in one statement -----------------------------
+
+# Every version some VersionedCache is kept under, by table.
+_CACHED: dict[str, TriggeredVersion] = {}
+# Engines whose transactions drop the shared read at their ends and writes.
+_SHARING: weakref.WeakSet[Engine] = weakref.WeakSet()
+_SHARED = "crm_versions"
+# What a transaction may run and keep its shared read: reads, and settings.
+_READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET LOCAL|PRAGMA)\b", re.IGNORECASE)
+
+
+def share_version_reads(engine: Engine) -> None:
+    """Let the versions of a transaction's caches be read once, together (see the module's
+    note): the shared read is dropped when the transaction begins, commits or rolls back,
+    and before any statement that is not a read (a write may change a version: on SQLite at
+    once, on PostgreSQL at the commit, which `current` then tells as None)."""
+    if engine in _SHARING:
+        return
+    _SHARING.add(engine)
+
+    def _drop(connection, *_args) -> None:
+        connection.info.pop(_SHARED, None)
+
+    for name in ("begin", "commit", "rollback"):
+        event.listen(engine, name, _drop)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _drop_before_writes(connection, _cursor, statement, *_args) -> None:
+        if _SHARED in connection.info and not _READ_ONLY.match(statement):
+            connection.info.pop(_SHARED)
+
+
+def _shared_read(connection: Connection) -> dict[str, str | None] | None:
+    """Every cached version as this transaction reads it (read now if not yet), or None where
+    the engine does not share reads."""
+    if connection.engine not in _SHARING:
+        return None
+    shared = connection.info.get(_SHARED)
+    if shared is None:
+        tables = tuple(sorted(_CACHED))
+        row = connection.execute(_read_together(tables, connection.dialect.name)).one()
+        if connection.dialect.name == "sqlite":
+            shared = dict(zip(tables, row, strict=True))
+        else:
+            *versions, wrote = row
+            shared = dict.fromkeys(tables) if wrote else dict(zip(tables, versions, strict=True))
+        connection.info[_SHARED] = shared
+    return shared
+
+
+@cache
+def _read_together(tables: tuple[str, ...], dialect: str) -> TextClause:
+    # One row of each version's one-row table. The names are this module's constants (the
+    # tables of TriggeredVersion instances in code), never input: no injection (S608).
+    columns = ", ".join(f"{table}.version" for table in tables)
+    if dialect != "sqlite":
+        columns += ", txid_current_if_assigned() IS NOT NULL"
+    return text(f"SELECT {columns} FROM {', '.join(tables)}")  # noqa: S608  # nosec B608

@@ -63,6 +63,7 @@ from crm import create_app
 from crm.auth import services as auth_services
 from crm.auth.models import User
 from crm.companies.models import Company, Place, Sector, company_sectors
+from crm.companies.page import company_page
 from crm.contacts.models import Contact
 from crm.demo.generate import generate
 from crm.extensions import db
@@ -301,7 +302,7 @@ def _cases() -> list[tuple[str, str, Callable[[], object]]]:
             (
                 f"organisation page, chain ({chain.n:,} sub-units)",
                 f"/companies/{chain.parent_id}",
-                floor(companies.get_company_detail, company_id=chain.parent_id),
+                floor(company_page, company_id=chain.parent_id),
             )
         )
     return [

@@ -50,6 +50,11 @@ class TriggeredVersion:
     table: str
     tables: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # Read with the others when a cache asks (share_version_reads): the versions are
+        # module constants, made at import, so every request reads the same set.
+        _VERSIONS[self.table] = self
+
     @property
     def prefix(self) -> str:
         return f"{self.table}_"
@@ -182,7 +187,6 @@ class VersionedCache(Generic[T]):
     """
 
     def __init__(self, version: TriggeredVersion, *, size: int | None = None) -> None:
-        _CACHED[version.table] = version
         self.version = version
         self.size = size
         self._lock = threading.Lock()
@@ -218,8 +222,8 @@ class VersionedCache(Generic[T]):
 
 # --- the versions a request's caches read, in one statement -----------------------------
 
-# Every version some VersionedCache is kept under, by table.
-_CACHED: dict[str, TriggeredVersion] = {}
+# Every version, by table (TriggeredVersion.__post_init__).
+_VERSIONS: dict[str, TriggeredVersion] = {}
 # Engines whose transactions drop the shared read at their ends and writes.
 _SHARING: weakref.WeakSet[Engine] = weakref.WeakSet()
 _SHARED = "crm_versions"
@@ -255,7 +259,7 @@ def _shared_read(connection: Connection) -> dict[str, str | None] | None:
         return None
     shared = connection.info.get(_SHARED)
     if shared is None:
-        tables = tuple(sorted(_CACHED))
+        tables = tuple(sorted(_VERSIONS))
         row = connection.execute(_read_together(tables, connection.dialect.name)).one()
         if connection.dialect.name == "sqlite":
             shared = dict(zip(tables, row, strict=True))

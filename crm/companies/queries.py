@@ -640,26 +640,12 @@ def _company_page() -> Select:
     )
 
 
-_COMPANY_PAGE = _company_page()
-# The sectors' names by a statement of their own, not selectinload: the ORM builds and runs a
-# selectin load after the row (its post-load step), which cost more than this whole read; and
-# names, not mapped sectors (the ORM's loading was most of this read's time).
-_COMPANY_SECTORS = keep(
-    select(Sector.name)
-    .join(company_sectors, company_sectors.c.sector_id == Sector.id)
-    .where(company_sectors.c.company_id == bindparam("company_id"))
-    .order_by(Sector.position, Sector.id)
-)
-
-_SUB_UNITS = keep(
-    select(Company.id, Company.name)
-    .where(Company.parent_id == bindparam("company_id"))
-    .order_by(fold(Company.name), Company.id)
-    .limit(SUB_UNIT_LIMIT + 1)
-)
-# The people working there now; restricted people are left out by the restriction's hook
-# (crm.contacts.restriction), which adds its criteria to this statement as to any other.
-_PEOPLE = (
+# The organisation page's facts (crm.companies.page).
+COMPANY_FACTS = _company_page()
+# The people working there now (crm.companies.page); restricted people are left out by the
+# restriction's hook (crm.contacts.restriction), which adds its criteria to this statement as
+# to any other.
+PEOPLE = (
     select(Affiliation.contact_id, Contact.name, Affiliation.title)
     .join(Affiliation.contact)
     .where(
@@ -668,47 +654,6 @@ _PEOPLE = (
     )
     .order_by(fold(Contact.name), Affiliation.id)
 )
-
-
-def get_company_detail(
-    session: Session, company_id: int, *, before: datetime | None = None
-) -> CompanyDetail | None:
-    """An organisation with place, sectors, parent, sub-units, memberships, current people and
-    its timeline at or before `before`.
-
-    Columns, not whole rows, for the lists the page shows (sub-units, memberships, people);
-    the memberships load once for their table and the timeline, and "last contacted" and
-    "next meeting" come from the timeline's meetings when those tell them (contact_dates is
-    the statement otherwise: two index lookups).
-    """
-    row = read(session, _COMPANY_PAGE, {"company_id": company_id}).first()
-    if row is None:
-        return None
-    company = CompanyFacts(*row)
-    sectors = list(read(session, _COMPANY_SECTORS, {"company_id": company_id}).scalars())
-    sub_units = [SubUnit(*row) for row in read(session, _SUB_UNITS, {"company_id": company_id})]
-    today = local_today()
-    memberships = _memberships(session, company_id, today=today)
-    people = [
-        PersonRow(*row)
-        for row in session.execute(_PEOPLE, {"company_id": company_id, "today": today})
-    ]
-    timeline = company_timeline(session, company_id, before=before, memberships=memberships)
-    dates = timeline.contact_dates(today)
-    if dates is None:
-        dates = contact_dates(session, company_id, today=today)
-    return CompanyDetail(
-        company=company,
-        sectors=sectors,
-        sub_units=sub_units[:SUB_UNIT_LIMIT],
-        more_sub_units=len(sub_units) > SUB_UNIT_LIMIT,
-        current_memberships=[m for m in memberships if m.current],
-        former_memberships=[m for m in memberships if not m.current],
-        people=people,
-        timeline=timeline,
-        last_contacted=dates[0],
-        next_meeting=dates[1],
-    )
 
 
 @dataclass
@@ -786,7 +731,7 @@ def meeting_page_ids(*, before: bool) -> Select:
 @built_once
 def _meetings_page(*, before: bool) -> Select:
     """The page's meetings with their participants counted (built once per shape: see
-    _COMPANY_PAGE). The page of ids first, then their rows and the counts for those only
+    COMPANY_FACTS). The page of ids first, then their rows and the counts for those only
     (SQLite works out a select's columns before it sorts)."""
     ids = meeting_page_ids(before=before).subquery()
     page = (

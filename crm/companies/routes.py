@@ -24,13 +24,12 @@ from crm.companies.forms import (
 )
 from crm.companies.labels import STATUS_BADGES, format_orgnr
 from crm.companies.models import Place, Sector
-from crm.establishments import queries as establishment_queries
+from crm.companies.page import company_page
 from crm.extensions import db
 from crm.lists.memory import ListPanel, bulk_panel, remember_list
 from crm.lists.models import ListName
 from crm.meetings import queries as meeting_queries
 from crm.network import queries as network_queries
-from crm.tasks import queries as task_queries
 
 
 @bp.context_processor
@@ -85,27 +84,26 @@ def index():
 def detail(company_id: int):
     """An organisation's facts, clusters, people and timeline."""
     before = parse_datetime(request.args.get("before"))
-    detail = queries.get_company_detail(db.session, company_id, before=before)
-    if detail is None:
+    page = company_page(db.session, company_id, before=before)
+    if page is None:
         abort(404)
-    history = queries.register_history(db.session, company_id)
     # The page shows the newest links; the network's page for the organisation has all.
     links, link_count = network_queries.newest_company_links(
         db.session, company_id, shown=LINKS_SHOWN
     )
     return render_template(
         "companies/detail.html",
-        detail=detail,
-        company=detail.company,
-        timeline=detail.timeline,
+        detail=page.detail,
+        company=page.detail.company,
+        timeline=page.detail.timeline,
         before=before,
         links=links,
         link_count=link_count,
-        establishment_panel=establishment_queries.company_panel(db.session, company_id),
-        open_tasks=task_queries.open_company_tasks(db.session, company_id),
+        establishment_panel=page.panel,
+        open_tasks=page.open_tasks,
         today=local_today(),
-        register_history=history,
-        register_chart=queries.employee_chart(history),
+        register_history=page.history,
+        register_chart=queries.employee_chart(page.history),
     )
 
 

@@ -514,29 +514,8 @@ class CompanyPanel:
     flags: list[FlagRow]
 
 
-# The organisation page's two statements, built once with the organisation as a parameter:
-# the page runs them on every view. Columns, not whole rows with their stage, adviser,
-# organisation and raiser loaded beside them: the page shows five of them, and the ORM's
-# loading cost about 0.3 ms a statement, most of the panel's time, for none or a few rows.
-@built_once
-def _company_cases() -> Select:
-    return (
-        select(
-            EstablishmentCase.id,
-            EstablishmentCase.kind,
-            Stage.name,
-            User.name,
-        )
-        .join(EstablishmentCase.stage)
-        .outerjoin(User, User.id == EstablishmentCase.adviser_id)
-        .where(
-            EstablishmentCase.company_id == bindparam("company_id"),
-            Stage.outcome.in_(ACTIVE_OUTCOMES),
-        )
-        .order_by(EstablishmentCase.opened_on.desc(), EstablishmentCase.id.desc())
-    )
-
-
+# The organisation page reads its cases and flags with its other lists (crm.companies.page);
+# the visit brief reads the flags here.
 @built_once
 def _company_flags() -> Select:
     return (
@@ -558,12 +537,6 @@ def _company_flags() -> Select:
             WarningFlag.id.desc(),
         )
     )
-
-
-def company_panel(session: Session, company_id: int) -> CompanyPanel:
-    """The organisation's active cases (open or on hold) and its open flags, red first."""
-    cases = [CaseLine(*row) for row in read(session, _company_cases(), {"company_id": company_id})]
-    return CompanyPanel(cases, company_flags(session, company_id, has_open_case=bool(cases)))
 
 
 def company_flags(

@@ -7,10 +7,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from crm.auth.models import User
 from crm.common.pagination import ResultPages, page_statement
 from crm.common.statements import built_once, read
 from crm.companies.models import Company
@@ -151,41 +150,14 @@ def my_tasks(
 
 @dataclass(frozen=True, slots=True)
 class OpenTask:
-    """An open task as the organisation's page lists it (tasks/_due.html reads due_on, done)."""
+    """An open task as the organisation's page lists it (crm.companies.page; tasks/_due.html
+    reads due_on and done)."""
 
     id: int
     title: str
     due_on: date | None
     done: bool
     assignee_name: str | None
-
-
-def open_company_tasks(
-    session: Session, company_id: int, *, limit: int = OPEN_SHOWN
-) -> list[OpenTask]:
-    """An organisation's open tasks by due date (overdue first, undated last), with assignees."""
-    return [
-        OpenTask(*row)
-        for row in read(session, _open_company_tasks(), {"company_id": company_id, "limit": limit})
-    ]
-
-
-@built_once
-def _open_company_tasks() -> Select:
-    # The organisation's page runs it: built once, its values parameters (crm.common.statements);
-    # the columns it shows, not whole tasks with their assignees (the ORM's loading was most of
-    # its time, for a handful of rows).
-    return (
-        select(Task.id, Task.title, Task.due_on, Task.done, User.name)
-        .outerjoin(User, User.id == Task.assignee_id)
-        # `done IS NOT true`, not `done IS false` (the same: done is NOT NULL): SQLite,
-        # without statistics, read every open task in the country through ix_tasks_done
-        # (1,271 at Lillestrøm's scale, 3 ms) for the organisation's handful; it cannot
-        # use that index for IS NOT, so it takes the organisation's.
-        .where(Task.company_id == bindparam("company_id"), Task.done.is_not(True))
-        .order_by(Task.due_on.is_(None), Task.due_on, Task.id)
-        .limit(bindparam("limit"))
-    )
 
 
 def get_task(session: Session, task_id: int) -> Task | None:

@@ -9,6 +9,7 @@ import pytest
 from crm.common import pagination as paging
 from crm.common.dates import local_today
 from crm.companies import queries
+from crm.companies.page import company_page
 from crm.meetings import queries as meeting_queries
 from tests.factories import (
     make_affiliation,
@@ -135,12 +136,12 @@ def test_detail_splits_current_and_former_memberships_and_lists_current_people(s
         contact=make_contact(session, name="Gammel"),
         end_date=date(2020, 1, 1),
     )
-    detail = queries.get_company_detail(session, company.id)
+    detail = company_page(session, company.id).detail
     assert (detail.company.parent_id, detail.company.parent_name) == (parent.id, "Helse Sør-Øst")
     assert [(u.id, u.name) for u in detail.sub_units] == [(unit.id, "Ahus Kongsvinger")]
     assert len(detail.current_memberships) == 1 and len(detail.former_memberships) == 1
     assert [(p.contact_id, p.name) for p in detail.people] == [(now.contact_id, "Kari")]
-    assert queries.get_company_detail(session, 999999) is None
+    assert company_page(session, 999999) is None
 
 
 def _at(days_ago: int) -> datetime:
@@ -335,11 +336,11 @@ def test_page_dates_from_the_timeline_agree_with_their_own_statement(session, co
         else:
             assert dates == expected
     with count_queries() as statements:
-        detail = queries.get_company_detail(session, company.id)
+        detail = company_page(session, company.id).detail
     assert (detail.last_contacted, detail.next_meeting) == expected
     assert not any("max(" in statement.lower() for statement in statements)
     with count_queries() as statements:
-        detail = queries.get_company_detail(session, company.id, before=start)
+        detail = company_page(session, company.id, before=start).detail
     assert (detail.last_contacted, detail.next_meeting) == expected
     assert any("max(" in statement.lower() for statement in statements)
 

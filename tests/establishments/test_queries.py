@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from crm.common.dates import local_today
+from crm.companies.page import company_page
 from crm.establishments import queries, services
 from crm.establishments.models import StageChange
 from crm.extensions import db
@@ -182,7 +183,7 @@ def test_company_panel_holds_open_cases_and_open_flags(session):
         resolution="Løst",
     )
     session.flush()
-    panel = queries.company_panel(session, company.id)
+    panel = company_page(session, company.id).panel
     assert panel.cases == [
         queries.CaseLine(open_case.id, "new", open_case.stage.name, adviser.name)
     ]
@@ -192,7 +193,7 @@ def test_company_panel_holds_open_cases_and_open_flags(session):
         (yellow.id, "yellow", "other"),
     ]
     assert panel.flags[0].offers_retention_case is False
-    assert queries.company_panel(session, make_company(session).id) == queries.CompanyPanel([], [])
+    assert company_page(session, make_company(session).id).panel == queries.CompanyPanel([], [])
 
 
 def test_stage_changes_cascade_with_the_case(session):

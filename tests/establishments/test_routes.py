@@ -565,7 +565,7 @@ def test_company_panel_partial_renders(app, session, editor):
     from flask import render_template_string
     from flask_login import login_user
 
-    from crm.establishments.queries import company_panel
+    from crm.companies.page import company_page
 
     seed(session)
     company = make_company(session, name="Panel AS")
@@ -579,7 +579,7 @@ def test_company_panel_partial_renders(app, session, editor):
         html = render_template_string(
             '{% include "establishments/_company_panel.html" %}',
             company=company,
-            panel=company_panel(session, company.id),
+            panel=company_page(session, company.id).panel,
         )
     assert f"/establishments/{case.id}" in html
     assert "Raise a warning" in html and "Premises" in html

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from crm.common.dates import local_today
 from crm.common.errors import DomainError, StaleObjectError
+from crm.companies.page import company_page
 from crm.meetings import services as meeting_services
 from crm.tasks import queries, services
 from crm.tasks.models import Task
+from crm.tasks.queries import OPEN_SHOWN, OpenTask
 from tests.conftest import csrf_token, post_form
 from tests.factories import make_company, make_meeting, make_task, make_user
 
@@ -248,15 +250,17 @@ def test_an_organisations_open_tasks_come_by_due_date_without_done_or_other_orga
     later.assignee_id = adviser.id
     session.commit()
 
-    assert queries.open_company_tasks(session, ife.id) == [
-        queries.OpenTask(overdue.id, "Forfalt", TODAY - timedelta(2), False, None),
-        queries.OpenTask(later.id, "Senere", TODAY + timedelta(9), False, "Kari Rådgiver"),
-        queries.OpenTask(undated.id, "Uten frist", None, False, None),
+    assert company_page(session, ife.id).open_tasks == [
+        OpenTask(overdue.id, "Forfalt", TODAY - timedelta(2), False, None),
+        OpenTask(later.id, "Senere", TODAY + timedelta(9), False, "Kari Rådgiver"),
+        OpenTask(undated.id, "Uten frist", None, False, None),
     ]
-    assert [task.id for task in queries.open_company_tasks(session, ife.id, limit=2)] == [
-        overdue.id,
-        later.id,
-    ]
+    # At most OPEN_SHOWN, the first by due date.
+    for n in range(OPEN_SHOWN):
+        make_task(session, title=f"Mer {n}", company_id=ife.id, due_on=TODAY + timedelta(20 + n))
+    session.commit()
+    shown = company_page(session, ife.id).open_tasks
+    assert len(shown) == OPEN_SHOWN and [task.id for task in shown[:2]] == [overdue.id, later.id]
 
 
 # --- pages ------------------------------------------------------------------------------

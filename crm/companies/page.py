@@ -5,7 +5,7 @@ memberships, register history, open cases, open warnings, open tasks and people,
 timeline and links. Read one statement each, they were most of the page's statements, and on
 PostgreSQL each statement is a round trip: the client's and the server's work for a message
 each way (about 0.25 ms of CPU between them, whatever the statement reads). The seven lists
-that are the organisation's own columns come here in one statement (`_PARTS`): each list a
+that are the organisation's own columns come here in one statement (`_parts`): each list a
 branch of a UNION ALL in one row shape, named by its `part` and numbered in its own order.
 The people stay a statement of their own: the restriction's hook (crm.contacts.restriction)
 adds its criteria to ORM statements that read people, not to a branch of a compound one.
@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import (
     Boolean,
@@ -54,16 +55,13 @@ from crm.companies.queries import (
     RegisterLine,
     SubUnit,
 )
+from crm.establishments import queries as establishment_queries
 from crm.establishments.models import EstablishmentCase, FlagSeverity, Stage, WarningFlag
-from crm.establishments.queries import (
-    ACTIVE_OUTCOMES,
-    CaseLine,
-    CompanyPanel,
-    FlagRow,
-    OpenFlag,
-)
+from crm.tasks import queries as task_queries
 from crm.tasks.models import Task
-from crm.tasks.queries import OPEN_SHOWN, OpenTask
+
+# The establishments' and tasks' queries as modules, their names read when the page is read:
+# crm.establishments.queries imports the organisations' package, whose routes import this.
 
 # The row shape every branch fills (None where a list has nothing to put), with its type: the
 # same in every branch, as PostgreSQL asks of a UNION and as SQLAlchemy reads the first
@@ -105,7 +103,9 @@ def _first(branch: Select, limit: int) -> Select:
     return select(*rows.c).where(rows.c.n <= limit)
 
 
+@cache
 def _parts() -> CompoundSelect:
+    """The seven lists' statement, built on first use (see the imports above)."""
     company_id = bindparam("company_id")
     red_first = WarningFlag.severity != FlagSeverity.RED.value
     branches = [
@@ -164,7 +164,7 @@ def _parts() -> CompoundSelect:
         .outerjoin(User, User.id == EstablishmentCase.adviser_id)
         .where(
             EstablishmentCase.company_id == company_id,
-            Stage.outcome.in_(ACTIVE_OUTCOMES),
+            Stage.outcome.in_(establishment_queries.ACTIVE_OUTCOMES),
         ),
         # Red first, then newest, as the department's list of open flags.
         _part(
@@ -193,14 +193,11 @@ def _parts() -> CompoundSelect:
             )
             .outerjoin(User, User.id == Task.assignee_id)
             .where(Task.company_id == company_id, Task.done.is_not(True)),
-            OPEN_SHOWN,
+            task_queries.OPEN_SHOWN,
         ),
     ]
     parts = union_all(*branches)
     return keep(parts.order_by(parts.selected_columns.part, parts.selected_columns.n))
-
-
-_PARTS = _parts()
 
 
 @dataclass
@@ -209,8 +206,8 @@ class CompanyPage:
 
     detail: CompanyDetail
     history: list[RegisterLine]
-    panel: CompanyPanel
-    open_tasks: list[OpenTask]
+    panel: establishment_queries.CompanyPanel
+    open_tasks: list[task_queries.OpenTask]
 
 
 def company_page(
@@ -228,7 +225,7 @@ def company_page(
         return None
     company = CompanyFacts(*row)
     parts: dict[str, list[Row]] = defaultdict(list)
-    for part in read(session, _PARTS, {"company_id": company_id}):
+    for part in read(session, _parts(), {"company_id": company_id}):
         parts[part.part].append(part)
     today = local_today()
     memberships = [
@@ -244,7 +241,9 @@ def company_page(
     if dates is None:
         dates = queries.contact_dates(session, company_id, today=today)
     sub_units = [SubUnit(unit.a, unit.t1) for unit in parts["unit"]]
-    cases = [CaseLine(case.a, case.t1, case.t2, case.t3) for case in parts["case"]]
+    cases = [
+        establishment_queries.CaseLine(case.a, case.t1, case.t2, case.t3) for case in parts["case"]
+    ]
     return CompanyPage(
         detail=CompanyDetail(
             company=company,
@@ -262,15 +261,19 @@ def company_page(
             RegisterLine(point.d1, point.b, point.t1, point.t2, point.t3)
             for point in parts["history"]
         ],
-        panel=CompanyPanel(
+        panel=establishment_queries.CompanyPanel(
             cases,
             [
-                FlagRow(OpenFlag(flag.a, flag.t1, flag.t2, flag.d1, flag.t3), bool(cases))
+                establishment_queries.FlagRow(
+                    establishment_queries.OpenFlag(flag.a, flag.t1, flag.t2, flag.d1, flag.t3),
+                    bool(cases),
+                )
                 for flag in parts["flag"]
             ],
         ),
         open_tasks=[
-            OpenTask(task.a, task.t1, task.d1, bool(task.flag), task.t2) for task in parts["task"]
+            task_queries.OpenTask(task.a, task.t1, task.d1, bool(task.flag), task.t2)
+            for task in parts["task"]
         ],
     )
 

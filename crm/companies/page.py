@@ -178,7 +178,7 @@ def _parts() -> CompoundSelect:
                 "d1": WarningFlag.raised_on,
             },
         ).where(WarningFlag.company_id == company_id, WarningFlag.resolved_on.is_(None)),
-        # Overdue first, undated last (crm.tasks.queries.open_company_tasks).
+        # Overdue first, undated last; at most OPEN_SHOWN.
         _first(
             _part(
                 "task",

@@ -152,9 +152,10 @@ def without_parallel_workers(session: Session) -> None:
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
-# What a transaction may run and still end with COMMIT instead of ROLLBACK (see below): reads,
-# and settings that end with the transaction either way.
-_READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET LOCAL)\b", re.IGNORECASE)
+# A statement that only reads: a read, or a setting that ends with the transaction either way
+# (SQLite's PRAGMAs are its settings). A transaction that ran only these may end with COMMIT
+# instead of ROLLBACK (below), and keeps the versions it read (crm.common.triggered_version).
+READ_ONLY_STATEMENT = re.compile(r"\s*(SELECT|SHOW|SET LOCAL|PRAGMA)\b", re.IGNORECASE)
 _WROTE = "crm_wrote"
 
 
@@ -180,7 +181,7 @@ def keep_prepared_statements(app: Flask, engine: Engine, session: scoped_session
 
     @event.listens_for(engine, "before_cursor_execute")
     def _note_writes(connection, _cursor, statement, _parameters, _context, _many) -> None:
-        if not _READ_ONLY.match(statement):
+        if not READ_ONLY_STATEMENT.match(statement):
             connection.info[_WROTE] = True
 
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before it (Flask runs them

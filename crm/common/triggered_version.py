@@ -28,7 +28,6 @@ keeps them all.
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -39,6 +38,8 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, TextClause, event, inspect, text
 from sqlalchemy.orm import Session
+
+from crm.common.database import READ_ONLY_STATEMENT
 
 _EVENTS = ("INSERT", "UPDATE", "DELETE")
 
@@ -227,8 +228,6 @@ _VERSIONS: dict[str, TriggeredVersion] = {}
 # Engines whose transactions drop the shared read at their ends and writes.
 _SHARING: weakref.WeakSet[Engine] = weakref.WeakSet()
 _SHARED = "crm_versions"
-# What a transaction may run and keep its shared read: reads, and settings.
-_READ_ONLY = re.compile(r"\s*(SELECT|SHOW|SET LOCAL|PRAGMA)\b", re.IGNORECASE)
 
 
 def share_version_reads(engine: Engine) -> None:
@@ -248,7 +247,7 @@ def share_version_reads(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _drop_before_writes(connection, _cursor, statement, *_args) -> None:
-        if _SHARED in connection.info and not _READ_ONLY.match(statement):
+        if _SHARED in connection.info and not READ_ONLY_STATEMENT.match(statement):
             connection.info.pop(_SHARED)
 
 

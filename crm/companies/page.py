@@ -56,7 +56,7 @@ from crm.companies.queries import (
     SubUnit,
 )
 from crm.establishments import queries as establishment_queries
-from crm.establishments.models import EstablishmentCase, FlagSeverity, Stage, WarningFlag
+from crm.establishments.models import EstablishmentCase, Stage, WarningFlag
 from crm.tasks import queries as task_queries
 from crm.tasks.models import Task
 
@@ -107,7 +107,6 @@ def _first(branch: Select, limit: int) -> Select:
 def _parts() -> CompoundSelect:
     """The seven lists' statement, built on first use (see the imports above)."""
     company_id = bindparam("company_id")
-    red_first = WarningFlag.severity != FlagSeverity.RED.value
     branches = [
         _part(
             "sector",
@@ -127,7 +126,7 @@ def _parts() -> CompoundSelect:
         ),
         _part(
             "membership",
-            [Membership.joined_on.desc(), Cluster.name, Membership.id],
+            queries.MEMBERSHIP_ORDER,
             {
                 "a": Membership.id,
                 "b": Membership.cluster_id,
@@ -141,7 +140,7 @@ def _parts() -> CompoundSelect:
         .where(Membership.company_id == company_id),
         _part(
             "history",
-            [RegisterPoint.observed_on, RegisterPoint.id],
+            queries.HISTORY_ORDER,
             {
                 "b": RegisterPoint.employees,
                 "t1": RegisterPoint.register_status,
@@ -166,10 +165,9 @@ def _parts() -> CompoundSelect:
             EstablishmentCase.company_id == company_id,
             Stage.outcome.in_(establishment_queries.ACTIVE_OUTCOMES),
         ),
-        # Red first, then newest, as the department's list of open flags.
         _part(
             "flag",
-            [red_first, WarningFlag.raised_on.desc(), WarningFlag.id.desc()],
+            establishment_queries.FLAG_ORDER,
             {
                 "a": WarningFlag.id,
                 "t1": WarningFlag.severity,
@@ -178,11 +176,11 @@ def _parts() -> CompoundSelect:
                 "d1": WarningFlag.raised_on,
             },
         ).where(WarningFlag.company_id == company_id, WarningFlag.resolved_on.is_(None)),
-        # Overdue first, undated last; at most OPEN_SHOWN.
+        # At most OPEN_SHOWN, the first by due date.
         _first(
             _part(
                 "task",
-                [Task.due_on.is_(None), Task.due_on, Task.id],
+                task_queries.DUE_ORDER,
                 {
                     "a": Task.id,
                     "t1": Task.title,

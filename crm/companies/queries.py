@@ -548,6 +548,11 @@ def contact_dates(
     ).one()
 
 
+# An organisation's memberships newest first, and its register points oldest first: its page
+# (crm.companies.page) and the statements below.
+MEMBERSHIP_ORDER = (Membership.joined_on.desc(), Cluster.name, Membership.id)
+HISTORY_ORDER = (RegisterPoint.observed_on, RegisterPoint.id)
+
 _MEMBERSHIPS = keep(
     select(
         Membership.id,
@@ -559,7 +564,7 @@ _MEMBERSHIPS = keep(
     )
     .join(Membership.cluster)
     .where(Membership.company_id == bindparam("company_id"))
-    .order_by(Membership.joined_on.desc(), Cluster.name, Membership.id)
+    .order_by(*MEMBERSHIP_ORDER)
 )
 
 
@@ -915,7 +920,7 @@ def _register_history() -> Select:
             RegisterPoint.address,
         )
         .where(RegisterPoint.company_id == bindparam("company_id"))
-        .order_by(RegisterPoint.observed_on, RegisterPoint.id)
+        .order_by(*HISTORY_ORDER)
     )
 
 

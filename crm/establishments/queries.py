@@ -458,6 +458,15 @@ class FlagRow:
         return self.flag.severity == FlagSeverity.RED and not self.has_open_case
 
 
+# Open flags red first (alphabetical order happens to agree, but say it outright), then
+# newest: the department's list, the organisation's page and the visit brief.
+FLAG_ORDER = (
+    WarningFlag.severity != FlagSeverity.RED.value,
+    WarningFlag.raised_on.desc(),
+    WarningFlag.id.desc(),
+)
+
+
 def _open_flags_query(
     *, red_only: bool = False, company_id: int | BindParameter[int] | None = None
 ) -> Select:
@@ -470,9 +479,7 @@ def _open_flags_query(
         query = query.where(WarningFlag.severity == FlagSeverity.RED.value)
     if company_id is not None:
         query = query.where(WarningFlag.company_id == company_id)
-    # Red before yellow (alphabetical order happens to agree, but say it outright).
-    red_first = (WarningFlag.severity != FlagSeverity.RED.value).label("not_red")
-    return query.order_by(red_first, WarningFlag.raised_on.desc(), WarningFlag.id.desc())
+    return query.order_by(*FLAG_ORDER)
 
 
 def open_flags(
@@ -530,12 +537,7 @@ def _company_flags() -> Select:
             WarningFlag.company_id == bindparam("company_id"),
             WarningFlag.resolved_on.is_(None),
         )
-        # Red first, then newest, as the department's list of open flags.
-        .order_by(
-            WarningFlag.severity != FlagSeverity.RED.value,
-            WarningFlag.raised_on.desc(),
-            WarningFlag.id.desc(),
-        )
+        .order_by(*FLAG_ORDER)
     )
 
 

@@ -100,11 +100,16 @@ def _group_counts_statement(user_id: int, today: date, include_done: bool) -> Se
     return select(grouped.c.grp, func.count()).group_by(grouped.c.grp)
 
 
+# Open tasks by due date, overdue first and undated last (along ix_tasks_open_by_due): the
+# tasks list and the organisation's page (crm.companies.page).
+DUE_ORDER = (Task.due_on.is_(None), Task.due_on, Task.id)
+
+
 @built_once
 def _page_query(user_id: int, *, today: date, include_done: bool) -> Select:
     # Open tasks by due date (overdue first, undated last) walk ix_tasks_open_by_due in order;
     # done ones after them, the most recently done first.
-    order = [Task.due_on.is_(None), Task.due_on, Task.id]
+    order = list(DUE_ORDER)
     if include_done:
         done_at = case((Task.done.is_(True), Task.done_at))
         order = [Task.done, done_at.desc().nulls_last(), *order]

@@ -48,6 +48,7 @@ def init_database(app: Flask) -> None:
     """Bind SQLAlchemy and Flask-Migrate; SQLite gets its pragmas on every connection."""
     from crm import models  # noqa: F401  (every table must be known to Alembic)
     from crm.common.database import (
+        begin_before_writes,
         configure_sqlite,
         include_name,
         keep_prepared_statements,
@@ -70,6 +71,7 @@ def init_database(app: Flask) -> None:
         configure_sqlite(app, db.engine)
         keep_prepared_statements(app, db.engine, db.session)
         ping_after_idle(db.engine)
+        begin_before_writes(db.engine)
         share_version_reads(db.engine)
     register_audit_listener()
     register_restriction_listener()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from crm.common import counts
 from crm.common.converters import MAX_PAGE, parse_page
-from crm.common.statements import is_kept, keep, read
+from crm.common.statements import in_text, is_kept, keep, read
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -104,8 +104,9 @@ def count_statement(query: Select, *, cap: int | None = None) -> Select:
 
 @lru_cache(maxsize=_DERIVED_KEPT)
 def page_statement(query: Select, per_page: int, offset: int) -> Select:
-    """One page of `query`'s rows (kept with the statement, as count_statement is)."""
-    return _kept_like(query, query.limit(per_page).offset(offset))
+    """One page of `query`'s rows (kept with the statement, as count_statement is); its size
+    and start in the SQL's text (crm.common.statements.in_text)."""
+    return _kept_like(query, query.limit(in_text(per_page)).offset(in_text(offset)))
 
 
 def _kept_like(source: Select, made: Select) -> Select:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
+    Date,
     Integer,
     Select,
     and_,
@@ -655,7 +656,12 @@ PEOPLE = (
     .join(Affiliation.contact)
     .where(
         Affiliation.company_id == bindparam("company_id"),
-        or_(Affiliation.end_date.is_(None), Affiliation.end_date >= bindparam("today")),
+        # The day in the SQL's text, so PostgreSQL keeps a generic plan for the statement
+        # (crm.common.statements.values_in_text).
+        or_(
+            Affiliation.end_date.is_(None),
+            Affiliation.end_date >= bindparam("today", type_=Date, literal_execute=True),
+        ),
     )
     .order_by(fold(Contact.name), Affiliation.id)
 )

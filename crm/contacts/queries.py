@@ -16,7 +16,7 @@ from crm.common import pagination as paging
 from crm.common.dates import local_today
 from crm.common.folding import fold
 from crm.common.pagination import MAX_PER_PAGE, ResultPages, paginate
-from crm.common.statements import built_once
+from crm.common.statements import built_once, in_text, values_in_text
 
 # The modules, not the names: they import organisations and people (an import cycle).
 from crm.companies.models import Company
@@ -96,7 +96,7 @@ def _shown_affiliation_id(today: date):
             inner.start_date.desc(),
             inner.id.desc(),
         )
-        .limit(1)
+        .limit(in_text(1))  # a generic plan must know it is one row (crm.common.statements)
         .correlate(Contact)
         .scalar_subquery()
     )
@@ -250,7 +250,7 @@ def _page_rows_of(today: date) -> Select:
     """_page_rows of the people whose ids are given (parameter `ids`): built once for the day,
     not once per page (a `.where()` is a new statement, whose cache key SQLAlchemy works out
     again: a walk of these subqueries, as long as running them for 50 people)."""
-    return _page_rows(today).where(Contact.id.in_(bindparam("ids", expanding=True)))
+    return values_in_text(_page_rows(today).where(Contact.id.in_(bindparam("ids", expanding=True))))
 
 
 @built_once

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, text
 
+from crm.common.dates import local_today
 from crm.companies.models import Company
 from crm.extensions import db
-from tests.factories import make_company
+from crm.meetings.queries import happened_before
+from tests.factories import make_affiliation, make_company, make_contact
 
 
 @pytest.fixture(autouse=True)
@@ -131,3 +134,35 @@ def test_an_idle_connection_is_pinged_and_a_dead_one_replaced_and_a_busy_one_lef
         replaced = backend()  # no error: the dead connection was swapped before use
         assert replaced != first and len(pings) >= 2
         engine.dispose()
+
+
+def test_the_lists_pages_are_planned_once_not_on_every_request(client, login, session, app):
+    """The people list's page of ids (LIMIT, OFFSET) and its rows (today's boundaries) carry
+    their values in the text, so PostgreSQL keeps a generic plan for both rather than planning
+    each anew on every request (crm.common.statements.values_in_text, in_text)."""
+    login(role="reader")
+    for number in range(3):
+        make_affiliation(session, contact=make_contact(session, name=f"Planlagt {number}"))
+    session.commit()
+    db.engine.dispose()
+    # psycopg prepares a statement at its sixth run; PostgreSQL plans the first five runs of a
+    # prepared statement for their values, then compares.
+    for _ in range(14):
+        assert client.get("/contacts/?page=1").status_code == 200
+    with app.app_context():
+        plans = dict(
+            db.session.execute(
+                text(
+                    "SELECT statement, generic_plans FROM pg_prepared_statements"
+                    " WHERE statement LIKE 'SELECT contacts.id%'"
+                )
+            ).all()
+        )
+    ids = next(plan for sql, plan in plans.items() if "LIMIT 50 OFFSET 0" in sql)
+    rows_sql, rows = next((sql, plan) for sql, plan in plans.items() if "last_contacted" in sql)
+    assert ids > 0 and rows > 0, plans
+    # Where meetings stop having happened, written in: with a parameter there, the generic
+    # plan cannot tell that few meetings lie ahead, and was costed above the custom ones.
+    with app.app_context():
+        boundary = happened_before(local_today()).astimezone(UTC).isoformat(sep=" ")
+    assert f"'{boundary}'" in rows_sql

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from crm.common.models import utcnow
 from crm.common.pagination import count_statement, page_statement
-from crm.common.statements import ORM_READ_TABLES, built_once, is_kept, keep, read
+from crm.common.statements import (
+    ORM_READ_TABLES,
+    built_once,
+    is_kept,
+    keep,
+    read,
+    values_in_text,
+)
 from crm.companies.models import Company
 from crm.contacts import restriction
-from crm.contacts.models import Contact
+from crm.contacts.models import Affiliation, Contact
+from crm.meetings.models import Meeting
 from crm.trash.models import TrashItem
-from tests.factories import make_company, make_contact
+from tests.factories import make_affiliation, make_company, make_contact, make_meeting
 
 
 def test_read_sees_the_sessions_changes_not_yet_written(session):
@@ -61,3 +71,47 @@ def test_only_statements_that_live_on_skip_the_orm():
     assert is_kept(count_statement(kept, cap=10)) and is_kept(page_statement(kept, 50, 0))
     fresh = select(Company.id, Company.name)
     assert not is_kept(fresh) and not is_kept(count_statement(fresh))
+
+
+def test_values_in_text_writes_days_and_times_into_the_sql_and_finds_the_same_rows(session):
+    """Each side of a day's and a moment's boundary, on both databases: the statement with its
+    values in the text finds the same rows as with them as parameters (SQLite compares text)."""
+    boundary = datetime(2026, 12, 3, 23, 0, tzinfo=UTC)
+    for moment in (boundary - timedelta(microseconds=1), boundary, boundary + timedelta(seconds=1)):
+        make_meeting(session, title=moment.isoformat(), starts_at=moment)
+    for end in (date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 4), None):
+        make_affiliation(session, end_date=end)
+    session.commit()
+    checks = [
+        select(Meeting.title).where(Meeting.starts_at < boundary),
+        select(Meeting.title).where(Meeting.starts_at >= boundary),
+        select(Affiliation.id).where(Affiliation.end_date >= date(2026, 12, 3)),
+        select(Affiliation.id).where(Affiliation.end_date < date(2026, 12, 3), Affiliation.id > 0),
+    ]
+    for statement in checks:
+        written = values_in_text(statement)
+        sql = str(written.compile(session.get_bind(), compile_kwargs={"render_postcompile": True}))
+        assert "2026-12-0" in sql, sql  # the value is in the text …
+        assert sorted(session.scalars(written)) == sorted(session.scalars(statement))
+    assert len(session.scalars(values_in_text(checks[0])).all()) == 1
+    assert len(session.scalars(values_in_text(checks[2])).all()) == 2
+    # … and an integer stays a parameter (a new text per id would never be prepared).
+    by_id = values_in_text(checks[3])
+    assert by_id.compile(session.get_bind()).construct_params() == {
+        "end_date_1": date(2026, 12, 3),
+        "id_1": 0,
+    }
+    assert "id > 0" not in str(
+        by_id.compile(session.get_bind(), compile_kwargs={"render_postcompile": True})
+    )
+
+
+def test_a_page_statement_has_its_size_and_start_in_the_text(session):
+    for number in range(5):
+        make_company(session, name=f"Side {number}")
+    session.commit()
+    query = keep(select(Company.name).order_by(Company.name))
+    page = page_statement(query, 2, 2)
+    sql = str(page.compile(session.get_bind(), compile_kwargs={"render_postcompile": True}))
+    assert "LIMIT 2 OFFSET 2" in sql, sql
+    assert session.scalars(page).all() == ["Side 2", "Side 3"]

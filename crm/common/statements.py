@@ -33,7 +33,7 @@ from sqlalchemy import BindParameter, Executable, Integer, Result, TableClause, 
 from sqlalchemy import inspect as inspect_
 from sqlalchemy.orm import Bundle, Session
 from sqlalchemy.sql.util import find_tables
-from sqlalchemy.sql.visitors import cloned_traverse
+from sqlalchemy.sql.visitors import cloned_traverse, iterate
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -100,6 +100,11 @@ def values_in_text(statement: S) -> S:
             bind.literal_execute = True
 
     return keep(cloned_traverse(statement, {"maintain_key": True}, {"bindparam": visit}))
+
+
+def has_parameters(statement: Executable) -> bool:
+    """Whether `statement` holds a bound value anywhere (a filter's, a search's, a day's)."""
+    return any(isinstance(element, BindParameter) for element in iterate(statement))
 
 
 def in_text(number: int) -> BindParameter[int]:

@@ -115,3 +115,16 @@ def test_a_page_statement_has_its_size_and_start_in_the_text(session):
     sql = str(page.compile(session.get_bind(), compile_kwargs={"render_postcompile": True}))
     assert "LIMIT 2 OFFSET 2" in sql, sql
     assert session.scalars(page).all() == ["Side 2", "Side 3"]
+
+
+def test_a_filtered_page_keeps_its_size_and_start_as_parameters(session):
+    """A generic plan cannot tell a rare filter value from a common one: a filtered list is
+    planned per request, for its values (crm.common.pagination.page_statement)."""
+    for number in range(5):
+        make_company(session, name=f"Side {number}", kind="research" if number % 2 else "company")
+    session.commit()
+    query = keep(select(Company.name).where(Company.kind == "research").order_by(Company.name))
+    page = page_statement(query, 1, 1)
+    sql = str(page.compile(session.get_bind(), compile_kwargs={"render_postcompile": True}))
+    assert "LIMIT 1" not in sql and "OFFSET 1" not in sql, sql
+    assert session.scalars(page).all() == ["Side 3"]

@@ -167,7 +167,9 @@ def begin_before_writes(engine: Engine) -> None:
     commit() and rollback() send COMMIT or ROLLBACK whenever the server has a block open,
     whatever the mode (its Connection._commit_gen), and do nothing when it has none. A
     connection given an isolation level of its own (`execution_options(isolation_level=…)`,
-    Alembic's autocommit blocks) is left as SQLAlchemy set it. Tests:
+    Alembic's autocommit blocks) is left as SQLAlchemy set it, and so is every connection
+    when the server's or the engine's default isolation is stricter than READ COMMITTED (one
+    snapshot per transaction, which reads outside a block would not share). Tests:
     tests/common/test_transaction_blocks.py (PostgreSQL).
     """
     if engine.dialect.name != "postgresql":
@@ -175,8 +177,14 @@ def begin_before_writes(engine: Engine) -> None:
     psycopg = engine.dialect.loaded_dbapi
     idle = psycopg.pq.TransactionStatus.IDLE
 
+    read_committed = psycopg.IsolationLevel.READ_COMMITTED
+
     @event.listens_for(engine, "checkout")
     def _reads_outside_blocks(dbapi_connection, _record, _proxy) -> None:
+        if engine.dialect.default_isolation_level != "READ COMMITTED" or (
+            dbapi_connection.isolation_level not in (None, read_committed)
+        ):
+            return  # one snapshot per transaction (server's or engine's default): blocks kept
         # A checked-in connection has no block open (the pool's reset rolled it back).
         dbapi_connection.autocommit = True
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select, text
 
+from crm.common.database import begin_before_writes
 from crm.companies.models import Company
 from crm.extensions import db
 from tests.factories import make_company
@@ -138,3 +139,27 @@ def test_an_isolation_level_asked_for_is_kept(app, session):
             assert connection.scalar(text("SELECT txid_current()")) == first  # one snapshot
             connection.rollback()
     assert _names(session) == ["Straks"]
+
+
+def test_a_stricter_default_isolation_keeps_every_block(app):
+    """A server (or role) whose transactions default to REPEATABLE READ gives each one a single
+    snapshot: its reads must share it, so they stay in the block psycopg opens."""
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    strict = sa.create_engine(
+        url, connect_args={"options": "-c default_transaction_isolation=repeatable\\ read"}
+    )
+    begin_before_writes(strict)
+    try:
+        with strict.connect() as connection:
+            first = connection.scalar(text("SELECT txid_current()"))
+            assert connection.scalar(text("SELECT txid_current()")) == first
+    finally:
+        strict.dispose()
+    read_committed = sa.create_engine(url)
+    begin_before_writes(read_committed)
+    try:
+        with read_committed.connect() as connection:
+            first = connection.scalar(text("SELECT txid_current()"))
+            assert connection.scalar(text("SELECT txid_current()")) != first  # no block
+    finally:
+        read_committed.dispose()

@@ -176,7 +176,6 @@ def begin_before_writes(engine: Engine) -> None:
         return
     psycopg = engine.dialect.loaded_dbapi
     idle = psycopg.pq.TransactionStatus.IDLE
-
     read_committed = psycopg.IsolationLevel.READ_COMMITTED
 
     @event.listens_for(engine, "checkout")

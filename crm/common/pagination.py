@@ -111,7 +111,7 @@ def page_statement(query: Select, per_page: int, offset: int) -> Select:
     keeps them as parameters, and so a plan per request for the values given: a generic plan
     cannot tell a rare value from a common one, and took `?kind=research` (a few hundred of
     1.8 million organisations) for a common kind, walking the whole name index for 50 rows
-    (1.2 s against 5 ms at the national scale).
+    (the page took 1.2 s at the national scale, against 9 ms with a plan per request).
     """
     if has_parameters(query):
         return _kept_like(query, query.limit(per_page).offset(offset))
